@@ -1,0 +1,35 @@
+#include "bench/checkpoint/reference_checkpoints.h"
+
+#include <torch/script.h>
+
+#include "bench/core/errors.h"
+
+namespace ncb {
+
+void SaveScriptedCheckpoint(const std::string& module_name, const std::string& source,
+                            const std::optional<std::string>& spec_json,
+                            const std::filesystem::path& path) {
+  torch::jit::Module m(module_name);
+  m.define(source);
+  torch::jit::ExtraFilesMap extra;
+  if (spec_json) extra[kSpecFile] = *spec_json;
+  if (path.has_parent_path()) std::filesystem::create_directories(path.parent_path());
+  m.save(path.string(), extra);
+}
+
+void WriteStaticBaseline(NcSpec spec, const std::filesystem::path& path) {
+  if (spec.name.empty()) spec.name = "static-baseline";
+  static const char* kSource = R"(
+def rollout(self, first_frame: Tensor, prompts: List[str], actions: Tensor, num_frames: int, seed: int) -> Tensor:
+    return first_frame.unsqueeze(1).repeat(1, num_frames, 1, 1, 1)
+
+def init(self, first_frame: Tensor, prompts: List[str], seed: int) -> Tensor:
+    return first_frame.clone()
+
+def step(self, state: Tensor, action: Tensor) -> Tuple[Tensor, Tensor]:
+    return state, state.clone()
+)";
+  SaveScriptedCheckpoint("ncbench_static_baseline", kSource, spec.ToJson().dump(), path);
+}
+
+}  // namespace ncb

@@ -1,0 +1,24 @@
+// Reference checkpoints that ncbench makes itself, in the ncbench.nc/1 format, with no
+// Python: TorchScript source compiled by LibTorch (Module::define) and saved with the spec.
+#pragma once
+
+#include <filesystem>
+#include <optional>
+#include <string>
+
+#include "bench/checkpoint/nc_spec.h"
+
+namespace ncb {
+
+// Compiles `torchscript_source` (methods of one module) and saves it to `path` with
+// `spec_json` as nc_spec.json (no spec file when nullopt). Used for the baselines and by
+// tests that need checkpoints breaking one contract rule each.
+void SaveScriptedCheckpoint(const std::string& module_name, const std::string& torchscript_source,
+                            const std::optional<std::string>& spec_json,
+                            const std::filesystem::path& path);
+
+// The static baseline: every generated frame repeats the first frame. Has rollout, init
+// and step, so it also exercises the streaming path.
+void WriteStaticBaseline(NcSpec spec, const std::filesystem::path& path);
+
+}  // namespace ncb

@@ -1,0 +1,117 @@
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+
+#include "bench/cli/commands.h"
+#include "bench/core/errors.h"
+#include "datasets/frame_source.h"
+#include "datasets/manifest.h"
+#include "datasets/recorder.h"
+#include "datasets/tape.h"
+
+namespace ncb::cli {
+namespace fs = std::filesystem;
+
+namespace {
+
+// Writes a manifest for a folder of vhs tapes paired with their rendered videos (CLIGen
+// Clean layout: demo_N.tape beside demo_N.mp4). A tape that does not parse still gets its
+// line, so `eval` reports the problem for that sample instead of dropping it silently.
+int ImportVhs(const fs::path& dir, const fs::path& out) {
+  std::vector<fs::path> tapes;
+  for (const auto& e : fs::directory_iterator(dir)) {
+    if (e.path().extension() == ".tape") tapes.push_back(e.path());
+  }
+  std::sort(tapes.begin(), tapes.end());
+  if (tapes.empty()) throw MissingError(At(dir.string(), "holds no .tape files"));
+  const fs::path base = fs::absolute(out).parent_path();
+  fs::create_directories(base);
+  std::ofstream manifest(out);
+  int written = 0, unparsed = 0;
+  for (const auto& tape_path : tapes) {
+    Sample s;
+    s.id = tape_path.stem().string();
+    s.modality = "cli";
+    s.actions = fs::absolute(tape_path);
+    try {
+      const Tape tape = ReadTape(tape_path);
+      if (!tape.instruction.empty()) s.captions["regular"] = tape.instruction;
+      s.captions["semantic"] = CaptionFromTape(tape);
+    } catch (const Error& e) {
+      std::cerr << "ncbench: warning: " << e.what() << "\n";
+      ++unparsed;
+    }
+    fs::path video;
+    for (const char* ext : {".mp4", ".webm", ".mkv", ".gif"}) {
+      if (fs::exists(dir / (s.id + ext))) video = dir / (s.id + ext);
+    }
+    if (video.empty()) {
+      std::cerr << "ncbench: warning: " << tape_path.string() << ": no rendered video beside it; skipped\n";
+      continue;
+    }
+    s.video = fs::absolute(video);
+    manifest << SampleToJson(s, base).dump() << "\n";
+    ++written;
+  }
+  std::cout << "wrote " << out.string() << ": " << written << " samples (" << unparsed
+            << " tapes did not parse)\n";
+  return 0;
+}
+
+}  // namespace
+
+void AddDatasetsCommand(CLI::App& app, Runner* run) {
+  auto* cmd = app.add_subcommand("datasets", "Import, record and render held-out datasets");
+  cmd->require_subcommand(1);
+
+  auto* imp = cmd->add_subcommand("import-vhs", "Write a manifest for a folder of vhs tapes + videos");
+  auto dir = std::make_shared<std::string>();
+  auto out = std::make_shared<std::string>();
+  imp->add_option("DIR", *dir, "Folder of .tape files and their videos")->required()->check(CLI::ExistingDirectory);
+  imp->add_option("--out", *out, "Manifest to write")->required();
+  imp->callback([=] { *run = [=] { return ImportVhs(*dir, *out); }; });
+
+  auto* rec = cmd->add_subcommand("record", "Play tapes against a real shell; write casts, frames, manifest");
+  auto tapes = std::make_shared<std::vector<std::string>>();
+  auto rec_out = std::make_shared<std::string>();
+  auto record = std::make_shared<RecordOptions>();
+  auto render = std::make_shared<RenderOptions>();
+  auto fps = std::make_shared<double>(15.0);
+  rec->add_option("TAPES", *tapes, "Tape files")->required()->check(CLI::ExistingFile);
+  rec->add_option("--out", *rec_out, "Output folder")->required();
+  rec->add_option("--rows", record->rows)->capture_default_str();
+  rec->add_option("--cols", record->cols)->capture_default_str();
+  rec->add_option("--fps", *fps, "Frame rate of the rendered ground truth")->capture_default_str();
+  rec->add_option("--font-px", render->font_px)->capture_default_str();
+  rec->add_option("--theme", render->theme, "catppuccin-mocha | xterm")->capture_default_str();
+  rec->callback([=] {
+    *run = [=] {
+      std::vector<fs::path> paths(tapes->begin(), tapes->end());
+      const auto samples = RecordDataset(paths, *rec_out, *fps, *record, *render);
+      std::cout << "recorded " << samples.size() << " samples into " << *rec_out << "/manifest.jsonl\n";
+      return 0;
+    };
+  });
+
+  auto* ren = cmd->add_subcommand("render", "Render an asciinema cast to PNG frames and screen text");
+  auto cast = std::make_shared<std::string>();
+  auto ren_out = std::make_shared<std::string>();
+  auto ren_opts = std::make_shared<RenderOptions>();
+  auto ren_fps = std::make_shared<double>(15.0);
+  ren->add_option("CAST", *cast)->required()->check(CLI::ExistingFile);
+  ren->add_option("--out", *ren_out, "Output folder")->required();
+  ren->add_option("--fps", *ren_fps)->capture_default_str();
+  ren->add_option("--font-px", ren_opts->font_px)->capture_default_str();
+  ren->add_option("--theme", ren_opts->theme)->capture_default_str();
+  ren->callback([=] {
+    *run = [=] {
+      const auto clip = RenderCastToFrames(*cast, *ren_fps, *ren_opts, fs::path(*ren_out) / "frames",
+                                           fs::path(*ren_out) / "text.jsonl");
+      std::cout << "rendered " << clip.frames << " frames of " << clip.width << "x" << clip.height
+                << " into " << *ren_out << "\n";
+      return 0;
+    };
+  });
+}
+
+}  // namespace ncb::cli

@@ -1,0 +1,59 @@
+// Open-loop rollout: a dataset sample made ready for a checkpoint, and its ground truth
+// aligned with what the checkpoint produces.
+//
+// Alignment (recorded in every report's config):
+//  - time: the ground truth is resampled to the checkpoint's fps by nearest-earlier frame
+//    (frame k shows source frame floor(k * src_fps / ckpt_fps)); generated frame k (k >= 1)
+//    is compared with resampled ground-truth frame k; T = resampled frames - 1.
+//  - space: ground-truth frames are resized to the checkpoint's height x width with area
+//    interpolation when shrinking and bilinear when growing ("area-down/bilinear-up"), or the
+//    run refuses a size mismatch ("none").
+//  - seed: each sample's seed is (run seed + FNV-1a(sample id)) mod 2^31, so a sample gets
+//    the same seed whatever else is in the run; a batch uses the seed of its first sample.
+#pragma once
+
+#include <torch/types.h>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "bench/checkpoint/checkpoint.h"
+#include "datasets/frame_source.h"
+#include "datasets/manifest.h"
+
+namespace ncb {
+
+struct AlignOptions {
+  std::string caption_style = "regular";
+  std::string resize = "area-down/bilinear-up";  // or "none"
+  int64_t max_frames = 0;                        // cap on T; 0 = no cap
+  int64_t run_seed = 0;
+  torch::Device device = torch::kCPU;
+  RenderOptions render;  // for ground truth given as a .cast
+};
+
+struct PreparedSample {
+  const Sample* sample = nullptr;
+  std::unique_ptr<FrameSource> ground_truth;  // at the checkpoint's fps, frame 0 consumed
+  torch::Tensor first_frame;                  // [3,H,W] at the checkpoint's size
+  int64_t num_frames = 0;                     // T
+  std::string prompt;
+  torch::Tensor actions;                      // [T, action_dim]
+  int64_t seed = 0;
+  bool resized = false;                       // ground truth was resized
+};
+
+// Opens the ground truth, reads the first frame, parses the action log (a malformed log fails
+// here, naming its file and line) and builds the action tensor.
+PreparedSample PrepareSample(const Sample& sample, const NcSpec& spec, const AlignOptions& options);
+
+// The next aligned ground-truth frame [3,H,W] on the run's device.
+torch::Tensor NextGroundTruthFrame(PreparedSample& p, const NcSpec& spec, const AlignOptions& options);
+
+// A batch request from samples of equal T.
+RolloutRequest MakeRequest(const std::vector<PreparedSample*>& batch);
+
+int64_t SampleSeed(int64_t run_seed, const std::string& id);
+
+}  // namespace ncb

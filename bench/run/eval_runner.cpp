@@ -1,0 +1,284 @@
+#include "bench/run/eval_runner.h"
+
+#include <torch/torch.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+
+#include "bench/core/errors.h"
+#include "bench/core/frame.h"
+#include "bench/core/hashing.h"
+#include "datasets/manifest.h"
+#include "metrics/metric.h"
+#include "reports/report.h"
+
+namespace ncb {
+namespace fs = std::filesystem;
+using nlohmann::json;
+using Clock = std::chrono::steady_clock;
+
+torch::Device ParseDevice(const std::string& name) {
+  torch::Device d(torch::kCPU);
+  try {
+    d = torch::Device(name);
+  } catch (const c10::Error&) {
+    throw Error("device '" + name + "'; expected cpu, cuda or cuda:N");
+  }
+  if (d.is_cuda() && !torch::cuda::is_available()) {
+    throw Error("device '" + name + "' asked for, but this LibTorch sees no CUDA device "
+                "(a CPU build, or no GPU on this machine)");
+  }
+  return d;
+}
+
+namespace {
+
+double Seconds(Clock::time_point a, Clock::time_point b) {
+  return std::chrono::duration<double>(b - a).count();
+}
+
+const char* ModeName(RolloutMode m) {
+  switch (m) {
+    case RolloutMode::kAuto: return "auto";
+    case RolloutMode::kRollout: return "rollout";
+    case RolloutMode::kStep: return "step";
+  }
+  return "?";
+}
+
+// One batch slot: a prepared sample and its own metric instances.
+struct Slot {
+  PreparedSample prepared;
+  std::vector<json> frames;
+  bool failed = false;
+  json record;
+};
+
+json ErrorRecord(const std::string& id, const std::string& stage, const std::string& message) {
+  return {{"id", id}, {"status", "error"}, {"stage", stage}, {"error", message}};
+}
+
+}  // namespace
+
+json RunEval(const EvalOptions& opt, const Logger& log) {
+  const auto t_start = Clock::now();
+  const torch::Device device = ParseDevice(opt.device);
+  torch::NoGradGuard no_grad;
+  if (opt.batch_size < 1) throw Error("--batch-size must be at least 1");
+
+  // Metrics first: an unknown name should fail before minutes of model loading.
+  std::vector<std::vector<std::unique_ptr<Metric>>> metric_slots;
+  auto make_metrics = [&] {
+    std::vector<std::unique_ptr<Metric>> ms;
+    for (const auto& name : opt.metrics) ms.push_back(CreateMetric(name));
+    return ms;
+  };
+  metric_slots.push_back(make_metrics());
+
+  const auto t_load0 = Clock::now();
+  auto ckpt = OpenCheckpoint(opt.checkpoint, device);
+  const double load_s = Seconds(t_load0, Clock::now());
+  const NcSpec& spec = ckpt->spec();
+  log(LogLevel::kInfo, "checkpoint " + spec.name + ": " + std::to_string(spec.width) + "x" +
+                           std::to_string(spec.height) + " at " + std::to_string(spec.fps) + " fps");
+
+  const Manifest manifest = ReadManifest(opt.manifest);
+  AlignOptions align = opt.align;
+  align.device = device;
+  align.run_seed = opt.seed;
+  const int batch_size = std::min(opt.batch_size, ckpt->max_batch());
+  while (static_cast<int>(metric_slots.size()) < batch_size) metric_slots.push_back(make_metrics());
+  const RolloutMode mode = opt.mode == RolloutMode::kAuto ? RolloutMode::kRollout : opt.mode;
+
+  fs::create_directories(opt.out_dir);
+  std::ofstream jsonl(fs::path(opt.out_dir) / "samples.jsonl", std::ios::trunc);
+
+  // Records by manifest line, so the report's order is the manifest's whatever the batching.
+  std::map<int, json> records;
+  for (const auto& e : manifest.errors) {
+    records[e.line] = ErrorRecord(e.id.empty() ? "line " + std::to_string(e.line) : e.id,
+                                  "manifest", e.message);
+  }
+  auto finish = [&](int line, json rec) {
+    jsonl << rec.dump(-1, ' ', false, json::error_handler_t::replace) << "\n";
+    jsonl.flush();
+    if (rec["status"] != "ok") log(LogLevel::kWarning, rec["id"].get<std::string>() + ": " + rec["error"].get<std::string>());
+    records[line] = std::move(rec);
+  };
+
+  double rollout_s = 0, metric_s = 0;
+  int64_t frames_scored = 0;
+  bool stop = false;
+  std::vector<const Sample*> todo;
+  for (const auto& s : manifest.samples) {
+    if (opt.max_samples > 0 && static_cast<int64_t>(todo.size()) >= opt.max_samples) break;
+    todo.push_back(&s);
+  }
+
+  size_t next = 0;
+  while (next < todo.size() && !stop) {
+    // Prepare up to batch_size samples of equal T.
+    std::vector<std::unique_ptr<Slot>> slots;
+    while (next < todo.size() && static_cast<int>(slots.size()) < batch_size) {
+      const Sample& s = *todo[next];
+      try {
+        auto slot = std::make_unique<Slot>();
+        slot->prepared = PrepareSample(s, spec, align);
+        if (!slots.empty() && slot->prepared.num_frames != slots[0]->prepared.num_frames) break;
+        slots.push_back(std::move(slot));
+      } catch (const Error& e) {
+        finish(s.line, ErrorRecord(s.id, "ground_truth", e.what()));
+        if (opt.fail_fast) stop = true;
+      }
+      ++next;
+    }
+    if (slots.empty()) continue;
+
+    std::vector<PreparedSample*> batch;
+    for (auto& sl : slots) batch.push_back(&sl->prepared);
+    for (size_t b = 0; b < slots.size(); ++b) {
+      for (auto& m : metric_slots[b]) m->BeginSample();
+    }
+    const int64_t T = batch[0]->num_frames;
+    std::string stream_mode;
+    std::vector<double> step_latency;
+    try {
+      const auto t0 = Clock::now();
+      auto stream = ckpt->Rollout(MakeRequest(batch), mode);
+      stream_mode = stream->mode();
+      rollout_s += Seconds(t0, Clock::now());
+      for (int64_t k = 1; k <= T; ++k) {
+        const auto ts = Clock::now();
+        auto gen = stream->Next();
+        const double dt = Seconds(ts, Clock::now());
+        rollout_s += dt;
+        step_latency.push_back(dt);
+        if (!gen) {
+          throw ContractError(At(opt.checkpoint, "stream ended after " + std::to_string(k - 1) +
+                                                     " frames; expected " + std::to_string(T)));
+        }
+        const auto tm = Clock::now();
+        for (size_t b = 0; b < slots.size(); ++b) {
+          Slot& sl = *slots[b];
+          if (sl.failed) continue;
+          try {
+            torch::Tensor g = (*gen)[static_cast<int64_t>(b)];
+            if (auto bad = ValidateFrame(g, spec.height, spec.width)) {
+              throw ContractError(At(opt.checkpoint, "sample " + sl.prepared.sample->id + ", frame " +
+                                                         std::to_string(k) + ": " + *bad));
+            }
+            torch::Tensor gt;
+            try {
+              gt = NextGroundTruthFrame(sl.prepared, spec, align);
+            } catch (const Error& e) {
+              sl.record = ErrorRecord(sl.prepared.sample->id, "ground_truth", e.what());
+              sl.failed = true;
+              continue;
+            }
+            json frame = {{"index", k}};
+            for (auto& m : metric_slots[b]) {
+              auto scores = m->ObserveFrames(g.unsqueeze(0), gt.unsqueeze(0));
+              frame.update(scores.at(0));
+            }
+            sl.frames.push_back(std::move(frame));
+            ++frames_scored;
+          } catch (const Error& e) {
+            sl.record = ErrorRecord(sl.prepared.sample->id, "rollout", e.what());
+            sl.failed = true;
+          }
+        }
+        metric_s += Seconds(tm, Clock::now());
+      }
+    } catch (const Error& e) {
+      for (auto& sl : slots) {
+        if (!sl->failed) {
+          sl->record = ErrorRecord(sl->prepared.sample->id, "rollout", e.what());
+          sl->failed = true;
+        }
+      }
+    }
+    for (size_t b = 0; b < slots.size(); ++b) {
+      Slot& sl = *slots[b];
+      const Sample& s = *sl.prepared.sample;
+      if (sl.failed) {
+        finish(s.line, sl.record);
+        if (opt.fail_fast) stop = true;
+        continue;
+      }
+      json scores = json::object();
+      for (auto& m : metric_slots[b]) scores.update(m->EndSample());
+      finish(s.line, {{"id", s.id},
+                      {"status", "ok"},
+                      {"num_frames", T},
+                      {"seed", sl.prepared.seed},
+                      {"prompt", sl.prepared.prompt},
+                      {"rollout_mode", stream_mode},
+                      {"ground_truth_resized", sl.prepared.resized},
+                      {"scores", scores},
+                      {"frames", sl.frames}});
+    }
+  }
+
+  // Aggregates from the merged sufficient statistics of every slot.
+  json aggregates = json::object(), states = json::object(), metric_config = json::array();
+  for (size_t i = 0; i < opt.metrics.size(); ++i) {
+    MetricState merged;
+    for (auto& slot : metric_slots) merged.Merge(slot[i]->state());
+    const auto& m = *metric_slots[0][i];
+    aggregates[m.info().name] = m.Finalize(merged);
+    states[m.info().name] = merged.ToJson();
+    metric_config.push_back({{"name", m.info().name}, {"version", m.info().version},
+                             {"unit", m.info().unit}, {"direction", m.info().direction},
+                             {"scope", m.info().scope}, {"reference", m.info().reference},
+                             {"options", m.options()}});
+  }
+  json samples = json::array();
+  int64_t ok = 0;
+  for (auto& [line, rec] : records) {
+    ok += rec["status"] == "ok";
+    samples.push_back(std::move(rec));
+  }
+
+  json report;
+  report["schema"] = kReportSchema;
+  report["context"] = MakeContext({opt.command_line, device.str(), opt.seed});
+  report["checkpoint"] = ckpt->Describe();
+  report["dataset"] = {{"manifest", opt.manifest},
+                       {"sha256", Sha256File(opt.manifest)},
+                       {"samples_in_manifest", manifest.samples.size() + manifest.errors.size()}};
+  report["config"] = {
+      {"metrics", metric_config},
+      {"alignment",
+       {{"fps", spec.fps},
+        {"fps_resample", "nearest-earlier: floor(k * src_fps / ckpt_fps)"},
+        {"height", spec.height},
+        {"width", spec.width},
+        {"resize", align.resize},
+        {"generated_frame_k_vs_ground_truth_frame_k", "k = 1..T, frame 0 conditions the model"}}},
+      {"caption_style", align.caption_style},
+      {"max_frames", align.max_frames},
+      {"max_samples", opt.max_samples},
+      {"batch_size", batch_size},
+      {"rollout_mode", ModeName(opt.mode)},
+      {"seed_rule", "(seed + fnv1a64(sample id)) mod 2^31"},
+      {"render", {{"font_px", align.render.font_px}, {"theme", align.render.theme}}}};
+  report["samples"] = std::move(samples);
+  report["aggregates"] = aggregates;
+  report["metric_states"] = states;
+  report["summary"] = {{"samples_total", report["samples"].size()},
+                       {"samples_ok", ok},
+                       {"samples_failed", static_cast<int64_t>(report["samples"].size()) - ok}};
+  const double total_s = Seconds(t_start, Clock::now());
+  report["context"]["timing"] = {{"checkpoint_load_s", load_s},
+                                 {"rollout_s", rollout_s},
+                                 {"metrics_s", metric_s},
+                                 {"total_s", total_s},
+                                 {"frames_scored", frames_scored},
+                                 {"rollout_frames_per_s", rollout_s > 0 ? frames_scored / rollout_s : 0.0},
+                                 {"peak_rss_mib", PeakRssMiB()}};
+  WriteJsonAtomic(fs::path(opt.out_dir) / "report.json", report);
+  return report;
+}
+
+}  // namespace ncb

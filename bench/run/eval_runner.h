@@ -1,0 +1,42 @@
+// `ncbench eval`: one checkpoint, one dataset, a set of metrics -> one report.
+//
+// The runner streams: per batch it holds the current frame of each sample, never a clip or a
+// dataset. Per-sample failures (bad ground truth, a malformed action log, a contract breach
+// in the checkpoint's output) become error records in the report; the run goes on unless
+// fail_fast. Each finished sample is also appended, flushed, to samples.jsonl.
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include <string>
+#include <vector>
+
+#include "bench/checkpoint/checkpoint.h"
+#include "bench/core/logger.h"
+#include "bench/rollout/rollout.h"
+
+namespace ncb {
+
+struct EvalOptions {
+  std::string checkpoint;  // torchscript:PATH | videos:DIR | PATH
+  std::string manifest;
+  std::vector<std::string> metrics = {"psnr", "ssim"};
+  std::string out_dir;
+  std::string device = "cpu";
+  int64_t seed = 0;
+  int batch_size = 1;
+  RolloutMode mode = RolloutMode::kAuto;
+  int64_t max_samples = 0;  // 0 = all
+  bool fail_fast = false;
+  AlignOptions align;       // device and seed are filled from the fields above
+  std::vector<std::string> command_line;
+};
+
+// Runs the evaluation and writes OUT/report.json and OUT/samples.jsonl; returns the report.
+// Throws only for run-level problems (checkpoint cannot be opened, unknown metric, bad device).
+nlohmann::json RunEval(const EvalOptions& options, const Logger& log = NullLogger());
+
+// "cpu", "cuda", "cuda:N" -> device; throws Error when CUDA is asked for but absent.
+torch::Device ParseDevice(const std::string& name);
+
+}  // namespace ncb

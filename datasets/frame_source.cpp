@@ -1,0 +1,232 @@
+#include "datasets/frame_source.h"
+
+#include <opencv2/imgcodecs.hpp>
+#include <opencv2/videoio.hpp>
+
+#include <algorithm>
+#include <cmath>
+#include <fstream>
+#include <set>
+
+#include "bench/core/errors.h"
+#include "datasets/cast.h"
+
+namespace ncb {
+namespace fs = std::filesystem;
+namespace {
+
+class VideoFileSource : public FrameSource {
+ public:
+  explicit VideoFileSource(const fs::path& path) : name_(path.string()) {
+    if (!fs::exists(path)) throw MissingError(At(name_, "video file does not exist"));
+    if (!cap_.open(name_, cv::CAP_FFMPEG)) {
+      throw FormatError(At(name_, "cannot be opened as a video (FFmpeg could not read it)"));
+    }
+    fps_ = cap_.get(cv::CAP_PROP_FPS);
+    width_ = static_cast<int>(cap_.get(cv::CAP_PROP_FRAME_WIDTH));
+    height_ = static_cast<int>(cap_.get(cv::CAP_PROP_FRAME_HEIGHT));
+    count_ = static_cast<int64_t>(cap_.get(cv::CAP_PROP_FRAME_COUNT));
+    if (!(fps_ > 0) || width_ <= 0 || height_ <= 0 || count_ <= 0) {
+      throw FormatError(At(name_, "video reports fps " + std::to_string(fps_) + ", size " +
+                                      std::to_string(width_) + "x" + std::to_string(height_) +
+                                      ", " + std::to_string(count_) +
+                                      " frames; expected positive values"));
+    }
+  }
+  double fps() const override { return fps_; }
+  int height() const override { return height_; }
+  int width() const override { return width_; }
+  int64_t frame_count() const override { return count_; }
+  const std::string& name() const override { return name_; }
+  bool Read(cv::Mat* bgr) override {
+    if (next_ >= count_) return false;
+    if (!cap_.read(*bgr) || bgr->empty()) {
+      throw FormatError(At(name_, "frame " + std::to_string(next_) +
+                                      " cannot be decoded; the container promises " +
+                                      std::to_string(count_) + " frames (truncated or corrupt?)"));
+    }
+    if (bgr->cols != width_ || bgr->rows != height_) {
+      throw FormatError(At(name_, "frame " + std::to_string(next_) + " is " +
+                                      std::to_string(bgr->cols) + "x" + std::to_string(bgr->rows) +
+                                      "; expected " + std::to_string(width_) + "x" +
+                                      std::to_string(height_)));
+    }
+    ++next_;
+    return true;
+  }
+
+ private:
+  std::string name_;
+  cv::VideoCapture cap_;
+  double fps_ = 0;
+  int width_ = 0, height_ = 0;
+  int64_t count_ = 0, next_ = 0;
+};
+
+// A directory of frames, read in lexicographic name order; fps from `fps.txt` beside them
+// (written by ncbench) or 15 when absent.
+class FrameDirSource : public FrameSource {
+ public:
+  explicit FrameDirSource(const fs::path& dir) : name_(dir.string()) {
+    static const std::set<std::string> kExt = {".png", ".jpg", ".jpeg", ".bmp"};
+    for (const auto& e : fs::directory_iterator(dir)) {
+      auto ext = e.path().extension().string();
+      std::transform(ext.begin(), ext.end(), ext.begin(), ::tolower);
+      if (e.is_regular_file() && kExt.count(ext)) files_.push_back(e.path());
+    }
+    std::sort(files_.begin(), files_.end());
+    if (files_.empty()) throw FormatError(At(name_, "frame directory holds no PNG/JPEG frames"));
+    cv::Mat first = cv::imread(files_[0].string(), cv::IMREAD_COLOR);
+    if (first.empty()) throw FormatError(At(files_[0].string(), "cannot be decoded as an image"));
+    width_ = first.cols;
+    height_ = first.rows;
+    if (fs::exists(dir / "fps.txt")) {
+      std::ifstream in(dir / "fps.txt");
+      if (!(in >> fps_) || !(fps_ > 0)) {
+        throw FormatError(At((dir / "fps.txt").string(), "expected one positive number"));
+      }
+    }
+  }
+  double fps() const override { return fps_; }
+  int height() const override { return height_; }
+  int width() const override { return width_; }
+  int64_t frame_count() const override { return static_cast<int64_t>(files_.size()); }
+  const std::string& name() const override { return name_; }
+  bool Read(cv::Mat* bgr) override {
+    if (next_ >= files_.size()) return false;
+    const auto& f = files_[next_];
+    *bgr = cv::imread(f.string(), cv::IMREAD_COLOR);
+    if (bgr->empty()) throw FormatError(At(f.string(), "cannot be decoded as an image"));
+    if (bgr->cols != width_ || bgr->rows != height_) {
+      throw FormatError(At(f.string(), "frame is " + std::to_string(bgr->cols) + "x" +
+                                           std::to_string(bgr->rows) + "; expected " +
+                                           std::to_string(width_) + "x" + std::to_string(height_) +
+                                           " like the first frame"));
+    }
+    ++next_;
+    return true;
+  }
+
+ private:
+  std::string name_;
+  std::vector<fs::path> files_;
+  double fps_ = 15.0;
+  int width_ = 0, height_ = 0;
+  size_t next_ = 0;
+};
+
+// An asciinema recording rendered frame by frame: frame k shows the screen after every
+// output event with time <= k / fps.
+class CastSource : public FrameSource {
+ public:
+  CastSource(const fs::path& path, const FrameSourceOptions& options)
+      : name_(path.string()), cast_(ReadCast(path)), fps_(options.cast_fps),
+        term_(cast_.height, cast_.width, options.render) {
+    if (!(fps_ > 0)) throw Error(At(name_, "cast frame rate must be positive"));
+    count_ = static_cast<int64_t>(std::floor(cast_.duration * fps_ + 1e-9)) + 1;
+  }
+  double fps() const override { return fps_; }
+  int height() const override { return term_.pixel_height(); }
+  int width() const override { return term_.pixel_width(); }
+  int64_t frame_count() const override { return count_; }
+  const std::string& name() const override { return name_; }
+  std::optional<std::string> ScreenText() const override { return term_.ScreenText(); }
+  bool Read(cv::Mat* bgr) override {
+    if (next_frame_ >= count_) return false;
+    const double t = static_cast<double>(next_frame_) / fps_;
+    while (next_event_ < cast_.events.size() && cast_.events[next_event_].time <= t + 1e-9) {
+      const auto& ev = cast_.events[next_event_++];
+      if (ev.code == "o") term_.Feed(ev.data);
+      if (ev.code == "r") term_.Resize(ev.data);
+    }
+    *bgr = term_.Render();
+    ++next_frame_;
+    return true;
+  }
+
+ private:
+  std::string name_;
+  Cast cast_;
+  double fps_;
+  Terminal term_;
+  int64_t count_ = 0, next_frame_ = 0;
+  size_t next_event_ = 0;
+};
+
+class ResampledSource : public FrameSource {
+ public:
+  ResampledSource(std::unique_ptr<FrameSource> src, double dst_fps)
+      : src_(std::move(src)), dst_fps_(dst_fps),
+        count_(ResampledFrameCount(src_->frame_count(), src_->fps(), dst_fps)) {}
+  double fps() const override { return dst_fps_; }
+  int height() const override { return src_->height(); }
+  int width() const override { return src_->width(); }
+  int64_t frame_count() const override { return count_; }
+  const std::string& name() const override { return src_->name(); }
+  std::optional<std::string> ScreenText() const override { return src_->ScreenText(); }
+  bool Read(cv::Mat* bgr) override {
+    if (next_ >= count_) return false;
+    const auto want = static_cast<int64_t>(
+        std::floor(static_cast<double>(next_) * src_->fps() / dst_fps_ + 1e-9));
+    while (have_ < want) {
+      if (!src_->Read(&current_)) {
+        throw FormatError(At(src_->name(), "ended at frame " + std::to_string(have_) +
+                                               "; expected at least " + std::to_string(want + 1)));
+      }
+      ++have_;
+    }
+    current_.copyTo(*bgr);
+    ++next_;
+    return true;
+  }
+
+ private:
+  std::unique_ptr<FrameSource> src_;
+  double dst_fps_;
+  int64_t count_;
+  int64_t next_ = 0;
+  int64_t have_ = -1;  // index of the source frame held in current_
+  cv::Mat current_;
+};
+
+}  // namespace
+
+bool IsVideoFile(const fs::path& path) {
+  static const std::set<std::string> kExt = {".mp4", ".mkv", ".webm", ".avi", ".mov", ".gif"};
+  auto ext = path.extension().string();
+  std::transform(ext.begin(), ext.end(), ext.begin(), ::tolower);
+  return kExt.count(ext) > 0;
+}
+
+std::unique_ptr<FrameSource> OpenFrameSource(const fs::path& path,
+                                             const FrameSourceOptions& options) {
+  if (!fs::exists(path)) throw MissingError(At(path.string(), "does not exist"));
+  if (fs::is_directory(path)) return std::make_unique<FrameDirSource>(path);
+  if (path.extension() == ".cast") return std::make_unique<CastSource>(path, options);
+  if (IsVideoFile(path)) return std::make_unique<VideoFileSource>(path);
+  throw FormatError(At(path.string(),
+                       "unknown footage type; expected a video file, a frame directory or a .cast"));
+}
+
+int64_t ResampledFrameCount(int64_t src_frames, double src_fps, double dst_fps) {
+  if (src_frames <= 0) return 0;
+  // Largest k with floor(k * src / dst) <= src_frames - 1.
+  auto k = static_cast<int64_t>(
+      std::floor(static_cast<double>(src_frames - 1) * dst_fps / src_fps + 1e-9));
+  while (std::floor(static_cast<double>(k + 1) * src_fps / dst_fps + 1e-9) <=
+         static_cast<double>(src_frames - 1)) {
+    ++k;
+  }
+  while (k > 0 && std::floor(static_cast<double>(k) * src_fps / dst_fps + 1e-9) >
+                      static_cast<double>(src_frames - 1)) {
+    --k;
+  }
+  return k + 1;
+}
+
+std::unique_ptr<FrameSource> Resample(std::unique_ptr<FrameSource> source, double dst_fps) {
+  if (std::abs(source->fps() - dst_fps) < 1e-9) return source;
+  return std::make_unique<ResampledSource>(std::move(source), dst_fps);
+}
+
+}  // namespace ncb

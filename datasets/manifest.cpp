@@ -1,0 +1,129 @@
+#include "datasets/manifest.h"
+
+#include <fstream>
+#include <regex>
+#include <set>
+
+#include "bench/core/errors.h"
+
+namespace ncb {
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+std::string Sample::Caption(const std::string& style) const {
+  if (auto it = captions.find(style); it != captions.end()) return it->second;
+  for (const char* s : {"semantic", "regular", "detailed"}) {
+    if (auto it = captions.find(s); it != captions.end()) return it->second;
+  }
+  return captions.empty() ? "" : captions.begin()->second;
+}
+
+namespace {
+
+std::string RequireString(const json& j, const char* field, bool required, const std::string& where) {
+  if (!j.contains(field)) {
+    if (required) throw FormatError(At(where, std::string("missing field \"") + field + "\""));
+    return "";
+  }
+  if (!j[field].is_string()) {
+    throw FormatError(At(where, std::string("field \"") + field + "\" must be a string, got " +
+                                    j[field].type_name()));
+  }
+  return j[field].get<std::string>();
+}
+
+Sample ParseSample(const json& j, const fs::path& base, const std::string& where) {
+  if (!j.is_object()) throw FormatError(At(where, "expected a JSON object"));
+  Sample s;
+  s.id = RequireString(j, "id", true, where);
+  static const std::regex kId("[A-Za-z0-9._-]+");
+  if (!std::regex_match(s.id, kId)) {
+    throw FormatError(At(where, "id \"" + s.id + "\" must match [A-Za-z0-9._-]+"));
+  }
+  s.modality = RequireString(j, "modality", true, where);
+  if (s.modality != "cli" && s.modality != "gui") {
+    throw FormatError(At(where, "modality \"" + s.modality + "\"; expected \"cli\" or \"gui\""));
+  }
+  if (j.contains("captions")) {
+    if (!j["captions"].is_object()) throw FormatError(At(where, "\"captions\" must be an object"));
+    for (const auto& [style, text] : j["captions"].items()) {
+      if (!text.is_string()) throw FormatError(At(where, "captions." + style + " must be a string"));
+      s.captions[style] = text.get<std::string>();
+    }
+  }
+  if (j.contains("caption")) s.captions["regular"] = RequireString(j, "caption", true, where);
+  if (auto ff = RequireString(j, "first_frame", false, where); !ff.empty()) {
+    s.first_frame = ff.rfind("gt:", 0) == 0 ? ff : (base / ff).string();
+    if (ff.rfind("gt:", 0) == 0) {
+      try {
+        if (std::stoi(ff.substr(3)) != 0) throw 0;
+      } catch (...) {
+        throw FormatError(At(where, "first_frame \"" + ff + "\"; only \"gt:0\" or an image path"));
+      }
+    }
+  }
+  s.video = base / RequireString(j, "video", true, where);
+  if (auto a = RequireString(j, "actions", false, where); !a.empty()) s.actions = base / a;
+  if (auto t = RequireString(j, "screen_text", false, where); !t.empty()) s.screen_text = base / t;
+  if (j.contains("fps")) {
+    if (!j["fps"].is_number() || !(j["fps"].get<double>() > 0) || j["fps"].get<double>() > 1000) {
+      throw FormatError(At(where, "\"fps\" must be a number in (0, 1000]"));
+    }
+    s.fps = j["fps"].get<double>();
+  }
+  if (auto sp = RequireString(j, "split", false, where); !sp.empty()) s.split = sp;
+  return s;
+}
+
+}  // namespace
+
+Manifest ReadManifest(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw MissingError(At(path.string(), "cannot open manifest"));
+  Manifest m;
+  m.path = path;
+  const fs::path base = path.parent_path();
+  std::set<std::string> seen;
+  std::string line;
+  int lineno = 0;
+  while (std::getline(in, line)) {
+    ++lineno;
+    if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
+    const std::string where = path.string() + ":" + std::to_string(lineno);
+    ManifestError err{lineno, "", ""};
+    try {
+      json j;
+      try {
+        j = json::parse(line);
+      } catch (const json::parse_error& e) {
+        throw FormatError(At(where, std::string("not valid JSON: ") + e.what()));
+      }
+      if (j.is_object() && j.contains("id") && j["id"].is_string()) err.id = j["id"];
+      Sample s = ParseSample(j, base, where);
+      s.line = lineno;
+      if (!seen.insert(s.id).second) {
+        throw FormatError(At(where, "id \"" + s.id + "\" appears on an earlier line"));
+      }
+      m.samples.push_back(std::move(s));
+    } catch (const FormatError& e) {
+      err.message = e.what();
+      m.errors.push_back(err);
+    }
+  }
+  return m;
+}
+
+json SampleToJson(const Sample& s, const fs::path& base_dir) {
+  auto rel = [&](const fs::path& p) {
+    return p.empty() ? std::string() : fs::relative(p, base_dir).generic_string();
+  };
+  json j = {{"id", s.id}, {"modality", s.modality}, {"video", rel(s.video)}, {"split", s.split}};
+  if (!s.captions.empty()) j["captions"] = s.captions;
+  j["first_frame"] = s.first_frame.rfind("gt:", 0) == 0 ? s.first_frame : rel(s.first_frame);
+  if (!s.actions.empty()) j["actions"] = rel(s.actions);
+  if (!s.screen_text.empty()) j["screen_text"] = rel(s.screen_text);
+  if (s.fps) j["fps"] = *s.fps;
+  return j;
+}
+
+}  // namespace ncb

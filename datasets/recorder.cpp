@@ -1,0 +1,254 @@
+#include "datasets/recorder.h"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <pty.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <opencv2/imgcodecs.hpp>
+
+#include <atomic>
+#include <chrono>
+#include <cstring>
+#include <fstream>
+#include <iomanip>
+#include <mutex>
+#include <sstream>
+#include <thread>
+
+#include "bench/core/errors.h"
+#include "datasets/frame_source.h"
+
+namespace ncb {
+namespace fs = std::filesystem;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+// Length of a trailing incomplete UTF-8 sequence in `s` (0 when it ends on a boundary).
+size_t IncompleteUtf8Tail(const std::string& s) {
+  for (size_t back = 1; back <= 3 && back <= s.size(); ++back) {
+    const auto b = static_cast<unsigned char>(s[s.size() - back]);
+    if ((b & 0xC0) == 0x80) continue;  // continuation byte: look further back
+    size_t need = b >= 0xF0 ? 4 : b >= 0xE0 ? 3 : b >= 0xC0 ? 2 : 1;
+    return need > back ? back : 0;
+  }
+  return 0;
+}
+
+class PtyShell {
+ public:
+  PtyShell(const RecordOptions& o, const fs::path& home) {
+    winsize ws{};
+    ws.ws_row = static_cast<unsigned short>(o.rows);
+    ws.ws_col = static_cast<unsigned short>(o.cols);
+    pid_ = forkpty(&master_, nullptr, nullptr, &ws);
+    if (pid_ < 0) throw Error(std::string("forkpty failed: ") + std::strerror(errno));
+    if (pid_ == 0) {
+      if (chdir(home.c_str()) != 0) _exit(126);
+      const std::string home_env = "HOME=" + home.string();
+      const char* env[] = {"TERM=xterm-256color", "PS1=$ ", "LANG=C.UTF-8", "LC_ALL=C.UTF-8",
+                           "PATH=/usr/local/bin:/usr/bin:/bin", home_env.c_str(),
+                           "SHELL=/bin/bash", "HISTFILE=/dev/null", nullptr};
+      execle(o.shell.c_str(), "bash", "--norc", "--noprofile", "-i", nullptr, env);
+      _exit(127);
+    }
+    reader_ = std::thread([this] { ReadLoop(); });
+  }
+  ~PtyShell() {
+    kill(pid_, SIGKILL);
+    stop_ = true;
+    if (reader_.joinable()) reader_.join();
+    int status = 0;
+    waitpid(pid_, &status, 0);
+    close(master_);
+  }
+  void Write(const std::string& bytes) {
+    size_t off = 0;
+    while (off < bytes.size()) {
+      const auto n = write(master_, bytes.data() + off, bytes.size() - off);
+      if (n <= 0) throw Error("writing to the shell's terminal failed");
+      off += static_cast<size_t>(n);
+    }
+  }
+  // Output chunks since the last call, with their arrival times.
+  std::vector<std::pair<Clock::time_point, std::string>> Take() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return std::exchange(chunks_, {});
+  }
+  Clock::time_point last_output() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return last_;
+  }
+
+ private:
+  void ReadLoop() {
+    char buf[4096];
+    while (!stop_) {
+      pollfd p{master_, POLLIN, 0};
+      if (poll(&p, 1, 10) <= 0) continue;
+      const auto n = read(master_, buf, sizeof buf);
+      if (n <= 0) break;
+      std::lock_guard<std::mutex> lock(mu_);
+      last_ = Clock::now();
+      chunks_.emplace_back(last_, std::string(buf, static_cast<size_t>(n)));
+    }
+  }
+  int master_ = -1;
+  pid_t pid_ = -1;
+  std::thread reader_;
+  std::atomic<bool> stop_{false};
+  std::mutex mu_;
+  std::vector<std::pair<Clock::time_point, std::string>> chunks_;
+  Clock::time_point last_ = Clock::now();
+};
+
+}  // namespace
+
+std::string CaptionFromTape(const Tape& tape) {
+  const auto cmds = TapeEnteredCommands(tape);
+  if (cmds.empty()) return "The terminal shows a shell prompt and nothing is run.";
+  std::string s = "The terminal runs `" + cmds[0] + "`";
+  for (size_t i = 1; i < cmds.size(); ++i) {
+    s += (i + 1 == cmds.size() ? ", and then runs `" : ", then runs `") + cmds[i] + "`";
+  }
+  return s + ".";
+}
+
+Cast RecordTape(const Tape& tape, const RecordOptions& options) {
+  const auto timeline = TapeTimeline(tape);
+  char tmpl[] = "/tmp/ncbench-home-XXXXXX";
+  if (!mkdtemp(tmpl)) throw Error("cannot create a temporary HOME for the recorder");
+  const fs::path home = tmpl;
+  Cast cast;
+  cast.width = options.cols;
+  cast.height = options.rows;
+  cast.header = {{"title", tape.id},
+                 {"env", {{"TERM", "xterm-256color"}, {"SHELL", "/bin/bash"}}},
+                 {"ncbench", {{"recorder", "ncbench.pty/1"}, {"tape", fs::path(tape.file).filename().string()}}}};
+  {
+    PtyShell shell(options, home);
+    // Wait for the prompt, then for 200 ms of quiet, so frame 0 shows a settled prompt.
+    const auto deadline = Clock::now() + std::chrono::duration<double>(options.prompt_timeout_s);
+    std::string preamble;
+    while (true) {
+      for (auto& [t, s] : shell.Take()) preamble += s;
+      const bool quiet = Clock::now() - shell.last_output() > std::chrono::milliseconds(200);
+      if (preamble.find("$ ") != std::string::npos && quiet) break;
+      if (Clock::now() > deadline) {
+        throw Error(At(tape.file, "the shell showed no prompt within " +
+                                      std::to_string(options.prompt_timeout_s) + " s"));
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    const auto t0 = Clock::now();
+    cast.events.push_back({0.0, "o", preamble});
+    std::string carry;        // incomplete UTF-8 held for the next chunk
+    double hidden_total = 0;  // seconds cut out so far
+    double hide_start = -1;   // recording time at which the current Hide began
+    auto rec_time = [&](Clock::time_point tp) {
+      const double real = std::chrono::duration<double>(tp - t0).count();
+      return hide_start >= 0 ? hide_start : real - hidden_total;
+    };
+    auto drain = [&] {
+      for (auto& [tp, s] : shell.Take()) {
+        std::string data = carry + s;
+        const size_t tail = IncompleteUtf8Tail(data);
+        carry = data.substr(data.size() - tail);
+        data.resize(data.size() - tail);
+        if (!data.empty()) cast.events.push_back({std::max(0.0, rec_time(tp)), "o", data});
+      }
+    };
+    for (const auto& ev : timeline) {
+      std::this_thread::sleep_until(t0 + std::chrono::duration_cast<Clock::duration>(
+                                             std::chrono::duration<double>(ev.time)));
+      drain();
+      if (ev.kind == "end") break;
+      if (ev.kind == "hide") {
+        if (hide_start < 0) hide_start = ev.time - hidden_total;
+      } else if (ev.kind == "show") {
+        if (hide_start >= 0) {
+          hidden_total = ev.time - hide_start;
+          hide_start = -1;
+        }
+      } else {
+        shell.Write(ev.bytes);
+        cast.events.push_back({rec_time(Clock::now()), "i", ev.bytes});
+      }
+    }
+    drain();
+  }
+  std::error_code ec;
+  fs::remove_all(home, ec);
+  // Input and output events interleave; asciinema v2 wants times that never go back.
+  std::stable_sort(cast.events.begin(), cast.events.end(),
+                   [](const CastEvent& a, const CastEvent& b) { return a.time < b.time; });
+  const double end = TapeTimeline(tape).back().time;
+  cast.duration = cast.events.empty() ? 0 : cast.events.back().time;
+  // The recording lasts until the tape's end (its trailing Sleeps), not its last byte.
+  double visible_end = end;
+  for (const auto& ev : timeline) {
+    if (ev.kind == "hide") { visible_end = ev.time; break; }
+  }
+  if (visible_end > cast.duration) cast.events.push_back({visible_end, "o", ""});
+  cast.duration = cast.events.back().time;
+  return cast;
+}
+
+RenderedClip RenderCastToFrames(const fs::path& cast_path, double fps, const RenderOptions& render,
+                                const fs::path& frames_dir, const fs::path& text_path) {
+  FrameSourceOptions so;
+  so.render = render;
+  so.cast_fps = fps;
+  auto source = OpenFrameSource(cast_path, so);
+  fs::create_directories(frames_dir);
+  fs::create_directories(text_path.parent_path());
+  std::ofstream text(text_path);
+  cv::Mat frame;
+  RenderedClip clip{0, source->width(), source->height()};
+  while (source->Read(&frame)) {
+    std::ostringstream name;
+    name << std::setw(6) << std::setfill('0') << clip.frames << ".png";
+    if (!cv::imwrite((frames_dir / name.str()).string(), frame)) {
+      throw Error(At((frames_dir / name.str()).string(), "cannot write frame"));
+    }
+    text << nlohmann::json{{"frame", clip.frames}, {"text", *source->ScreenText()}}.dump() << "\n";
+    ++clip.frames;
+  }
+  std::ofstream(frames_dir / "fps.txt") << fps << "\n";
+  return clip;
+}
+
+std::vector<Sample> RecordDataset(const std::vector<fs::path>& tapes, const fs::path& out_dir,
+                                  double fps, const RecordOptions& record,
+                                  const RenderOptions& render) {
+  fs::create_directories(out_dir / "casts");
+  fs::create_directories(out_dir / "tapes");
+  std::vector<Sample> samples;
+  for (const auto& tape_path : tapes) {
+    const Tape tape = ReadTape(tape_path);
+    const fs::path tape_copy = out_dir / "tapes" / (tape.id + ".tape");
+    fs::copy_file(tape_path, tape_copy, fs::copy_options::overwrite_existing);
+    const fs::path cast_path = out_dir / "casts" / (tape.id + ".cast");
+    WriteCast(RecordTape(tape, record), cast_path);
+    RenderCastToFrames(cast_path, fps, render, out_dir / "frames" / tape.id,
+                       out_dir / "text" / (tape.id + ".jsonl"));
+    Sample s;
+    s.id = tape.id;
+    s.modality = "cli";
+    s.captions["regular"] = CaptionFromTape(tape);
+    if (!tape.instruction.empty()) s.captions["detailed"] = tape.instruction;
+    s.video = out_dir / "frames" / tape.id;
+    s.actions = tape_copy;
+    s.screen_text = out_dir / "text" / (tape.id + ".jsonl");
+    s.fps = fps;
+    samples.push_back(std::move(s));
+  }
+  std::ofstream manifest(out_dir / "manifest.jsonl");
+  for (const auto& s : samples) manifest << SampleToJson(s, out_dir).dump() << "\n";
+  return samples;
+}
+
+}  // namespace ncb

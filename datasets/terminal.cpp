@@ -1,0 +1,270 @@
+#include "datasets/terminal.h"
+
+#include <ft2build.h>
+#include FT_FREETYPE_H
+#include <vterm.h>
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+#include <mutex>
+#include <vector>
+
+#include "bench/core/errors.h"
+
+namespace ncb {
+namespace {
+
+Rgb Hex(uint32_t v) { return {uint8_t(v >> 16), uint8_t(v >> 8), uint8_t(v)}; }
+
+struct Glyph {
+  int left = 0, top = 0;  // bitmap offset from the pen position / baseline
+  cv::Mat alpha;          // 8-bit coverage
+};
+
+}  // namespace
+
+Theme ThemeByName(const std::string& name) {
+  Theme t;
+  t.name = name;
+  if (name == "catppuccin-mocha") {
+    // From the CLIGen (Clean) tapes' "Catppuccin Mocha (Pure White, Warm Pink Cursor)".
+    t.foreground = Hex(0xffffff);
+    t.background = Hex(0x1e1e2e);
+    t.cursor = Hex(0xf5c2e7);
+    const uint32_t p[16] = {0x45475a, 0xf38ba8, 0xa6e3a1, 0xf9e2af, 0x89b4fa, 0xcba6f7,
+                            0x94e2d5, 0xffffff, 0x585b70, 0xf38ba8, 0xa6e3a1, 0xf9e2af,
+                            0x89b4fa, 0xcba6f7, 0x89dceb, 0xffffff};
+    for (int i = 0; i < 16; ++i) t.palette[i] = Hex(p[i]);
+  } else if (name == "xterm") {
+    t.foreground = Hex(0xe5e5e5);
+    t.background = Hex(0x000000);
+    t.cursor = Hex(0xe5e5e5);
+    const uint32_t p[16] = {0x000000, 0xcd0000, 0x00cd00, 0xcdcd00, 0x0000ee, 0xcd00cd,
+                            0x00cdcd, 0xe5e5e5, 0x7f7f7f, 0xff0000, 0x00ff00, 0xffff00,
+                            0x5c5cff, 0xff00ff, 0x00ffff, 0xffffff};
+    for (int i = 0; i < 16; ++i) t.palette[i] = Hex(p[i]);
+  } else {
+    throw Error("unknown terminal theme '" + name + "'; expected catppuccin-mocha or xterm");
+  }
+  return t;
+}
+
+void AppendUtf8(std::string* out, uint32_t cp) {
+  if (cp < 0x80) {
+    out->push_back(static_cast<char>(cp));
+  } else if (cp < 0x800) {
+    out->push_back(static_cast<char>(0xC0 | (cp >> 6)));
+    out->push_back(static_cast<char>(0x80 | (cp & 0x3F)));
+  } else if (cp < 0x10000) {
+    out->push_back(static_cast<char>(0xE0 | (cp >> 12)));
+    out->push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
+    out->push_back(static_cast<char>(0x80 | (cp & 0x3F)));
+  } else if (cp <= 0x10FFFF) {
+    out->push_back(static_cast<char>(0xF0 | (cp >> 18)));
+    out->push_back(static_cast<char>(0x80 | ((cp >> 12) & 0x3F)));
+    out->push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
+    out->push_back(static_cast<char>(0x80 | (cp & 0x3F)));
+  }
+}
+
+// FreeType faces with a glyph cache. Rendering mutates the cache, hence the mutex.
+struct Terminal::Fonts {
+  FT_Library lib = nullptr;
+  FT_Face regular = nullptr, bold = nullptr;
+  int cell_w = 0, cell_h = 0, ascent = 0;
+  std::map<std::pair<uint32_t, bool>, Glyph> cache;
+  std::mutex mu;
+
+  Fonts(const RenderOptions& o) {
+    if (o.font_px < 4 || o.font_px > 256) {
+      throw Error("font size " + std::to_string(o.font_px) + " px is out of range 4..256");
+    }
+    NCB_CHECK(FT_Init_FreeType(&lib) == 0);
+    regular = Load(o.font_path, o.font_px);
+    bold = o.bold_font_path.empty() ? nullptr : Load(o.bold_font_path, o.font_px);
+    const auto& m = regular->size->metrics;
+    cell_w = static_cast<int>(std::ceil(m.max_advance / 64.0));
+    ascent = static_cast<int>(std::ceil(m.ascender / 64.0));
+    cell_h = ascent + static_cast<int>(std::ceil(-m.descender / 64.0));
+  }
+  ~Fonts() {
+    if (bold) FT_Done_Face(bold);
+    if (regular) FT_Done_Face(regular);
+    FT_Done_FreeType(lib);
+  }
+  FT_Face Load(const std::string& path, int px) {
+    FT_Face face = nullptr;
+    if (FT_New_Face(lib, path.c_str(), 0, &face) != 0) {
+      throw MissingError(At(path, "cannot load font (install fonts-dejavu-core or pass --font)"));
+    }
+    FT_Set_Pixel_Sizes(face, 0, static_cast<FT_UInt>(px));
+    return face;
+  }
+  const Glyph& Get(uint32_t cp, bool is_bold) {
+    auto key = std::make_pair(cp, is_bold);
+    auto it = cache.find(key);
+    if (it != cache.end()) return it->second;
+    FT_Face face = (is_bold && bold) ? bold : regular;
+    Glyph g;
+    if (FT_Load_Char(face, cp, FT_LOAD_RENDER | FT_LOAD_TARGET_NORMAL) == 0) {
+      const FT_Bitmap& bm = face->glyph->bitmap;
+      g.left = face->glyph->bitmap_left;
+      g.top = face->glyph->bitmap_top;
+      if (bm.rows > 0 && bm.width > 0 && bm.pixel_mode == FT_PIXEL_MODE_GRAY) {
+        g.alpha = cv::Mat(static_cast<int>(bm.rows), static_cast<int>(bm.width), CV_8UC1);
+        for (unsigned r = 0; r < bm.rows; ++r) {
+          std::copy_n(bm.buffer + r * bm.pitch, bm.width, g.alpha.ptr<uint8_t>(static_cast<int>(r)));
+        }
+      }
+    }
+    return cache.emplace(key, std::move(g)).first->second;
+  }
+};
+
+int Terminal::OnSetTermProp(int prop, void* value, void* user) {
+  auto* self = static_cast<Terminal*>(user);
+  if (prop == VTERM_PROP_CURSORVISIBLE) {
+    self->cursor_visible_ = static_cast<VTermValue*>(value)->boolean != 0;
+  }
+  return 1;
+}
+
+
+Terminal::Terminal(int rows, int cols, const RenderOptions& options)
+    : rows_(rows), cols_(cols), options_(options), theme_(ThemeByName(options.theme)),
+      fonts_(std::make_unique<Fonts>(options)) {
+  if (rows < 1 || cols < 1 || rows > 1000 || cols > 1000) {
+    throw Error("terminal size " + std::to_string(cols) + "x" + std::to_string(rows) +
+                " is out of range 1..1000");
+  }
+  vt_ = vterm_new(rows, cols);
+  vterm_set_utf8(vt_, 1);
+  screen_ = vterm_obtain_screen(vt_);
+  static VTermScreenCallbacks callbacks = {};
+  callbacks.settermprop = [](VTermProp prop, VTermValue* val, void* user) -> int {
+    return Terminal::OnSetTermProp(static_cast<int>(prop), val, user);
+  };
+  vterm_screen_set_callbacks(screen_, &callbacks, this);
+  vterm_screen_enable_altscreen(screen_, 1);
+  VTermState* state = vterm_obtain_state(vt_);
+  VTermColor fg, bg;
+  vterm_color_rgb(&fg, theme_.foreground.r, theme_.foreground.g, theme_.foreground.b);
+  vterm_color_rgb(&bg, theme_.background.r, theme_.background.g, theme_.background.b);
+  vterm_state_set_default_colors(state, &fg, &bg);
+  for (int i = 0; i < 16; ++i) {
+    VTermColor c;
+    vterm_color_rgb(&c, theme_.palette[i].r, theme_.palette[i].g, theme_.palette[i].b);
+    vterm_state_set_palette_color(state, i, &c);
+  }
+  vterm_screen_reset(screen_, 1);
+}
+
+Terminal::~Terminal() {
+  if (vt_) vterm_free(vt_);
+}
+
+void Terminal::Feed(std::string_view bytes) {
+  if (!bytes.empty()) vterm_input_write(vt_, bytes.data(), bytes.size());
+}
+
+void Terminal::Resize(const std::string& cols_x_rows) {
+  int c = 0, r = 0;
+  if (std::sscanf(cols_x_rows.c_str(), "%dx%d", &c, &r) != 2 || c < 1 || r < 1 || c > 1000 ||
+      r > 1000) {
+    throw FormatError("resize event '" + cols_x_rows + "'; expected COLSxROWS within 1..1000");
+  }
+  // The frame size is fixed for a clip: the emulator follows, the canvas does not.
+  vterm_set_size(vt_, r, c);
+}
+
+int Terminal::pixel_width() const { return cols_ * fonts_->cell_w + 2 * options_.padding_px; }
+int Terminal::pixel_height() const { return rows_ * fonts_->cell_h + 2 * options_.padding_px; }
+
+std::string Terminal::CellText(int row, int col) const {
+  VTermScreenCell cell;
+  if (!vterm_screen_get_cell(screen_, VTermPos{row, col}, &cell)) return "";
+  std::string out;
+  for (int i = 0; i < VTERM_MAX_CHARS_PER_CELL && cell.chars[i] != 0; ++i) {
+    if (cell.chars[i] == static_cast<uint32_t>(-1)) return "";  // right half of a wide char
+    AppendUtf8(&out, cell.chars[i]);
+  }
+  return out;
+}
+
+std::string Terminal::ScreenText() const {
+  std::string text;
+  int vrows = 0, vcols = 0;
+  vterm_get_size(vt_, &vrows, &vcols);
+  for (int r = 0; r < vrows; ++r) {
+    std::string line;
+    for (int c = 0; c < vcols; ++c) {
+      auto s = CellText(r, c);
+      VTermScreenCell cell;
+      vterm_screen_get_cell(screen_, VTermPos{r, c}, &cell);
+      if (s.empty() && cell.chars[0] == 0) s = " ";
+      line += s;
+    }
+    line.erase(line.find_last_not_of(' ') + 1);
+    if (r) text.push_back('\n');
+    text += line;
+  }
+  return text;
+}
+
+cv::Mat Terminal::Render() const {
+  const auto& th = theme_;
+  const int pad = options_.padding_px;
+  const int cw = fonts_->cell_w, ch = fonts_->cell_h;
+  cv::Mat img(pixel_height(), pixel_width(), CV_8UC3,
+              cv::Scalar(th.background.b, th.background.g, th.background.r));
+  std::lock_guard<std::mutex> lock(fonts_->mu);
+  VTermPos cursor;
+  vterm_state_get_cursorpos(vterm_obtain_state(vt_), &cursor);
+  const int vrows = std::min(rows_, [&] { int r, c; vterm_get_size(vt_, &r, &c); return r; }());
+  const int vcols = std::min(cols_, [&] { int r, c; vterm_get_size(vt_, &r, &c); return c; }());
+  for (int r = 0; r < vrows; ++r) {
+    for (int c = 0; c < vcols; ++c) {
+      VTermScreenCell cell;
+      if (!vterm_screen_get_cell(screen_, VTermPos{r, c}, &cell)) continue;
+      if (cell.chars[0] == static_cast<uint32_t>(-1)) continue;
+      VTermColor fg = cell.fg, bg = cell.bg;
+      vterm_screen_convert_color_to_rgb(screen_, &fg);
+      vterm_screen_convert_color_to_rgb(screen_, &bg);
+      cv::Vec3b fgc(fg.rgb.blue, fg.rgb.green, fg.rgb.red), bgc(bg.rgb.blue, bg.rgb.green, bg.rgb.red);
+      if (cell.attrs.reverse) std::swap(fgc, bgc);
+      const bool at_cursor = options_.draw_cursor && cursor_visible_ && r == cursor.row && c == cursor.col;
+      if (at_cursor) {
+        bgc = cv::Vec3b(th.cursor.b, th.cursor.g, th.cursor.r);
+        fgc = cv::Vec3b(th.background.b, th.background.g, th.background.r);
+      }
+      const int w = std::max(1, static_cast<int>(cell.width)) * cw;
+      const int x0 = pad + c * cw, y0 = pad + r * ch;
+      cv::Rect box(x0, y0, std::min(w, img.cols - x0), ch);
+      img(box).setTo(cv::Scalar(bgc[0], bgc[1], bgc[2]));
+      if (cell.chars[0] != 0 && cell.chars[0] != ' ') {
+        const Glyph& g = fonts_->Get(cell.chars[0], cell.attrs.bold);
+        const int gx = x0 + g.left, gy = y0 + fonts_->ascent - g.top;
+        for (int yy = 0; yy < g.alpha.rows; ++yy) {
+          const int py = gy + yy;
+          if (py < y0 || py >= y0 + ch || py >= img.rows) continue;
+          const uint8_t* a = g.alpha.ptr<uint8_t>(yy);
+          auto* dst = img.ptr<cv::Vec3b>(py);
+          for (int xx = 0; xx < g.alpha.cols; ++xx) {
+            const int px = gx + xx;
+            if (px < x0 || px >= x0 + w || px >= img.cols || a[xx] == 0) continue;
+            for (int k = 0; k < 3; ++k) {
+              dst[px][k] = static_cast<uint8_t>((fgc[k] * a[xx] + bgc[k] * (255 - a[xx]) + 127) / 255);
+            }
+          }
+        }
+      }
+      if (cell.attrs.underline) {
+        img(cv::Rect(x0, y0 + ch - 1, box.width, 1)).setTo(cv::Scalar(fgc[0], fgc[1], fgc[2]));
+      }
+    }
+  }
+  return img;
+}
+
+}  // namespace ncb

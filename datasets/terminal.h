@@ -1,0 +1,83 @@
+// A terminal screen: libvterm emulates the byte stream, FreeType draws the cell grid.
+//
+// This is how ncbench turns an asciinema cast into ground-truth frames and the true screen
+// text of each frame. Emulation is libvterm's (checked against alacritty's reference grids
+// in tests/golden/vt_reference_test.cpp); drawing is one glyph per cell with a monospace
+// TrueType font at a fixed pixel size (13 px by default, the Neural Computers paper's),
+// cell background, bold, reverse video, underline and a block cursor.
+#pragma once
+
+#include <opencv2/core.hpp>
+
+#include <array>
+#include <memory>
+#include <string>
+#include <string_view>
+
+struct VTerm;
+struct VTermScreen;
+
+namespace ncb {
+
+struct Rgb {
+  uint8_t r = 0, g = 0, b = 0;
+};
+
+struct Theme {
+  std::string name;
+  Rgb foreground, background, cursor;
+  std::array<Rgb, 16> palette;  // ANSI 0-15
+};
+
+// "catppuccin-mocha" (the CLIGen data's theme, the default), "xterm" (xterm's own colours).
+Theme ThemeByName(const std::string& name);
+
+struct RenderOptions {
+  int font_px = 13;
+  std::string font_path = "/usr/share/fonts/truetype/dejavu/DejaVuSansMono.ttf";
+  std::string bold_font_path = "/usr/share/fonts/truetype/dejavu/DejaVuSansMono-Bold.ttf";
+  std::string theme = "catppuccin-mocha";
+  int padding_px = 0;
+  bool draw_cursor = true;
+};
+
+class Terminal {
+ public:
+  Terminal(int rows, int cols, const RenderOptions& options = {});
+  ~Terminal();
+  Terminal(const Terminal&) = delete;
+  Terminal& operator=(const Terminal&) = delete;
+
+  // Feeds raw output bytes (UTF-8, escape sequences) to the emulator.
+  void Feed(std::string_view bytes);
+  // Applies an asciinema resize event "COLSxROWS".
+  void Resize(const std::string& cols_x_rows);
+
+  // The screen as an 8-bit BGR image of pixel_height() x pixel_width().
+  cv::Mat Render() const;
+  // The screen's text: one line per row, trailing spaces stripped, joined by '\n'.
+  std::string ScreenText() const;
+  // The characters of one cell as UTF-8 ("" for the right half of a wide character).
+  std::string CellText(int row, int col) const;
+
+  int rows() const { return rows_; }
+  int cols() const { return cols_; }
+  int pixel_width() const;
+  int pixel_height() const;
+
+ private:
+  struct Fonts;
+  int rows_, cols_;
+  RenderOptions options_;
+  Theme theme_;
+  VTerm* vt_ = nullptr;
+  VTermScreen* screen_ = nullptr;
+  bool cursor_visible_ = true;
+  std::unique_ptr<Fonts> fonts_;
+  static int OnSetTermProp(int prop, void* value, void* user);
+};
+
+// Appends the UTF-8 encoding of a code point.
+void AppendUtf8(std::string* out, uint32_t cp);
+
+}  // namespace ncb

@@ -1,0 +1,73 @@
+// The metric interface (after libvmaf's feature extractors).
+//
+// A metric is a descriptor (MetricInfo) plus a per-worker instance that scores frame pairs
+// of one sample at a time. Everything a dataset aggregate needs is kept as sufficient
+// statistics in a MetricState: named sums that merge by addition, so shards of a run merge
+// exactly (associative, commutative) and round-trip through JSON.
+//
+// Frames are float32 RGB [N,3,H,W] in [0,1] on the device the run uses.
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <torch/types.h>
+
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace ncb {
+
+struct MetricInfo {
+  std::string name;       // stable snake_case; non-default options are appended
+  int version = 1;        // bumped whenever numbers can change
+  std::string unit;       // "dB", "" ...
+  std::string direction;  // "higher_is_better" | "lower_is_better"
+  std::string scope;      // "frame" | "clip" | "distribution"
+  std::string reference;  // the implementation it matches, with version
+};
+
+struct MetricState {
+  std::map<std::string, double> sums;
+
+  double Get(const std::string& key) const {
+    auto it = sums.find(key);
+    return it == sums.end() ? 0.0 : it->second;
+  }
+  void Add(const std::string& key, double v) { sums[key] += v; }
+  void Merge(const MetricState& other) {
+    for (const auto& [k, v] : other.sums) sums[k] += v;
+  }
+  nlohmann::json ToJson() const { return sums; }
+  static MetricState FromJson(const nlohmann::json& j) { return {j.get<std::map<std::string, double>>()}; }
+};
+
+class Metric {
+ public:
+  virtual ~Metric() = default;
+  virtual const MetricInfo& info() const = 0;
+  // Every option with its value, defaults included, for the report.
+  virtual nlohmann::json options() const = 0;
+
+  virtual void BeginSample() = 0;
+  // Scores N frame pairs of the current sample; returns one JSON object per frame, e.g.
+  // {"psnr": 31.2} or {"psnr": null, "psnr_null_reason": "..."}.
+  virtual std::vector<nlohmann::json> ObserveFrames(const torch::Tensor& generated,
+                                                    const torch::Tensor& ground_truth) = 0;
+  // Closes the sample: returns its scores and folds them into state().
+  virtual nlohmann::json EndSample() = 0;
+  virtual const MetricState& state() const = 0;
+  // Dataset aggregates from (possibly merged) sufficient statistics.
+  virtual nlohmann::json Finalize(const MetricState& state) const = 0;
+};
+
+// The metrics ncbench knows (registry.cpp), and a factory. Unknown names or bad options
+// throw Error listing what is accepted.
+std::vector<std::string> MetricNames();
+std::unique_ptr<Metric> CreateMetric(const std::string& name, const nlohmann::json& options = {});
+
+// A value that may be undefined: writes {key: v} or {key: null, key_null_reason: why}.
+void PutScore(nlohmann::json* out, const std::string& key, double value, bool defined,
+              const std::string& null_reason);
+
+}  // namespace ncb

@@ -1,0 +1,108 @@
+#include "metrics/psnr.h"
+
+#include <torch/torch.h>
+
+#include <cmath>
+
+#include "bench/core/errors.h"
+#include "metrics/metric.h"
+
+namespace ncb {
+
+torch::Tensor SquaredErrorSum(const torch::Tensor& x, const torch::Tensor& y) {
+  NCB_CHECK(x.sizes() == y.sizes() && x.dim() == 4);
+  return (x.to(torch::kFloat64) - y.to(torch::kFloat64)).square_().sum({1, 2, 3});
+}
+
+std::optional<double> PsnrFromSse(double sse, double count, double data_range) {
+  if (!(sse > 0) || !(count > 0)) return std::nullopt;
+  return 10.0 * std::log10(data_range * data_range * count / sse);
+}
+
+namespace {
+
+constexpr const char* kIdentical =
+    "identical to the ground truth (MSE = 0): PSNR is unbounded";
+
+class PsnrMetric : public Metric {
+ public:
+  explicit PsnrMetric(double data_range) : data_range_(data_range) {
+    info_ = {"psnr", 1, "dB", "higher_is_better", "frame",
+             "skimage.metrics.peak_signal_noise_ratio (scikit-image 0.19.3)"};
+    if (data_range != 1.0) info_.name += "_data_range_" + std::to_string(data_range);
+  }
+  const MetricInfo& info() const override { return info_; }
+  nlohmann::json options() const override { return {{"data_range", data_range_}}; }
+  void BeginSample() override { sample_ = {}; }
+
+  std::vector<nlohmann::json> ObserveFrames(const torch::Tensor& gen, const torch::Tensor& gt) override {
+    const auto sse = SquaredErrorSum(gen, gt).cpu();
+    const double count = static_cast<double>(gen[0].numel());
+    std::vector<nlohmann::json> out;
+    for (int64_t i = 0; i < sse.size(0); ++i) {
+      const double e = sse[i].item<double>();
+      const auto p = PsnrFromSse(e, count, data_range_);
+      nlohmann::json f;
+      PutScore(&f, "psnr", p.value_or(0), p.has_value(), kIdentical);
+      sample_.Add("sse", e);
+      sample_.Add("values", count);
+      sample_.Add("frames", 1);
+      if (p) {
+        sample_.Add("frame_psnr_sum", *p);
+        sample_.Add("frame_psnr_n", 1);
+      } else {
+        sample_.Add("frames_identical", 1);
+      }
+      out.push_back(std::move(f));
+    }
+    return out;
+  }
+
+  nlohmann::json EndSample() override {
+    nlohmann::json s;
+    const double n = sample_.Get("frame_psnr_n");
+    PutScore(&s, "psnr", n > 0 ? sample_.Get("frame_psnr_sum") / n : 0, n > 0,
+             "every frame is identical to the ground truth (MSE = 0): PSNR is unbounded");
+    const auto pooled = PsnrFromSse(sample_.Get("sse"), sample_.Get("values"), data_range_);
+    PutScore(&s, "psnr_pooled", pooled.value_or(0), pooled.has_value(), kIdentical);
+    s["frames_identical"] = sample_.Get("frames_identical");
+    state_.Merge(sample_);
+    state_.Add("samples", 1);
+    if (n > 0) {
+      state_.Add("sample_psnr_sum", s["psnr"].get<double>());
+      state_.Add("sample_psnr_n", 1);
+    }
+    return s;
+  }
+  const MetricState& state() const override { return state_; }
+
+  nlohmann::json Finalize(const MetricState& st) const override {
+    nlohmann::json a;
+    const double n = st.Get("sample_psnr_n");
+    PutScore(&a, "psnr", n > 0 ? st.Get("sample_psnr_sum") / n : 0, n > 0,
+             "no sample has a finite PSNR (every frame identical to the ground truth)");
+    const auto pooled = PsnrFromSse(st.Get("sse"), st.Get("values"), data_range_);
+    PutScore(&a, "psnr_pooled", pooled.value_or(0), pooled.has_value(),
+             st.Get("frames") > 0 ? kIdentical : "no frames were scored");
+    a["samples"] = st.Get("samples");
+    a["samples_with_psnr"] = n;
+    a["frames"] = st.Get("frames");
+    a["frames_identical"] = st.Get("frames_identical");
+    return a;
+  }
+
+ private:
+  double data_range_;
+  MetricInfo info_;
+  MetricState sample_, state_;
+};
+
+}  // namespace
+
+std::unique_ptr<Metric> MakePsnrMetric(const nlohmann::json& options) {
+  const double range = options.value("data_range", 1.0);
+  if (!(range > 0)) throw Error("psnr: option data_range must be positive");
+  return std::make_unique<PsnrMetric>(range);
+}
+
+}  // namespace ncb

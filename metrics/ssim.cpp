@@ -1,0 +1,112 @@
+#include "metrics/ssim.h"
+
+#include <torch/torch.h>
+
+#include "bench/core/errors.h"
+#include "metrics/metric.h"
+
+namespace ncb {
+
+torch::Tensor GaussianWindow(int size, double sigma, torch::ScalarType dtype, torch::Device device) {
+  auto x = torch::arange(size, torch::TensorOptions().dtype(torch::kFloat64)) - (size - 1) / 2.0;
+  auto g = torch::exp(-0.5 * x.square() / (sigma * sigma));
+  return (g / g.sum()).to(device, dtype);
+}
+
+torch::Tensor Ssim(const torch::Tensor& x_in, const torch::Tensor& y_in, const SsimOptions& o) {
+  NCB_CHECK(x_in.sizes() == y_in.sizes() && x_in.dim() == 4);
+  if (x_in.size(2) < o.window || x_in.size(3) < o.window) {
+    throw Error("ssim: frames of " + std::to_string(x_in.size(3)) + "x" +
+                std::to_string(x_in.size(2)) + " are smaller than the " +
+                std::to_string(o.window) + "x" + std::to_string(o.window) + " window");
+  }
+  const auto dt = o.float64 ? torch::kFloat64 : torch::kFloat32;
+  const auto x = x_in.to(dt), y = y_in.to(dt);
+  const int64_t c = x.size(1);
+  const auto g = GaussianWindow(o.window, o.sigma, dt, x.device());
+  const auto maps = torch::cat({x, y, x * x, y * y, x * y}, 1);  // [N,5C,H,W]
+  const int64_t groups = 5 * c;
+  const auto wh = g.view({1, 1, 1, o.window}).expand({groups, 1, 1, o.window}).contiguous();
+  const auto wv = g.view({1, 1, o.window, 1}).expand({groups, 1, o.window, 1}).contiguous();
+  // Valid convolutions: the map covers exactly the pixels whose window lies inside the frame.
+  auto f = torch::conv2d(maps, wh, torch::Tensor(), {1, 1}, at::IntArrayRef{0, 0}, {1, 1}, groups);
+  f = torch::conv2d(f, wv, torch::Tensor(), {1, 1}, at::IntArrayRef{0, 0}, {1, 1}, groups);
+  const auto mx = f.narrow(1, 0, c), my = f.narrow(1, c, c);
+  const auto vx = f.narrow(1, 2 * c, c) - mx * mx;
+  const auto vy = f.narrow(1, 3 * c, c) - my * my;
+  const auto vxy = f.narrow(1, 4 * c, c) - mx * my;
+  const double c1 = (o.k1 * o.data_range) * (o.k1 * o.data_range);
+  const double c2 = (o.k2 * o.data_range) * (o.k2 * o.data_range);
+  const auto s = ((2 * mx * my + c1) * (2 * vxy + c2)) / ((mx * mx + my * my + c1) * (vx + vy + c2));
+  return s.to(torch::kFloat64).mean({1, 2, 3});
+}
+
+namespace {
+
+class SsimMetric : public Metric {
+ public:
+  explicit SsimMetric(SsimOptions o) : o_(o) {
+    info_ = {"ssim", 1, "", "higher_is_better", "frame",
+             "skimage.metrics.structural_similarity (scikit-image 0.19.3, gaussian_weights=True, "
+             "use_sample_covariance=False)"};
+    const SsimOptions d;
+    if (o.data_range != d.data_range) info_.name += "_data_range_" + std::to_string(o.data_range);
+    if (o.float64) info_.name += "_f64";
+  }
+  const MetricInfo& info() const override { return info_; }
+  nlohmann::json options() const override {
+    return {{"data_range", o_.data_range}, {"window", o_.window}, {"sigma", o_.sigma},
+            {"k1", o_.k1}, {"k2", o_.k2}, {"float64", o_.float64}};
+  }
+  void BeginSample() override { sample_ = {}; }
+  std::vector<nlohmann::json> ObserveFrames(const torch::Tensor& gen, const torch::Tensor& gt) override {
+    const auto v = Ssim(gen, gt, o_).cpu();
+    std::vector<nlohmann::json> out;
+    for (int64_t i = 0; i < v.size(0); ++i) {
+      const double s = v[i].item<double>();
+      sample_.Add("frame_ssim_sum", s);
+      sample_.Add("frames", 1);
+      out.push_back({{"ssim", s}});
+    }
+    return out;
+  }
+  nlohmann::json EndSample() override {
+    const double n = sample_.Get("frames");
+    nlohmann::json s;
+    PutScore(&s, "ssim", n > 0 ? sample_.Get("frame_ssim_sum") / n : 0, n > 0, "no frames were scored");
+    state_.Merge(sample_);
+    if (n > 0) {
+      state_.Add("sample_ssim_sum", s["ssim"].get<double>());
+      state_.Add("samples", 1);
+    }
+    return s;
+  }
+  const MetricState& state() const override { return state_; }
+  nlohmann::json Finalize(const MetricState& st) const override {
+    nlohmann::json a;
+    const double n = st.Get("samples"), f = st.Get("frames");
+    PutScore(&a, "ssim", n > 0 ? st.Get("sample_ssim_sum") / n : 0, n > 0, "no samples were scored");
+    PutScore(&a, "ssim_frame_mean", f > 0 ? st.Get("frame_ssim_sum") / f : 0, f > 0,
+             "no frames were scored");
+    a["samples"] = n;
+    a["frames"] = f;
+    return a;
+  }
+
+ private:
+  SsimOptions o_;
+  MetricInfo info_;
+  MetricState sample_, state_;
+};
+
+}  // namespace
+
+std::unique_ptr<Metric> MakeSsimMetric(const nlohmann::json& j) {
+  SsimOptions o;
+  o.data_range = j.value("data_range", o.data_range);
+  o.float64 = j.value("float64", o.float64);
+  if (!(o.data_range > 0)) throw Error("ssim: option data_range must be positive");
+  return std::make_unique<SsimMetric>(o);
+}
+
+}  // namespace ncb

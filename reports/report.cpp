@@ -1,0 +1,133 @@
+#include "reports/report.h"
+
+#include <opencv2/core/version.hpp>
+#include <torch/version.h>
+#include <unistd.h>
+
+#include <ATen/Parallel.h>
+#include <chrono>
+#include <ctime>
+#include <fstream>
+#include <iomanip>
+#include <ostream>
+#include <sstream>
+
+#include "bench/core/errors.h"
+
+#ifndef NCBENCH_GIT_SHA
+#define NCBENCH_GIT_SHA "unknown"
+#endif
+#ifndef NCBENCH_BUILD_TYPE
+#define NCBENCH_BUILD_TYPE "unknown"
+#endif
+#ifndef NCBENCH_VERSION
+#define NCBENCH_VERSION "0.0.0"
+#endif
+
+namespace ncb {
+
+namespace {
+
+std::string UtcNow() {
+  const auto now = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
+  std::tm tm{};
+  gmtime_r(&now, &tm);
+  std::ostringstream s;
+  s << std::put_time(&tm, "%Y-%m-%dT%H:%M:%SZ");
+  return s.str();
+}
+
+std::string CpuModel() {
+  std::ifstream in("/proc/cpuinfo");
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.rfind("model name", 0) == 0) return line.substr(line.find(':') + 2);
+  }
+  return "unknown";
+}
+
+}  // namespace
+
+nlohmann::json MakeContext(const ContextInput& in) {
+  char host[256] = {0};
+  gethostname(host, sizeof host - 1);
+  std::string cmd;
+  for (const auto& a : in.command_line) cmd += (cmd.empty() ? "" : " ") + a;
+  nlohmann::json ctx = {
+      {"time", UtcNow()},
+      {"host", host},
+      {"ncbench_version", NCBENCH_VERSION},
+      {"git_sha", NCBENCH_GIT_SHA},
+      {"build_type", NCBENCH_BUILD_TYPE},
+      {"versions",
+       {{"libtorch", TORCH_VERSION},
+        {"opencv", CV_VERSION},
+        {"nlohmann_json", std::to_string(NLOHMANN_JSON_VERSION_MAJOR) + "." +
+                              std::to_string(NLOHMANN_JSON_VERSION_MINOR) + "." +
+                              std::to_string(NLOHMANN_JSON_VERSION_PATCH)}}},
+      {"device", in.device},
+      {"cpu", CpuModel()},
+      {"threads", at::get_num_threads()},
+      {"command_line", cmd},
+      {"seed", in.seed},
+  };
+#ifndef NDEBUG
+  ctx["warning"] = "debug build: timings are not representative";
+#endif
+  return ctx;
+}
+
+void WriteJsonAtomic(const std::filesystem::path& path, const nlohmann::json& j) {
+  if (path.has_parent_path()) std::filesystem::create_directories(path.parent_path());
+  const auto tmp = path.string() + ".tmp." + std::to_string(getpid());
+  {
+    std::ofstream out(tmp, std::ios::binary);
+    if (!out) throw Error(At(tmp, "cannot write report"));
+    out << j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
+    out.flush();
+    if (!out) throw Error(At(tmp, "write failed (disk full?)"));
+  }
+  std::filesystem::rename(tmp, path);
+}
+
+void PrintSummary(std::ostream& out, const nlohmann::json& r) {
+  const auto& ck = r.at("checkpoint");
+  out << "checkpoint " << ck.value("path", "?") << " (" << ck.value("adapter", "?") << ", "
+      << ck["spec"].value("name", "?") << ")\n";
+  out << "dataset    " << r["dataset"].value("manifest", "?") << "\n";
+  const auto& s = r["summary"];
+  out << "samples    " << s["samples_ok"] << " scored, " << s["samples_failed"] << " failed, "
+      << s["samples_total"] << " total\n\n";
+  out << "| metric | value | note |\n|---|---|---|\n";
+  for (const auto& [metric, agg] : r["aggregates"].items()) {
+    for (const auto& [key, v] : agg.items()) {
+      if (key.size() > 12 && key.substr(key.size() - 12) == "_null_reason") continue;
+      if (v.is_number_float()) {
+        out << "| " << key << " | " << std::fixed << std::setprecision(4) << v.get<double>()
+            << " | |\n";
+      } else if (v.is_null()) {
+        out << "| " << key << " | null | " << agg.value(key + "_null_reason", "") << " |\n";
+      }
+    }
+  }
+  out.unsetf(std::ios::fixed);
+  bool header = false;
+  for (const auto& smp : r["samples"]) {
+    if (smp["status"] == "ok") continue;
+    if (!header) out << "\nfailed samples:\n";
+    header = true;
+    out << "  " << smp.value("id", "?") << " [" << smp.value("stage", "?") << "] "
+        << smp.value("error", "") << "\n";
+  }
+}
+
+double PeakRssMiB() {
+  std::ifstream in("/proc/self/status");
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.rfind("VmHWM:", 0) == 0) return std::stod(line.substr(6)) / 1024.0;
+  }
+  return 0;
+}
+
+}  // namespace ncb

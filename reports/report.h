@@ -1,0 +1,43 @@
+// The report model: report.json is the source of truth for every view of a run.
+//
+// Schema "ncbench.report/1" (docs/report.md):
+//   schema, context{time, host, git_sha, build_type, versions, device, threads, command_line,
+//   seed, timing}, checkpoint{adapter, path, sha256, spec}, dataset{manifest, sha256, ...},
+//   config{metrics, alignment, ...}, samples[{id, status, scores, frames[] | error}],
+//   aggregates{metric: {...}}, metric_states{metric: sums}, summary{samples_total, ok, failed}.
+// Everything outside context.time and context.timing is a pure function of the inputs, so
+// identical inputs give identical reports apart from those two.
+// Non-finite numbers never appear: a value without a defined number is null with a reason.
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include <filesystem>
+#include <iosfwd>
+#include <string>
+#include <vector>
+
+namespace ncb {
+
+inline constexpr const char* kReportSchema = "ncbench.report/1";
+
+struct ContextInput {
+  std::vector<std::string> command_line;
+  std::string device;  // "cpu", "cuda:0"
+  int64_t seed = 0;
+};
+
+// The provenance block (google/benchmark's context, llama-bench's provenance).
+nlohmann::json MakeContext(const ContextInput& in);
+
+// Writes `j` to `path` through a temporary file and rename, so a reader never sees half a
+// report. Numbers at full precision; LC_NUMERIC-independent (nlohmann writes with "C").
+void WriteJsonAtomic(const std::filesystem::path& path, const nlohmann::json& j);
+
+// The console summary: one line per aggregate key, then failed samples.
+void PrintSummary(std::ostream& out, const nlohmann::json& report);
+
+// Peak resident set size of this process in MiB (VmHWM), 0 where unknown.
+double PeakRssMiB();
+
+}  // namespace ncb
