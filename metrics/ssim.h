@@ -9,7 +9,8 @@
 // (scikit-image 0.19.3, gaussian_weights=True, use_sample_covariance=False, channel_axis)
 // and of torchmetrics. Matches scikit-image within 1e-4 (tests/golden/metrics_golden_test.cpp).
 // Per sample: mean over frames. Dataset: mean over samples (and frame-weighted mean).
-// Cost: 5 maps x 2 separable 11-tap depthwise convolutions, O(11 * 2 * 5 * pixels).
+// Cost: 5 maps x 2 separable 11-tap filters, O(2 * 11 * 5 * pixels): OpenCV sepFilter2D on
+// the CPU (over the tensor memory), depthwise torch::conv2d on CUDA.
 #pragma once
 
 #include <torch/types.h>

@@ -4,10 +4,12 @@
 #include <iostream>
 
 #include "bench/cli/commands.h"
+#include "bench/core/cpu_allocator.h"
 #include "bench/core/errors.h"
 
 int main(int argc, char** argv) {
   std::setlocale(LC_NUMERIC, "C");
+  ncb::InstallCachingCpuAllocator();
   std::vector<std::string> args(argv, argv + argc);
   CLI::App app{"ncbench: open-loop evaluation of Neural Computer checkpoints"};
   app.require_subcommand(1);
