@@ -7,58 +7,11 @@
 #include "datasets/frame_source.h"
 #include "datasets/manifest.h"
 #include "datasets/recorder.h"
-#include "datasets/tape.h"
+#include "datasets/vhs_import.h"
 
 namespace ncb::cli {
 namespace fs = std::filesystem;
 
-namespace {
-
-// Writes a manifest for a folder of vhs tapes paired with their rendered videos (CLIGen
-// Clean layout: demo_N.tape beside demo_N.mp4). A tape that does not parse still gets its
-// line, so `eval` reports the problem for that sample instead of dropping it silently.
-int ImportVhs(const fs::path& dir, const fs::path& out) {
-  std::vector<fs::path> tapes;
-  for (const auto& e : fs::directory_iterator(dir)) {
-    if (e.path().extension() == ".tape") tapes.push_back(e.path());
-  }
-  std::sort(tapes.begin(), tapes.end());
-  if (tapes.empty()) throw MissingError(At(dir.string(), "holds no .tape files"));
-  const fs::path base = fs::absolute(out).parent_path();
-  fs::create_directories(base);
-  std::ofstream manifest(out);
-  int written = 0, unparsed = 0;
-  for (const auto& tape_path : tapes) {
-    Sample s;
-    s.id = tape_path.stem().string();
-    s.modality = "cli";
-    s.actions = fs::absolute(tape_path);
-    try {
-      const Tape tape = ReadTape(tape_path);
-      if (!tape.instruction.empty()) s.captions["regular"] = tape.instruction;
-      s.captions["semantic"] = CaptionFromTape(tape);
-    } catch (const Error& e) {
-      std::cerr << "ncbench: warning: " << e.what() << "\n";
-      ++unparsed;
-    }
-    fs::path video;
-    for (const char* ext : {".mp4", ".webm", ".mkv", ".gif"}) {
-      if (fs::exists(dir / (s.id + ext))) video = dir / (s.id + ext);
-    }
-    if (video.empty()) {
-      std::cerr << "ncbench: warning: " << tape_path.string() << ": no rendered video beside it; skipped\n";
-      continue;
-    }
-    s.video = fs::absolute(video);
-    manifest << SampleToJson(s, base).dump() << "\n";
-    ++written;
-  }
-  std::cout << "wrote " << out.string() << ": " << written << " samples (" << unparsed
-            << " tapes did not parse)\n";
-  return 0;
-}
-
-}  // namespace
 
 void AddDatasetsCommand(CLI::App& app, Runner* run) {
   auto* cmd = app.add_subcommand("datasets", "Import, record and render held-out datasets");
@@ -69,7 +22,15 @@ void AddDatasetsCommand(CLI::App& app, Runner* run) {
   auto out = std::make_shared<std::string>();
   imp->add_option("DIR", *dir, "Folder of .tape files and their videos")->required()->check(CLI::ExistingDirectory);
   imp->add_option("--out", *out, "Manifest to write")->required();
-  imp->callback([=] { *run = [=] { return ImportVhs(*dir, *out); }; });
+  imp->callback([=] {
+    *run = [=] {
+      const auto samples = ImportVhsFolder(*dir, *out, [](LogLevel, const std::string& m) {
+        std::cerr << "ncbench: warning: " << m << "\n";
+      });
+      std::cout << "wrote " << *out << ": " << samples.size() << " samples\n";
+      return 0;
+    };
+  });
 
   auto* rec = cmd->add_subcommand("record", "Play tapes against a real shell; write casts, frames, manifest");
   auto tapes = std::make_shared<std::vector<std::string>>();

@@ -1,0 +1,10 @@
+// The tests' main: the same process set-up as the ncbench program (caching allocator).
+#include <gtest/gtest.h>
+
+#include "bench/core/cpu_allocator.h"
+
+int main(int argc, char** argv) {
+  ncb::InstallCachingCpuAllocator();
+  testing::InitGoogleTest(&argc, argv);
+  return RUN_ALL_TESTS();
+}

@@ -1,0 +1,171 @@
+// Readers of the datasets layer: vhs tapes, asciinema casts, manifests, resampling.
+#include <fstream>
+#include <sstream>
+
+#include "bench/core/errors.h"
+#include "datasets/cast.h"
+#include "datasets/frame_source.h"
+#include "datasets/manifest.h"
+#include "datasets/recorder.h"
+#include "datasets/tape.h"
+#include "datasets/terminal.h"
+#include "tests/test_util.h"
+
+namespace ncb {
+namespace {
+
+using test::TempDir;
+
+std::string ErrorOf(const std::function<void()>& f) {
+  try {
+    f();
+  } catch (const Error& e) {
+    return e.what();
+  }
+  return "";
+}
+
+TEST(Tape, ReadsEveryCligenCleanTape) {
+  NCB_REQUIRE_SHARED();
+  int n = 0;
+  for (const auto& e : std::filesystem::directory_iterator(test::SharedDir() / "data/cligen-clean")) {
+    if (e.path().extension() != ".tape") continue;
+    const Tape t = ReadTape(e.path());
+    EXPECT_FALSE(t.instruction.empty()) << e.path();
+    EXPECT_EQ(t.id, e.path().stem().string());
+    EXPECT_FALSE(TapeEnteredCommands(t).empty()) << e.path();
+    ++n;
+  }
+  EXPECT_EQ(n, 121);
+}
+
+TEST(Tape, ParsesCommandsAndTimes) {
+  const Tape t = ParseTape(
+      "# INSTRUCTION: run it\nSet TypingSpeed 100ms\nSet Theme {\n \"name\": \"x\"\n}\n"
+      "Sleep 0.5\nType \"ab\"\nEnter\nBackspace@20ms 2\nCtrl+C\nSleep 1s\nHide\n",
+      "t.tape");
+  EXPECT_EQ(t.instruction, "run it");
+  EXPECT_EQ(t.theme["name"], "x");
+  const auto ev = TapeTimeline(t);
+  // Sleep 0.5; 'a' at 0.5, 'b' at 0.6, Enter at 0.7, 2x Backspace at 0.8, 0.82, Ctrl+C at 0.84
+  ASSERT_EQ(ev.size(), 8u);
+  EXPECT_DOUBLE_EQ(ev[0].time, 0.5);
+  EXPECT_EQ(ev[0].bytes, "a");
+  EXPECT_NEAR(ev[2].time, 0.7, 1e-12);
+  EXPECT_EQ(ev[2].bytes, "\r");
+  EXPECT_NEAR(ev[4].time, 0.82, 1e-12);
+  EXPECT_EQ(ev[5].bytes, "\x03");
+  EXPECT_EQ(ev[6].kind, "hide");
+  EXPECT_NEAR(ev[6].time, 1.94, 1e-12);
+  EXPECT_EQ(ev[7].kind, "end");
+}
+
+TEST(Tape, MalformedLinesNameFileAndLine) {
+  EXPECT_NE(ErrorOf([] { ParseTape("Sleep 1s\nJump 3\n", "x.tape"); }).find("x.tape:2: unknown command 'Jump'"),
+            std::string::npos);
+  EXPECT_NE(ErrorOf([] { ParseTape("Sleep forever\n", "x.tape"); }).find("x.tape:1:"), std::string::npos);
+  EXPECT_NE(ErrorOf([] { ParseTape("\n\nType unquoted\n", "x.tape"); }).find("x.tape:3: expected a quoted string"),
+            std::string::npos);
+  EXPECT_NE(ErrorOf([] { ParseTape("Enter -2\n", "x.tape"); }).find("x.tape:1:"), std::string::npos);
+  EXPECT_NE(ErrorOf([] { ParseTape("Sleep 5h\n", "x.tape"); }).find("unknown time unit"), std::string::npos);
+}
+
+TEST(Tape, CaptionFromCommands) {
+  const Tape t = ParseTape("Type \"ls\"\nEnter\nType \"pwdd\"\nBackspace\nEnter\n", "t");
+  EXPECT_EQ(CaptionFromTape(t), "The terminal runs `ls`, and then runs `pwd`.");
+}
+
+TEST(Cast, ReadsV1V2V3) {
+  std::istringstream v2("{\"version\": 2, \"width\": 10, \"height\": 3}\n[0.5, \"o\", \"hi\"]\n[1.0, \"o\", \"!\"]\n");
+  const Cast c2 = ParseCast(v2, "v2");
+  EXPECT_EQ(c2.width, 10);
+  ASSERT_EQ(c2.events.size(), 2u);
+  EXPECT_DOUBLE_EQ(c2.duration, 1.0);
+  std::istringstream v3("{\"version\": 3, \"term\": {\"cols\": 12, \"rows\": 4}}\n# comment\n[0.5, \"o\", \"a\"]\n[0.25, \"o\", \"b\"]\n");
+  const Cast c3 = ParseCast(v3, "v3");
+  EXPECT_EQ(c3.width, 12);
+  EXPECT_DOUBLE_EQ(c3.events[1].time, 0.75);
+  std::istringstream v1("{\"version\": 1, \"width\": 8, \"height\": 2, \"stdout\": [[0.1, \"a\"], [0.2, \"b\"]]}");
+  const Cast c1 = ParseCast(v1, "v1");
+  EXPECT_NEAR(c1.events[1].time, 0.3, 1e-12);
+}
+
+TEST(Cast, BadLinesNameFileAndLine) {
+  auto err = [](const std::string& text) {
+    std::istringstream in(text);
+    return ErrorOf([&] { ParseCast(in, "bad.cast"); });
+  };
+  EXPECT_NE(err("{\"version\": 2, \"width\": 10, \"height\": 3}\n[0.1, \"o\", \"a\"]\n[0.2, \"o\"\n").find("bad.cast:3: not valid JSON"),
+            std::string::npos);
+  EXPECT_NE(err("{\"version\": 2, \"width\": 10, \"height\": 3}\n[0.1, 5, \"a\"]\n").find("bad.cast:2: expected an event"),
+            std::string::npos);
+  EXPECT_NE(err("{\"version\": 2, \"width\": 10, \"height\": 3}\n[0.5, \"o\", \"a\"]\n[0.2, \"o\", \"b\"]\n").find("bad.cast:3: event time"),
+            std::string::npos);
+  EXPECT_NE(err("{\"version\": 2, \"width\": -4, \"height\": 3}\n").find("bad.cast:1: width is -4"), std::string::npos);
+  EXPECT_NE(err("{\"version\": 2, \"width\": 10, \"height\": 3}\n[0.1, \"o\", \"\xff\xfe\"]\n").find("bad.cast:2:"),
+            std::string::npos);
+  EXPECT_NE(err("{\"version\": 7}\n").find("not supported"), std::string::npos);
+}
+
+TEST(Cast, SharedRecordingsRender) {
+  NCB_REQUIRE_SHARED();
+  for (const auto& e : std::filesystem::directory_iterator(test::SharedDir() / "data/casts")) {
+    if (e.path().extension() != ".cast") continue;
+    FrameSourceOptions o;
+    o.cast_fps = 1.0;
+    auto src = OpenFrameSource(e.path(), o);
+    cv::Mat f;
+    int64_t n = 0;
+    while (src->Read(&f)) ++n;
+    EXPECT_EQ(n, src->frame_count()) << e.path();
+    EXPECT_GT(n, 1) << e.path();
+    EXPECT_FALSE(src->ScreenText()->empty()) << e.path();
+  }
+}
+
+TEST(Terminal, TextAndPixels) {
+  Terminal t(3, 10);
+  t.Feed("hi\r\n\x1b[1mB\x1b[0m");
+  EXPECT_EQ(t.ScreenText(), "hi\nB\n");
+  EXPECT_EQ(t.CellText(1, 0), "B");
+  const cv::Mat img = t.Render();
+  EXPECT_EQ(img.cols, t.pixel_width());
+  EXPECT_EQ(img.rows, t.pixel_height());
+  // Glyphs put foreground pixels on the background.
+  EXPECT_GT(cv::norm(img, cv::NORM_INF), 200.0);
+}
+
+TEST(Manifest, ValidatesLineByLine) {
+  TempDir tmp;
+  std::ofstream(tmp / "m.jsonl")
+      << "{\"id\": \"a\", \"modality\": \"cli\", \"video\": \"a.mp4\", \"caption\": \"c\"}\n"
+      << "\n"
+      << "{\"id\": \"b\", \"modality\": \"tv\", \"video\": \"b.mp4\"}\n"
+      << "not json\n"
+      << "{\"id\": \"a\", \"modality\": \"cli\", \"video\": \"x.mp4\"}\n"
+      << "{\"id\": \"c\", \"modality\": \"cli\"}\n"
+      << "{\"id\": \"d\", \"modality\": \"cli\", \"video\": \"d\", \"fps\": \"fast\"}\n";
+  const Manifest m = ReadManifest(tmp / "m.jsonl");
+  ASSERT_EQ(m.samples.size(), 1u);
+  EXPECT_EQ(m.samples[0].Caption("regular"), "c");
+  EXPECT_EQ(m.samples[0].video, tmp / "a.mp4");
+  ASSERT_EQ(m.errors.size(), 5u);
+  EXPECT_EQ(m.errors[0].line, 3);
+  EXPECT_NE(m.errors[0].message.find("m.jsonl:3: modality \"tv\""), std::string::npos);
+  EXPECT_NE(m.errors[1].message.find(":4: not valid JSON"), std::string::npos);
+  EXPECT_NE(m.errors[2].message.find(":5: id \"a\" appears on an earlier line"), std::string::npos);
+  EXPECT_NE(m.errors[3].message.find(":6: missing field \"video\""), std::string::npos);
+  EXPECT_NE(m.errors[4].message.find(":7: \"fps\" must be a number"), std::string::npos);
+}
+
+TEST(Resample, FrameCounts) {
+  EXPECT_EQ(ResampledFrameCount(50, 25, 25), 50);
+  // 25 -> 15 fps: output k shows floor(k * 5/3); frame 29 -> 48 is the last within 50.
+  EXPECT_EQ(ResampledFrameCount(50, 25, 15), 30);
+  EXPECT_EQ(ResampledFrameCount(10, 15, 30), 20);
+  EXPECT_EQ(ResampledFrameCount(1, 25, 15), 1);
+  EXPECT_EQ(ResampledFrameCount(0, 25, 15), 0);
+}
+
+}  // namespace
+}  // namespace ncb

@@ -1,0 +1,111 @@
+// Metric semantics: identity, undefined values, option validation, and that merging the
+// states of shards equals one pass.
+#include <torch/torch.h>
+
+#include "bench/core/errors.h"
+#include "metrics/metric.h"
+#include "metrics/psnr.h"
+#include "metrics/ssim.h"
+#include "tests/test_util.h"
+
+namespace ncb {
+namespace {
+
+constexpr double kTol = 1e-12;  // the same sums in another order
+
+torch::Tensor Frames(int64_t n, int seed) {
+  torch::manual_seed(seed);
+  return torch::rand({n, 3, 32, 48});
+}
+
+TEST(Ssim, IdentityIsExactlyOne) {
+  auto x = Frames(2, 1);
+  auto s = Ssim(x, x);
+  EXPECT_EQ(s[0].item<double>(), 1.0);
+  EXPECT_EQ(s[1].item<double>(), 1.0);
+}
+
+TEST(Ssim, Float32AgreesWithFloat64) {
+  auto x = Frames(1, 1), y = (x + 0.1 * torch::randn_like(x)).clamp(0, 1);
+  SsimOptions f64;
+  f64.float64 = true;
+  EXPECT_NEAR(Ssim(x, y).item<double>(), Ssim(x, y, f64).item<double>(), 1e-5);
+}
+
+TEST(Ssim, RejectsFramesSmallerThanTheWindow) {
+  auto x = torch::rand({1, 3, 8, 8});
+  EXPECT_THROW(Ssim(x, x), Error);
+}
+
+TEST(Psnr, KnownValueAndIdentity) {
+  // A uniform error of 0.1 on [0,1] data: MSE 0.01 -> 20 dB.
+  auto x = torch::zeros({1, 3, 4, 4}), y = torch::full({1, 3, 4, 4}, 0.1);
+  const double sse = SquaredErrorSum(x, y).item<double>();
+  // float32 holds 0.1 as 0.100000001, hence 1e-6 dB rather than exact.
+  EXPECT_NEAR(*PsnrFromSse(sse, 48, 1.0), 20.0, 1e-6);
+  EXPECT_FALSE(PsnrFromSse(0.0, 48, 1.0).has_value());
+}
+
+TEST(Psnr, IdenticalFramesAreNullWithReason) {
+  auto m = CreateMetric("psnr");
+  auto x = Frames(1, 3);
+  m->BeginSample();
+  auto f = m->ObserveFrames(x, x);
+  EXPECT_TRUE(f[0]["psnr"].is_null());
+  EXPECT_NE(f[0]["psnr_null_reason"].get<std::string>().find("MSE = 0"), std::string::npos);
+  auto s = m->EndSample();
+  EXPECT_TRUE(s["psnr"].is_null());
+  auto a = m->Finalize(m->state());
+  EXPECT_TRUE(a["psnr_pooled"].is_null());
+  EXPECT_EQ(a["frames_identical"].get<double>(), 1.0);
+}
+
+// Runs `samples` (pairs of clips) through one metric instance.
+MetricState OnePass(const std::string& name, const std::vector<std::pair<torch::Tensor, torch::Tensor>>& samples) {
+  auto m = CreateMetric(name);
+  for (const auto& [g, t] : samples) {
+    m->BeginSample();
+    for (int64_t k = 0; k < g.size(0); ++k) m->ObserveFrames(g.narrow(0, k, 1), t.narrow(0, k, 1));
+    m->EndSample();
+  }
+  return m->state();
+}
+
+TEST(MetricState, ShardMergeEqualsOnePass) {
+  std::vector<std::pair<torch::Tensor, torch::Tensor>> samples;
+  for (int i = 0; i < 6; ++i) {
+    auto g = Frames(2 + i % 3, 10 + i);
+    samples.emplace_back(g, (g + 0.05 * torch::randn_like(g)).clamp(0, 1));
+  }
+  for (const std::string name : {"psnr", "ssim"}) {
+    const auto whole = OnePass(name, samples);
+    MetricState merged;
+    for (int shard = 0; shard < 3; ++shard) {
+      std::vector<std::pair<torch::Tensor, torch::Tensor>> part;
+      for (size_t i = shard; i < samples.size(); i += 3) part.push_back(samples[i]);
+      // Through JSON, as shard files carry it.
+      merged.Merge(MetricState::FromJson(nlohmann::json::parse(OnePass(name, part).ToJson().dump())));
+    }
+    auto m = CreateMetric(name);
+    const auto a = m->Finalize(whole), b = m->Finalize(merged);
+    for (const auto& [k, v] : a.items()) {
+      if (v.is_number()) EXPECT_NEAR(v.get<double>(), b[k].get<double>(), kTol) << name << "." << k;
+    }
+  }
+}
+
+TEST(Registry, UnknownMetricAndBadOptions) {
+  try {
+    CreateMetric("fvd2");
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("available: psnr, ssim"), std::string::npos);
+  }
+  EXPECT_THROW(CreateMetric("ssim", {{"data_range", -1}}), Error);
+  EXPECT_THROW(CreateMetric("psnr", {{"data_range", 0}}), Error);
+  // Non-default options change the score name, so differently configured runs never collide.
+  EXPECT_EQ(CreateMetric("ssim", {{"float64", true}})->info().name, "ssim_f64");
+}
+
+}  // namespace
+}  // namespace ncb
