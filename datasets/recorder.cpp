@@ -148,9 +148,14 @@ Cast RecordTape(const Tape& tape, const RecordOptions& options) {
     std::string carry;        // incomplete UTF-8 held for the next chunk
     double hidden_total = 0;  // seconds cut out so far
     double hide_start = -1;   // recording time at which the current Hide began
+    std::vector<CastEvent> held;  // events while hidden: replayed at Show, dropped at the end
     auto rec_time = [&](Clock::time_point tp) {
       const double real = std::chrono::duration<double>(tp - t0).count();
       return hide_start >= 0 ? hide_start : real - hidden_total;
+    };
+    auto emit = [&](CastEvent ev) {
+      if (hide_start >= 0) held.push_back(std::move(ev));
+      else cast.events.push_back(std::move(ev));
     };
     auto drain = [&] {
       for (auto& [tp, s] : shell.Take()) {
@@ -158,7 +163,7 @@ Cast RecordTape(const Tape& tape, const RecordOptions& options) {
         const size_t tail = IncompleteUtf8Tail(data);
         carry = data.substr(data.size() - tail);
         data.resize(data.size() - tail);
-        if (!data.empty()) cast.events.push_back({std::max(0.0, rec_time(tp)), "o", data});
+        if (!data.empty()) emit({std::max(0.0, rec_time(tp)), "o", data});
       }
     };
     for (const auto& ev : timeline) {
@@ -171,14 +176,20 @@ Cast RecordTape(const Tape& tape, const RecordOptions& options) {
       } else if (ev.kind == "show") {
         if (hide_start >= 0) {
           hidden_total = ev.time - hide_start;
+          for (auto& h : held) {
+            h.time = hide_start;  // what happened while hidden lands at once when shown
+            cast.events.push_back(std::move(h));
+          }
+          held.clear();
           hide_start = -1;
         }
       } else {
         shell.Write(ev.bytes);
-        cast.events.push_back({rec_time(Clock::now()), "i", ev.bytes});
+        emit({rec_time(Clock::now()), "i", ev.bytes});
       }
     }
     drain();
+    // A tape that ends hidden (CLIGen's closing `Hide`) ends its recording at the Hide.
   }
   std::error_code ec;
   fs::remove_all(home, ec);

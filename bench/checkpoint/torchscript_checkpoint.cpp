@@ -31,7 +31,7 @@ class TorchScriptCheckpoint : public Checkpoint {
     torch::jit::ExtraFilesMap extra{{kSpecFile, ""}};
     try {
       module_ = torch::jit::load(path, device, extra);
-    } catch (const c10::Error& e) {
+    } catch (const std::exception& e) {
       throw ContractError(At(path, "cannot be loaded as a TorchScript archive: " + Brief(e.what())));
     }
     module_.eval();
@@ -132,7 +132,7 @@ class SteppedStream : public FrameStream {
     try {
       state_ = ckpt_->module().get_method("init")(
           {r.first_frame.to(ckpt->device()), PromptList(r.prompts), r.seed});
-    } catch (const c10::Error& e) {
+    } catch (const std::exception& e) {
       throw ContractError(At(ckpt_->path(), "init raised: " + Brief(e.what())));
     }
   }
@@ -142,7 +142,7 @@ class SteppedStream : public FrameStream {
     c10::IValue out;
     try {
       out = ckpt_->module().get_method("step")({state_, actions_.select(1, t_)});
-    } catch (const c10::Error& e) {
+    } catch (const std::exception& e) {
       throw ContractError(At(ckpt_->path(), "step " + std::to_string(t_) + " raised: " + Brief(e.what())));
     }
     const auto& spec = ckpt_->spec();
@@ -185,7 +185,7 @@ std::unique_ptr<FrameStream> TorchScriptCheckpoint::Rollout(const RolloutRequest
   try {
     out = module_.get_method("rollout")({r.first_frame.to(device_), PromptList(r.prompts),
                                          r.actions.to(device_), r.num_frames, r.seed});
-  } catch (const c10::Error& e) {
+  } catch (const std::exception& e) {
     throw ContractError(At(path_, "rollout raised: " + Brief(e.what())));
   }
   if (!out.isTensor()) {
