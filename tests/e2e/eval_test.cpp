@@ -34,6 +34,18 @@ fs::path CligenManifest(const test::TempDir& tmp, const std::vector<std::string>
   return out;
 }
 
+// Writes the static baseline for frames of width x height at fps; returns its path.
+fs::path StaticBaseline(const test::TempDir& tmp, int width, int height, double fps) {
+  NcSpec spec;
+  spec.name = "static";
+  spec.modality = "cli";
+  spec.height = height;
+  spec.width = width;
+  spec.fps = fps;
+  WriteStaticBaseline(spec, tmp / "static.pt");
+  return tmp / "static.pt";
+}
+
 TEST(Eval, CligenVideosAgainstThemselvesGiveSsimOneAndNullPsnr) {
   NCB_REQUIRE_SHARED();
   test::TempDir tmp;
@@ -130,15 +142,8 @@ TEST(Eval, BadInputsFailTheirSampleOnlyAndNameFileAndLine) {
       << json{{"id", "badcast"}, {"modality", "cli"}, {"video", "bad.cast"}}.dump() << "\n"
       << "{\"id\": \"broken\", \"modality\": \"cli\"\n"
       << json{{"id", "good2"}, {"modality", "cli"}, {"video", (Cligen() / "demo_000006.mp4").string()}}.dump() << "\n";
-  NcSpec spec;
-  spec.name = "static";
-  spec.modality = "cli";
-  spec.height = 900;
-  spec.width = 1600;
-  spec.fps = 25;
-  WriteStaticBaseline(spec, tmp / "static.pt");
   EvalOptions o;
-  o.checkpoint = (tmp / "static.pt").string();
+  o.checkpoint = StaticBaseline(tmp, 1600, 900, 25).string();
   o.manifest = (tmp / "m.jsonl").string();
   o.out_dir = (tmp / "out").string();
   o.align.max_frames = 4;
@@ -168,15 +173,8 @@ TEST(Eval, IdenticalInputsGiveIdenticalReports) {
   NCB_REQUIRE_SHARED();
   test::TempDir tmp;
   const auto manifest = CligenManifest(tmp, {"demo_000003", "demo_000022"});
-  NcSpec spec;
-  spec.name = "static";
-  spec.modality = "cli";
-  spec.height = 450;
-  spec.width = 800;
-  spec.fps = 15;
-  WriteStaticBaseline(spec, tmp / "static.pt");
   EvalOptions o;
-  o.checkpoint = (tmp / "static.pt").string();
+  o.checkpoint = StaticBaseline(tmp, 800, 450, 15).string();
   o.manifest = manifest.string();
   o.out_dir = (tmp / "out").string();
   o.align.max_frames = 5;

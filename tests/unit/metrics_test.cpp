@@ -89,7 +89,9 @@ TEST(MetricState, ShardMergeEqualsOnePass) {
     auto m = CreateMetric(name);
     const auto a = m->Finalize(whole), b = m->Finalize(merged);
     for (const auto& [k, v] : a.items()) {
-      if (v.is_number()) EXPECT_NEAR(v.get<double>(), b[k].get<double>(), kTol) << name << "." << k;
+      if (v.is_number()) {
+        EXPECT_NEAR(v.get<double>(), b[k].get<double>(), kTol) << name << "." << k;
+      }
     }
   }
 }

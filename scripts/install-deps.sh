@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Installs ncbench's Debian 12 packages (README "Dependencies" says why each is there).
+# Idempotent: asks apt only for what is missing. Needs root (or sudo).
+set -euo pipefail
+packages=(
+  build-essential cmake ninja-build pkg-config git
+  libtorch-dev                 # LibTorch: checkpoints (TorchScript), metric kernels
+  libopencv-dev                # video decode (FFmpeg backend), image I/O, SIMD filters
+  libtesseract-dev libleptonica-dev tesseract-ocr-eng   # OCR metrics
+  nlohmann-json3-dev libcli11-dev                       # reports, CLI
+  libbenchmark-dev libgtest-dev libgmock-dev            # micro-benchmarks, tests
+  libvterm-dev libfreetype-dev fonts-dejavu-core        # terminal emulation and rendering
+  libssl-dev                   # sha256 provenance hashes
+  ffmpeg                       # codecs for OpenCV's video backend
+  python3-torch python3-skimage python3-scipy python3-pil  # tests' independent references
+)
+missing=()
+for p in "${packages[@]}"; do
+  case "$p" in \#*) continue ;; esac
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "install-deps: all ${#packages[@]} packages present"
+  exit 0
+fi
+SUDO=""
+[ "$(id -u)" -eq 0 ] || SUDO="sudo"
+echo "install-deps: installing ${missing[*]}"
+$SUDO apt-get update -q
+DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q --no-install-recommends "${missing[@]}"

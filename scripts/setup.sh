@@ -1,0 +1,7 @@
+#!/usr/bin/env bash
+# README command 1: install, build, run the main job on the embedded default.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/install-deps.sh
+bash scripts/build.sh
+bash scripts/main_job.sh
