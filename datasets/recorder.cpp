@@ -159,11 +159,10 @@ Cast RecordTape(const Tape& tape, const RecordOptions& options) {
     };
     auto drain = [&] {
       for (auto& [tp, s] : shell.Take()) {
-        std::string data = carry + s;
-        const size_t tail = IncompleteUtf8Tail(data);
-        carry = data.substr(data.size() - tail);
-        data.resize(data.size() - tail);
-        if (!data.empty()) emit({std::max(0.0, rec_time(tp)), "o", data});
+        const std::string joined = carry + s;
+        const size_t keep = joined.size() - IncompleteUtf8Tail(joined);
+        carry = joined.substr(keep);
+        if (keep > 0) emit({std::max(0.0, rec_time(tp)), "o", joined.substr(0, keep)});
       }
     };
     for (const auto& ev : timeline) {

@@ -199,11 +199,14 @@ std::string Terminal::ScreenText() const {
   for (int r = 0; r < vrows; ++r) {
     std::string line;
     for (int c = 0; c < vcols; ++c) {
-      auto s = CellText(r, c);
+      const std::string s = CellText(r, c);
       VTermScreenCell cell;
       vterm_screen_get_cell(screen_, VTermPos{r, c}, &cell);
-      if (s.empty() && cell.chars[0] == 0) s = " ";
-      line += s;
+      if (!s.empty()) {
+        line += s;
+      } else if (cell.chars[0] == 0) {
+        line.push_back(' ');  // an empty cell; the right half of a wide character adds nothing
+      }
     }
     line.erase(line.find_last_not_of(' ') + 1);
     if (r) text.push_back('\n');

@@ -13,16 +13,7 @@
 #include <sstream>
 
 #include "bench/core/errors.h"
-
-#ifndef NCBENCH_GIT_SHA
-#define NCBENCH_GIT_SHA "unknown"
-#endif
-#ifndef NCBENCH_BUILD_TYPE
-#define NCBENCH_BUILD_TYPE "unknown"
-#endif
-#ifndef NCBENCH_VERSION
-#define NCBENCH_VERSION "0.0.0"
-#endif
+#include "reports/build_info.h"
 
 namespace ncb {
 

@@ -11,6 +11,8 @@
 #include <memory>
 #include <string>
 
+#include "tests/test_paths.h"
+
 namespace ncb::test {
 
 namespace fs = std::filesystem;

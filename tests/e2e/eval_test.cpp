@@ -229,6 +229,12 @@ TEST(Eval, CliReportsExitCodes) {
                 " --dataset " + manifest.string() + " --max-frames 2 --metrics psnr,lpipsx --out " + (tmp / "o").string());
   EXPECT_EQ(r.status, 2);
   EXPECT_NE(r.output.find("unknown metric 'lpipsx'"), std::string::npos) << r.output;
+  if (!torch::cuda::is_available()) {
+    r = test::Run(test::NcbenchExe().string() + " eval --device cuda --checkpoint videos:" + Cligen().string() +
+                  " --dataset " + manifest.string() + " --out " + (tmp / "o").string());
+    EXPECT_EQ(r.status, 2);
+    EXPECT_NE(r.output.find("sees no CUDA device"), std::string::npos) << r.output;
+  }
   r = test::Run(test::NcbenchExe().string() + " eval --checkpoint videos:" + Cligen().string() +
                 " --dataset " + manifest.string() + " --max-frames 2 --out " + (tmp / "o").string());
   EXPECT_EQ(r.status, 0) << r.output;

@@ -96,6 +96,15 @@ TEST(MetricState, ShardMergeEqualsOnePass) {
   }
 }
 
+TEST(Gpu, CudaAgreesWithCpu) {
+  if (!torch::cuda::is_available()) GTEST_SKIP() << "no CUDA device: this LibTorch or machine has none";
+  auto x = Frames(2, 5), y = (x + 0.05 * torch::randn_like(x)).clamp(0, 1);
+  const auto xc = x.to(torch::kCUDA), yc = y.to(torch::kCUDA);
+  const auto cpu = Ssim(x, y), gpu = Ssim(xc, yc).cpu();
+  EXPECT_TRUE(torch::allclose(cpu, gpu, 0, 1e-5)) << cpu << gpu;
+  EXPECT_TRUE(torch::allclose(SquaredErrorSum(x, y), SquaredErrorSum(xc, yc).cpu(), 1e-9, 0));
+}
+
 TEST(Registry, UnknownMetricAndBadOptions) {
   try {
     CreateMetric("fvd2");
