@@ -6,6 +6,7 @@
 
 #include <ATen/Parallel.h>
 #include <chrono>
+#include <cmath>
 #include <ctime>
 #include <fstream>
 #include <iomanip>
@@ -89,15 +90,18 @@ void PrintSummary(std::ostream& out, const nlohmann::json& r) {
   const auto& s = r["summary"];
   out << "samples    " << s["samples_ok"] << " scored, " << s["samples_failed"] << " failed, "
       << s["samples_total"] << " total\n\n";
-  out << "| metric | value | note |\n|---|---|---|\n";
+  out << "| metric | key | value | note |\n|---|---|---|---|\n";
   for (const auto& [metric, agg] : r["aggregates"].items()) {
     for (const auto& [key, v] : agg.items()) {
       if (key.size() > 12 && key.substr(key.size() - 12) == "_null_reason") continue;
-      if (v.is_number_float()) {
-        out << "| " << key << " | " << std::fixed << std::setprecision(4) << v.get<double>()
-            << " | |\n";
-      } else if (v.is_null()) {
-        out << "| " << key << " | null | " << agg.value(key + "_null_reason", "") << " |\n";
+      out << "| " << metric << " | " << key << " | ";
+      if (v.is_null()) {
+        out << "null | " << agg.value(key + "_null_reason", "") << " |\n";
+      } else if (v.is_number() && v.get<double>() == std::floor(v.get<double>()) &&
+                 key.rfind(metric, 0) != 0) {
+        out << static_cast<int64_t>(v.get<double>()) << " | count |\n";  // frames, samples
+      } else if (v.is_number()) {
+        out << std::fixed << std::setprecision(4) << v.get<double>() << " | |\n";
       }
     }
   }

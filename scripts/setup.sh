@@ -3,5 +3,5 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh
-bash scripts/build.sh
+NCBENCH_WERROR=ON bash scripts/build.sh  # the same configuration as the test command
 bash scripts/main_job.sh
