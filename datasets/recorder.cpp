@@ -195,14 +195,14 @@ Cast RecordTape(const Tape& tape, const RecordOptions& options) {
   // Input and output events interleave; asciinema v2 wants times that never go back.
   std::stable_sort(cast.events.begin(), cast.events.end(),
                    [](const CastEvent& a, const CastEvent& b) { return a.time < b.time; });
-  const double end = TapeTimeline(tape).back().time;
-  cast.duration = cast.events.empty() ? 0 : cast.events.back().time;
-  // The recording lasts until the tape's end (its trailing Sleeps), not its last byte.
-  double visible_end = end;
+  // The recording lasts until the tape's end (its trailing Sleeps) or its first Hide without
+  // a Show, not its last byte.
+  double visible_end = timeline.back().time;
   for (const auto& ev : timeline) {
     if (ev.kind == "hide") { visible_end = ev.time; break; }
   }
-  if (visible_end > cast.duration) cast.events.push_back({visible_end, "o", ""});
+  const double last = cast.events.empty() ? 0 : cast.events.back().time;
+  if (visible_end > last) cast.events.push_back({visible_end, "o", ""});
   cast.duration = cast.events.back().time;
   return cast;
 }

@@ -181,15 +181,23 @@ void Terminal::Resize(const std::string& cols_x_rows) {
 int Terminal::pixel_width() const { return cols_ * fonts_->cell_w + 2 * options_.padding_px; }
 int Terminal::pixel_height() const { return rows_ * fonts_->cell_h + 2 * options_.padding_px; }
 
-std::string Terminal::CellText(int row, int col) const {
-  VTermScreenCell cell;
-  if (!vterm_screen_get_cell(screen_, VTermPos{row, col}, &cell)) return "";
+namespace {
+// The characters of a cell as UTF-8: "" for an empty cell and for the right half of a wide
+// character (libvterm marks it with -1).
+std::string CellChars(const VTermScreenCell& cell) {
   std::string out;
   for (int i = 0; i < VTERM_MAX_CHARS_PER_CELL && cell.chars[i] != 0; ++i) {
-    if (cell.chars[i] == static_cast<uint32_t>(-1)) return "";  // right half of a wide char
+    if (cell.chars[i] == static_cast<uint32_t>(-1)) return "";
     AppendUtf8(&out, cell.chars[i]);
   }
   return out;
+}
+}  // namespace
+
+std::string Terminal::CellText(int row, int col) const {
+  VTermScreenCell cell;
+  if (!vterm_screen_get_cell(screen_, VTermPos{row, col}, &cell)) return "";
+  return CellChars(cell);
 }
 
 std::string Terminal::ScreenText() const {
@@ -199,9 +207,9 @@ std::string Terminal::ScreenText() const {
   for (int r = 0; r < vrows; ++r) {
     std::string line;
     for (int c = 0; c < vcols; ++c) {
-      const std::string s = CellText(r, c);
       VTermScreenCell cell;
-      vterm_screen_get_cell(screen_, VTermPos{r, c}, &cell);
+      if (!vterm_screen_get_cell(screen_, VTermPos{r, c}, &cell)) continue;
+      const std::string s = CellChars(cell);
       if (!s.empty()) {
         line += s;
       } else if (cell.chars[0] == 0) {
@@ -224,8 +232,11 @@ cv::Mat Terminal::Render() const {
   std::lock_guard<std::mutex> lock(fonts_->mu);
   VTermPos cursor;
   vterm_state_get_cursorpos(vterm_obtain_state(vt_), &cursor);
-  const int vrows = std::min(rows_, [&] { int r, c; vterm_get_size(vt_, &r, &c); return r; }());
-  const int vcols = std::min(cols_, [&] { int r, c; vterm_get_size(vt_, &r, &c); return c; }());
+  // After a resize event the emulator may be larger than the fixed canvas: draw what fits.
+  int vrows = 0, vcols = 0;
+  vterm_get_size(vt_, &vrows, &vcols);
+  vrows = std::min(rows_, vrows);
+  vcols = std::min(cols_, vcols);
   for (int r = 0; r < vrows; ++r) {
     for (int c = 0; c < vcols; ++c) {
       VTermScreenCell cell;

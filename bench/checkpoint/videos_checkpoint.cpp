@@ -67,7 +67,6 @@ class VideosCheckpoint : public Checkpoint {
   NcSpec spec_;
   bool includes_first_ = true;
   std::string sha256_;
-  friend class ClipStream;
 };
 
 class ClipStream : public FrameStream {
