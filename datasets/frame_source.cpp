@@ -1,6 +1,7 @@
 #include "datasets/frame_source.h"
 
 #include <opencv2/imgcodecs.hpp>
+#include <nlohmann/json.hpp>
 #include <opencv2/videoio.hpp>
 
 #include <algorithm>
@@ -189,7 +190,53 @@ class ResampledSource : public FrameSource {
   cv::Mat current_;
 };
 
+class ScreenTextSource : public FrameSource {
+ public:
+  ScreenTextSource(std::unique_ptr<FrameSource> src, const fs::path& jsonl) : src_(std::move(src)) {
+    std::ifstream in(jsonl);
+    if (!in) throw MissingError(At(jsonl.string(), "screen text file cannot be read"));
+    int line_no = 0;
+    for (std::string line; std::getline(in, line);) {
+      ++line_no;
+      if (line.empty()) continue;
+      const std::string where = jsonl.string() + ":" + std::to_string(line_no);
+      try {
+        const auto j = nlohmann::json::parse(line);
+        const auto frame = j.at("frame").get<int64_t>();
+        if (frame < 0) throw FormatError(At(where, "field \"frame\" must be >= 0"));
+        if (static_cast<int64_t>(text_.size()) <= frame) text_.resize(static_cast<size_t>(frame) + 1);
+        text_[static_cast<size_t>(frame)] = j.at("text").get<std::string>();
+      } catch (const nlohmann::json::exception& e) {
+        throw FormatError(At(where, std::string("expected {\"frame\": int, \"text\": string}: ") + e.what()));
+      }
+    }
+  }
+  double fps() const override { return src_->fps(); }
+  int height() const override { return src_->height(); }
+  int width() const override { return src_->width(); }
+  int64_t frame_count() const override { return src_->frame_count(); }
+  const std::string& name() const override { return src_->name(); }
+  bool Read(cv::Mat* bgr) override {
+    if (!src_->Read(bgr)) return false;
+    ++index_;
+    return true;
+  }
+  std::optional<std::string> ScreenText() const override {
+    if (index_ < 0 || index_ >= static_cast<int64_t>(text_.size())) return std::nullopt;
+    return text_[static_cast<size_t>(index_)];
+  }
+
+ private:
+  std::unique_ptr<FrameSource> src_;
+  std::vector<std::optional<std::string>> text_;
+  int64_t index_ = -1;
+};
+
 }  // namespace
+
+std::unique_ptr<FrameSource> WithScreenText(std::unique_ptr<FrameSource> source, const fs::path& jsonl) {
+  return std::make_unique<ScreenTextSource>(std::move(source), jsonl);
+}
 
 bool IsVideoFile(const fs::path& path) {
   static const std::set<std::string> kExt = {".mp4", ".mkv", ".webm", ".avi", ".mov", ".gif"};

@@ -55,6 +55,12 @@ int64_t ResampledFrameCount(int64_t src_frames, double src_fps, double dst_fps);
 // repeated, never blended), so ground truth aligns by index with a checkpoint's frames.
 std::unique_ptr<FrameSource> Resample(std::unique_ptr<FrameSource> source, double dst_fps);
 
+// Wraps a source whose true screen text is kept beside it: a JSONL file of
+// {"frame": i, "text": "..."} lines (what `ncbench datasets record` writes to text/), i the
+// source's own 0-based frame index. A malformed line throws FormatError naming file and line.
+std::unique_ptr<FrameSource> WithScreenText(std::unique_ptr<FrameSource> source,
+                                            const std::filesystem::path& jsonl);
+
 // True for file names ncbench reads as video files.
 bool IsVideoFile(const std::filesystem::path& path);
 

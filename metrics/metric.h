@@ -11,8 +11,10 @@
 #include <nlohmann/json.hpp>
 #include <torch/types.h>
 
+#include <filesystem>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -42,6 +44,26 @@ struct MetricState {
   static MetricState FromJson(const nlohmann::json& j) { return {j.get<std::map<std::string, double>>()}; }
 };
 
+// What the run tells every metric instance (the same for all its samples).
+struct MetricEnv {
+  std::string dataset_id;                // sha256 of the manifest: per-dataset caches
+  std::filesystem::path cache_dir;       // empty: no on-disk caches
+};
+
+// The sample a metric instance is about to score.
+struct SampleInfo {
+  std::string id;
+  int64_t num_frames = 0;  // T: frames k = 1..T will be observed
+};
+
+// Side information of the frames passed to ObserveFrames.
+struct FrameContext {
+  int64_t first_index = 1;  // k of the first frame passed
+  // The ground truth's true screen text per frame, where the dataset has it (casts, or a
+  // manifest's "screen_text"); empty or nullopt otherwise.
+  std::vector<std::optional<std::string>> screen_text;
+};
+
 class Metric {
  public:
   virtual ~Metric() = default;
@@ -49,11 +71,12 @@ class Metric {
   // Every option with its value, defaults included, for the report.
   virtual nlohmann::json options() const = 0;
 
-  virtual void BeginSample() = 0;
+  virtual void BeginSample(const SampleInfo& sample) = 0;
   // Scores N frame pairs of the current sample; returns one JSON object per frame, e.g.
-  // {"psnr": 31.2} or {"psnr": null, "psnr_null_reason": "..."}.
+  // {"psnr": 31.2} or {"psnr": null, "psnr_null_reason": "..."} ({} for frames a metric skips).
   virtual std::vector<nlohmann::json> ObserveFrames(const torch::Tensor& generated,
-                                                    const torch::Tensor& ground_truth) = 0;
+                                                    const torch::Tensor& ground_truth,
+                                                    const FrameContext& context) = 0;
   // Closes the sample: returns its scores and folds them into state().
   virtual nlohmann::json EndSample() = 0;
   virtual const MetricState& state() const = 0;
@@ -64,7 +87,12 @@ class Metric {
 // The metrics ncbench knows (registry.cpp), and a factory. Unknown names or bad options
 // throw Error listing what is accepted.
 std::vector<std::string> MetricNames();
-std::unique_ptr<Metric> CreateMetric(const std::string& name, const nlohmann::json& options = {});
+std::unique_ptr<Metric> CreateMetric(const std::string& name, const nlohmann::json& options = {},
+                                     const MetricEnv& env = {});
+
+// Throws Error naming the metric when `options` has a key outside `known`.
+void CheckOptionKeys(const std::string& metric, const nlohmann::json& options,
+                     const std::vector<std::string>& known);
 
 // A value that may be undefined: writes {key: v} or {key: null, key_null_reason: why}.
 void PutScore(nlohmann::json* out, const std::string& key, double value, bool defined,

@@ -1,4 +1,5 @@
 // The explicit, reviewable list of metrics. A new metric adds one line here.
+#include <algorithm>
 #include <functional>
 #include <map>
 
@@ -7,13 +8,15 @@
 
 namespace ncb {
 
-std::unique_ptr<Metric> MakePsnrMetric(const nlohmann::json& options);
-std::unique_ptr<Metric> MakeSsimMetric(const nlohmann::json& options);
+std::unique_ptr<Metric> MakePsnrMetric(const nlohmann::json& options, const MetricEnv& env);
+std::unique_ptr<Metric> MakeSsimMetric(const nlohmann::json& options, const MetricEnv& env);
+std::unique_ptr<Metric> MakeOcrMetric(const nlohmann::json& options, const MetricEnv& env);
 
 namespace {
-using Factory = std::function<std::unique_ptr<Metric>(const nlohmann::json&)>;
+using Factory = std::function<std::unique_ptr<Metric>(const nlohmann::json&, const MetricEnv&)>;
 const std::map<std::string, Factory>& Registry() {
   static const std::map<std::string, Factory> r = {
+      {"ocr", MakeOcrMetric},
       {"psnr", MakePsnrMetric},
       {"ssim", MakeSsimMetric},
   };
@@ -27,14 +30,26 @@ std::vector<std::string> MetricNames() {
   return names;
 }
 
-std::unique_ptr<Metric> CreateMetric(const std::string& name, const nlohmann::json& options) {
+std::unique_ptr<Metric> CreateMetric(const std::string& name, const nlohmann::json& options,
+                                     const MetricEnv& env) {
   auto it = Registry().find(name);
   if (it == Registry().end()) {
     std::string known;
     for (const auto& n : MetricNames()) known += (known.empty() ? "" : ", ") + n;
     throw Error("unknown metric '" + name + "'; available: " + known);
   }
-  return it->second(options.is_null() ? nlohmann::json::object() : options);
+  return it->second(options.is_null() ? nlohmann::json::object() : options, env);
+}
+
+void CheckOptionKeys(const std::string& metric, const nlohmann::json& options,
+                     const std::vector<std::string>& known) {
+  if (!options.is_object()) throw Error(metric + ": options must be a JSON object");
+  for (const auto& [key, value] : options.items()) {
+    if (std::find(known.begin(), known.end(), key) != known.end()) continue;
+    std::string list;
+    for (const auto& k : known) list += (list.empty() ? "" : ", ") + k;
+    throw Error(metric + ": unknown option '" + key + "'; known: " + list);
+  }
 }
 
 void PutScore(nlohmann::json* out, const std::string& key, double value, bool defined,

@@ -9,6 +9,7 @@
 #include <cmath>
 #include <ctime>
 #include <fstream>
+#include <set>
 #include <iomanip>
 #include <ostream>
 #include <sstream>
@@ -82,6 +83,37 @@ void WriteJsonAtomic(const std::filesystem::path& path, const nlohmann::json& j)
   std::filesystem::rename(tmp, path);
 }
 
+namespace {
+
+bool IsCount(const std::string& key) {
+  static const std::set<std::string> kCounts = {"samples", "frames", "frames_identical", "samples_with_psnr",
+                                                "hits", "misses", "correct", "total", "errors"};
+  return kCounts.count(key) > 0;
+}
+
+// One row per number; nested objects become dotted keys ("ceiling.gt_vs_reference_char_accuracy").
+void PrintAggregate(std::ostream& out, const std::string& metric, const std::string& prefix,
+                    const nlohmann::json& agg) {
+  for (const auto& [key, v] : agg.items()) {
+    if (key.size() > 12 && key.substr(key.size() - 12) == "_null_reason") continue;
+    if (v.is_object()) {
+      PrintAggregate(out, metric, prefix + key + ".", v);
+      continue;
+    }
+    if (!v.is_null() && !v.is_number()) continue;
+    out << "| " << metric << " | " << prefix << key << " | ";
+    if (v.is_null()) {
+      out << "null | " << agg.value(key + "_null_reason", "") << " |\n";
+    } else if (IsCount(key)) {
+      out << static_cast<int64_t>(v.get<double>()) << " | count |\n";
+    } else {
+      out << std::fixed << std::setprecision(4) << v.get<double>() << " | |\n";
+    }
+  }
+}
+
+}  // namespace
+
 void PrintSummary(std::ostream& out, const nlohmann::json& r) {
   const auto& ck = r.at("checkpoint");
   out << "checkpoint " << ck.value("path", "?") << " (" << ck.value("adapter", "?") << ", "
@@ -91,17 +123,17 @@ void PrintSummary(std::ostream& out, const nlohmann::json& r) {
   out << "samples    " << s["samples_ok"] << " scored, " << s["samples_failed"] << " failed, "
       << s["samples_total"] << " total\n\n";
   out << "| metric | key | value | note |\n|---|---|---|---|\n";
-  for (const auto& [metric, agg] : r["aggregates"].items()) {
-    for (const auto& [key, v] : agg.items()) {
-      if (key.size() > 12 && key.substr(key.size() - 12) == "_null_reason") continue;
-      out << "| " << metric << " | " << key << " | ";
-      if (v.is_null()) {
-        out << "null | " << agg.value(key + "_null_reason", "") << " |\n";
-      } else if (v.is_number() && v.get<double>() == std::floor(v.get<double>()) &&
-                 key.rfind(metric, 0) != 0) {
-        out << static_cast<int64_t>(v.get<double>()) << " | count |\n";  // frames, samples
-      } else if (v.is_number()) {
-        out << std::fixed << std::setprecision(4) << v.get<double>() << " | |\n";
+  for (const auto& [metric, agg] : r["aggregates"].items()) PrintAggregate(out, metric, "", agg);
+  if (r.contains("probes")) {
+    for (const auto& [name, probe] : r["probes"].items()) {
+      if (probe.contains("error")) {
+        out << "| " << name << " | error | | " << probe["error"].get<std::string>() << " |\n";
+        continue;
+      }
+      for (const auto& [variant, v] : probe["variants"].items()) {
+        out << "| " << name << " | " << variant << ".accuracy | " << std::fixed << std::setprecision(4)
+            << v["accuracy"].get<double>() << " | " << v["correct"] << "/" << v["total"] << ", 95% CI ["
+            << v["wilson95"][0].get<double>() << ", " << v["wilson95"][1].get<double>() << "] |\n";
       }
     }
   }

@@ -8,8 +8,10 @@ namespace ncb {
 
 void SaveScriptedCheckpoint(const std::string& module_name, const std::string& source,
                             const std::optional<std::string>& spec_json,
-                            const std::filesystem::path& path) {
+                            const std::filesystem::path& path,
+                            const std::function<void(torch::jit::Module&)>& prepare) {
   torch::jit::Module m(module_name);
+  if (prepare) prepare(m);
   m.define(source);
   torch::jit::ExtraFilesMap extra;
   if (spec_json) extra[kSpecFile] = *spec_json;

@@ -6,6 +6,7 @@
 #include "bench/core/errors.h"
 #include "datasets/frame_source.h"
 #include "datasets/manifest.h"
+#include "probes/arithmetic/calculator_checkpoint.h"
 
 namespace ncb::cli {
 
@@ -13,36 +14,67 @@ void AddCheckpointsCommand(CLI::App& app, Runner* run) {
   auto* cmd = app.add_subcommand("checkpoints", "Make reference checkpoints; inspect checkpoints");
   cmd->require_subcommand(1);
 
+  // static and calculator take the same spec options.
+  struct SpecArgs {
+    std::string out, like;
+    NcSpec spec;
+  };
+  auto spec_options = [](CLI::App* sub, SpecArgs* a) {
+    sub->add_option("--out", a->out, "Checkpoint file to write")->required();
+    sub->add_option("--like", a->like, "Take height, width and fps from this manifest's first sample");
+    sub->add_option("--height", a->spec.height);
+    sub->add_option("--width", a->spec.width);
+    sub->add_option("--fps", a->spec.fps);
+    sub->add_option("--name", a->spec.name)->capture_default_str();
+  };
+  auto resolve = [](const SpecArgs& a) {
+    NcSpec s = a.spec;
+    if (!a.like.empty()) {
+      const auto m = ReadManifest(a.like);
+      if (m.samples.empty()) throw Error(At(a.like, "has no valid samples to take the size from"));
+      FrameSourceOptions so;
+      so.cast_fps = m.samples[0].fps.value_or(15.0);
+      auto src = OpenFrameSource(m.samples[0].video, so);
+      if (!s.height) s.height = src->height();
+      if (!s.width) s.width = src->width();
+      if (!(s.fps > 0)) s.fps = m.samples[0].fps.value_or(src->fps());
+    }
+    // Validate through the same parser checkpoints are read with.
+    return NcSpec::FromJson(s.ToJson(), "--height/--width/--fps");
+  };
+
   auto* st = cmd->add_subcommand("static", "Write the static baseline (repeats the first frame)");
-  auto out = std::make_shared<std::string>();
-  auto like = std::make_shared<std::string>();
-  auto spec = std::make_shared<NcSpec>();
-  spec->name = "static-baseline";
-  spec->modality = "cli";
-  st->add_option("--out", *out, "Checkpoint file to write")->required();
-  st->add_option("--like", *like, "Take height, width and fps from this manifest's first sample");
-  st->add_option("--height", spec->height);
-  st->add_option("--width", spec->width);
-  st->add_option("--fps", spec->fps);
-  st->add_option("--name", spec->name)->capture_default_str();
-  st->add_option("--modality", spec->modality)->check(CLI::IsMember({"cli", "gui"}))->capture_default_str();
+  auto st_args = std::make_shared<SpecArgs>();
+  st_args->spec.name = "static-baseline";
+  st_args->spec.modality = "cli";
+  spec_options(st, st_args.get());
+  st->add_option("--modality", st_args->spec.modality)->check(CLI::IsMember({"cli", "gui"}))->capture_default_str();
   st->callback([=] {
     *run = [=] {
-      NcSpec s = *spec;
-      if (!like->empty()) {
-        const auto m = ReadManifest(*like);
-        if (m.samples.empty()) throw Error(At(*like, "has no valid samples to take the size from"));
-        FrameSourceOptions so;
-        so.cast_fps = m.samples[0].fps.value_or(15.0);
-        auto src = OpenFrameSource(m.samples[0].video, so);
-        if (!s.height) s.height = src->height();
-        if (!s.width) s.width = src->width();
-        if (!(s.fps > 0)) s.fps = m.samples[0].fps.value_or(src->fps());
-      }
-      // Validate through the same parser checkpoints are read with.
-      s = NcSpec::FromJson(s.ToJson(), "--height/--width/--fps");
-      WriteStaticBaseline(s, *out);
-      std::cout << "wrote " << *out << " (" << s.ToJson().dump() << ")\n";
+      const NcSpec s = resolve(*st_args);
+      WriteStaticBaseline(s, st_args->out);
+      std::cout << "wrote " << st_args->out << " (" << s.ToJson().dump() << ")\n";
+      return 0;
+    };
+  });
+
+  auto* calc = cmd->add_subcommand(
+      "calculator", "Write the arithmetic probe's known-answer checkpoint (draws the right, or with "
+                    "--wrong a wrong, result of the prompt's expression)");
+  auto calc_args = std::make_shared<SpecArgs>();
+  auto wrong = std::make_shared<bool>(false);
+  auto font_px = std::make_shared<int>(0);
+  calc_args->spec.modality = "cli";
+  calc_args->spec.name = "calculator";
+  spec_options(calc, calc_args.get());
+  calc->add_flag("--wrong", *wrong, "Draw a wrong answer (last digit changed)");
+  calc->add_option("--probe-font-px", *font_px, "Font of the probe screen (0: about 24 rows)")->capture_default_str();
+  calc->callback([=] {
+    *run = [=] {
+      NcSpec s = resolve(*calc_args);
+      if (*wrong && s.name == "calculator") s.name = "calculator-wrong";
+      WriteCalculatorCheckpoint(s, *wrong, *font_px, "catppuccin-mocha", calc_args->out);
+      std::cout << "wrote " << calc_args->out << " (" << s.ToJson().dump() << ")\n";
       return 0;
     };
   });

@@ -2,10 +2,21 @@
 #include <sstream>
 
 #include "bench/cli/commands.h"
+#include "bench/core/errors.h"
 #include "bench/run/eval_runner.h"
 #include "reports/report.h"
 
 namespace ncb::cli {
+namespace {
+std::vector<std::string> SplitList(const std::string& csv) {
+  std::vector<std::string> out;
+  std::stringstream ss(csv);
+  for (std::string m; std::getline(ss, m, ',');) {
+    if (!m.empty()) out.push_back(m);
+  }
+  return out;
+}
+}  // namespace
 
 void AddEvalCommand(CLI::App& app, Runner* run, const std::vector<std::string>& argv) {
   auto* cmd = app.add_subcommand("eval", "Roll a checkpoint out over a dataset and score it");
@@ -13,12 +24,30 @@ void AddEvalCommand(CLI::App& app, Runner* run, const std::vector<std::string>& 
   auto metrics = std::make_shared<std::string>("psnr,ssim");
   auto mode = std::make_shared<std::string>("auto");
   auto quiet = std::make_shared<bool>(false);
+  auto metric_opts = std::make_shared<std::vector<std::string>>();
+  auto probes = std::make_shared<std::string>();
+  auto no_cache = std::make_shared<bool>(false);
+  opt->cache_dir = DefaultCacheDir();
   cmd->add_option("--checkpoint", opt->checkpoint,
                   "torchscript:PATH, videos:DIR, or a path (file: TorchScript, folder: videos)")
       ->required();
   cmd->add_option("--dataset", opt->manifest, "Manifest (JSONL) of the held-out samples")
       ->required()->check(CLI::ExistingFile);
-  cmd->add_option("--metrics", *metrics, "Comma-separated metrics")->capture_default_str();
+  cmd->add_option("--metrics", *metrics, "Comma-separated metrics (psnr, ssim, ocr)")->capture_default_str();
+  cmd->add_option("--metric-option", *metric_opts,
+                  "METRIC.KEY=VALUE, repeatable; VALUE is JSON or a bare string (e.g. ocr.psm=6, "
+                  "ocr.gt_source=buffer, ocr.threads=1)");
+  cmd->add_option("--cache-dir", opt->cache_dir, "Folder for the ground-truth OCR cache")->capture_default_str();
+  cmd->add_flag("--no-cache", *no_cache, "Neither read nor write on-disk caches");
+  cmd->add_option("--probes", *probes, "Comma-separated probes (arithmetic)");
+  cmd->add_option("--problems", opt->arithmetic.problems, "Arithmetic probe: problems drawn from the pool of 1000")
+      ->check(CLI::Range(1, 1000))->capture_default_str();
+  cmd->add_flag("--reprompt", opt->arithmetic.reprompt,
+                "Arithmetic probe: also run the re-prompted variant (\"The answer is <value>.\")");
+  cmd->add_option("--probe-read-frames", opt->arithmetic.read_frames,
+                  "Arithmetic probe: last frames OCR'd for the answer")->check(CLI::Range(1, 100))->capture_default_str();
+  cmd->add_option("--probe-font-px", opt->arithmetic.font_px,
+                  "Arithmetic probe: font of the first frame (0: about 24 rows)")->capture_default_str();
   cmd->add_option("--out", opt->out_dir, "Output folder for report.json and samples.jsonl")->required();
   cmd->add_option("--device", opt->device, "cpu | cuda | cuda:N")->capture_default_str();
   cmd->add_option("--seed", opt->seed, "Run seed (each sample: seed + fnv1a(id))")->capture_default_str();
@@ -40,11 +69,20 @@ void AddEvalCommand(CLI::App& app, Runner* run, const std::vector<std::string>& 
   *run = nullptr;
   cmd->callback([=] {
     *run = [=]() -> int {
-      opt->metrics.clear();
-      std::stringstream ss(*metrics);
-      for (std::string m; std::getline(ss, m, ',');) {
-        if (!m.empty()) opt->metrics.push_back(m);
+      opt->metrics = SplitList(*metrics);
+      opt->probes = SplitList(*probes);
+      opt->metric_options.clear();
+      for (const auto& kv : *metric_opts) {
+        const auto eq = kv.find('='), dot = kv.find('.');
+        if (eq == std::string::npos || dot == std::string::npos || dot > eq) {
+          throw Error("--metric-option '" + kv + "': expected METRIC.KEY=VALUE, e.g. ocr.psm=6");
+        }
+        const std::string value = kv.substr(eq + 1);
+        nlohmann::json v = nlohmann::json::parse(value, nullptr, false);
+        if (v.is_discarded()) v = value;
+        opt->metric_options[kv.substr(0, dot)][kv.substr(dot + 1, eq - dot - 1)] = v;
       }
+      if (*no_cache) opt->cache_dir.clear();
       opt->mode = *mode == "step" ? RolloutMode::kStep
                   : *mode == "rollout" ? RolloutMode::kRollout : RolloutMode::kAuto;
       opt->command_line = argv;
@@ -54,7 +92,8 @@ void AddEvalCommand(CLI::App& app, Runner* run, const std::vector<std::string>& 
       const auto report = RunEval(*opt, log);
       if (!*quiet) PrintSummary(std::cout, report);
       std::cout << "\nreport: " << opt->out_dir << "/report.json\n";
-      return report["summary"]["samples_failed"].get<int64_t>() > 0 ? 3 : 0;
+      const auto& sum = report["summary"];
+      return sum["samples_failed"].get<int64_t>() > 0 || sum["probes_failed"].get<int64_t>() > 0 ? 3 : 0;
     };
   });
 }

@@ -8,8 +8,8 @@
 
 #include "bench/core/cpu_allocator.h"
 #include "bench/core/frame.h"
-#include "metrics/psnr.h"
-#include "metrics/ssim.h"
+#include "metrics/pixel/psnr.h"
+#include "metrics/pixel/ssim.h"
 
 namespace {
 

@@ -68,6 +68,8 @@ PreparedSample PrepareSample(const Sample& s, const NcSpec& spec, const AlignOpt
                                                " fps; the manifest line " + std::to_string(s.line) +
                                                " says " + std::to_string(*s.fps)));
   }
+  // A .cast carries its own screen text; other footage may have it beside it.
+  if (!s.screen_text.empty() && s.video.extension() != ".cast") src = WithScreenText(std::move(src), s.screen_text);
   p.ground_truth = Resample(std::move(src), spec.fps);
   p.num_frames = p.ground_truth->frame_count() - 1;
   if (o.max_frames > 0) p.num_frames = std::min(p.num_frames, o.max_frames);
@@ -96,6 +98,7 @@ torch::Tensor NextGroundTruthFrame(PreparedSample& p, const NcSpec& spec, const 
   if (!p.ground_truth->Read(&bgr)) {
     throw FormatError(At(p.ground_truth->name(), "ended before the promised frame count"));
   }
+  p.screen_text = p.ground_truth->ScreenText();
   return Align(bgr, p.ground_truth->name(), spec, o, &p.resized);
 }
 

@@ -15,6 +15,7 @@
 #include <torch/types.h>
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -42,6 +43,8 @@ struct PreparedSample {
   torch::Tensor actions;                      // [T, action_dim]
   int64_t seed = 0;
   bool resized = false;                       // ground truth was resized
+  // The true screen text of the ground-truth frame last read, where the dataset has it.
+  std::optional<std::string> screen_text;
 };
 
 // Opens the ground truth, reads the first frame, parses the action log (a malformed log fails

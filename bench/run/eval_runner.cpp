@@ -2,7 +2,9 @@
 
 #include <torch/torch.h>
 
+#include <algorithm>
 #include <chrono>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 
@@ -30,6 +32,13 @@ torch::Device ParseDevice(const std::string& name) {
                 "(a CPU build, or no GPU on this machine)");
   }
   return d;
+}
+
+std::string DefaultCacheDir() {
+  if (const char* d = std::getenv("NCBENCH_CACHE_DIR"); d && *d) return d;
+  if (const char* d = std::getenv("XDG_CACHE_HOME"); d && *d) return (fs::path(d) / "ncbench").string();
+  if (const char* d = std::getenv("HOME"); d && *d) return (fs::path(d) / ".cache" / "ncbench").string();
+  return "";
 }
 
 namespace {
@@ -67,11 +76,24 @@ json RunEval(const EvalOptions& opt, const Logger& log) {
   torch::NoGradGuard no_grad;
   if (opt.batch_size < 1) throw Error("--batch-size must be at least 1");
 
-  // Metrics first: an unknown name should fail before minutes of model loading.
+  // Metrics and probes first: an unknown name should fail before minutes of model loading.
+  for (const auto& [name, o] : opt.metric_options) {
+    if (std::find(opt.metrics.begin(), opt.metrics.end(), name) == opt.metrics.end()) {
+      throw Error("options were given for metric '" + name + "', which is not in --metrics");
+    }
+  }
+  for (const auto& p : opt.probes) {
+    if (p != "arithmetic") throw Error("unknown probe '" + p + "'; available: arithmetic");
+  }
+  const std::string manifest_sha = Sha256File(opt.manifest);
+  const MetricEnv env{manifest_sha, opt.cache_dir};
   std::vector<std::vector<std::unique_ptr<Metric>>> metric_slots;
   auto make_metrics = [&] {
     std::vector<std::unique_ptr<Metric>> ms;
-    for (const auto& name : opt.metrics) ms.push_back(CreateMetric(name));
+    for (const auto& name : opt.metrics) {
+      auto it = opt.metric_options.find(name);
+      ms.push_back(CreateMetric(name, it == opt.metric_options.end() ? nlohmann::json::object() : it->second, env));
+    }
     return ms;
   };
   metric_slots.push_back(make_metrics());
@@ -137,10 +159,10 @@ json RunEval(const EvalOptions& opt, const Logger& log) {
 
     std::vector<PreparedSample*> batch;
     for (auto& sl : slots) batch.push_back(&sl->prepared);
-    for (size_t b = 0; b < slots.size(); ++b) {
-      for (auto& m : metric_slots[b]) m->BeginSample();
-    }
     const int64_t T = batch[0]->num_frames;
+    for (size_t b = 0; b < slots.size(); ++b) {
+      for (auto& m : metric_slots[b]) m->BeginSample({slots[b]->prepared.sample->id, T});
+    }
     std::string stream_mode;
     std::vector<double> step_latency;
     try {
@@ -177,8 +199,9 @@ json RunEval(const EvalOptions& opt, const Logger& log) {
               continue;
             }
             json frame = {{"index", k}};
+            const FrameContext ctx{k, {sl.prepared.screen_text}};
             for (auto& m : metric_slots[b]) {
-              auto scores = m->ObserveFrames(g.unsqueeze(0), gt.unsqueeze(0));
+              auto scores = m->ObserveFrames(g.unsqueeze(0), gt.unsqueeze(0), ctx);
               frame.update(scores.at(0));
             }
             sl.frames.push_back(std::move(frame));
@@ -207,7 +230,15 @@ json RunEval(const EvalOptions& opt, const Logger& log) {
         continue;
       }
       json scores = json::object();
-      for (auto& m : metric_slots[b]) scores.update(m->EndSample());
+      const auto te = Clock::now();
+      try {
+        for (auto& m : metric_slots[b]) scores.update(m->EndSample());
+      } catch (const std::exception& e) {  // e.g. Tesseract failing on a frame
+        finish(s.line, ErrorRecord(s.id, "metrics", e.what()));
+        if (opt.fail_fast) stop = true;
+        continue;
+      }
+      metric_s += Seconds(te, Clock::now());
       finish(s.line, {{"id", s.id},
                       {"status", "ok"},
                       {"num_frames", T},
@@ -233,6 +264,25 @@ json RunEval(const EvalOptions& opt, const Logger& log) {
                              {"scope", m.info().scope}, {"reference", m.info().reference},
                              {"options", m.options()}});
   }
+  // Probes: the same checkpoint, rolled out from prompts ncbench makes itself.
+  json probes = json::object();
+  int64_t probes_failed = 0;
+  const auto t_probe0 = Clock::now();
+  for (const auto& name : opt.probes) {
+    ArithmeticProbeOptions po = opt.arithmetic;
+    po.seed = opt.seed;
+    po.mode = opt.mode;
+    po.batch_size = batch_size;
+    try {
+      probes[name] = RunArithmeticProbe(*ckpt, po, log);
+    } catch (const Error& e) {
+      log(LogLevel::kWarning, "probe " + name + ": " + e.what());
+      probes[name] = {{"probe", name}, {"error", e.what()}};
+      ++probes_failed;
+    }
+  }
+  const double probe_s = Seconds(t_probe0, Clock::now());
+
   json samples = json::array();
   int64_t ok = 0;
   for (auto& [line, rec] : records) {
@@ -245,7 +295,7 @@ json RunEval(const EvalOptions& opt, const Logger& log) {
   report["context"] = MakeContext({opt.command_line, device.str(), opt.seed});
   report["checkpoint"] = ckpt->Describe();
   report["dataset"] = {{"manifest", opt.manifest},
-                       {"sha256", Sha256File(opt.manifest)},
+                       {"sha256", manifest_sha},
                        {"samples_in_manifest", manifest.samples.size() + manifest.errors.size()}};
   report["config"] = {
       {"metrics", metric_config},
@@ -266,13 +316,16 @@ json RunEval(const EvalOptions& opt, const Logger& log) {
   report["samples"] = std::move(samples);
   report["aggregates"] = aggregates;
   report["metric_states"] = states;
+  if (!opt.probes.empty()) report["probes"] = probes;
   report["summary"] = {{"samples_total", report["samples"].size()},
                        {"samples_ok", ok},
-                       {"samples_failed", static_cast<int64_t>(report["samples"].size()) - ok}};
+                       {"samples_failed", static_cast<int64_t>(report["samples"].size()) - ok},
+                       {"probes_failed", probes_failed}};
   const double total_s = Seconds(t_start, Clock::now());
   report["context"]["timing"] = {{"checkpoint_load_s", load_s},
                                  {"rollout_s", rollout_s},
                                  {"metrics_s", metric_s},
+                                 {"probes_s", probe_s},
                                  {"total_s", total_s},
                                  {"frames_scored", frames_scored},
                                  {"rollout_frames_per_s", rollout_s > 0 ? frames_scored / rollout_s : 0.0},

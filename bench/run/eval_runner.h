@@ -8,12 +8,14 @@
 
 #include <nlohmann/json.hpp>
 
+#include <map>
 #include <string>
 #include <vector>
 
 #include "bench/checkpoint/checkpoint.h"
 #include "bench/core/logger.h"
 #include "bench/rollout/rollout.h"
+#include "probes/arithmetic/probe.h"
 
 namespace ncb {
 
@@ -21,6 +23,10 @@ struct EvalOptions {
   std::string checkpoint;  // torchscript:PATH | videos:DIR | PATH
   std::string manifest;
   std::vector<std::string> metrics = {"psnr", "ssim"};
+  std::map<std::string, nlohmann::json> metric_options;  // by metric name, e.g. ocr -> {"psm": 6}
+  std::string cache_dir;                                  // on-disk caches (ground-truth OCR); empty: none
+  std::vector<std::string> probes;                        // "arithmetic"
+  ArithmeticProbeOptions arithmetic;                      // seed, device mode and batch come from below
   std::string out_dir;
   std::string device = "cpu";
   int64_t seed = 0;
@@ -33,8 +39,13 @@ struct EvalOptions {
 };
 
 // Runs the evaluation and writes OUT/report.json and OUT/samples.jsonl; returns the report.
-// Throws only for run-level problems (checkpoint cannot be opened, unknown metric, bad device).
+// Throws only for run-level problems (checkpoint cannot be opened, unknown metric or probe,
+// bad device). A probe that cannot run records its error under probes.<name>.error.
 nlohmann::json RunEval(const EvalOptions& options, const Logger& log = NullLogger());
+
+// The default cache folder: $NCBENCH_CACHE_DIR, else $XDG_CACHE_HOME/ncbench, else
+// ~/.cache/ncbench; empty when none of them is set.
+std::string DefaultCacheDir();
 
 // "cpu", "cuda", "cuda:N" -> device; throws Error when CUDA is asked for but absent.
 torch::Device ParseDevice(const std::string& name);

@@ -9,8 +9,8 @@
 
 #include "bench/core/frame.h"
 #include "datasets/frame_source.h"
-#include "metrics/psnr.h"
-#include "metrics/ssim.h"
+#include "metrics/pixel/psnr.h"
+#include "metrics/pixel/ssim.h"
 #include "tests/test_util.h"
 
 namespace ncb {

@@ -6,7 +6,7 @@ of {"psnr": float|null, "ssim": float} computed on the 8-bit RGB images with
   skimage.metrics.peak_signal_noise_ratio(gt, gen, data_range=255)
   skimage.metrics.structural_similarity(gt, gen, channel_axis=2, gaussian_weights=True,
       sigma=1.5, use_sample_covariance=False, data_range=255)
-the settings ncbench documents (metrics/ssim.h). Run with Debian's /usr/bin/python3.
+the settings ncbench documents (metrics/pixel/ssim.h). Run with Debian's /usr/bin/python3.
 """
 import json
 import math

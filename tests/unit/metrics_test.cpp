@@ -4,8 +4,8 @@
 
 #include "bench/core/errors.h"
 #include "metrics/metric.h"
-#include "metrics/psnr.h"
-#include "metrics/ssim.h"
+#include "metrics/pixel/psnr.h"
+#include "metrics/pixel/ssim.h"
 #include "tests/test_util.h"
 
 namespace ncb {
@@ -49,8 +49,8 @@ TEST(Psnr, KnownValueAndIdentity) {
 TEST(Psnr, IdenticalFramesAreNullWithReason) {
   auto m = CreateMetric("psnr");
   auto x = Frames(1, 3);
-  m->BeginSample();
-  auto f = m->ObserveFrames(x, x);
+  m->BeginSample({"s", 1});
+  auto f = m->ObserveFrames(x, x, {});
   EXPECT_TRUE(f[0]["psnr"].is_null());
   EXPECT_NE(f[0]["psnr_null_reason"].get<std::string>().find("MSE = 0"), std::string::npos);
   auto s = m->EndSample();
@@ -64,8 +64,8 @@ TEST(Psnr, IdenticalFramesAreNullWithReason) {
 MetricState OnePass(const std::string& name, const std::vector<std::pair<torch::Tensor, torch::Tensor>>& samples) {
   auto m = CreateMetric(name);
   for (const auto& [g, t] : samples) {
-    m->BeginSample();
-    for (int64_t k = 0; k < g.size(0); ++k) m->ObserveFrames(g.narrow(0, k, 1), t.narrow(0, k, 1));
+    m->BeginSample({"s", g.size(0)});
+    for (int64_t k = 0; k < g.size(0); ++k) m->ObserveFrames(g.narrow(0, k, 1), t.narrow(0, k, 1), {k + 1, {}});
     m->EndSample();
   }
   return m->state();

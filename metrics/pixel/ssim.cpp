@@ -1,4 +1,4 @@
-#include "metrics/ssim.h"
+#include "metrics/pixel/ssim.h"
 
 #include <cstring>
 
@@ -88,8 +88,9 @@ class SsimMetric : public Metric {
     return {{"data_range", o_.data_range}, {"window", o_.window}, {"sigma", o_.sigma},
             {"k1", o_.k1}, {"k2", o_.k2}, {"float64", o_.float64}};
   }
-  void BeginSample() override { sample_ = {}; }
-  std::vector<nlohmann::json> ObserveFrames(const torch::Tensor& gen, const torch::Tensor& gt) override {
+  void BeginSample(const SampleInfo&) override { sample_ = {}; }
+  std::vector<nlohmann::json> ObserveFrames(const torch::Tensor& gen, const torch::Tensor& gt,
+                                            const FrameContext&) override {
     const auto v = Ssim(gen, gt, o_).cpu();
     std::vector<nlohmann::json> out;
     for (int64_t i = 0; i < v.size(0); ++i) {
@@ -131,7 +132,8 @@ class SsimMetric : public Metric {
 
 }  // namespace
 
-std::unique_ptr<Metric> MakeSsimMetric(const nlohmann::json& j) {
+std::unique_ptr<Metric> MakeSsimMetric(const nlohmann::json& j, const MetricEnv&) {
+  CheckOptionKeys("ssim", j, {"data_range", "float64"});
   SsimOptions o;
   o.data_range = j.value("data_range", o.data_range);
   o.float64 = j.value("float64", o.float64);

@@ -1,4 +1,4 @@
-#include "metrics/psnr.h"
+#include "metrics/pixel/psnr.h"
 
 #include <torch/torch.h>
 
@@ -33,9 +33,10 @@ class PsnrMetric : public Metric {
   }
   const MetricInfo& info() const override { return info_; }
   nlohmann::json options() const override { return {{"data_range", data_range_}}; }
-  void BeginSample() override { sample_ = {}; }
+  void BeginSample(const SampleInfo&) override { sample_ = {}; }
 
-  std::vector<nlohmann::json> ObserveFrames(const torch::Tensor& gen, const torch::Tensor& gt) override {
+  std::vector<nlohmann::json> ObserveFrames(const torch::Tensor& gen, const torch::Tensor& gt,
+                                            const FrameContext&) override {
     const auto sse = SquaredErrorSum(gen, gt).cpu();
     const double count = static_cast<double>(gen[0].numel());
     std::vector<nlohmann::json> out;
@@ -99,7 +100,8 @@ class PsnrMetric : public Metric {
 
 }  // namespace
 
-std::unique_ptr<Metric> MakePsnrMetric(const nlohmann::json& options) {
+std::unique_ptr<Metric> MakePsnrMetric(const nlohmann::json& options, const MetricEnv&) {
+  CheckOptionKeys("psnr", options, {"data_range"});
   const double range = options.value("data_range", 1.0);
   if (!(range > 0)) throw Error("psnr: option data_range must be positive");
   return std::make_unique<PsnrMetric>(range);

@@ -1,0 +1,254 @@
+// The `ocr` metric: character and exact-line accuracy of Tesseract's reading of generated
+// terminal frames against the ground truth's (text_accuracy.h has the protocol).
+//
+// Frames are submitted to the shared OcrPool as they stream in, so OCR overlaps the rollout
+// and the other metrics; EndSample waits for the texts. The ground truth's OCR goes through
+// OcrTextCache (per dataset, keyed by frame content and OCR fingerprint).
+#include <torch/torch.h>
+
+#include <set>
+
+#include "bench/core/errors.h"
+#include "metrics/metric.h"
+#include "metrics/text/ocr_cache.h"
+#include "metrics/text/tesseract_ocr.h"
+#include "metrics/text/text_accuracy.h"
+
+namespace ncb {
+namespace {
+using nlohmann::json;
+
+struct OcrMetricOptions {
+  int64_t k = 5;
+  std::string gt_source = "ocr";  // "ocr" | "buffer"
+  bool cache = true;
+  OcrOptions ocr;
+};
+
+// A text that is either known now (cache, buffer) or on its way from the pool.
+struct PendingText {
+  std::optional<std::string> ready;
+  std::future<std::string> future;
+  std::string Get() { return ready ? *ready : future.get(); }
+};
+
+struct PendingFrame {
+  int64_t index = 0;
+  PendingText gen, gt;
+  std::string gt_key;  // cache key; empty when the text came from the cache
+  std::optional<std::string> buffer;
+};
+
+struct Pair {
+  CharScore chars;
+  double lines = 0;
+};
+
+Pair Score(const std::vector<std::string>& ref, const std::vector<std::string>& hyp) {
+  return {CharacterAccuracy(JoinLines(ref), JoinLines(hyp)), ExactLineAccuracy(ref, hyp)};
+}
+
+class OcrMetric : public Metric {
+ public:
+  OcrMetric(const OcrMetricOptions& o, const MetricEnv& env) : o_(o), pool_(OcrPool::Shared(o.ocr)) {
+    if (o_.cache && !env.cache_dir.empty() && !env.dataset_id.empty()) {
+      cache_ = OcrTextCache::Open(env.cache_dir / "ocr" / (env.dataset_id.substr(0, 16) + ".jsonl"));
+    }
+    const OcrMetricOptions d;
+    info_ = {"ocr", 1, "", "higher_is_better", "clip",
+             "Neural Computers (Zhuge et al., 2026) App. B.2 protocol; Tesseract " +
+                 pool_->provenance()["tesseract_version"].get<std::string>() + " C++ API"};
+    if (o_.k != d.k) info_.name += "_k" + std::to_string(o_.k);
+    if (o_.gt_source != d.gt_source) info_.name += "_" + o_.gt_source;
+    if (o_.ocr.psm != d.ocr.psm) info_.name += "_psm" + std::to_string(o_.ocr.psm);
+    if (o_.ocr.lang != d.ocr.lang) info_.name += "_" + o_.ocr.lang;
+    if (o_.ocr.upscale != d.ocr.upscale) info_.name += "_up" + std::to_string(o_.ocr.upscale);
+    if (o_.ocr.invert) info_.name += "_inv";
+  }
+
+  const MetricInfo& info() const override { return info_; }
+  json options() const override {
+    json j = pool_->provenance();
+    j["k"] = o_.k;
+    j["gt_source"] = o_.gt_source;
+    j["threads"] = pool_->threads();
+    j["frame_selection"] = "T <= k: all; else round_half_even(i*(T-1)/(k-1)), i < k, over k = 1..T";
+    j["normalisation"] = "lines stripped, runs of spaces/tabs collapsed, empty lines dropped";
+    j["cache"] = cache_ ? json(cache_->file().string()) : json(nullptr);
+    return j;
+  }
+
+  void BeginSample(const SampleInfo& s) override {
+    sample_id_ = s.id;
+    pending_.clear();
+    selected_.clear();
+    for (int64_t i : SelectFrameIndices(s.num_frames, o_.k)) selected_.insert(i + 1);
+  }
+
+  std::vector<json> ObserveFrames(const torch::Tensor& gen, const torch::Tensor& gt,
+                                  const FrameContext& ctx) override {
+    std::vector<json> out(static_cast<size_t>(gen.size(0)), json::object());
+    for (int64_t i = 0; i < gen.size(0); ++i) {
+      const int64_t k = ctx.first_index + i;
+      if (!selected_.count(k)) continue;
+      PendingFrame f;
+      f.index = k;
+      if (static_cast<size_t>(i) < ctx.screen_text.size()) f.buffer = ctx.screen_text[i];
+      if (o_.gt_source == "buffer" && !f.buffer) {
+        throw Error("sample " + sample_id_ + ", frame " + std::to_string(k) +
+                    ": ocr option gt_source=buffer needs the ground truth's screen text, and this "
+                    "sample has none (it comes from a .cast or the manifest's \"screen_text\")");
+      }
+      f.gen.future = pool_->Submit(FrameToRgb8(gen[i]));
+      cv::Mat gt_rgb = FrameToRgb8(gt[i]);
+      if (cache_) {
+        const std::string key = OcrTextCache::ImageKey(gt_rgb) + ":" + pool_->fingerprint();
+        f.gt.ready = cache_->Get(key);
+        if (!f.gt.ready) f.gt_key = key;
+      }
+      if (!f.gt.ready) f.gt.future = pool_->Submit(std::move(gt_rgb));
+      pending_.push_back(std::move(f));
+    }
+    return out;
+  }
+
+  json EndSample() override {
+    MetricState s;
+    json frames = json::array();
+    for (auto& f : pending_) {
+      const bool cached = f.gt.ready.has_value();
+      const std::string gt_text = f.gt.Get(), gen_text = f.gen.Get();
+      if (cache_ && !cached) cache_->Put(f.gt_key, gt_text);
+      s.Add(cached ? "gt_cache_hits" : "gt_cache_misses", 1);
+      const auto gt_lines = NormaliseLines(gt_text);
+      const auto ref = o_.gt_source == "buffer" ? NormaliseLines(*f.buffer) : gt_lines;
+      const Pair main = Score(ref, NormaliseLines(gen_text));
+      const Pair ceiling = Score(ref, gt_lines);
+      json fr = {{"index", f.index},
+                 {"gen_text", gen_text},
+                 {"gt_text", gt_text},
+                 {"char_accuracy", main.chars.accuracy},
+                 {"line_accuracy", main.lines},
+                 {"edits", main.chars.edits},
+                 {"reference_chars", main.chars.reference_chars},
+                 {"gt_cached", cached}};
+      s.Add("frames", 1);
+      s.Add("char_sum", main.chars.accuracy);
+      s.Add("line_sum", main.lines);
+      s.Add("edits", static_cast<double>(main.chars.edits));
+      s.Add("reference_chars", static_cast<double>(main.chars.reference_chars));
+      s.Add("ceiling_char_sum", ceiling.chars.accuracy);
+      s.Add("ceiling_line_sum", ceiling.lines);
+      if (f.buffer) {
+        const Pair b = Score(NormaliseLines(*f.buffer), gt_lines);
+        fr["buffer_text"] = *f.buffer;
+        fr["gt_vs_buffer_char_accuracy"] = b.chars.accuracy;
+        fr["gt_vs_buffer_line_accuracy"] = b.lines;
+        s.Add("buffer_frames", 1);
+        s.Add("buffer_char_sum", b.chars.accuracy);
+        s.Add("buffer_line_sum", b.lines);
+        s.Add("buffer_edits", static_cast<double>(b.chars.edits));
+        s.Add("buffer_reference_chars", static_cast<double>(b.chars.reference_chars));
+      }
+      frames.push_back(std::move(fr));
+    }
+    pending_.clear();
+
+    json out;
+    const double n = s.Get("frames");
+    PutScore(&out, "ocr_char_accuracy", n > 0 ? s.Get("char_sum") / n : 0, n > 0, "no frames were OCR'd");
+    PutScore(&out, "ocr_line_accuracy", n > 0 ? s.Get("line_sum") / n : 0, n > 0, "no frames were OCR'd");
+    const double refs = s.Get("reference_chars");
+    PutScore(&out, "ocr_cer", refs > 0 ? s.Get("edits") / refs : 0, refs > 0,
+             "the reference text of every selected frame is empty");
+    PutScore(&out, "ocr_ceiling_char_accuracy", n > 0 ? s.Get("ceiling_char_sum") / n : 0, n > 0, "no frames");
+    const double nb = s.Get("buffer_frames");
+    PutScore(&out, "ocr_gt_vs_buffer_char_accuracy", nb > 0 ? s.Get("buffer_char_sum") / nb : 0, nb > 0,
+             "the dataset has no screen text for this sample");
+    out["ocr_frames"] = std::move(frames);
+
+    // Dataset sums: per-sample means (mean over videos) plus pooled counts.
+    state_.Add("samples", 1);
+    for (const char* key : {"frames", "edits", "reference_chars", "buffer_edits", "buffer_reference_chars",
+                            "gt_cache_hits", "gt_cache_misses"}) {
+      state_.Add(key, s.Get(key));
+    }
+    if (n > 0) {
+      state_.Add("scored_samples", 1);
+      state_.Add("sample_char_sum", s.Get("char_sum") / n);
+      state_.Add("sample_line_sum", s.Get("line_sum") / n);
+      state_.Add("sample_ceiling_char_sum", s.Get("ceiling_char_sum") / n);
+      state_.Add("sample_ceiling_line_sum", s.Get("ceiling_line_sum") / n);
+    }
+    if (nb > 0) {
+      state_.Add("buffer_samples", 1);
+      state_.Add("sample_buffer_char_sum", s.Get("buffer_char_sum") / nb);
+      state_.Add("sample_buffer_line_sum", s.Get("buffer_line_sum") / nb);
+    }
+    return out;
+  }
+
+  const MetricState& state() const override { return state_; }
+
+  json Finalize(const MetricState& st) const override {
+    json a;
+    const double n = st.Get("scored_samples"), nb = st.Get("buffer_samples");
+    auto mean = [&](json* dst, const std::string& key, const char* sum, double count, const char* why) {
+      PutScore(dst, key, count > 0 ? st.Get(sum) / count : 0, count > 0, why);
+    };
+    auto ratio = [&](json* dst, const std::string& key, const char* num, const char* den, const char* why) {
+      const double d = st.Get(den);
+      PutScore(dst, key, d > 0 ? st.Get(num) / d : 0, d > 0, why);
+    };
+    mean(&a, "ocr_char_accuracy", "sample_char_sum", n, "no sample was scored");
+    mean(&a, "ocr_line_accuracy", "sample_line_sum", n, "no sample was scored");
+    ratio(&a, "ocr_cer", "edits", "reference_chars", "the reference text is empty everywhere");
+    json ceiling;
+    mean(&ceiling, "gt_vs_reference_char_accuracy", "sample_ceiling_char_sum", n, "no sample was scored");
+    mean(&ceiling, "gt_vs_reference_line_accuracy", "sample_ceiling_line_sum", n, "no sample was scored");
+    mean(&ceiling, "gt_ocr_vs_buffer_char_accuracy", "sample_buffer_char_sum", nb,
+         "no sample has screen text (buffer) in this dataset");
+    mean(&ceiling, "gt_ocr_vs_buffer_line_accuracy", "sample_buffer_line_sum", nb,
+         "no sample has screen text (buffer) in this dataset");
+    ratio(&ceiling, "gt_ocr_vs_buffer_cer", "buffer_edits", "buffer_reference_chars",
+          "no sample has screen text (buffer) in this dataset");
+    a["ceiling"] = ceiling;
+    a["samples"] = n;
+    a["frames"] = st.Get("frames");
+    a["gt_cache"] = {{"hits", st.Get("gt_cache_hits")}, {"misses", st.Get("gt_cache_misses")}};
+    return a;
+  }
+
+ private:
+  OcrMetricOptions o_;
+  std::shared_ptr<OcrPool> pool_;
+  std::shared_ptr<OcrTextCache> cache_;
+  MetricInfo info_;
+  std::string sample_id_;
+  std::set<int64_t> selected_;
+  std::vector<PendingFrame> pending_;
+  MetricState state_;
+};
+
+}  // namespace
+
+std::unique_ptr<Metric> MakeOcrMetric(const json& j, const MetricEnv& env) {
+  CheckOptionKeys("ocr", j, {"k", "gt_source", "cache", "lang", "psm", "tessdata", "threads", "upscale", "invert"});
+  OcrMetricOptions o;
+  o.ocr = OcrOptions::FromJson(j, "ocr");
+  try {
+    o.k = j.value("k", o.k);
+    o.gt_source = j.value("gt_source", o.gt_source);
+    o.cache = j.value("cache", o.cache);
+  } catch (const json::exception& e) {
+    throw Error(std::string("ocr: an option has the wrong type: ") + e.what());
+  }
+  if (o.k < 1) throw Error("ocr: option k must be at least 1");
+  if (o.gt_source != "ocr" && o.gt_source != "buffer") {
+    throw Error("ocr: option gt_source must be \"ocr\" (Tesseract on the ground truth, the paper's) or "
+                "\"buffer\" (the terminal emulator's screen text), got \"" + o.gt_source + "\"");
+  }
+  return std::make_unique<OcrMetric>(o, env);
+}
+
+}  // namespace ncb

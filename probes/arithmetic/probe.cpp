@@ -1,0 +1,262 @@
+#include "probes/arithmetic/probe.h"
+
+#include <torch/torch.h>
+
+#include <cmath>
+#include <deque>
+#include <map>
+
+#include "bench/core/errors.h"
+#include "bench/core/frame.h"
+#include "bench/rollout/rollout.h"
+#include "datasets/tape.h"
+#include "metrics/text/text_accuracy.h"
+#include "probes/arithmetic/problems.h"
+#include "probes/arithmetic/screen.h"
+
+namespace ncb {
+using nlohmann::json;
+
+namespace {
+
+std::string RemoveSpaces(const std::string& s) {
+  std::string out;
+  for (char c : s) {
+    if (c != ' ' && c != '\t') out += c;
+  }
+  return out;
+}
+
+// True when `prefix` is a REPL prompt as Tesseract reads ">>>": only '>' and its look-alikes.
+bool IsReplPrompt(const std::string& prefix) {
+  if (prefix.empty()) return false;
+  for (size_t i = 0; i < prefix.size();) {
+    if (prefix[i] == '>') { ++i; continue; }
+    if (prefix.compare(i, 2, "\xC2\xBB") == 0) { i += 2; continue; }      // »
+    if (prefix.compare(i, 3, "\xE2\x80\xBA") == 0) { i += 3; continue; }  // ›
+    return false;
+  }
+  return true;
+}
+
+struct ProblemRun {
+  const ArithmeticProblem* problem;
+  std::string prompt;
+  int64_t frames = 0;
+};
+
+json Summarise(const std::vector<json>& rows) {
+  std::map<std::string, std::pair<int64_t, int64_t>> per_cat;  // correct, total
+  int64_t correct = 0, errors = 0;
+  for (const auto& r : rows) {
+    const bool ok = r.value("correct", false);
+    correct += ok;
+    errors += r.contains("error");
+    auto& c = per_cat[r["category"].get<std::string>()];
+    c.first += ok;
+    c.second += 1;
+  }
+  const auto n = static_cast<int64_t>(rows.size());
+  auto block = [](int64_t c, int64_t total) {
+    const auto [lo, hi] = WilsonInterval(c, total);
+    return json{{"accuracy", total ? static_cast<double>(c) / static_cast<double>(total) : 0.0},
+                {"correct", c}, {"total", total}, {"wilson95", {lo, hi}}};
+  };
+  json out = block(correct, n);
+  out["errors"] = errors;
+  json cats = json::object();
+  for (const auto& [cat, c] : per_cat) cats[cat] = block(c.first, c.second);
+  out["per_category"] = cats;
+  out["problems"] = rows;
+  return out;
+}
+
+}  // namespace
+
+std::string ArithmeticCaption(const std::string& expr, const std::optional<std::string>& answer) {
+  std::string c = "Type \"python\"; Enter; Sleep 1s; Type \"" + expr + "\"; Enter; Sleep 800ms; Hide";
+  if (answer) c += " The answer is " + *answer + ".";
+  return c;
+}
+
+int64_t ArithmeticFrameCount(const std::string& expr, double fps) {
+  std::string script = ArithmeticCaption(expr, std::nullopt);
+  for (auto& ch : script) {
+    if (ch == ';') ch = '\n';
+  }
+  const auto timeline = TapeTimeline(ParseTape(script, "arithmetic probe caption"));
+  const double end = timeline.empty() ? 0 : timeline.back().time;
+  return std::max<int64_t>(1, static_cast<int64_t>(std::ceil(end * fps - 1e-9)));
+}
+
+AnswerRead ReadAnswer(const std::string& ocr_text, const std::string& expr) {
+  AnswerRead r;
+  const auto lines = NormaliseLines(ocr_text);
+  const std::string want = RemoveSpaces(expr);
+  for (size_t i = 0; i < lines.size(); ++i) {
+    const std::string line = RemoveSpaces(lines[i]);
+    if (line.size() <= want.size()) continue;
+    const std::string prefix = line.substr(0, line.size() - want.size());
+    const std::string body = line.substr(line.size() - want.size());
+    if (!IsReplPrompt(prefix)) continue;
+    // The operands identify the line; Tesseract often reads a monospace '+' as '4'.
+    int diff = 0;
+    for (size_t c = 0; c < want.size(); ++c) diff += body[c] != want[c];
+    if (diff > 1) continue;
+    r.found = true;
+    r.expr_line = lines[i];
+    r.answer.clear();
+    if (i + 1 < lines.size()) {
+      // The line after, unless it is the next prompt (the expression printed nothing).
+      const std::string next = RemoveSpaces(lines[i + 1]);
+      if (next.rfind(">", 0) != 0 && next.rfind("\xC2\xBB", 0) != 0) r.answer = next;
+    }
+  }
+  return r;
+}
+
+std::pair<double, double> WilsonInterval(int64_t correct, int64_t n, double z) {
+  if (n <= 0) return {0.0, 1.0};
+  const double nn = static_cast<double>(n), p = static_cast<double>(correct) / nn, z2 = z * z;
+  const double denom = 1 + z2 / nn;
+  const double centre = (p + z2 / (2 * nn)) / denom;
+  const double half = z / denom * std::sqrt(p * (1 - p) / nn + z2 / (4 * nn * nn));
+  return {std::max(0.0, centre - half), std::min(1.0, centre + half)};
+}
+
+json RunArithmeticProbe(Checkpoint& ckpt, const ArithmeticProbeOptions& o, const Logger& log) {
+  const NcSpec& spec = ckpt.spec();
+  if (o.problems < 1 || o.problems > kArithmeticPoolSize) {
+    throw Error("arithmetic probe: --problems must be 1.." + std::to_string(kArithmeticPoolSize) +
+                ", got " + std::to_string(o.problems));
+  }
+  if (spec.modality != "cli") {
+    throw Error("arithmetic probe: checkpoint '" + spec.name + "' is a " + spec.modality +
+                " model; the probe types into a terminal (modality cli)");
+  }
+  if (ckpt.Describe().value("adapter", "") == "videos") {
+    throw Error("arithmetic probe: a videos: checkpoint only replays clips it was given; the probe "
+                "needs a model that rolls out from the probe's own prompts");
+  }
+  const auto pool = ArithmeticPool();
+  const ProbeScreen screen = MakeProbeScreen(spec.height, spec.width, o.font_px, o.theme);
+  const torch::Tensor first = MatToFrame(RenderProbeScreen(screen, "$ "));
+  auto ocr = OcrPool::Shared(o.ocr);
+  const int batch_size = std::max(1, std::min(o.batch_size, ckpt.max_batch()));
+  const RolloutMode mode = o.mode == RolloutMode::kAuto ? RolloutMode::kRollout : o.mode;
+
+  std::vector<std::string> variants = {"plain"};
+  if (o.reprompt) variants.push_back("reprompt");
+  json out_variants = json::object();
+  for (const auto& variant : variants) {
+    std::vector<ProblemRun> runs;
+    for (int i = 0; i < o.problems; ++i) {
+      const auto& p = pool[static_cast<size_t>(i)];
+      runs.push_back({&p, ArithmeticCaption(p.expr, variant == "reprompt" ? std::optional(p.expected) : std::nullopt),
+                      ArithmeticFrameCount(p.expr, spec.fps)});
+    }
+    std::vector<json> rows(runs.size());
+    size_t next = 0;
+    while (next < runs.size()) {
+      std::vector<size_t> batch = {next++};
+      while (next < runs.size() && static_cast<int>(batch.size()) < batch_size &&
+             runs[next].frames == runs[batch[0]].frames) {
+        batch.push_back(next++);
+      }
+      RolloutRequest req;
+      for (size_t i : batch) {
+        req.ids.push_back("arithmetic_" + std::to_string(runs[i].problem->index));
+        req.prompts.push_back(runs[i].prompt);
+      }
+      const auto B = static_cast<int64_t>(batch.size());
+      req.num_frames = runs[batch[0]].frames;
+      req.first_frame = first.unsqueeze(0).repeat({B, 1, 1, 1});
+      req.actions = torch::zeros({B, req.num_frames, static_cast<int64_t>(spec.action_dim)});
+      req.seed = SampleSeed(o.seed, req.ids[0]);
+      std::vector<json> base;
+      for (size_t i : batch) {
+        const auto& p = *runs[i].problem;
+        base.push_back({{"index", p.index}, {"expr", p.expr}, {"category", p.category},
+                        {"expected", p.expected}, {"read", nullptr}, {"correct", false},
+                        {"frames", req.num_frames}});
+      }
+      // Keep the last read_frames frames of each batch element.
+      std::deque<std::pair<int64_t, torch::Tensor>> tail;
+      try {
+        auto stream = ckpt.Rollout(req, mode);
+        for (int64_t k = 1; k <= req.num_frames; ++k) {
+          auto f = stream->Next();
+          if (!f) throw ContractError("the rollout ended after " + std::to_string(k - 1) + " of " +
+                                      std::to_string(req.num_frames) + " frames");
+          for (int64_t b = 0; b < B; ++b) {
+            if (auto bad = ValidateFrame((*f)[b], spec.height, spec.width)) {
+              throw ContractError("frame " + std::to_string(k) + ": " + *bad);
+            }
+          }
+          tail.emplace_back(k, f->cpu());
+          if (static_cast<int>(tail.size()) > o.read_frames) tail.pop_front();
+        }
+      } catch (const Error& e) {
+        for (size_t j = 0; j < batch.size(); ++j) {
+          base[j]["error"] = e.what();
+          rows[batch[j]] = base[j];
+        }
+        continue;
+      }
+      // Read latest first: OCR the last frame of every element in parallel, and go back one
+      // frame only for the elements where no ">>> <expr>" line was found yet.
+      std::vector<bool> done(batch.size(), false);
+      for (size_t j = 0; j < batch.size(); ++j) {
+        base[j]["read_frame"] = tail.back().first;
+        base[j]["ocr_text"] = "";
+      }
+      for (size_t t = tail.size(); t-- > 0;) {
+        std::vector<std::pair<size_t, std::future<std::string>>> texts;
+        for (size_t j = 0; j < batch.size(); ++j) {
+          if (!done[j]) texts.emplace_back(j, ocr->Submit(FrameToRgb8(tail[t].second[static_cast<int64_t>(j)])));
+        }
+        for (auto& [j, fut] : texts) {
+          const std::string text = fut.get();
+          if (t + 1 == tail.size()) base[j]["ocr_text"] = text;  // what was seen when nothing matches
+          const AnswerRead a = ReadAnswer(text, runs[batch[j]].problem->expr);
+          if (!a.found) continue;
+          done[j] = true;
+          base[j]["read"] = a.answer;
+          base[j]["expr_line"] = a.expr_line;
+          base[j]["correct"] = a.answer == base[j]["expected"].get<std::string>();
+          base[j]["ocr_text"] = text;
+          base[j]["read_frame"] = tail[t].first;
+        }
+      }
+      for (size_t j = 0; j < batch.size(); ++j) rows[batch[j]] = base[j];
+      if (next % 20 == 0 || next == runs.size()) {
+        log(LogLevel::kInfo, "arithmetic probe (" + variant + "): " + std::to_string(next) + "/" +
+                                 std::to_string(runs.size()) + " problems");
+      }
+    }
+    out_variants[variant] = Summarise(rows);
+  }
+
+  json protocol = {
+      {"caption", ArithmeticCaption("<expr>", std::nullopt)},
+      {"reprompt_caption", ArithmeticCaption("<expr>", std::string("<value>"))},
+      {"first_frame", "probe screen with the shell prompt \"$ \""},
+      {"frames", "ceil(script duration * fps); vhs timing, 50 ms per typed character"},
+      {"read_frames", o.read_frames},
+      {"answer_rule", "latest of the last read_frames frames whose OCR has a '>>> <expr>' line (spaces "
+                      "ignored, at most one character of <expr> misread); the next line, spaces removed, "
+                      "must equal Python 3's printed result exactly"},
+      {"screen", {{"font_px", screen.render.font_px}, {"theme", screen.render.theme},
+                  {"rows", screen.rows}, {"cols", screen.cols}}},
+      {"ocr", ocr->provenance()},
+      {"seed_rule", "(seed + fnv1a64(\"arithmetic_<index>\")) mod 2^31"},
+      {"batch_size", batch_size}};
+  return {{"probe", "arithmetic"},
+          {"version", 1},
+          {"pool", {{"size", pool.size()}, {"seed", kArithmeticPoolSeed}, {"sha256", ArithmeticPoolHash(pool)}}},
+          {"problems", o.problems},
+          {"protocol", protocol},
+          {"variants", out_variants}};
+}
+
+}  // namespace ncb
