@@ -6,7 +6,8 @@ packages=(
   build-essential cmake ninja-build pkg-config git
   libtorch-dev                 # LibTorch: checkpoints (TorchScript), metric kernels
   libopencv-dev                # video decode (FFmpeg backend), image I/O, SIMD filters
-  libtesseract-dev libleptonica-dev tesseract-ocr-eng   # OCR metrics
+  libtesseract-dev libleptonica-dev tesseract-ocr-eng   # OCR metric and arithmetic probe
+  tesseract-ocr                # the tesseract program: golden test and micro-benchmark peer
   nlohmann-json3-dev libcli11-dev                       # reports, CLI
   libbenchmark-dev libgtest-dev libgmock-dev            # micro-benchmarks, tests
   libvterm-dev libfreetype-dev fonts-dejavu-core        # terminal emulation and rendering

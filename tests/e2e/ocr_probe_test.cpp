@@ -1,0 +1,179 @@
+// End to end: the ocr metric through `eval` (replay = 1, the ground-truth OCR cache, the
+// buffer source's errors) and the arithmetic probe on its known-answer checkpoints.
+#include <fstream>
+
+#include "bench/checkpoint/checkpoint.h"
+#include "bench/checkpoint/reference_checkpoints.h"
+#include "bench/core/errors.h"
+#include "bench/run/eval_runner.h"
+#include "datasets/manifest.h"
+#include "datasets/vhs_import.h"
+#include "probes/arithmetic/calculator_checkpoint.h"
+#include "probes/arithmetic/probe.h"
+#include "tests/test_util.h"
+
+namespace ncb {
+namespace {
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+fs::path CligenSubset(const test::TempDir& tmp, size_t n) {
+  const auto all = ImportVhsFolder(test::SharedDir() / "data/cligen-clean", tmp / "all.jsonl");
+  std::ofstream m(tmp / "subset.jsonl");
+  for (size_t i = 0; i < n && i < all.size(); ++i) m << SampleToJson(all[i], tmp.path()).dump() << "\n";
+  return tmp / "subset.jsonl";
+}
+
+TEST(OcrEval, ReplayScoresOneAndTheSecondRunReadsTheCache) {
+  NCB_REQUIRE_SHARED();
+  test::TempDir tmp;
+  EvalOptions o;
+  o.checkpoint = "videos:" + (test::SharedDir() / "data/cligen-clean").string();
+  o.manifest = CligenSubset(tmp, 4).string();
+  o.metrics = {"ocr"};  // psnr and ssim at 1600x900 are covered by eval_test.cpp
+  o.cache_dir = (tmp / "cache").string();
+  o.out_dir = (tmp / "first").string();
+  const json first = RunEval(o);
+  ASSERT_EQ(first["summary"]["samples_ok"], 4) << first["samples"].dump();
+  const auto& a = first["aggregates"]["ocr"];
+  EXPECT_EQ(a["ocr_char_accuracy"].get<double>(), 1.0);
+  EXPECT_EQ(a["ocr_line_accuracy"].get<double>(), 1.0);
+  EXPECT_EQ(a["ocr_cer"].get<double>(), 0.0);
+  EXPECT_EQ(a["frames"].get<double>(), 20.0);
+  EXPECT_GT(a["gt_cache"]["misses"].get<double>(), 0.0);
+  EXPECT_TRUE(a["ceiling"]["gt_ocr_vs_buffer_char_accuracy"].is_null());  // mp4s have no screen text
+
+  o.out_dir = (tmp / "second").string();
+  const json second = RunEval(o);
+  const auto& b = second["aggregates"]["ocr"];
+  EXPECT_EQ(b["gt_cache"]["misses"].get<double>(), 0.0);
+  EXPECT_EQ(b["gt_cache"]["hits"].get<double>(), 20.0);
+  EXPECT_EQ(b["ocr_char_accuracy"], a["ocr_char_accuracy"]);
+  for (size_t i = 0; i < 4; ++i) {
+    EXPECT_EQ(second["samples"][i]["scores"]["ocr_frames"][0]["gt_text"],
+              first["samples"][i]["scores"]["ocr_frames"][0]["gt_text"]);
+  }
+}
+
+TEST(OcrEval, BufferSourceWithoutScreenTextFailsTheSampleWithTheReason) {
+  NCB_REQUIRE_SHARED();
+  test::TempDir tmp;
+  EvalOptions o;
+  o.checkpoint = "videos:" + (test::SharedDir() / "data/cligen-clean").string();
+  o.manifest = CligenSubset(tmp, 1).string();
+  o.metrics = {"ocr"};
+  o.metric_options["ocr"] = {{"gt_source", "buffer"}};
+  o.out_dir = (tmp / "out").string();
+  const json r = RunEval(o);
+  ASSERT_EQ(r["summary"]["samples_failed"], 1);
+  const std::string err = r["samples"][0]["error"];
+  EXPECT_NE(err.find("gt_source=buffer"), std::string::npos) << err;
+  EXPECT_NE(err.find("screen_text"), std::string::npos) << err;
+  EXPECT_TRUE(fs::exists(tmp / "out/report.json"));
+}
+
+TEST(OcrEval, MetricOptionsForAMetricNotRunAreRefused) {
+  NCB_REQUIRE_SHARED();
+  test::TempDir tmp;
+  EvalOptions o;
+  o.checkpoint = "videos:" + (test::SharedDir() / "data/cligen-clean").string();
+  o.manifest = CligenSubset(tmp, 1).string();
+  o.metrics = {"psnr"};
+  o.metric_options["ocr"] = {{"psm", 6}};
+  o.out_dir = (tmp / "out").string();
+  EXPECT_THROW(RunEval(o), Error);
+  o.metric_options.clear();
+  o.probes = {"algebra"};
+  EXPECT_THROW(RunEval(o), Error);
+}
+
+// The probe on checkpoints whose answers are known: 100% / 0% / 0%.
+class ArithmeticKnownAnswers : public ::testing::Test {
+ protected:
+  static NcSpec Spec() {
+    NcSpec spec;
+    spec.modality = "cli";
+    spec.height = 408;
+    spec.width = 640;
+    spec.fps = 15;
+    return spec;
+  }
+  static ArithmeticProbeOptions Options() {
+    ArithmeticProbeOptions o;
+    o.font_px = 24;  // legible to Tesseract at 640x408 (at the default 14 px it misreads 0 as o)
+    return o;
+  }
+};
+
+TEST_F(ArithmeticKnownAnswers, CalculatorScoresOneHundredPercentPlainAndReprompted) {
+  test::TempDir tmp;
+  WriteCalculatorCheckpoint(Spec(), false, 24, "catppuccin-mocha", tmp / "calc.pt");
+  auto ckpt = OpenCheckpoint((tmp / "calc.pt").string(), torch::kCPU);
+  auto o = Options();
+  o.reprompt = true;
+  const json r = RunArithmeticProbe(*ckpt, o);
+  EXPECT_EQ(r["pool"]["size"], 1000);
+  for (const char* variant : {"plain", "reprompt"}) {
+    const auto& v = r["variants"][variant];
+    EXPECT_EQ(v["total"], 100);
+    EXPECT_EQ(v["correct"], 100) << variant;
+    EXPECT_EQ(v["accuracy"].get<double>(), 1.0);
+    EXPECT_NEAR(v["wilson95"][0].get<double>(), 0.963007, 1e-6);
+    for (const auto& p : v["problems"]) {
+      EXPECT_TRUE(p["correct"].get<bool>()) << p.dump();
+      EXPECT_EQ(p["read"], p["expected"]);
+      EXPECT_FALSE(p["expr"].get<std::string>().empty());
+    }
+  }
+  // Every category of the pool's mix appears in the draw.
+  EXPECT_GE(r["variants"]["plain"]["per_category"].size(), 12u);
+}
+
+TEST_F(ArithmeticKnownAnswers, WrongCalculatorAndStaticBaselineScoreZero) {
+  test::TempDir tmp;
+  WriteCalculatorCheckpoint(Spec(), true, 24, "catppuccin-mocha", tmp / "wrong.pt");
+  WriteStaticBaseline(Spec(), tmp / "static.pt");
+  auto wrong = OpenCheckpoint((tmp / "wrong.pt").string(), torch::kCPU);
+  const json w = RunArithmeticProbe(*wrong, Options());
+  const auto& wv = w["variants"]["plain"];
+  EXPECT_EQ(wv["correct"], 0);
+  int read = 0;
+  for (const auto& p : wv["problems"]) read += !p["read"].is_null() && p["read"] != "";
+  EXPECT_EQ(read, 100) << "the wrong answers are read, and differ from the expected ones";
+  auto stat = OpenCheckpoint((tmp / "static.pt").string(), torch::kCPU);
+  const json s = RunArithmeticProbe(*stat, Options());
+  EXPECT_EQ(s["variants"]["plain"]["correct"], 0);
+  EXPECT_TRUE(s["variants"]["plain"]["problems"][0]["read"].is_null());
+}
+
+TEST(ArithmeticProbeCli, RunsWithMetricsAndNamesItsErrors) {
+  NCB_REQUIRE_SHARED();
+  test::TempDir tmp;
+  const auto manifest = CligenSubset(tmp, 2);
+  NcSpec spec;
+  spec.modality = "cli";
+  spec.height = 408;
+  spec.width = 640;
+  spec.fps = 15;
+  WriteCalculatorCheckpoint(spec, false, 0, "catppuccin-mocha", tmp / "calc.pt");
+  const auto exe = test::NcbenchExe().string();
+  auto r = test::Run(exe + " eval --checkpoint " + (tmp / "calc.pt").string() + " --dataset " + manifest.string() +
+                     " --metrics psnr,ssim,ocr --probes arithmetic --problems 10 --out " + (tmp / "out").string() +
+                     " --cache-dir " + (tmp / "cache").string());
+  EXPECT_EQ(r.status, 0) << r.output;
+  EXPECT_NE(r.output.find("arithmetic | plain.accuracy"), std::string::npos) << r.output;
+  const json rep = test::ReadJson(tmp / "out/report.json");
+  EXPECT_EQ(rep["probes"]["arithmetic"]["variants"]["plain"]["total"], 10);
+  EXPECT_TRUE(rep["aggregates"].contains("ocr"));
+  // A videos: checkpoint cannot be probed: the probe's error is recorded, the metrics kept.
+  r = test::Run(exe + " eval --checkpoint videos:" + (test::SharedDir() / "data/cligen-clean").string() +
+                " --dataset " + manifest.string() + " --metrics psnr --probes arithmetic --out " +
+                (tmp / "out2").string());
+  EXPECT_EQ(r.status, 3) << r.output;
+  const json rep2 = test::ReadJson(tmp / "out2/report.json");
+  EXPECT_NE(rep2["probes"]["arithmetic"]["error"].get<std::string>().find("videos"), std::string::npos);
+  EXPECT_EQ(rep2["summary"]["samples_ok"], 2);
+}
+
+}  // namespace
+}  // namespace ncb
