@@ -11,13 +11,25 @@ mkdir -p "$out"
 echo "== recording the embedded CLI set into $out/cli"
 "$ncbench" datasets record "$root"/datasets/default/cli/*.tape --out "$out/cli" --fps 15
 echo "== reference checkpoints"
-"$ncbench" checkpoints static --like "$out/cli/manifest.jsonl" --out "$out/checkpoints/static.pt"
+m="$out/cli/manifest.jsonl"
+"$ncbench" checkpoints static --like "$m" --out "$out/checkpoints/static.pt"
+# The arithmetic probe's known-answer checkpoints draw with a 24 px font: legible to Tesseract
+# at 640x408 (the default, about 24 rows, is 14 px there).
+"$ncbench" checkpoints calculator --like "$m" --probe-font-px 24 --out "$out/checkpoints/calculator.pt"
+"$ncbench" checkpoints calculator --like "$m" --probe-font-px 24 --wrong --out "$out/checkpoints/calculator-wrong.pt"
 status=0
-echo "== static baseline (repeats the first frame)"
-"$ncbench" eval --checkpoint "$out/checkpoints/static.pt" --dataset "$out/cli/manifest.jsonl" \
-  --metrics psnr,ssim --out "$out/reports/static" || status=$?
-echo "== perfect replay (videos adapter over the ground truth: SSIM 1, PSNR null)"
-"$ncbench" eval --checkpoint "videos:$out/cli/frames" --dataset "$out/cli/manifest.jsonl" \
-  --metrics psnr,ssim --out "$out/reports/replay" || status=$?
-echo "reports: $out/reports/static/report.json $out/reports/replay/report.json"
+common=(--dataset "$m" --metrics psnr,ssim,ocr --cache-dir "$out/cache")
+probe=(--probes arithmetic --probe-font-px 24)
+echo "== static baseline (repeats the first frame; arithmetic probe 0%)"
+"$ncbench" eval --checkpoint "$out/checkpoints/static.pt" "${common[@]}" "${probe[@]}" \
+  --out "$out/reports/static" || status=$?
+echo "== perfect replay (videos adapter over the ground truth: SSIM 1, PSNR null, OCR 1)"
+"$ncbench" eval --checkpoint "videos:$out/cli/frames" "${common[@]}" --out "$out/reports/replay" || status=$?
+echo "== calculator (draws the right answer: probe 100%, plain and re-prompted)"
+"$ncbench" eval --checkpoint "$out/checkpoints/calculator.pt" "${common[@]}" "${probe[@]}" --reprompt \
+  --out "$out/reports/calculator" || status=$?
+echo "== calculator-wrong (draws a wrong answer: probe 0%)"
+"$ncbench" eval --checkpoint "$out/checkpoints/calculator-wrong.pt" "${common[@]}" "${probe[@]}" \
+  --out "$out/reports/calculator-wrong" || status=$?
+echo "reports: $out/reports/{static,replay,calculator,calculator-wrong}/report.json"
 exit $status
