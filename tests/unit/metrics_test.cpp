@@ -110,7 +110,13 @@ TEST(Registry, UnknownMetricAndBadOptions) {
     CreateMetric("fvd2");
     FAIL();
   } catch (const Error& e) {
-    EXPECT_NE(std::string(e.what()).find("available: psnr, ssim"), std::string::npos);
+    EXPECT_NE(std::string(e.what()).find("available: ocr, psnr, ssim"), std::string::npos) << e.what();
+  }
+  try {
+    CreateMetric("psnr", {{"range", 1.0}});
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("unknown option 'range'; known: data_range"), std::string::npos) << e.what();
   }
   EXPECT_THROW(CreateMetric("ssim", {{"data_range", -1}}), Error);
   EXPECT_THROW(CreateMetric("psnr", {{"data_range", 0}}), Error);
