@@ -44,8 +44,8 @@ struct AnswerRead {
   std::string answer;     // the next line, spaces removed ("" when there is none)
 };
 // Finds the last line that is the REPL prompt (one or more '>', OCR's '»' or '›') followed by
-// `expr` (spaces ignored; one character may differ, as Tesseract reads a monospace '+' as
-// '4') and returns the line after it.
+// `expr` (spaces ignored; within one edit, as Tesseract reads a monospace '+' as '4' or
+// '4+') and returns the line after it.
 AnswerRead ReadAnswer(const std::string& ocr_text, const std::string& expr);
 
 // 95% Wilson score interval of correct/n: [low, high]; [0, 1] when n == 0.
