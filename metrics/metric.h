@@ -97,5 +97,9 @@ void CheckOptionKeys(const std::string& metric, const nlohmann::json& options,
 // A value that may be undefined: writes {key: v} or {key: null, key_null_reason: why}.
 void PutScore(nlohmann::json* out, const std::string& key, double value, bool defined,
               const std::string& null_reason);
+// A mean or a pooled rate: writes numerator / denominator, or null with `null_reason` when
+// the denominator is not positive.
+void PutRatio(nlohmann::json* out, const std::string& key, double numerator, double denominator,
+              const std::string& null_reason);
 
 }  // namespace ncb

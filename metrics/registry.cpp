@@ -62,4 +62,9 @@ void PutScore(nlohmann::json* out, const std::string& key, double value, bool de
   }
 }
 
+void PutRatio(nlohmann::json* out, const std::string& key, double numerator, double denominator,
+              const std::string& null_reason) {
+  PutScore(out, key, denominator > 0 ? numerator / denominator : 0, denominator > 0, null_reason);
+}
+
 }  // namespace ncb

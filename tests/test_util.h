@@ -11,6 +11,7 @@
 #include <memory>
 #include <string>
 
+#include "bench/checkpoint/nc_spec.h"
 #include "tests/test_paths.h"
 
 namespace ncb::test {
@@ -60,6 +61,17 @@ inline CommandResult Run(const std::string& command) {
   const int st = pclose(p);
   r.status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
   return r;
+}
+
+// The spec of a CLI checkpoint rendering width x height at fps (action_dim 0).
+inline NcSpec CliSpec(int width, int height, double fps, const std::string& name = "") {
+  NcSpec spec;
+  spec.name = name;
+  spec.modality = "cli";
+  spec.height = height;
+  spec.width = width;
+  spec.fps = fps;
+  return spec;
 }
 
 inline nlohmann::json ReadJson(const fs::path& p) {

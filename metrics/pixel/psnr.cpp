@@ -62,7 +62,7 @@ class PsnrMetric : public Metric {
   nlohmann::json EndSample() override {
     nlohmann::json s;
     const double n = sample_.Get("frame_psnr_n");
-    PutScore(&s, "psnr", n > 0 ? sample_.Get("frame_psnr_sum") / n : 0, n > 0,
+    PutRatio(&s, "psnr", sample_.Get("frame_psnr_sum"), n,
              "every frame is identical to the ground truth (MSE = 0): PSNR is unbounded");
     const auto pooled = PsnrFromSse(sample_.Get("sse"), sample_.Get("values"), data_range_);
     PutScore(&s, "psnr_pooled", pooled.value_or(0), pooled.has_value(), kIdentical);
@@ -80,7 +80,7 @@ class PsnrMetric : public Metric {
   nlohmann::json Finalize(const MetricState& st) const override {
     nlohmann::json a;
     const double n = st.Get("sample_psnr_n");
-    PutScore(&a, "psnr", n > 0 ? st.Get("sample_psnr_sum") / n : 0, n > 0,
+    PutRatio(&a, "psnr", st.Get("sample_psnr_sum"), n,
              "no sample has a finite PSNR (every frame identical to the ground truth)");
     const auto pooled = PsnrFromSse(st.Get("sse"), st.Get("values"), data_range_);
     PutScore(&a, "psnr_pooled", pooled.value_or(0), pooled.has_value(),

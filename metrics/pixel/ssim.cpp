@@ -104,7 +104,7 @@ class SsimMetric : public Metric {
   nlohmann::json EndSample() override {
     const double n = sample_.Get("frames");
     nlohmann::json s;
-    PutScore(&s, "ssim", n > 0 ? sample_.Get("frame_ssim_sum") / n : 0, n > 0, "no frames were scored");
+    PutRatio(&s, "ssim", sample_.Get("frame_ssim_sum"), n, "no frames were scored");
     state_.Merge(sample_);
     if (n > 0) {
       state_.Add("sample_ssim_sum", s["ssim"].get<double>());
@@ -116,8 +116,8 @@ class SsimMetric : public Metric {
   nlohmann::json Finalize(const MetricState& st) const override {
     nlohmann::json a;
     const double n = st.Get("samples"), f = st.Get("frames");
-    PutScore(&a, "ssim", n > 0 ? st.Get("sample_ssim_sum") / n : 0, n > 0, "no samples were scored");
-    PutScore(&a, "ssim_frame_mean", f > 0 ? st.Get("frame_ssim_sum") / f : 0, f > 0,
+    PutRatio(&a, "ssim", st.Get("sample_ssim_sum"), n, "no samples were scored");
+    PutRatio(&a, "ssim_frame_mean", st.Get("frame_ssim_sum"), f,
              "no frames were scored");
     a["samples"] = n;
     a["frames"] = f;

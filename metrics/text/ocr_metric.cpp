@@ -156,14 +156,13 @@ class OcrMetric : public Metric {
 
     json out;
     const double n = s.Get("frames");
-    PutScore(&out, "ocr_char_accuracy", n > 0 ? s.Get("char_sum") / n : 0, n > 0, "no frames were OCR'd");
-    PutScore(&out, "ocr_line_accuracy", n > 0 ? s.Get("line_sum") / n : 0, n > 0, "no frames were OCR'd");
-    const double refs = s.Get("reference_chars");
-    PutScore(&out, "ocr_cer", refs > 0 ? s.Get("edits") / refs : 0, refs > 0,
+    PutRatio(&out, "ocr_char_accuracy", s.Get("char_sum"), n, "no frames were OCR'd");
+    PutRatio(&out, "ocr_line_accuracy", s.Get("line_sum"), n, "no frames were OCR'd");
+    PutRatio(&out, "ocr_cer", s.Get("edits"), s.Get("reference_chars"),
              "the reference text of every selected frame is empty");
-    PutScore(&out, "ocr_ceiling_char_accuracy", n > 0 ? s.Get("ceiling_char_sum") / n : 0, n > 0, "no frames");
+    PutRatio(&out, "ocr_ceiling_char_accuracy", s.Get("ceiling_char_sum"), n, "no frames");
     const double nb = s.Get("buffer_frames");
-    PutScore(&out, "ocr_gt_vs_buffer_char_accuracy", nb > 0 ? s.Get("buffer_char_sum") / nb : 0, nb > 0,
+    PutRatio(&out, "ocr_gt_vs_buffer_char_accuracy", s.Get("buffer_char_sum"), nb,
              "the dataset has no screen text for this sample");
     out["ocr_frames"] = std::move(frames);
 
@@ -193,25 +192,16 @@ class OcrMetric : public Metric {
   json Finalize(const MetricState& st) const override {
     json a;
     const double n = st.Get("scored_samples"), nb = st.Get("buffer_samples");
-    auto mean = [&](json* dst, const std::string& key, const char* sum, double count, const char* why) {
-      PutScore(dst, key, count > 0 ? st.Get(sum) / count : 0, count > 0, why);
-    };
-    auto ratio = [&](json* dst, const std::string& key, const char* num, const char* den, const char* why) {
-      const double d = st.Get(den);
-      PutScore(dst, key, d > 0 ? st.Get(num) / d : 0, d > 0, why);
-    };
-    mean(&a, "ocr_char_accuracy", "sample_char_sum", n, "no sample was scored");
-    mean(&a, "ocr_line_accuracy", "sample_line_sum", n, "no sample was scored");
-    ratio(&a, "ocr_cer", "edits", "reference_chars", "the reference text is empty everywhere");
+    const char* no_buffer = "no sample has screen text (buffer) in this dataset";
+    PutRatio(&a, "ocr_char_accuracy", st.Get("sample_char_sum"), n, "no sample was scored");
+    PutRatio(&a, "ocr_line_accuracy", st.Get("sample_line_sum"), n, "no sample was scored");
+    PutRatio(&a, "ocr_cer", st.Get("edits"), st.Get("reference_chars"), "the reference text is empty everywhere");
     json ceiling;
-    mean(&ceiling, "gt_vs_reference_char_accuracy", "sample_ceiling_char_sum", n, "no sample was scored");
-    mean(&ceiling, "gt_vs_reference_line_accuracy", "sample_ceiling_line_sum", n, "no sample was scored");
-    mean(&ceiling, "gt_ocr_vs_buffer_char_accuracy", "sample_buffer_char_sum", nb,
-         "no sample has screen text (buffer) in this dataset");
-    mean(&ceiling, "gt_ocr_vs_buffer_line_accuracy", "sample_buffer_line_sum", nb,
-         "no sample has screen text (buffer) in this dataset");
-    ratio(&ceiling, "gt_ocr_vs_buffer_cer", "buffer_edits", "buffer_reference_chars",
-          "no sample has screen text (buffer) in this dataset");
+    PutRatio(&ceiling, "gt_vs_reference_char_accuracy", st.Get("sample_ceiling_char_sum"), n, "no sample was scored");
+    PutRatio(&ceiling, "gt_vs_reference_line_accuracy", st.Get("sample_ceiling_line_sum"), n, "no sample was scored");
+    PutRatio(&ceiling, "gt_ocr_vs_buffer_char_accuracy", st.Get("sample_buffer_char_sum"), nb, no_buffer);
+    PutRatio(&ceiling, "gt_ocr_vs_buffer_line_accuracy", st.Get("sample_buffer_line_sum"), nb, no_buffer);
+    PutRatio(&ceiling, "gt_ocr_vs_buffer_cer", st.Get("buffer_edits"), st.Get("buffer_reference_chars"), no_buffer);
     a["ceiling"] = ceiling;
     a["samples"] = n;
     a["frames"] = st.Get("frames");

@@ -107,7 +107,7 @@ AnswerRead ReadAnswer(const std::string& ocr_text, const std::string& expr) {
     if (i + 1 < lines.size()) {
       // The line after, unless it is the next prompt (the expression printed nothing).
       const std::string next = RemoveSpaces(lines[i + 1]);
-      if (next.rfind(">", 0) != 0 && next.rfind("\xC2\xBB", 0) != 0) r.answer = next;
+      if (ReplPromptLength(next) == 0) r.answer = next;
     }
   }
   return r;

@@ -36,13 +36,7 @@ fs::path CligenManifest(const test::TempDir& tmp, const std::vector<std::string>
 
 // Writes the static baseline for frames of width x height at fps; returns its path.
 fs::path StaticBaseline(const test::TempDir& tmp, int width, int height, double fps) {
-  NcSpec spec;
-  spec.name = "static";
-  spec.modality = "cli";
-  spec.height = height;
-  spec.width = width;
-  spec.fps = fps;
-  WriteStaticBaseline(spec, tmp / "static.pt");
+  WriteStaticBaseline(test::CliSpec(width, height, fps, "static"), tmp / "static.pt");
   return tmp / "static.pt";
 }
 

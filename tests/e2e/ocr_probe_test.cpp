@@ -24,13 +24,20 @@ fs::path CligenSubset(const test::TempDir& tmp, size_t n) {
   return tmp / "subset.jsonl";
 }
 
+// Replays the first n CLIGen samples with their own videos, with the given metrics.
+EvalOptions CligenReplay(const test::TempDir& tmp, size_t n, std::vector<std::string> metrics) {
+  EvalOptions o;
+  o.checkpoint = "videos:" + (test::SharedDir() / "data/cligen-clean").string();
+  o.manifest = CligenSubset(tmp, n).string();
+  o.metrics = std::move(metrics);
+  o.out_dir = (tmp / "out").string();
+  return o;
+}
+
 TEST(OcrEval, ReplayScoresOneAndTheSecondRunReadsTheCache) {
   NCB_REQUIRE_SHARED();
   test::TempDir tmp;
-  EvalOptions o;
-  o.checkpoint = "videos:" + (test::SharedDir() / "data/cligen-clean").string();
-  o.manifest = CligenSubset(tmp, 4).string();
-  o.metrics = {"ocr"};  // psnr and ssim at 1600x900 are covered by eval_test.cpp
+  EvalOptions o = CligenReplay(tmp, 4, {"ocr"});  // psnr and ssim at 1600x900: eval_test.cpp
   o.cache_dir = (tmp / "cache").string();
   o.out_dir = (tmp / "first").string();
   const json first = RunEval(o);
@@ -58,12 +65,8 @@ TEST(OcrEval, ReplayScoresOneAndTheSecondRunReadsTheCache) {
 TEST(OcrEval, BufferSourceWithoutScreenTextFailsTheSampleWithTheReason) {
   NCB_REQUIRE_SHARED();
   test::TempDir tmp;
-  EvalOptions o;
-  o.checkpoint = "videos:" + (test::SharedDir() / "data/cligen-clean").string();
-  o.manifest = CligenSubset(tmp, 1).string();
-  o.metrics = {"ocr"};
+  EvalOptions o = CligenReplay(tmp, 1, {"ocr"});
   o.metric_options["ocr"] = {{"gt_source", "buffer"}};
-  o.out_dir = (tmp / "out").string();
   const json r = RunEval(o);
   ASSERT_EQ(r["summary"]["samples_failed"], 1);
   const std::string err = r["samples"][0]["error"];
@@ -75,12 +78,8 @@ TEST(OcrEval, BufferSourceWithoutScreenTextFailsTheSampleWithTheReason) {
 TEST(OcrEval, MetricOptionsForAMetricNotRunAreRefused) {
   NCB_REQUIRE_SHARED();
   test::TempDir tmp;
-  EvalOptions o;
-  o.checkpoint = "videos:" + (test::SharedDir() / "data/cligen-clean").string();
-  o.manifest = CligenSubset(tmp, 1).string();
-  o.metrics = {"psnr"};
+  EvalOptions o = CligenReplay(tmp, 1, {"psnr"});
   o.metric_options["ocr"] = {{"psm", 6}};
-  o.out_dir = (tmp / "out").string();
   EXPECT_THROW(RunEval(o), Error);
   o.metric_options.clear();
   o.probes = {"algebra"};
@@ -90,14 +89,7 @@ TEST(OcrEval, MetricOptionsForAMetricNotRunAreRefused) {
 // The probe on checkpoints whose answers are known: 100% / 0% / 0%.
 class ArithmeticKnownAnswers : public ::testing::Test {
  protected:
-  static NcSpec Spec() {
-    NcSpec spec;
-    spec.modality = "cli";
-    spec.height = 408;
-    spec.width = 640;
-    spec.fps = 15;
-    return spec;
-  }
+  static NcSpec Spec() { return test::CliSpec(640, 408, 15); }
   static ArithmeticProbeOptions Options() {
     ArithmeticProbeOptions o;
     o.font_px = 24;  // legible to Tesseract at 640x408 (at the default 14 px it misreads 0 as o)
@@ -150,12 +142,7 @@ TEST(ArithmeticProbeCli, RunsWithMetricsAndNamesItsErrors) {
   NCB_REQUIRE_SHARED();
   test::TempDir tmp;
   const auto manifest = CligenSubset(tmp, 2);
-  NcSpec spec;
-  spec.modality = "cli";
-  spec.height = 408;
-  spec.width = 640;
-  spec.fps = 15;
-  WriteCalculatorCheckpoint(spec, false, 0, "catppuccin-mocha", tmp / "calc.pt");
+  WriteCalculatorCheckpoint(test::CliSpec(640, 408, 15), false, 0, "catppuccin-mocha", tmp / "calc.pt");
   const auto exe = test::NcbenchExe().string();
   auto r = test::Run(exe + " eval --checkpoint " + (tmp / "calc.pt").string() + " --dataset " + manifest.string() +
                      " --metrics psnr,ssim,ocr --probes arithmetic --problems 10 --out " + (tmp / "out").string() +

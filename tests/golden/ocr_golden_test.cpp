@@ -111,13 +111,7 @@ TEST(OcrGolden, CligenScoresEqualAnIndependentRecomputation) {
     std::ofstream m(tmp / "subset.jsonl");
     for (size_t i = 0; i < 6; ++i) m << SampleToJson(all[i], tmp.path()).dump() << "\n";
   }
-  NcSpec spec;
-  spec.name = "static";
-  spec.modality = "cli";
-  spec.height = 900;
-  spec.width = 1600;
-  spec.fps = 25;
-  WriteStaticBaseline(spec, tmp / "static.pt");
+  WriteStaticBaseline(test::CliSpec(1600, 900, 25, "static"), tmp / "static.pt");
   EvalOptions o;
   o.checkpoint = (tmp / "static.pt").string();
   o.manifest = (tmp / "subset.jsonl").string();
@@ -146,14 +140,8 @@ TEST(OcrGolden, BufferScoresEqualAnIndependentRecomputation) {
   RenderOptions render;
   render.font_px = 24;
   RecordDataset({tmp / "t.tape"}, tmp / "ds", 15.0, ro, render);
-  NcSpec spec;
-  spec.name = "static";
-  spec.modality = "cli";
   auto src = OpenFrameSource(tmp / "ds/frames/t");
-  spec.height = src->height();
-  spec.width = src->width();
-  spec.fps = 15;
-  WriteStaticBaseline(spec, tmp / "static.pt");
+  WriteStaticBaseline(test::CliSpec(src->width(), src->height(), 15, "static"), tmp / "static.pt");
   EvalOptions o;
   o.checkpoint = (tmp / "static.pt").string();
   o.manifest = (tmp / "ds/manifest.jsonl").string();

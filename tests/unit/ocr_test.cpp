@@ -177,11 +177,7 @@ TEST(ArithmeticProbe, CaptionAndFrameCount) {
 // The known-answer checkpoint computes every problem of the pool as Python does.
 TEST(ArithmeticProbe, CalculatorCheckpointAnswersTheWholePool) {
   test::TempDir tmp;
-  NcSpec spec;
-  spec.modality = "cli";
-  spec.height = 408;
-  spec.width = 640;
-  spec.fps = 15;
+  const NcSpec spec = test::CliSpec(640, 408, 15);
   WriteCalculatorCheckpoint(spec, false, 24, "catppuccin-mocha", tmp / "calc.pt");
   WriteCalculatorCheckpoint(spec, true, 24, "catppuccin-mocha", tmp / "wrong.pt");
   auto calc = torch::jit::load((tmp / "calc.pt").string());
