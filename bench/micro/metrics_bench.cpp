@@ -8,6 +8,7 @@
 
 #include "bench/core/cpu_allocator.h"
 #include "bench/core/frame.h"
+#include "metrics/perceptual/lpips.h"
 #include "metrics/pixel/psnr.h"
 #include "metrics/pixel/ssim.h"
 
@@ -33,6 +34,20 @@ void BM_Psnr(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations());
 }
 
+// LPIPS (SqueezeNet, the default) per frame pair; skipped when the weights are not fetched.
+void BM_Lpips(benchmark::State& state) {
+  auto [a, b] = Pair(state);
+  std::unique_ptr<ncb::Lpips> net;
+  try {
+    net = std::make_unique<ncb::Lpips>(ncb::ResolveLpipsFiles("squeeze", "", "", "", ncb::DefaultWeightsDir()));
+  } catch (const std::exception& e) {
+    state.SkipWithError(e.what());
+    return;
+  }
+  for (auto _ : state) benchmark::DoNotOptimize(net->Distance(a, b));
+  state.SetItemsProcessed(state.iterations());
+}
+
 void BM_ValidateFrame(benchmark::State& state) {
   auto [a, b] = Pair(state);
   auto f = a[0];
@@ -50,6 +65,7 @@ void BM_MatToFrame(benchmark::State& state) {
 #define NCB_SIZES ->Args({1024, 768})->Args({1600, 900})->Unit(benchmark::kMillisecond)
 BENCHMARK(BM_Ssim) NCB_SIZES;
 BENCHMARK(BM_Psnr) NCB_SIZES;
+BENCHMARK(BM_Lpips) NCB_SIZES;
 BENCHMARK(BM_ValidateFrame) NCB_SIZES;
 BENCHMARK(BM_MatToFrame) NCB_SIZES;
 

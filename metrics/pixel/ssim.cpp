@@ -7,7 +7,7 @@
 #include <torch/torch.h>
 
 #include "bench/core/errors.h"
-#include "metrics/metric.h"
+#include "metrics/frame_mean_metric.h"
 
 namespace ncb {
 
@@ -73,7 +73,7 @@ torch::Tensor Ssim(const torch::Tensor& x_in, const torch::Tensor& y_in, const S
 
 namespace {
 
-class SsimMetric : public Metric {
+class SsimMetric : public FrameMeanMetric {
  public:
   explicit SsimMetric(SsimOptions o) : o_(o) {
     info_ = {"ssim", 1, "", "higher_is_better", "frame",
@@ -88,46 +88,13 @@ class SsimMetric : public Metric {
     return {{"data_range", o_.data_range}, {"window", o_.window}, {"sigma", o_.sigma},
             {"k1", o_.k1}, {"k2", o_.k2}, {"float64", o_.float64}};
   }
-  void BeginSample(const SampleInfo&) override { sample_ = {}; }
-  std::vector<nlohmann::json> ObserveFrames(const torch::Tensor& gen, const torch::Tensor& gt,
-                                            const FrameContext&) override {
-    const auto v = Ssim(gen, gt, o_).cpu();
-    std::vector<nlohmann::json> out;
-    for (int64_t i = 0; i < v.size(0); ++i) {
-      const double s = v[i].item<double>();
-      sample_.Add("frame_ssim_sum", s);
-      sample_.Add("frames", 1);
-      out.push_back({{"ssim", s}});
-    }
-    return out;
-  }
-  nlohmann::json EndSample() override {
-    const double n = sample_.Get("frames");
-    nlohmann::json s;
-    PutRatio(&s, "ssim", sample_.Get("frame_ssim_sum"), n, "no frames were scored");
-    state_.Merge(sample_);
-    if (n > 0) {
-      state_.Add("sample_ssim_sum", s["ssim"].get<double>());
-      state_.Add("samples", 1);
-    }
-    return s;
-  }
-  const MetricState& state() const override { return state_; }
-  nlohmann::json Finalize(const MetricState& st) const override {
-    nlohmann::json a;
-    const double n = st.Get("samples"), f = st.Get("frames");
-    PutRatio(&a, "ssim", st.Get("sample_ssim_sum"), n, "no samples were scored");
-    PutRatio(&a, "ssim_frame_mean", st.Get("frame_ssim_sum"), f,
-             "no frames were scored");
-    a["samples"] = n;
-    a["frames"] = f;
-    return a;
-  }
+ protected:
+  std::string key() const override { return "ssim"; }
+  torch::Tensor Score(const torch::Tensor& gen, const torch::Tensor& gt) override { return Ssim(gen, gt, o_); }
 
  private:
   SsimOptions o_;
   MetricInfo info_;
-  MetricState sample_, state_;
 };
 
 }  // namespace

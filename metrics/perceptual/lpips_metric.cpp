@@ -1,0 +1,67 @@
+// The `lpips` metric: LPIPS v0.1 per frame pair, averaged per sample, then over samples.
+#include <mutex>
+
+#include "bench/core/errors.h"
+#include "metrics/frame_mean_metric.h"
+#include "metrics/perceptual/lpips.h"
+
+namespace ncb {
+namespace {
+
+// One network per set of weight files, shared by every metric instance of the process (the
+// runner makes one instance per batch slot; VGG16 weights are 0.5 GB).
+std::shared_ptr<Lpips> SharedLpips(const LpipsFiles& f) {
+  static std::mutex mu;
+  static std::map<std::string, std::shared_ptr<Lpips>> nets;
+  const std::string key = f.net + "|" + f.full.string() + "|" + f.backbone.string() + "|" + f.heads.string();
+  std::lock_guard<std::mutex> lock(mu);
+  auto& p = nets[key];
+  if (!p) p = std::make_shared<Lpips>(f);
+  return p;
+}
+
+class LpipsMetric : public FrameMeanMetric {
+ public:
+  LpipsMetric(std::shared_ptr<Lpips> net, int64_t chunk, nlohmann::json options)
+      : net_(std::move(net)), chunk_(chunk), options_(std::move(options)) {
+    const std::string name = net_->provenance()["net"];
+    info_ = {name == "squeeze" ? "lpips" : "lpips_" + name, 1, "", "lower_is_better", "frame",
+             "lpips 0.1.4 (LPIPS(net='" + name + "', version='0.1'), inputs scaled to [-1, 1])"};
+    options_["provenance"] = net_->provenance();
+  }
+  const MetricInfo& info() const override { return info_; }
+  nlohmann::json options() const override { return options_; }
+
+ protected:
+  std::string key() const override { return "lpips"; }
+  torch::Tensor Score(const torch::Tensor& gen, const torch::Tensor& gt) override {
+    std::vector<torch::Tensor> parts;  // a few pairs per forward pass bound the activations' memory
+    for (int64_t i = 0; i < gen.size(0); i += chunk_) {
+      const int64_t n = std::min(chunk_, gen.size(0) - i);
+      parts.push_back(net_->Distance(gen.narrow(0, i, n), gt.narrow(0, i, n)));
+    }
+    return torch::cat(parts);
+  }
+
+ private:
+  std::shared_ptr<Lpips> net_;
+  int64_t chunk_;
+  nlohmann::json options_;
+  MetricInfo info_;
+};
+
+}  // namespace
+
+std::unique_ptr<Metric> MakeLpipsMetric(const nlohmann::json& j, const MetricEnv&) {
+  CheckOptionKeys("lpips", j, {"net", "weights", "backbone", "heads", "weights_dir", "chunk"});
+  const std::string net = j.value("net", std::string("squeeze"));
+  const std::filesystem::path dir = j.value("weights_dir", DefaultWeightsDir().string());
+  const auto files = ResolveLpipsFiles(net, j.value("weights", std::string()), j.value("backbone", std::string()),
+                                       j.value("heads", std::string()), dir);
+  const int64_t chunk = j.value("chunk", 4);
+  if (chunk < 1) throw Error("lpips: option chunk must be at least 1");
+  return std::make_unique<LpipsMetric>(SharedLpips(files), chunk,
+                                       nlohmann::json{{"net", net}, {"weights_dir", dir.string()}, {"chunk", chunk}});
+}
+
+}  // namespace ncb
