@@ -31,17 +31,23 @@ struct MetricInfo {
 
 struct MetricState {
   std::map<std::string, double> sums;
+  // Vector-valued sums (FVD's feature sums and second moments), merged elementwise.
+  std::map<std::string, std::vector<double>> arrays;
 
   double Get(const std::string& key) const {
     auto it = sums.find(key);
     return it == sums.end() ? 0.0 : it->second;
   }
   void Add(const std::string& key, double v) { sums[key] += v; }
+  // Adds `v` elementwise to the array `key`; throws Error when the lengths differ.
+  void AddArray(const std::string& key, const std::vector<double>& v);
   void Merge(const MetricState& other) {
     for (const auto& [k, v] : other.sums) sums[k] += v;
+    for (const auto& [k, v] : other.arrays) AddArray(k, v);
   }
-  nlohmann::json ToJson() const { return sums; }
-  static MetricState FromJson(const nlohmann::json& j) { return {j.get<std::map<std::string, double>>()}; }
+  // One JSON object: numbers for sums, arrays for arrays (17 significant digits: exact).
+  nlohmann::json ToJson() const;
+  static MetricState FromJson(const nlohmann::json& j);
 };
 
 // What the run tells every metric instance (the same for all its samples).
@@ -54,6 +60,10 @@ struct MetricEnv {
 struct SampleInfo {
   std::string id;
   int64_t num_frames = 0;  // T: frames k = 1..T will be observed
+  // Times (seconds from frame 0) of the sample's click, scroll and key events, where its
+  // action log has them; the frame rate of k. The action-window variants select by them.
+  std::vector<double> event_times;
+  double fps = 0;
 };
 
 // Side information of the frames passed to ObserveFrames.

@@ -1,0 +1,121 @@
+// The `fvd` metric: Frechet Video Distance between the generated and the ground-truth clips
+// of a run, from per-side feature statistics that merge across shards.
+#include <torch/torch.h>
+
+#include <mutex>
+
+#include "bench/core/errors.h"
+#include "metrics/metric.h"
+#include "metrics/perceptual/lpips.h"
+#include "metrics/video/frechet.h"
+#include "metrics/video/video_features.h"
+
+namespace ncb {
+namespace {
+
+std::shared_ptr<VideoFeatureExtractor> SharedExtractor(const std::string& detector, const std::filesystem::path& file) {
+  static std::mutex mu;
+  static std::map<std::string, std::shared_ptr<VideoFeatureExtractor>> cache;
+  std::lock_guard<std::mutex> lock(mu);
+  auto& p = cache[detector + "|" + file.string()];
+  if (!p) p = std::make_shared<VideoFeatureExtractor>(detector, file);
+  return p;
+}
+
+class FvdMetric : public Metric {
+ public:
+  FvdMetric(std::shared_ptr<VideoFeatureExtractor> x, std::string clip, nlohmann::json options)
+      : x_(std::move(x)), clip_(std::move(clip)), options_(std::move(options)) {
+    const auto& p = x_->protocol();
+    info_ = {p.name == "i3d" ? "fvd" : "fvd_" + p.name, 1, "", "lower_is_better", "distribution",
+             p.name == "i3d" ? "StyleGAN-V / common_metrics_on_video_quality FVD (I3D features, scipy sqrtm)"
+                             : "Neural Computers App. B.3 FVD (torchvision r3d_18 prelogits)"};
+    if (clip_ != DefaultClip(p.name)) info_.name += "_" + clip_;
+    options_["provenance"] = x_->provenance();
+  }
+  static std::string DefaultClip(const std::string& detector) { return detector == "i3d" ? "first" : "uniform"; }
+  const MetricInfo& info() const override { return info_; }
+  nlohmann::json options() const override { return options_; }
+
+  void BeginSample(const SampleInfo& s) override {
+    // Frames k = 1..T arrive in order; keep only the prepared frames the clip uses.
+    wanted_ = ClipIndices(s.num_frames, x_->protocol().clip_len, clip_);
+    gen_.clear();
+    gt_.clear();
+  }
+  std::vector<nlohmann::json> ObserveFrames(const torch::Tensor& gen, const torch::Tensor& gt,
+                                            const FrameContext& c) override {
+    for (int64_t i = 0; i < gen.size(0); ++i) {
+      const int64_t k0 = c.first_index + i - 1;  // 0-based among the compared frames
+      if (std::find(wanted_.begin(), wanted_.end(), k0) == wanted_.end()) continue;
+      gen_[k0] = x_->PrepareFrame(gen[i]);
+      gt_[k0] = x_->PrepareFrame(gt[i]);
+    }
+    return std::vector<nlohmann::json>(static_cast<size_t>(gen.size(0)), nlohmann::json::object());
+  }
+  nlohmann::json EndSample() override {
+    if (wanted_.empty()) return {{"fvd_clip_frames", nlohmann::json::array()}};
+    std::vector<torch::Tensor> g, t;
+    for (int64_t k : wanted_) {
+      if (!gen_.count(k)) throw Error("fvd: frame " + std::to_string(k + 1) + " of the clip was never observed");
+      g.push_back(gen_[k]);
+      t.push_back(gt_[k]);
+    }
+    // [2, 3, T, S, S]: the generated clip and the reference clip in one batch.
+    const auto clips = torch::stack({torch::stack(g, 1), torch::stack(t, 1)});
+    const auto f = x_->Features(clips);
+    if (!torch::isfinite(f).all().item<bool>()) throw Error("fvd: the detector returned non-finite features");
+    FeatureStats gs(f.size(1)), ts(f.size(1));
+    gs.Add(f.narrow(0, 0, 1));
+    ts.Add(f.narrow(0, 1, 1));
+    gs.Store("gen", &state_);
+    ts.Store("gt", &state_);
+    std::vector<int64_t> ks;
+    for (int64_t k : wanted_) ks.push_back(k + 1);
+    gen_.clear();
+    gt_.clear();
+    return {{"fvd_clip_frames", ks}};
+  }
+  const MetricState& state() const override { return state_; }
+  nlohmann::json Finalize(const MetricState& st) const override {
+    const auto gen = FeatureStats::Load("gen", st), gt = FeatureStats::Load("gt", st);
+    nlohmann::json a;
+    a["clips"] = gen.n();
+    a["feature_dim"] = x_->protocol().dim;
+    if (gen.n() < 2 || gt.n() < 2) {
+      PutScore(&a, "fvd", 0, false, "FVD needs at least 2 clips per side; " + std::to_string(gen.n()) + " were scored");
+      return a;
+    }
+    a["fvd"] = FrechetDistance(gt.Mean(), gt.Covariance(), gen.Mean(), gen.Covariance());
+    if (gen.n() < gen.dim()) {
+      a["fvd_warning"] = std::to_string(gen.n()) + " clips < feature dimension " + std::to_string(gen.dim()) +
+                         ": both covariances are singular and FVD is biased at this sample size; compare only runs "
+                         "with the same number of clips";
+    }
+    return a;
+  }
+
+ private:
+  std::shared_ptr<VideoFeatureExtractor> x_;
+  std::string clip_;
+  nlohmann::json options_;
+  MetricInfo info_;
+  std::vector<int64_t> wanted_;
+  std::map<int64_t, torch::Tensor> gen_, gt_;
+  MetricState state_;
+};
+
+}  // namespace
+
+std::unique_ptr<Metric> MakeFvdMetric(const nlohmann::json& j, const MetricEnv&) {
+  CheckOptionKeys("fvd", j, {"detector", "detector_file", "clip"});
+  const std::string detector = j.value("detector", std::string("i3d"));
+  const auto& p = FeatureProtocol(detector);
+  const std::string clip = j.value("clip", FvdMetric::DefaultClip(detector));
+  if (clip != "first" && clip != "uniform") throw Error("fvd: option clip must be 'first' or 'uniform'");
+  const std::filesystem::path file = j.value("detector_file", (DefaultWeightsDir() / p.file).string());
+  return std::make_unique<FvdMetric>(SharedExtractor(detector, file), clip,
+                                     nlohmann::json{{"detector", detector}, {"clip", clip}, {"clip_len", p.clip_len}});
+}
+
+}  // namespace ncb

@@ -1,0 +1,108 @@
+// The Frechet distance of FVD against SciPy (StyleGAN-V's formula with scipy.linalg.sqrtm,
+// tests/tools/fvd_reference.py) on fixed feature sets, and the exactness of merged statistics.
+#include <torch/torch.h>
+
+#include <fstream>
+
+#include "bench/core/errors.h"
+#include "metrics/video/frechet.h"
+#include "metrics/video/video_features.h"
+#include "tests/test_util.h"
+
+namespace ncb {
+namespace {
+
+constexpr double kRelTol = 1e-6;  // the bound against scipy
+
+// Two correlated Gaussian feature sets with different means and covariances.
+std::pair<torch::Tensor, torch::Tensor> Features(int64_t na, int64_t nb, int64_t d, int64_t seed) {
+  torch::manual_seed(seed);
+  const auto opts = torch::TensorOptions().dtype(torch::kFloat64);
+  const auto a = torch::randn({na, d}, opts).matmul(torch::randn({d, d}, opts) / std::sqrt(d));
+  const auto b = torch::randn({nb, d}, opts).matmul(torch::randn({d, d}, opts) / std::sqrt(d)) * 1.3 + 0.2;
+  return {a.to(torch::kFloat32).to(torch::kFloat64), b.to(torch::kFloat32).to(torch::kFloat64)};
+}
+
+double Ours(const torch::Tensor& a, const torch::Tensor& b) {
+  FeatureStats sa(a.size(1)), sb(b.size(1));
+  sa.Add(a);
+  sb.Add(b);
+  return FrechetDistance(sa.Mean(), sa.Covariance(), sb.Mean(), sb.Covariance());
+}
+
+double Scipy(const test::TempDir& tmp, const torch::Tensor& a, const torch::Tensor& b) {
+  auto rows = [](const torch::Tensor& t) {
+    nlohmann::json j = nlohmann::json::array();
+    for (int64_t i = 0; i < t.size(0); ++i) {
+      const auto r = t[i].contiguous();
+      j.push_back(std::vector<double>(r.data_ptr<double>(), r.data_ptr<double>() + r.numel()));
+    }
+    return j;
+  };
+  std::ofstream(tmp / "f.json") << nlohmann::json{{"a", rows(a)}, {"b", rows(b)}}.dump();
+  const auto r = test::Run("/usr/bin/python3 " + (test::SourceDir() / "tests/tools/fvd_reference.py").string() +
+                           " frechet " + (tmp / "f.json").string());
+  EXPECT_EQ(r.status, 0) << r.output;
+  return nlohmann::json::parse(r.output)["fd"].get<double>();
+}
+
+TEST(Golden, FrechetDistanceMatchesScipySqrtm) {
+  test::TempDir tmp;
+  for (auto [na, nb, d] : {std::tuple<int64_t, int64_t, int64_t>{600, 500, 64}, {2000, 1500, 400}, {300, 300, 16}}) {
+    const auto [a, b] = Features(na, nb, d, d);
+    const double ours = Ours(a, b), ref = Scipy(tmp, a, b);
+    EXPECT_NEAR(ours, ref, kRelTol * std::abs(ref)) << na << "x" << d;
+    std::printf("frechet n=%lld/%lld d=%lld: ncbench %.12g scipy %.12g rel %.2g\n", (long long)na, (long long)nb,
+                (long long)d, ours, ref, std::abs(ours - ref) / std::abs(ref));
+  }
+  // Identical sets: 0 up to round-off.
+  const auto [a, b] = Features(500, 10, 32, 1);
+  EXPECT_NEAR(Ours(a, a), 0.0, 1e-9);
+}
+
+TEST(Frechet, ShardStatisticsMergeToTheOnePassResult) {
+  const auto [a, b] = Features(900, 700, 48, 5);
+  const double whole = Ours(a, b);
+  MetricState merged;
+  for (int shard = 0; shard < 4; ++shard) {
+    MetricState st;
+    FeatureStats sa(48), sb(48);
+    for (int64_t i = shard; i < a.size(0); i += 4) sa.Add(a.narrow(0, i, 1));
+    for (int64_t i = shard; i < b.size(0); i += 4) sb.Add(b.narrow(0, i, 1));
+    sa.Store("gen", &st);
+    sb.Store("gt", &st);
+    // Through JSON, as shard reports carry it: 17 significant digits round-trip exactly.
+    const auto again = MetricState::FromJson(nlohmann::json::parse(st.ToJson().dump()));
+    EXPECT_EQ(again.arrays, st.arrays);
+    EXPECT_EQ(again.sums, st.sums);
+    merged.Merge(again);
+  }
+  const auto ga = FeatureStats::Load("gen", merged), gb = FeatureStats::Load("gt", merged);
+  EXPECT_EQ(ga.n(), 900);
+  EXPECT_EQ(gb.n(), 700);
+  const double m = FrechetDistance(ga.Mean(), ga.Covariance(), gb.Mean(), gb.Covariance());
+  // The same sums added in another order: equal to float64 round-off.
+  EXPECT_NEAR(m, whole, 1e-12 * std::abs(whole));
+  MetricState other;
+  other.AddArray("gen_sum", std::vector<double>(3, 1.0));
+  EXPECT_THROW(merged.Merge(other), Error);
+}
+
+TEST(VideoFeatures, ClipIndicesSubsampleAndPad) {
+  EXPECT_EQ(ClipIndices(16, 16, "uniform"), (std::vector<int64_t>{0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15}));
+  // 31 frames: i * 30 / 15 = 2i exactly.
+  const auto u = ClipIndices(31, 16, "uniform");
+  for (int64_t i = 0; i < 16; ++i) EXPECT_EQ(u[i], 2 * i);
+  // 21 frames: i * 20 / 15; 7.5 -> 8 (i = 6? 6*4/3 = 8 exactly), 2.5 -> 2 is not hit; check ends and order.
+  const auto v = ClipIndices(21, 16, "uniform");
+  EXPECT_EQ(v.front(), 0);
+  EXPECT_EQ(v.back(), 20);
+  EXPECT_TRUE(std::is_sorted(v.begin(), v.end()));
+  EXPECT_EQ(ClipIndices(5, 8, "uniform"), (std::vector<int64_t>{0, 1, 2, 3, 4, 4, 4, 4}));
+  EXPECT_EQ(ClipIndices(40, 4, "first"), (std::vector<int64_t>{0, 1, 2, 3}));
+  EXPECT_EQ(ClipIndices(2, 4, "first"), (std::vector<int64_t>{0, 1, 1, 1}));
+  EXPECT_TRUE(ClipIndices(0, 16, "uniform").empty());
+}
+
+}  // namespace
+}  // namespace ncb
