@@ -33,15 +33,20 @@ torch::Tensor Align(const cv::Mat& bgr, const std::string& where, const NcSpec& 
   return t;
 }
 
-// Validates the sample's action log. CLI checkpoints take no actions (action_dim 0): the log
-// is still parsed so a broken one is reported rather than silently ignored.
-torch::Tensor BuildActions(const Sample& s, const NcSpec& spec, int64_t frames) {
+// Validates the sample's action log and collects its key events' times (for the action-window
+// metrics). CLI checkpoints take no actions (action_dim 0): the log is still parsed so a
+// broken one is reported rather than silently ignored.
+torch::Tensor BuildActions(const Sample& s, const NcSpec& spec, int64_t frames, std::vector<double>* event_times) {
   if (!s.actions.empty()) {
     const auto ext = s.actions.extension().string();
     if (ext == ".tape") {
-      ReadTape(s.actions);
+      for (const auto& e : TapeTimeline(ReadTape(s.actions))) {
+        if (e.kind == "type" || e.kind == "key") event_times->push_back(e.time);
+      }
     } else if (ext == ".cast") {
-      ReadCast(s.actions);
+      for (const auto& e : ReadCast(s.actions).events) {
+        if (e.code == "i") event_times->push_back(e.time);
+      }
     } else {
       throw FormatError(At(s.actions.string(), "unsupported action log type '" + ext +
                                                    "'; this build reads .tape and .cast logs"));
@@ -88,7 +93,7 @@ PreparedSample PrepareSample(const Sample& s, const NcSpec& spec, const AlignOpt
     p.first_frame = Align(img, s.first_frame, spec, o, nullptr);
   }
   p.prompt = s.Caption(o.caption_style);
-  p.actions = BuildActions(s, spec, p.num_frames);
+  p.actions = BuildActions(s, spec, p.num_frames, &p.event_times);
   p.seed = SampleSeed(o.run_seed, s.id);
   return p;
 }

@@ -41,6 +41,7 @@ struct PreparedSample {
   int64_t num_frames = 0;                     // T
   std::string prompt;
   torch::Tensor actions;                      // [T, action_dim]
+  std::vector<double> event_times;            // key/click/scroll events, seconds from frame 0
   int64_t seed = 0;
   bool resized = false;                       // ground truth was resized
   // The true screen text of the ground-truth frame last read, where the dataset has it.
