@@ -5,17 +5,22 @@
 
 #include "bench/core/errors.h"
 #include "metrics/metric.h"
+#include "metrics/selection/action_window.h"
 
 namespace ncb {
 
 std::unique_ptr<Metric> MakePsnrMetric(const nlohmann::json& options, const MetricEnv& env);
 std::unique_ptr<Metric> MakeSsimMetric(const nlohmann::json& options, const MetricEnv& env);
+std::unique_ptr<Metric> MakeFvdMetric(const nlohmann::json& options, const MetricEnv& env);
+std::unique_ptr<Metric> MakeLpipsMetric(const nlohmann::json& options, const MetricEnv& env);
 std::unique_ptr<Metric> MakeOcrMetric(const nlohmann::json& options, const MetricEnv& env);
 
 namespace {
 using Factory = std::function<std::unique_ptr<Metric>(const nlohmann::json&, const MetricEnv&)>;
 const std::map<std::string, Factory>& Registry() {
   static const std::map<std::string, Factory> r = {
+      {"fvd", MakeFvdMetric},
+      {"lpips", MakeLpipsMetric},
       {"ocr", MakeOcrMetric},
       {"psnr", MakePsnrMetric},
       {"ssim", MakeSsimMetric},
@@ -32,6 +37,19 @@ std::vector<std::string> MetricNames() {
 
 std::unique_ptr<Metric> CreateMetric(const std::string& name, const nlohmann::json& options,
                                      const MetricEnv& env) {
+  // "<metric>+<W>": the metric on the action windows of W frames (selection/action_window.h);
+  // its options may add "window_offset".
+  if (const auto plus = name.find('+'); plus != std::string::npos) {
+    const std::string base = name.substr(0, plus), w = name.substr(plus + 1);
+    if (w.empty() || w.size() > 4 || !std::all_of(w.begin(), w.end(), ::isdigit) || std::stoi(w) < 1) {
+      throw Error("metric '" + name + "': the action window after '+' must be a number of frames, e.g. ssim+15");
+    }
+    if (base == "ocr") throw Error("metric '" + name + "': ocr has its own frame selection (ocr.k); no action windows");
+    nlohmann::json o = options.is_null() ? nlohmann::json::object() : options;
+    const int64_t offset = o.value("window_offset", int64_t{-1});
+    o.erase("window_offset");
+    return WithActionWindow(CreateMetric(base, o, env), std::stoi(w), offset);
+  }
   auto it = Registry().find(name);
   if (it == Registry().end()) {
     std::string known;
@@ -50,6 +68,34 @@ void CheckOptionKeys(const std::string& metric, const nlohmann::json& options,
     for (const auto& k : known) list += (list.empty() ? "" : ", ") + k;
     throw Error(metric + ": unknown option '" + key + "'; known: " + list);
   }
+}
+
+void MetricState::AddArray(const std::string& key, const std::vector<double>& v) {
+  auto& a = arrays[key];
+  if (a.empty()) a.assign(v.size(), 0.0);
+  if (a.size() != v.size()) {
+    throw Error("metric state '" + key + "': cannot merge arrays of " + std::to_string(a.size()) + " and " +
+                std::to_string(v.size()) + " values (different feature extractors?)");
+  }
+  for (size_t i = 0; i < v.size(); ++i) a[i] += v[i];
+}
+
+nlohmann::json MetricState::ToJson() const {
+  nlohmann::json j = sums;
+  for (const auto& [k, v] : arrays) j[k] = v;
+  return j;
+}
+
+MetricState MetricState::FromJson(const nlohmann::json& j) {
+  MetricState s;
+  for (const auto& [k, v] : j.items()) {
+    if (v.is_array()) {
+      s.arrays[k] = v.get<std::vector<double>>();
+    } else {
+      s.sums[k] = v.get<double>();
+    }
+  }
+  return s;
 }
 
 void PutScore(nlohmann::json* out, const std::string& key, double value, bool defined,

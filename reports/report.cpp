@@ -87,7 +87,8 @@ namespace {
 
 bool IsCount(const std::string& key) {
   static const std::set<std::string> kCounts = {"samples", "frames", "frames_identical", "samples_with_psnr",
-                                                "hits", "misses", "correct", "total", "errors"};
+                                                "hits", "misses", "correct", "total", "errors",
+                                                "samples_excluded", "clips", "feature_dim"};
   return kCounts.count(key) > 0;
 }
 
@@ -98,6 +99,14 @@ void PrintAggregate(std::ostream& out, const std::string& metric, const std::str
     if (key.size() > 12 && key.substr(key.size() - 12) == "_null_reason") continue;
     if (v.is_object()) {
       PrintAggregate(out, metric, prefix + key + ".", v);
+      continue;
+    }
+    if (key == "unavailable" && v.is_string()) {
+      out << "| " << metric << " | unavailable | | " << v.get<std::string>() << " |\n";
+      continue;
+    }
+    if (key == "fvd_warning" && v.is_string()) {
+      out << "| " << metric << " | " << prefix << key << " | | " << v.get<std::string>() << " |\n";
       continue;
     }
     if (!v.is_null() && !v.is_number()) continue;

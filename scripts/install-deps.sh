@@ -13,6 +13,7 @@ packages=(
   libvterm-dev libfreetype-dev fonts-dejavu-core        # terminal emulation and rendering
   libssl-dev                   # sha256 provenance hashes
   ffmpeg                       # codecs for OpenCV's video backend
+  curl ca-certificates         # scripts/fetch-weights.sh, only without ../shared
   python3-torch python3-skimage python3-scipy python3-pil  # tests' independent references
 )
 missing=()

@@ -3,5 +3,6 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh
+bash scripts/fetch-weights.sh
 NCBENCH_WERROR=ON bash scripts/build.sh  # the same configuration as the test command
 bash scripts/main_job.sh

@@ -33,7 +33,7 @@ void AddEvalCommand(CLI::App& app, Runner* run, const std::vector<std::string>& 
       ->required();
   cmd->add_option("--dataset", opt->manifest, "Manifest (JSONL) of the held-out samples")
       ->required()->check(CLI::ExistingFile);
-  cmd->add_option("--metrics", *metrics, "Comma-separated metrics (psnr, ssim, ocr)")->capture_default_str();
+  cmd->add_option("--metrics", *metrics, "Comma-separated metrics: psnr, ssim, lpips, fvd, ocr; NAME+W scores NAME on the W-frame windows after each action event (e.g. ssim+15)")->capture_default_str();
   cmd->add_option("--metric-option", *metric_opts,
                   "METRIC.KEY=VALUE, repeatable; VALUE is JSON or a bare string (e.g. ocr.psm=6, "
                   "ocr.gt_source=buffer, ocr.threads=1)");

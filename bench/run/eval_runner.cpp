@@ -87,16 +87,29 @@ json RunEval(const EvalOptions& opt, const Logger& log) {
   }
   const std::string manifest_sha = Sha256File(opt.manifest);
   const MetricEnv env{manifest_sha, opt.cache_dir};
-  std::vector<std::vector<std::unique_ptr<Metric>>> metric_slots;
+  auto options_of = [&](const std::string& name) {
+    auto it = opt.metric_options.find(name);
+    return it == opt.metric_options.end() ? nlohmann::json::object() : it->second;
+  };
+  // A metric whose weights or detector file is missing is reported unavailable, with the
+  // reason; every other metric still runs.
+  std::vector<std::string> active;
+  json unavailable = json::object();
+  std::vector<std::vector<std::unique_ptr<Metric>>> metric_slots(1);
+  for (const auto& name : opt.metrics) {
+    try {
+      metric_slots[0].push_back(CreateMetric(name, options_of(name), env));
+      active.push_back(name);
+    } catch (const MissingError& e) {
+      log(LogLevel::kWarning, std::string("metric ") + name + " is unavailable: " + e.what());
+      unavailable[name] = e.what();
+    }
+  }
   auto make_metrics = [&] {
     std::vector<std::unique_ptr<Metric>> ms;
-    for (const auto& name : opt.metrics) {
-      auto it = opt.metric_options.find(name);
-      ms.push_back(CreateMetric(name, it == opt.metric_options.end() ? nlohmann::json::object() : it->second, env));
-    }
+    for (const auto& name : active) ms.push_back(CreateMetric(name, options_of(name), env));
     return ms;
   };
-  metric_slots.push_back(make_metrics());
 
   const auto t_load0 = Clock::now();
   auto ckpt = OpenCheckpoint(opt.checkpoint, device);
@@ -161,7 +174,8 @@ json RunEval(const EvalOptions& opt, const Logger& log) {
     for (auto& sl : slots) batch.push_back(&sl->prepared);
     const int64_t T = batch[0]->num_frames;
     for (size_t b = 0; b < slots.size(); ++b) {
-      for (auto& m : metric_slots[b]) m->BeginSample({slots[b]->prepared.sample->id, T});
+      const auto& pr = slots[b]->prepared;
+      for (auto& m : metric_slots[b]) m->BeginSample({pr.sample->id, T, pr.event_times, spec.fps});
     }
     std::string stream_mode;
     std::vector<double> step_latency;
@@ -253,7 +267,7 @@ json RunEval(const EvalOptions& opt, const Logger& log) {
 
   // Aggregates from the merged sufficient statistics of every slot.
   json aggregates = json::object(), states = json::object(), metric_config = json::array();
-  for (size_t i = 0; i < opt.metrics.size(); ++i) {
+  for (size_t i = 0; i < active.size(); ++i) {
     MetricState merged;
     for (auto& slot : metric_slots) merged.Merge(slot[i]->state());
     const auto& m = *metric_slots[0][i];
@@ -314,13 +328,16 @@ json RunEval(const EvalOptions& opt, const Logger& log) {
       {"seed_rule", "(seed + fnv1a64(sample id)) mod 2^31"},
       {"render", {{"font_px", align.render.font_px}, {"theme", align.render.theme}}}};
   report["samples"] = std::move(samples);
-  report["aggregates"] = aggregates;
   report["metric_states"] = states;
+  for (const auto& [name, why] : unavailable.items()) aggregates[name] = {{"unavailable", why}};
+  report["aggregates"] = aggregates;
+  if (!unavailable.empty()) report["metrics_unavailable"] = unavailable;
   if (!opt.probes.empty()) report["probes"] = probes;
   report["summary"] = {{"samples_total", report["samples"].size()},
                        {"samples_ok", ok},
                        {"samples_failed", static_cast<int64_t>(report["samples"].size()) - ok},
-                       {"probes_failed", probes_failed}};
+                       {"probes_failed", probes_failed},
+                       {"metrics_unavailable", unavailable.size()}};
   const double total_s = Seconds(t_start, Clock::now());
   report["context"]["timing"] = {{"checkpoint_load_s", load_s},
                                  {"rollout_s", rollout_s},

@@ -1,0 +1,134 @@
+// End to end: FVD and LPIPS inside `eval` on real CLIGen (Clean) clips, with stand-in FVD
+// detectors the test exports in the detectors' call signatures (tests/tools/fvd_reference.py).
+#include <torch/torch.h>
+
+#include <fstream>
+
+#include "bench/checkpoint/reference_checkpoints.h"
+#include "bench/run/eval_runner.h"
+#include "datasets/manifest.h"
+#include "datasets/vhs_import.h"
+#include "tests/test_util.h"
+
+namespace ncb {
+namespace {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+fs::path Cligen() { return test::SharedDir() / "data/cligen-clean"; }
+
+struct FvdSetup {
+  test::TempDir tmp;
+  fs::path manifest, static_ckpt, i3d, r3d18;
+  FvdSetup() {
+    const auto samples = ImportVhsFolder(Cligen(), tmp / "all.jsonl");
+    manifest = tmp / "five.jsonl";
+    std::ofstream m(manifest);
+    for (size_t i = 0; i < 5; ++i) m << SampleToJson(samples[i * 20], tmp.path()).dump() << "\n";
+    m.close();
+    static_ckpt = tmp / "static.pt";
+    WriteStaticBaseline(test::CliSpec(1600, 900, 25, "static"), static_ckpt);
+    i3d = tmp / "i3d_standin.pt";
+    r3d18 = tmp / "r3d18_standin.pt";
+    const std::string tool = "/usr/bin/python3 " + (test::SourceDir() / "tests/tools/fvd_reference.py").string();
+    EXPECT_EQ(test::Run(tool + " standin i3d " + i3d.string()).status, 0);
+    EXPECT_EQ(test::Run(tool + " standin r3d18 " + r3d18.string()).status, 0);
+  }
+  EvalOptions Options(const std::string& checkpoint, const std::string& out) const {
+    EvalOptions o;
+    o.checkpoint = checkpoint;
+    o.manifest = manifest.string();
+    o.out_dir = (tmp / out).string();
+    o.align.max_frames = 24;
+    return o;
+  }
+};
+
+TEST(Fvd, StandInDetectorsRunEndToEndReplayIsZeroStaticIsNot) {
+  NCB_REQUIRE_SHARED();
+  FvdSetup s;
+  for (const auto& [ckpt, out] : {std::pair<std::string, std::string>{"videos:" + Cligen().string(), "replay"},
+                                  {s.static_ckpt.string(), "static"}}) {
+    auto o = s.Options(ckpt, out);
+    o.metrics = {"psnr", "fvd", "fvd+15"};
+    o.metric_options["fvd"] = {{"detector_file", s.i3d.string()}};
+    o.metric_options["fvd+15"] = {{"detector", "r3d18"}, {"detector_file", s.r3d18.string()}};
+    const json r = RunEval(o);
+    ASSERT_EQ(r["summary"]["samples_ok"], 5) << r["samples"].dump();
+    const auto& a = r["aggregates"];
+    ASSERT_TRUE(a["fvd"]["fvd"].is_number()) << a.dump();
+    EXPECT_EQ(a["fvd"]["clips"], 5);
+    EXPECT_NE(a["fvd"]["fvd_warning"].get<std::string>().find("5 clips < feature dimension 400"), std::string::npos);
+    ASSERT_TRUE(a["fvd_r3d18_+15"]["fvd_+15"].is_number()) << a.dump();
+    for (const auto& smp : r["samples"]) {
+      EXPECT_EQ(smp["scores"]["fvd_clip_frames"].size(), 16u);  // the i3d protocol's clip
+      EXPECT_GT(smp["scores"]["fvd_r3d18_+15_frames"].get<int64_t>(), 0);
+    }
+    // The per-side statistics are in the report, mergeable.
+    EXPECT_EQ(r["metric_states"]["fvd"]["gen_sum"].size(), 400u);
+    EXPECT_EQ(r["metric_states"]["fvd"]["gt_sxx_upper"].size(), 400u * 401u / 2u);
+    std::printf("%s: fvd %.6g, fvd_r3d18_+15 %.6g\n", out.c_str(), a["fvd"]["fvd"].get<double>(),
+                a["fvd_r3d18_+15"]["fvd_+15"].get<double>());
+    if (out == "replay") {
+      EXPECT_NEAR(a["fvd"]["fvd"].get<double>(), 0.0, 1e-6);
+      EXPECT_NEAR(a["fvd_r3d18_+15"]["fvd_+15"].get<double>(), 0.0, 1e-6);
+    } else {
+      // The stand-ins' features barely move (replay: |FVD| ~ 1e-9 from round-off), yet the
+      // static baseline is orders of magnitude away.
+      EXPECT_GT(a["fvd"]["fvd"].get<double>(), 1e-5);
+      EXPECT_GT(a["fvd_r3d18_+15"]["fvd_+15"].get<double>(), 1e-3);
+    }
+  }
+}
+
+// Without the I3D file the report says FVD is unavailable and why; every other metric is
+// computed and the run exits 0.
+TEST(Fvd, MissingDetectorIsReportedAndTheRunFinishes) {
+  NCB_REQUIRE_SHARED();
+  FvdSetup s;
+  const auto out = s.tmp / "missing";
+  const auto r = test::Run(test::NcbenchExe().string() + " eval --checkpoint " + s.static_ckpt.string() +
+                           " --dataset " + s.manifest.string() + " --max-frames 4 --metrics psnr,fvd" +
+                           " --metric-option fvd.detector_file=" + (s.tmp / "nope/i3d_torchscript.pt").string() +
+                           " --out " + out.string());
+  EXPECT_EQ(r.status, 0) << r.output;
+  EXPECT_NE(r.output.find("unavailable"), std::string::npos) << r.output;
+  const auto rep = test::ReadJson(out / "report.json");
+  const std::string why = rep["aggregates"]["fvd"]["unavailable"];
+  EXPECT_NE(why.find("nope/i3d_torchscript.pt"), std::string::npos) << why;
+  EXPECT_NE(why.find("StyleGAN-V"), std::string::npos) << why;
+  EXPECT_EQ(rep["summary"]["metrics_unavailable"], 1);
+  EXPECT_TRUE(rep["aggregates"]["psnr"]["psnr"].is_number());
+  EXPECT_EQ(rep["summary"]["samples_ok"], 5);
+}
+
+// `--metrics lpips` with nothing else: the default backbone (SqueezeNet) from the weights
+// folder that the set-up fills. Replay scores exactly 0; the static baseline does not.
+TEST(Lpips, DefaultBackboneRunsInEval) {
+  NCB_REQUIRE_SHARED();
+  FvdSetup s;
+  double static_lpips = 0;
+  for (const auto& [ckpt, out] : {std::pair<std::string, std::string>{"videos:" + Cligen().string(), "replay"},
+                                  {s.static_ckpt.string(), "static"}}) {
+    auto o = s.Options(ckpt, out);
+    o.align.max_frames = 2;  // about 2 s per 1600x900 pair on CI's 2 cores
+    o.metrics = {"lpips"};
+    const json r = RunEval(o);
+    ASSERT_EQ(r["summary"]["samples_ok"], 5) << r.dump();
+    ASSERT_TRUE(r["aggregates"]["lpips"]["lpips"].is_number()) << r["aggregates"].dump();
+    const auto& cfg = r["config"]["metrics"][0];
+    EXPECT_EQ(cfg["options"]["net"], "squeeze");
+    EXPECT_EQ(cfg["options"]["provenance"]["weights"]["sha256"],
+              "7cd946eed7f1fe14bd62e8de052a03eb5a960d7d03fb8a20da8f5d861058ed5f");
+    if (out == "replay") {
+      EXPECT_EQ(r["aggregates"]["lpips"]["lpips"].get<double>(), 0.0);
+    } else {
+      static_lpips = r["aggregates"]["lpips"]["lpips"].get<double>();
+    }
+  }
+  EXPECT_GT(static_lpips, 1e-4);  // two frames in, the terminals have barely changed
+}
+
+}  // namespace
+}  // namespace ncb
