@@ -15,6 +15,7 @@ packages=(
   ffmpeg                       # codecs for OpenCV's video backend
   curl ca-certificates         # scripts/fetch-weights.sh, only without ../shared
   python3-torch python3-skimage python3-scipy python3-pil  # tests' independent references
+  python3-torchvision          # tests: the r3d_18 export script and torchvision's Kinetics preset
 )
 missing=()
 for p in "${packages[@]}"; do

@@ -58,7 +58,7 @@ std::unique_ptr<Metric> MakeLpipsMetric(const nlohmann::json& j, const MetricEnv
   const std::filesystem::path dir = j.value("weights_dir", DefaultWeightsDir().string());
   const auto files = ResolveLpipsFiles(net, j.value("weights", std::string()), j.value("backbone", std::string()),
                                        j.value("heads", std::string()), dir);
-  const int64_t chunk = j.value("chunk", 4);
+  const int64_t chunk = j.value("chunk", 2);
   if (chunk < 1) throw Error("lpips: option chunk must be at least 1");
   return std::make_unique<LpipsMetric>(SharedLpips(files), chunk,
                                        nlohmann::json{{"net", net}, {"weights_dir", dir.string()}, {"chunk", chunk}});

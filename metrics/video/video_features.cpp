@@ -36,7 +36,7 @@ VideoFeatureExtractor::VideoFeatureExtractor(const std::string& protocol, const 
   provenance_ = {{"detector", p_.name}, {"file", file.string()}, {"sha256", Sha256File(file)}};
 }
 
-torch::Tensor VideoFeatureExtractor::PrepareFrame(const torch::Tensor& frame) const {
+torch::Tensor VideoFeatureExtractor::Prepare(const VideoFeatureProtocol& p, const torch::Tensor& frame) {
   namespace F = torch::nn::functional;
   auto x = frame.unsqueeze(0).to(torch::kFloat32);
   const int64_t h = x.size(2), w = x.size(3);
@@ -44,18 +44,25 @@ torch::Tensor VideoFeatureExtractor::PrepareFrame(const torch::Tensor& frame) co
     return F::interpolate(t, F::InterpolateFuncOptions().size(std::vector<int64_t>{oh, ow})
                                  .mode(torch::kBilinear).align_corners(false));
   };
-  auto crop = [](const torch::Tensor& t, int64_t s) {
-    return t.narrow(2, (t.size(2) - s) / 2, s).narrow(3, (t.size(3) - s) / 2, s);
-  };
-  if (p_.name == "i3d") {
+  if (p.name == "i3d") {  // common_metrics_on_video_quality's preprocess_single
     const double scale = 224.0 / static_cast<double>(std::min(h, w));
     const int64_t oh = h < w ? 224 : static_cast<int64_t>(std::ceil(h * scale));
     const int64_t ow = h < w ? static_cast<int64_t>(std::ceil(w * scale)) : 224;
-    return ((crop(bilinear(x, oh, ow), 224) - 0.5) * 2)[0].contiguous();
+    const auto r = bilinear(x, oh, ow);
+    const auto c = r.narrow(2, (oh - 224) / 2, 224).narrow(3, (ow - 224) / 2, 224);
+    return ((c - 0.5) * 2)[0].contiguous();
   }
+  // torchvision's VideoClassification preset (R3D_18_Weights.KINETICS400_V1.transforms()) on
+  // the uint8 frame: bilinear resize of the 0..255 values rounded back to integers, centre
+  // crop (offsets rounded half to even, as torchvision's center_crop), then float and
+  // Kinetics mean/std.
+  const auto r = torch::round(bilinear(torch::round(x * 255), 128, 171)).clamp(0, 255) / 255;
+  const int64_t top = static_cast<int64_t>(std::nearbyint((128 - 112) / 2.0));
+  const int64_t left = static_cast<int64_t>(std::nearbyint((171 - 112) / 2.0));
+  const auto c = r.narrow(2, top, 112).narrow(3, left, 112);
   const auto mean = torch::tensor({0.43216f, 0.394666f, 0.37645f}, x.options()).view({1, 3, 1, 1});
   const auto stdv = torch::tensor({0.22803f, 0.22145f, 0.216989f}, x.options()).view({1, 3, 1, 1});
-  return ((crop(bilinear(x, 128, 171), 112) - mean) / stdv)[0].contiguous();
+  return ((c - mean) / stdv)[0].contiguous();
 }
 
 torch::Tensor VideoFeatureExtractor::Features(const torch::Tensor& clips) {

@@ -36,7 +36,8 @@ class VideoFeatureExtractor {
   VideoFeatureExtractor(const std::string& protocol, const std::filesystem::path& file);
   const VideoFeatureProtocol& protocol() const { return p_; }
   // One frame [3,H,W] in [0,1] -> the protocol's model input for it, [3,S,S].
-  torch::Tensor PrepareFrame(const torch::Tensor& frame) const;
+  static torch::Tensor Prepare(const VideoFeatureProtocol& protocol, const torch::Tensor& frame);
+  torch::Tensor PrepareFrame(const torch::Tensor& frame) const { return Prepare(p_, frame); }
   // Clips [B,3,T,S,S] (prepared frames) -> features [B,D] in float64 on the CPU.
   torch::Tensor Features(const torch::Tensor& clips);
   const nlohmann::json& provenance() const { return provenance_; }

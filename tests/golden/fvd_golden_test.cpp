@@ -4,6 +4,11 @@
 
 #include <fstream>
 
+#include <opencv2/imgcodecs.hpp>
+
+#include "bench/core/frame.h"
+#include "datasets/frame_source.h"
+
 #include "bench/core/errors.h"
 #include "metrics/video/frechet.h"
 #include "metrics/video/video_features.h"
@@ -102,6 +107,44 @@ TEST(VideoFeatures, ClipIndicesSubsampleAndPad) {
   EXPECT_EQ(ClipIndices(40, 4, "first"), (std::vector<int64_t>{0, 1, 2, 3}));
   EXPECT_EQ(ClipIndices(2, 4, "first"), (std::vector<int64_t>{0, 1, 1, 1}));
   EXPECT_TRUE(ClipIndices(0, 16, "uniform").empty());
+}
+
+// The detectors' inputs as their protocols' own code makes them, on a real CLIGen frame:
+// common_metrics_on_video_quality's preprocess_single for i3d, torchvision's Kinetics preset
+// for r3d18 (tests/tools/fvd_reference.py prepare).
+TEST(Golden, FvdPreprocessingMatchesTheProtocolsOwnCode) {
+  NCB_REQUIRE_SHARED();
+  test::TempDir tmp;
+  auto src = OpenFrameSource(test::SharedDir() / "data/cligen-clean/demo_000042.mp4");
+  cv::Mat frame;
+  for (int i = 0; i < 30 && src->Read(&frame); ++i) {
+  }
+  cv::imwrite((tmp / "f.png").string(), frame);
+  const auto t = MatToFrame(frame);
+  // The real r3d_18 architecture (random weights: the Kinetics ones need a download), exported
+  // by the script users run.
+  const auto r3d = tmp / "r3d18.pt";
+  const auto ex = test::Run("/usr/bin/python3 " + (test::SourceDir() / "docs/examples/export_r3d18.py").string() +
+                            " " + r3d.string() + " --random-weights");
+  ASSERT_EQ(ex.status, 0) << ex.output;
+  for (const std::string protocol : {"i3d", "r3d18"}) {
+    const auto r = test::Run("/usr/bin/python3 " + (test::SourceDir() / "tests/tools/fvd_reference.py").string() +
+                             " prepare " + protocol + " " + (tmp / "f.png").string());
+    ASSERT_EQ(r.status, 0) << r.output.substr(0, 2000);
+    const auto ref = nlohmann::json::parse(r.output);
+    const auto want = torch::tensor(ref["values"].get<std::vector<float>>()).view(ref["shape"].get<std::vector<int64_t>>());
+    const auto got = VideoFeatureExtractor::Prepare(FeatureProtocol(protocol), t);
+    ASSERT_EQ(got.sizes(), want.sizes()) << protocol;
+    const double worst = (got - want).abs().max().item<double>();
+    EXPECT_LT(worst, 1e-5) << protocol;
+    std::printf("%s input from a 1600x900 CLIGen frame: worst |ncbench - reference| = %.3g\n", protocol.c_str(), worst);
+    if (protocol == "r3d18") {  // the exported r3d_18 takes ncbench's clips: [1, 3, 16, 112, 112] -> [1, 512]
+      VideoFeatureExtractor x(protocol, r3d);
+      const auto f = x.Features(got.unsqueeze(1).expand({3, 16, 112, 112}).unsqueeze(0).contiguous());
+      EXPECT_EQ(f.sizes(), (std::vector<int64_t>{1, 512}));
+      EXPECT_TRUE(torch::isfinite(f).all().item<bool>());
+    }
+  }
 }
 
 }  // namespace

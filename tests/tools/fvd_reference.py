@@ -7,6 +7,11 @@
       i3d: forward(x, rescale: bool, resize: bool, return_features: bool) on
       [B, 3, 16, 224, 224] -> [B, 400]; r3d18: forward(x) on [B, 3, 16, 112, 112] -> [B, 512].
       Both refuse other shapes, so the test proves ncbench's preprocessing as well.
+  fvd_reference.py prepare i3d|r3d18 FRAME.png
+      prints the detector's input for one RGB frame, flattened [3, S, S], as the protocol's own
+      code makes it: i3d, common_metrics_on_video_quality's preprocess_single (float /255,
+      F.interpolate bilinear to short side 224, centre crop, [-1, 1]); r3d18, torchvision's
+      R3D_18_Weights.KINETICS400_V1.transforms() on the uint8 frame (needs python3-torchvision).
   fvd_reference.py frechet FEATURES.json
       FEATURES.json = {"a": [[...], ...], "b": [[...], ...]}; prints the Frechet distance as
       StyleGAN-V's compute_fvd computes it: np.cov(rowvar=False) and scipy.linalg.sqrtm.
@@ -58,6 +63,24 @@ def main():
         torch.manual_seed(0)
         model = StandInI3D() if sys.argv[2] == "i3d" else StandInR3D18()
         torch.jit.script(model.eval()).save(sys.argv[3])
+    elif cmd == "prepare":
+        import math
+        from PIL import Image
+        frame = torch.from_numpy(np.asarray(Image.open(sys.argv[3]).convert("RGB")).copy()).permute(2, 0, 1)
+        if sys.argv[2] == "i3d":
+            video = frame[None].float() / 255.0  # T, C, H, W
+            _, _, h, w = video.shape
+            scale = 224 / min(h, w)
+            size = (224, math.ceil(w * scale)) if h < w else (math.ceil(h * scale), 224)
+            video = torch.nn.functional.interpolate(video, size=size, mode="bilinear", align_corners=False)
+            _, _, h, w = video.shape
+            video = video[:, :, (h - 224) // 2:(h - 224) // 2 + 224, (w - 224) // 2:(w - 224) // 2 + 224]
+            out = ((video - 0.5) * 2)[0]
+        else:
+            import torchvision
+            preset = torchvision.models.video.R3D_18_Weights.KINETICS400_V1.transforms()
+            out = preset(frame[None])[:, 0]  # [C, T=1, H, W] -> [C, H, W]
+        print(json.dumps({"shape": list(out.shape), "values": out.flatten().tolist()}))
     elif cmd == "frechet":
         f = json.load(open(sys.argv[2]))
         a, b = np.asarray(f["a"], dtype=np.float64), np.asarray(f["b"], dtype=np.float64)
