@@ -253,7 +253,9 @@ std::map<std::string, torch::Tensor> Materialise(const ValuePtr& root, const std
     const auto& v = root->items[i + 1];
     if (k->kind != Value::kStr || v->kind != Value::kTensor) continue;  // e.g. "_metadata"
     const auto& t = v->tensor;
-    const auto& s = storages.at(t.storage.key);
+    auto found = storages.find(t.storage.key);
+    if (found == storages.end()) throw FormatError(file + ": tensor '" + k->s + "' uses storage '" + t.storage.key + "', which the file lacks");
+    const auto& s = found->second;
     int64_t extent = t.offset;  // the last element the view reaches, bounds-checked
     for (size_t d = 0; d < t.sizes.size() && d < t.strides.size(); ++d) {
       if (t.sizes[d] < 0 || t.strides[d] < 0) throw FormatError(file + ": tensor '" + k->s + "' has a negative size or stride");
