@@ -48,6 +48,8 @@ std::unique_ptr<Metric> CreateMetric(const std::string& name, const nlohmann::js
     nlohmann::json o = options.is_null() ? nlohmann::json::object() : options;
     const int64_t offset = o.value("window_offset", int64_t{-1});
     o.erase("window_offset");
+    // FVD_+15 subsamples/pads each clip's selected frames to 16 (the i3d default takes the first 16).
+    if (base == "fvd" && !o.contains("clip")) o["clip"] = "uniform";
     return WithActionWindow(CreateMetric(base, o, env), std::stoi(w), offset);
   }
   auto it = Registry().find(name);

@@ -6,6 +6,7 @@
 
 #include "bench/checkpoint/reference_checkpoints.h"
 #include "bench/run/eval_runner.h"
+#include "metrics/metric.h"
 #include "datasets/manifest.h"
 #include "datasets/vhs_import.h"
 #include "tests/test_util.h"
@@ -48,6 +49,10 @@ struct FvdSetup {
 TEST(Fvd, StandInDetectorsRunEndToEndReplayIsZeroStaticIsNot) {
   NCB_REQUIRE_SHARED();
   FvdSetup s;
+  // FVD_+15 subsamples/pads the selected frames to 16 whatever the detector; the name says so.
+  const auto windowed = CreateMetric("fvd+15", {{"detector_file", s.i3d.string()}});
+  EXPECT_EQ(windowed->info().name, "fvd_uniform_+15");
+  EXPECT_EQ(windowed->options()["clip"], "uniform");
   for (const auto& [ckpt, out] : {std::pair<std::string, std::string>{"videos:" + Cligen().string(), "replay"},
                                   {s.static_ckpt.string(), "static"}}) {
     auto o = s.Options(ckpt, out);
