@@ -11,7 +11,10 @@ std::vector<int64_t> ActionWindowFrames(const std::vector<double>& event_times, 
                                         int64_t window, int64_t offset) {
   std::vector<int64_t> ks;
   for (double tau : event_times) {
-    const auto f = static_cast<int64_t>(std::nearbyint(tau * fps)) + offset;  // ties to even
+    // The released loader's _timestamp_to_csv_frame_index: round(t * fps - 1), ties to even,
+    // clamped to the clip's frames 0..T.
+    const auto f = std::clamp(static_cast<int64_t>(std::nearbyint(tau * fps + static_cast<double>(offset))),
+                              int64_t{0}, num_frames);
     for (int64_t k = f + 1; k <= f + window; ++k) {
       if (k >= 1 && k <= num_frames) ks.push_back(k);
     }

@@ -1,10 +1,11 @@
 // The Neural Computers paper's "+15" action-window metrics (GUIWorld, App. B): for each click,
-// scroll or key event at time tau, frame f = round(tau * fps) + offset (ties to even, as
-// Python's round); f itself is skipped and f+1 .. f+W are taken; the union over the clip's
-// events, de-duplicated, in order. Only compared frames count: k in 1..T (frame 0 is the
-// prompt), so window frames past T or before 1 are dropped. A clip with no window frame is
-// excluded from the metric (and counted). The offset defaults to -1, the released data
-// loader's; the paper's text reads as 0.
+// scroll or key event at time tau, frame f = round(tau * fps + offset) (ties to even, as
+// Python's round), clamped to the clip's frames 0..T, exactly as the released data loader's
+// _timestamp_to_csv_frame_index does with offset -1 (engine/gui/data/dataloader.py); f itself
+// is skipped and f+1 .. f+W are taken; the union over the clip's events, de-duplicated, in
+// order. Only compared frames count: k in 1..T (frame 0 is the prompt), so window frames
+// past T are dropped. A clip with no window frame is excluded from the metric (and counted).
+// The offset defaults to -1, the released loader's; the paper's text reads as 0.
 //
 // Any metric takes it: `--metrics ssim+15` wraps `ssim` so that it sees only the selected
 // frames, renumbered 1..n in order (FVD_+15 thus concatenates the selected frames and

@@ -25,19 +25,26 @@ TEST(ActionWindow, OneEventSkipsItsFrameAndTakesTheNextFifteen) {
   EXPECT_EQ(ActionWindowFrames({1.0}, 15, 100, 1, 0), Range(16, 16));
 }
 
-TEST(ActionWindow, RoundsHalfToEvenAsPython) {
+TEST(ActionWindow, RoundsHalfToEvenAsPythonWithTheOffsetInside) {
   // tau * fps = 2.5 -> 2 and 3.5 -> 4 (Python's round), offset 0, window 2.
   EXPECT_EQ(ActionWindowFrames({1.25}, 2, 100, 2, 0), Range(3, 4));
   EXPECT_EQ(ActionWindowFrames({1.75}, 2, 100, 2, 0), Range(5, 6));
+  // The released loader rounds t * fps - 1: 2.5 - 1 = 1.5 -> 2, not round(2.5) - 1 = 1.
+  EXPECT_EQ(ActionWindowFrames({1.25}, 2, 100, 2, -1), Range(3, 4));
+  // 3.5 - 1 = 2.5 -> 2 (round(3.5) - 1 would be 3).
+  EXPECT_EQ(ActionWindowFrames({1.75}, 2, 100, 2, -1), Range(3, 4));
 }
 
 TEST(ActionWindow, ClipsToTheComparedFrames) {
   // Near the end: fps 10, tau 9 s, offset -1: f = 89, 90..104 clipped to T = 95.
   EXPECT_EQ(ActionWindowFrames({9.0}, 10, 95, 15, -1), Range(90, 95));
-  // At the start: tau 0, offset -1: f = -1, 0..14; frame 0 is the prompt, so 1..14.
-  EXPECT_EQ(ActionWindowFrames({0.0}, 10, 95, 15, -1), Range(1, 14));
-  // Entirely past the clip: no window at all.
+  // At the start: tau 0, offset -1: round(-1) = -1 is clamped to frame 0 (as the released
+  // loader clamps to its first row), so 1..15.
+  EXPECT_EQ(ActionWindowFrames({0.0}, 10, 95, 15, -1), Range(1, 15));
+  // Past the clip: f is clamped to T = 95, and its window lies past the end: nothing.
   EXPECT_TRUE(ActionWindowFrames({20.0}, 10, 95, 15, -1).empty());
+  // The last frame itself: f = 94, window 95 only.
+  EXPECT_EQ(ActionWindowFrames({9.5}, 10, 95, 15, -1), Range(95, 95));
   EXPECT_TRUE(ActionWindowFrames({}, 10, 95, 15, -1).empty());
 }
 
