@@ -7,6 +7,7 @@
 #include "bench/core/frame.h"
 #include "bench/core/hashing.h"
 #include "datasets/cast.h"
+#include "datasets/gui_log.h"
 #include "datasets/tape.h"
 
 namespace ncb {
@@ -47,9 +48,11 @@ torch::Tensor BuildActions(const Sample& s, const NcSpec& spec, int64_t frames, 
       for (const auto& e : ReadCast(s.actions).events) {
         if (e.code == "i") event_times->push_back(e.time);
       }
+    } else if (ext == ".csv" || ext == ".json") {
+      *event_times = GuiActionTimes(ReadGuiLog(s.actions));
     } else {
       throw FormatError(At(s.actions.string(), "unsupported action log type '" + ext +
-                                                   "'; this build reads .tape and .cast logs"));
+                                                   "'; this build reads .tape, .cast, and GUI .csv/.json logs"));
     }
   }
   if (spec.action_encoding != "none") {
