@@ -153,6 +153,7 @@ std::pair<double, double> Scroll(const std::string& spec, const std::string& whe
   throw FormatError(where + ": scroll '" + spec + "': expected up, down, left or right[:notches]");
 }
 
+// JSON actions: non-negative times that never go backwards.
 void CheckChronological(const GuiLog& log, const GuiEvent& e, const std::string& where) {
   if (!log.events.empty() && e.time < log.events.back().time) {
     throw FormatError(where + ": timestamp " + std::to_string(e.time) + " goes backwards (the previous one is " +
@@ -203,26 +204,25 @@ GuiLog ReadGuiCsv(const std::filesystem::path& path) {
     base.time = Number(cell(ts, "Timestamp"), where("Timestamp"));
     base.x = Number(cell(cx, "X"), where("X"));
     base.y = Number(cell(cy, "Y"), where("Y"));
+    if (base.time < 0) throw FormatError(where("Timestamp") + ": " + std::to_string(base.time) + " is negative");
     if (base.time < prev_t) {
       throw FormatError(where("Timestamp") + ": " + std::to_string(base.time) + " goes backwards (the previous row has " +
                         std::to_string(prev_t) + ")");
     }
     if (prev_t >= 0 && base.time > prev_t) deltas.push_back(base.time - prev_t);
     prev_t = base.time;
-    auto push = [&](GuiEvent e) {
-      CheckChronological(log, e, at);
-      log.events.push_back(std::move(e));
-    };
+    // Every event of a row has the row's time, checked above.
+    auto push = [&](GuiEvent e) { log.events.push_back(std::move(e)); };
     GuiEvent move = base;
     move.action = "mouse_move";
     push(move);
     if (Bool(cell(left, "Left Click"), where("Left Click"))) { auto e = base; e.action = "left_click"; push(e); }
     if (Bool(cell(right, "Right Click"), where("Right Click"))) { auto e = base; e.action = "right_click"; push(e); }
+    const std::string keys_cell = cell(keys, "Keys");
     std::vector<std::pair<std::string, std::string>> pairs;
     try {
-      pairs = ParsePairs(cell(keys, "Keys"));
+      pairs = ParsePairs(keys_cell);
     } catch (const std::runtime_error& e) {
-      if (dynamic_cast<const FormatError*>(&e)) throw;
       throw FormatError(where("Keys") + ": " + e.what() + "; expected a list of (event, key) tuples");
     }
     for (const auto& [ev, key] : pairs) {

@@ -11,6 +11,7 @@
 #include "metrics/perceptual/lpips.h"
 #include "metrics/pixel/psnr.h"
 #include "metrics/pixel/ssim.h"
+#include "metrics/weights.h"
 
 namespace {
 

@@ -9,12 +9,9 @@
 #include "bench/core/errors.h"
 #include "bench/core/hashing.h"
 #include "metrics/perceptual/state_dict.h"
-#include "metrics/weights_dir.h"
 
 namespace ncb {
 namespace {
-
-namespace F = torch::nn::functional;
 
 struct NetFiles {
   std::string backbone;      // torchvision's file name
@@ -37,11 +34,6 @@ const std::map<std::string, NetFiles>& Nets() {
 const std::string kHeadsUrl = "https://github.com/richzhang/PerceptualSimilarity/tree/master/lpips/weights/v0.1";
 
 }  // namespace
-
-std::filesystem::path DefaultWeightsDir() {
-  if (const char* e = std::getenv("NCBENCH_WEIGHTS_DIR"); e != nullptr && *e != '\0') return e;
-  return NCBENCH_DEFAULT_WEIGHTS_DIR;
-}
 
 LpipsFiles ResolveLpipsFiles(const std::string& net, const std::filesystem::path& full,
                              const std::filesystem::path& backbone, const std::filesystem::path& heads,

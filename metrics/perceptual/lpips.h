@@ -20,10 +20,6 @@
 
 namespace ncb {
 
-// Where LPIPS weights are looked up: $NCBENCH_WEIGHTS_DIR, else the project's weights/
-// folder that scripts/fetch-weights.sh fills.
-std::filesystem::path DefaultWeightsDir();
-
 struct LpipsFiles {
   std::string net = "squeeze";      // squeeze | alex | vgg
   std::filesystem::path full;       // a complete lpips state_dict, or

@@ -4,6 +4,7 @@
 #include "bench/core/errors.h"
 #include "metrics/frame_mean_metric.h"
 #include "metrics/perceptual/lpips.h"
+#include "metrics/weights.h"
 
 namespace ncb {
 namespace {

@@ -5,8 +5,6 @@
 #include <cstring>
 #include <fstream>
 #include <memory>
-#include <sstream>
-#include <variant>
 
 #include "bench/core/errors.h"
 
@@ -270,9 +268,9 @@ std::map<std::string, torch::Tensor> Materialise(const ValuePtr& root, const std
   return out;
 }
 
-std::map<std::string, torch::Tensor> LoadZip(const std::vector<char>& data, const std::string& file) {
-  std::istringstream in(std::string(data.begin(), data.end()));
-  caffe2::serialize::PyTorchStreamReader reader(&in);
+// Records are read from the file as needed (the archive is never held whole in memory).
+std::map<std::string, torch::Tensor> LoadZip(const std::string& file) {
+  caffe2::serialize::PyTorchStreamReader reader(file);
   auto [pkl, size] = reader.getRecord("data.pkl");
   PickleMachine m(static_cast<const char*>(pkl.get()), size, 0, file);
   const auto root = m.Run();
@@ -319,15 +317,18 @@ std::map<std::string, torch::Tensor> LoadLegacy(const std::vector<char>& data, c
 
 std::map<std::string, torch::Tensor> LoadStateDict(const std::filesystem::path& path) {
   const std::string file = path.string();
-  const auto data = ReadFile(path);
-  if (data.size() >= 4 && std::memcmp(data.data(), "PK\x03\x04", 4) == 0) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw MissingError(file + ": cannot open the weight file");
+  char magic[4] = {};
+  in.read(magic, 4);
+  if (in.gcount() == 4 && std::memcmp(magic, "PK\x03\x04", 4) == 0) {
     try {
-      return LoadZip(data, file);
+      return LoadZip(file);
     } catch (const c10::Error& e) {
       throw FormatError(file + ": cannot read the zip-format torch file: " + e.what_without_backtrace());
     }
   }
-  if (data.size() >= 2 && static_cast<unsigned char>(data[0]) == 0x80) return LoadLegacy(data, file);
+  if (in.gcount() >= 2 && static_cast<unsigned char>(magic[0]) == 0x80) return LoadLegacy(ReadFile(path), file);
   throw FormatError(file + ": not a torch.save() file (neither a zip archive nor a legacy pickle)");
 }
 

@@ -15,9 +15,7 @@ std::vector<int64_t> ActionWindowFrames(const std::vector<double>& event_times, 
     // clamped to the clip's frames 0..T.
     const auto f = std::clamp(static_cast<int64_t>(std::nearbyint(tau * fps + static_cast<double>(offset))),
                               int64_t{0}, num_frames);
-    for (int64_t k = f + 1; k <= f + window; ++k) {
-      if (k >= 1 && k <= num_frames) ks.push_back(k);
-    }
+    for (int64_t k = f + 1; k <= std::min(f + window, num_frames); ++k) ks.push_back(k);
   }
   std::sort(ks.begin(), ks.end());
   ks.erase(std::unique(ks.begin(), ks.end()), ks.end());
@@ -33,8 +31,9 @@ class ActionWindowMetric : public Metric {
     suffix_ = "_+" + std::to_string(window) + (offset == -1 ? "" : "_offset" + std::to_string(offset));
     info_ = base_->info();
     info_.name += suffix_;
-    info_.reference += "; frames f+1..f+" + std::to_string(window) + " after each click/scroll/key event, f = round(tau*fps)" +
-                       (offset < 0 ? " - " : " + ") + std::to_string(std::abs(offset)) + " (Neural Computers +15 metrics)";
+    info_.reference += "; frames f+1..f+" + std::to_string(window) + " after each click/scroll/key event, f = round(tau*fps" +
+                       (offset < 0 ? " - " : " + ") + std::to_string(std::abs(offset)) +
+                       ") clamped to 0..T (Neural Computers +15 metrics)";
   }
   const MetricInfo& info() const override { return info_; }
   nlohmann::json options() const override {

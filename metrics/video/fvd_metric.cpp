@@ -6,9 +6,9 @@
 
 #include "bench/core/errors.h"
 #include "metrics/metric.h"
-#include "metrics/perceptual/lpips.h"
 #include "metrics/video/frechet.h"
 #include "metrics/video/video_features.h"
+#include "metrics/weights.h"
 
 namespace ncb {
 namespace {

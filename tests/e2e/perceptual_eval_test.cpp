@@ -19,10 +19,10 @@ using nlohmann::json;
 
 fs::path Cligen() { return test::SharedDir() / "data/cligen-clean"; }
 
-struct FvdSetup {
+struct PerceptualSetup {
   test::TempDir tmp;
   fs::path manifest, static_ckpt, i3d, r3d18;
-  FvdSetup() {
+  PerceptualSetup() {
     const auto samples = ImportVhsFolder(Cligen(), tmp / "all.jsonl");
     manifest = tmp / "five.jsonl";
     std::ofstream m(manifest);
@@ -48,7 +48,7 @@ struct FvdSetup {
 
 TEST(Fvd, StandInDetectorsRunEndToEndReplayIsZeroStaticIsNot) {
   NCB_REQUIRE_SHARED();
-  FvdSetup s;
+  PerceptualSetup s;
   // FVD_+15 subsamples/pads the selected frames to 16 whatever the detector; the name says so.
   const auto windowed = CreateMetric("fvd+15", {{"detector_file", s.i3d.string()}});
   EXPECT_EQ(windowed->info().name, "fvd_uniform_+15");
@@ -91,7 +91,7 @@ TEST(Fvd, StandInDetectorsRunEndToEndReplayIsZeroStaticIsNot) {
 // computed and the run exits 0.
 TEST(Fvd, MissingDetectorIsReportedAndTheRunFinishes) {
   NCB_REQUIRE_SHARED();
-  FvdSetup s;
+  PerceptualSetup s;
   const auto out = s.tmp / "missing";
   const auto r = test::Run(test::NcbenchExe().string() + " eval --checkpoint " + s.static_ckpt.string() +
                            " --dataset " + s.manifest.string() + " --max-frames 4 --metrics psnr,fvd" +
@@ -112,7 +112,7 @@ TEST(Fvd, MissingDetectorIsReportedAndTheRunFinishes) {
 // folder that the set-up fills. Replay scores exactly 0; the static baseline does not.
 TEST(Lpips, DefaultBackboneRunsInEval) {
   NCB_REQUIRE_SHARED();
-  FvdSetup s;
+  PerceptualSetup s;
   double static_lpips = 0;
   for (const auto& [ckpt, out] : {std::pair<std::string, std::string>{"videos:" + Cligen().string(), "replay"},
                                   {s.static_ckpt.string(), "static"}}) {
