@@ -71,6 +71,19 @@ Sample ParseSample(const json& j, const fs::path& base, const std::string& where
     }
     s.fps = j["fps"].get<double>();
   }
+  if (j.contains("action_scale")) {
+    const auto& a = j["action_scale"];
+    auto positive = [](const json& v) { return v.is_number() && v.get<double>() > 0 && v.get<double>() < 1e4; };
+    if (positive(a)) {
+      s.action_scale_x = s.action_scale_y = a.get<double>();
+    } else if (a.is_array() && a.size() == 2 && positive(a[0]) && positive(a[1])) {
+      s.action_scale_x = a[0].get<double>();
+      s.action_scale_y = a[1].get<double>();
+    } else {
+      throw FormatError(At(where, "\"action_scale\" must be a positive number or [sx, sy] (video pixels per log pixel), got " +
+                                      a.dump()));
+    }
+  }
   if (auto sp = RequireString(j, "split", false, where); !sp.empty()) s.split = sp;
   return s;
 }
@@ -123,6 +136,7 @@ json SampleToJson(const Sample& s, const fs::path& base_dir) {
   if (!s.actions.empty()) j["actions"] = rel(s.actions);
   if (!s.screen_text.empty()) j["screen_text"] = rel(s.screen_text);
   if (s.fps) j["fps"] = *s.fps;
+  if (s.action_scale_x != 1 || s.action_scale_y != 1) j["action_scale"] = {s.action_scale_x, s.action_scale_y};
   return j;
 }
 

@@ -5,7 +5,8 @@
 //  "captions": {"regular": "..."},      caption by style: semantic / regular / detailed
 //  "first_frame": "gt:0" | "<image>",   conditioning frame (default: ground-truth frame 0)
 //  "video": "<path>",                   ground truth: video file, frame directory or .cast
-//  "actions": "<path>",                 action log: .tape, .cast (CLI); logs of the GUI track
+//  "actions": "<path>",                 action log: .tape, .cast (CLI); .csv, .json (GUI)
+//  "action_scale": 0.5 | [sx, sy],       GUI logs in another screen size: video px = log px * scale
 //  "screen_text": "<path>",             optional per-frame true screen text (JSONL)
 //  "fps": 15,                           optional; otherwise the footage's own
 //  "split": "test"}                     default "test"
@@ -32,6 +33,7 @@ struct Sample {
   std::filesystem::path actions;      // empty when none
   std::filesystem::path screen_text;  // empty when none
   std::optional<double> fps;
+  double action_scale_x = 1, action_scale_y = 1;  // GUI log pixels -> video pixels
   std::string split = "test";
   int line = 0;
 

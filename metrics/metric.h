@@ -54,6 +54,7 @@ struct MetricState {
 struct MetricEnv {
   std::string dataset_id;                // sha256 of the manifest: per-dataset caches
   std::filesystem::path cache_dir;       // empty: no on-disk caches
+  std::filesystem::path dataset_dir;     // the manifest's folder (e.g. its cursors/ library)
 };
 
 // The sample a metric instance is about to score.
@@ -64,6 +65,9 @@ struct SampleInfo {
   // action log has them; the frame rate of k. The action-window variants select by them.
   std::vector<double> event_times;
   double fps = 0;
+  // GUI samples: the logged cursor of frames 0..T in the frames' pixels (nullopt where the
+  // log has no position yet); empty for samples without a GUI log.
+  std::vector<std::optional<std::pair<double, double>>> cursor;
 };
 
 // Side information of the frames passed to ObserveFrames.

@@ -5,12 +5,13 @@
 
 #include "bench/core/errors.h"
 #include "metrics/metric.h"
-#include "metrics/selection/action_window.h"
+#include "metrics/selection/frame_selection.h"
 
 namespace ncb {
 
 std::unique_ptr<Metric> MakePsnrMetric(const nlohmann::json& options, const MetricEnv& env);
 std::unique_ptr<Metric> MakeSsimMetric(const nlohmann::json& options, const MetricEnv& env);
+std::unique_ptr<Metric> MakeCursorMetric(const nlohmann::json& options, const MetricEnv& env);
 std::unique_ptr<Metric> MakeFvdMetric(const nlohmann::json& options, const MetricEnv& env);
 std::unique_ptr<Metric> MakeLpipsMetric(const nlohmann::json& options, const MetricEnv& env);
 std::unique_ptr<Metric> MakeOcrMetric(const nlohmann::json& options, const MetricEnv& env);
@@ -19,6 +20,7 @@ namespace {
 using Factory = std::function<std::unique_ptr<Metric>(const nlohmann::json&, const MetricEnv&)>;
 const std::map<std::string, Factory>& Registry() {
   static const std::map<std::string, Factory> r = {
+      {"cursor", MakeCursorMetric},
       {"fvd", MakeFvdMetric},
       {"lpips", MakeLpipsMetric},
       {"ocr", MakeOcrMetric},
@@ -37,7 +39,7 @@ std::vector<std::string> MetricNames() {
 
 std::unique_ptr<Metric> CreateMetric(const std::string& name, const nlohmann::json& options,
                                      const MetricEnv& env) {
-  // "<metric>+<W>": the metric on the action windows of W frames (selection/action_window.h);
+  // "<metric>+<W>": the metric on the action windows of W frames (selection/frame_selection.h);
   // its options may add "window_offset".
   if (const auto plus = name.find('+'); plus != std::string::npos) {
     const std::string base = name.substr(0, plus), w = name.substr(plus + 1);
@@ -51,6 +53,25 @@ std::unique_ptr<Metric> CreateMetric(const std::string& name, const nlohmann::js
     // FVD_+15 subsamples/pads each clip's selected frames to 16 (the i3d default takes the first 16).
     if (base == "fvd" && !o.contains("clip")) o["clip"] = "uniform";
     return WithActionWindow(CreateMetric(base, o, env), std::stoi(w), offset);
+  }
+  // "<metric>_all": the metric on the GUIWorld decode (selection/frame_selection.h); its
+  // options may add decode_fps, decode_size, decode_max_s.
+  if (name.size() > 4 && name.compare(name.size() - 4, 4, "_all") == 0 && Registry().count(name.substr(0, name.size() - 4))) {
+    const std::string base = name.substr(0, name.size() - 4);
+    if (base == "ocr" || base == "cursor") {
+      throw Error("metric '" + name + "': " + base + " reads the full-size frames; it has no _all decode");
+    }
+    nlohmann::json o = options.is_null() ? nlohmann::json::object() : options;
+    DecodeOptions d;
+    d.fps = o.value("decode_fps", d.fps);
+    d.size = o.value("decode_size", d.size);
+    d.max_s = o.value("decode_max_s", d.max_s);
+    for (const char* k : {"decode_fps", "decode_size", "decode_max_s"}) o.erase(k);
+    if (!(d.fps > 0) || d.size < 0 || !(d.max_s > 0)) {
+      throw Error("metric '" + name + "': decode_fps and decode_max_s must be > 0, decode_size >= 0");
+    }
+    if (base == "fvd" && !o.contains("clip")) o["clip"] = "uniform";
+    return WithDecode(CreateMetric(base, o, env), d);
   }
   auto it = Registry().find(name);
   if (it == Registry().end()) {

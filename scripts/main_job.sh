@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The main job on the embedded default: records the project's own held-out CLI set from the
-# committed tapes (datasets/default/cli), makes the reference checkpoints, evaluates them,
+# committed tapes (datasets/default/cli) and GUI set from the committed scripts
+# (datasets/default/gui, on an Xvfb desktop), makes the reference checkpoints, evaluates them,
 # and prints a summary and the report paths. Needs no ../shared and no network.
 #   scripts/main_job.sh [OUT_DIR]   (default: out/default)
 set -euo pipefail
@@ -35,5 +36,19 @@ echo "== calculator (draws the right answer: probe 100%, plain and re-prompted)"
 echo "== calculator-wrong (draws a wrong answer: probe 0%)"
 "$ncbench" eval --checkpoint "$out/checkpoints/calculator-wrong.pt" "${common[@]}" "${metrics[@]}" "${probe[@]}" \
   --out "$out/reports/calculator-wrong" || status=$?
-echo "reports: $out/reports/{static,replay,calculator,calculator-wrong}/report.json"
+echo "== recording the embedded GUI set into $out/gui (Xvfb, 1024x768 at 15 fps)"
+"$ncbench" datasets record-gui "$root"/datasets/default/gui/*.gui --out "$out/gui"
+g="$out/gui/manifest.jsonl"
+"$ncbench" checkpoints cursor --like "$g" --out "$out/checkpoints/gui-cursor.pt"
+"$ncbench" checkpoints static --modality gui --like "$g" --out "$out/checkpoints/gui-static.pt"
+# The cursor metric at full size; SSIM/LPIPS on the GUIWorld decode (3 fps, short side 256,
+# at most 5 s) and SSIM on the +15 action windows.
+gui_metrics=(--metrics cursor,ssim_all,lpips_all,ssim+15)
+echo "== GUI cursor reference (draws the recordings' arrow where the actions say: cursor hit rate 1)"
+"$ncbench" eval --checkpoint "$out/checkpoints/gui-cursor.pt" --dataset "$g" --mode step "${gui_metrics[@]}" \
+  --out "$out/reports/gui-cursor" || status=$?
+echo "== GUI static baseline (ignores the actions; frame 0 has no cursor: hit rate 0)"
+"$ncbench" eval --checkpoint "$out/checkpoints/gui-static.pt" --dataset "$g" "${gui_metrics[@]}" \
+  --out "$out/reports/gui-static" || status=$?
+echo "reports: $out/reports/{static,replay,calculator,calculator-wrong,gui-cursor,gui-static}/report.json"
 exit $status

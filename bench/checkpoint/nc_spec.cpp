@@ -1,6 +1,7 @@
 #include "bench/checkpoint/nc_spec.h"
 
 #include "bench/core/errors.h"
+#include "datasets/action_encoding.h"
 
 namespace ncb {
 using nlohmann::json;
@@ -58,6 +59,12 @@ NcSpec NcSpec::FromJson(const json& j, const std::string& where) {
   s.fps = fps.get<double>();
   s.action_dim = IntIn(j, "action_dim", 0, 65536, where);
   s.action_encoding = OneOf(j, "action_encoding", {"none", "ncbench.actions/1"}, where);
+  if (s.action_encoding == kActionEncoding && s.action_dim != ActionDim()) {
+    throw ContractError(At(where, "nc_spec.json: action_encoding \"ncbench.actions/1\" has action_dim " +
+                                      std::to_string(ActionDim()) + " (7 + " +
+                                      std::to_string(ActionKeyVocabulary().size()) + " keys), got " +
+                                      std::to_string(s.action_dim)));
+  }
   if (s.action_encoding == "none" && s.action_dim != 0) {
     throw ContractError(At(where, "nc_spec.json: action_encoding \"none\" needs action_dim 0, got " +
                                       std::to_string(s.action_dim)));

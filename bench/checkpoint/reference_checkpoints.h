@@ -2,6 +2,7 @@
 // Python: TorchScript source compiled by LibTorch (Module::define) and saved with the spec.
 #pragma once
 
+#include <opencv2/core.hpp>
 #include <torch/script.h>
 
 #include <filesystem>
@@ -25,5 +26,13 @@ void SaveScriptedCheckpoint(const std::string& module_name, const std::string& t
 // The static baseline: every generated frame repeats the first frame. Has rollout, init
 // and step, so it also exercises the streaming path.
 void WriteStaticBaseline(NcSpec spec, const std::filesystem::path& path);
+
+// The GUI cursor reference: every generated frame is the first frame with `sprite` (8-bit
+// BGRA, already at the canvas's scale) drawn with its hotspot at the frame's ncbench.actions/1
+// cursor position (dims 0-1; nothing where they are -1). With `ignore_actions` the sprite
+// stays at the canvas centre whatever the actions say. spec gets modality gui and the
+// ncbench.actions/1 encoding. Has rollout, init and step.
+void WriteCursorCheckpoint(NcSpec spec, const cv::Mat& sprite, double hot_x, double hot_y, bool ignore_actions,
+                           const std::filesystem::path& path);
 
 }  // namespace ncb

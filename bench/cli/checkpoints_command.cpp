@@ -1,14 +1,20 @@
+#include <opencv2/imgproc.hpp>
+
+#include <filesystem>
 #include <iostream>
 
 #include "bench/checkpoint/checkpoint.h"
 #include "bench/checkpoint/reference_checkpoints.h"
 #include "bench/cli/commands.h"
 #include "bench/core/errors.h"
+#include "datasets/action_encoding.h"
 #include "datasets/frame_source.h"
 #include "datasets/manifest.h"
+#include "metrics/cursor/cursor_detector.h"
 #include "probes/arithmetic/calculator_checkpoint.h"
 
 namespace ncb::cli {
+namespace fs = std::filesystem;
 
 void AddCheckpointsCommand(CLI::App& app, Runner* run) {
   auto* cmd = app.add_subcommand("checkpoints", "Make reference checkpoints; inspect checkpoints");
@@ -54,6 +60,47 @@ void AddCheckpointsCommand(CLI::App& app, Runner* run) {
       const NcSpec s = resolve(*st_args);
       WriteStaticBaseline(s, st_args->out);
       std::cout << "wrote " << st_args->out << " (" << s.ToJson().dump() << ")\n";
+      return 0;
+    };
+  });
+
+  auto* cur = cmd->add_subcommand(
+      "cursor", "Write the GUI cursor reference (draws the recordings' arrow where the actions put the pointer, or "
+                "with --ignore-actions at the centre)");
+  auto cur_args = std::make_shared<SpecArgs>();
+  auto cursors = std::make_shared<std::string>();
+  auto sprite_name = std::make_shared<std::string>();
+  auto ignore = std::make_shared<bool>(false);
+  cur_args->spec.modality = "gui";
+  cur_args->spec.name = "cursor";
+  spec_options(cur, cur_args.get());
+  cur->add_option("--cursors", *cursors, "Cursor library (default: the --like manifest's cursors/)");
+  cur->add_option("--sprite", *sprite_name, "Sprite to draw (default: the library's default, the desktop arrow)");
+  cur->add_flag("--ignore-actions", *ignore, "Keep the cursor at the centre whatever the actions say");
+  cur->callback([=] {
+    *run = [=] {
+      NcSpec s = resolve(*cur_args);
+      s.modality = "gui";
+      s.action_encoding = kActionEncoding;
+      s.action_dim = ActionDim();
+      const fs::path dir = !cursors->empty() ? fs::path(*cursors)
+                           : !cur_args->like.empty() ? fs::path(cur_args->like).parent_path() / "cursors"
+                                                     : throw Error("checkpoints cursor: give --cursors or --like");
+      const auto lib = CursorLibrary::Load(dir);
+      const std::string want = !sprite_name->empty() ? *sprite_name : lib.default_sprite;
+      const CursorSprite* sp = &lib.sprites.front();
+      for (const auto& c : lib.sprites) {
+        if (c.name == want) sp = &c;
+      }
+      if (!want.empty() && sp->name != want) throw Error(At((dir / "cursors.json").string(), "has no sprite '" + want + "'"));
+      const double scale = static_cast<double>(s.width) / lib.screen.width;
+      cv::Mat sprite = sp->bgra;
+      if (scale != 1.0) {
+        cv::resize(sp->bgra, sprite, {}, scale, scale, scale < 1 ? cv::INTER_AREA : cv::INTER_LINEAR);
+      }
+      if (*ignore && s.name == "cursor") s.name = "cursor-fixed";
+      WriteCursorCheckpoint(s, sprite, sp->hotspot.x * scale, sp->hotspot.y * scale, *ignore, cur_args->out);
+      std::cout << "wrote " << cur_args->out << " (" << s.ToJson().dump() << "; sprite " << sp->name << ")\n";
       return 0;
     };
   });

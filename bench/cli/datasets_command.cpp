@@ -5,6 +5,7 @@
 #include "bench/cli/commands.h"
 #include "bench/core/errors.h"
 #include "datasets/frame_source.h"
+#include "datasets/gui_recorder.h"
 #include "datasets/manifest.h"
 #include "datasets/recorder.h"
 #include "datasets/vhs_import.h"
@@ -50,6 +51,29 @@ void AddDatasetsCommand(CLI::App& app, Runner* run) {
       std::vector<fs::path> paths(tapes->begin(), tapes->end());
       const auto samples = RecordDataset(paths, *rec_out, *fps, *record, *render);
       std::cout << "recorded " << samples.size() << " samples into " << *rec_out << "/manifest.jsonl\n";
+      return 0;
+    };
+  });
+
+  auto* gui = cmd->add_subcommand("record-gui",
+                                  "Play .gui scripts on a fresh Xvfb desktop; write frames, CSV/JSON logs, cursor sprites, manifest");
+  auto scripts = std::make_shared<std::vector<std::string>>();
+  auto gui_out = std::make_shared<std::string>();
+  auto gui_opts = std::make_shared<GuiRecordOptions>();
+  gui->add_option("SCRIPTS", *scripts, ".gui script files")->required()->check(CLI::ExistingFile);
+  gui->add_option("--out", *gui_out, "Output folder")->required();
+  gui->add_option("--width", gui_opts->width)->capture_default_str();
+  gui->add_option("--height", gui_opts->height)->capture_default_str();
+  gui->add_option("--fps", gui_opts->fps)->capture_default_str();
+  gui->add_option("--settle-ms", gui_opts->settle_ms, "Wait after each frame's input before the grab")
+      ->capture_default_str();
+  gui->add_option("--window-manager", gui_opts->window_manager, "Window manager program (empty: none)")
+      ->capture_default_str();
+  gui->callback([=] {
+    *run = [=] {
+      std::vector<fs::path> paths(scripts->begin(), scripts->end());
+      const auto samples = RecordGuiDataset(paths, *gui_out, *gui_opts);
+      std::cout << "recorded " << samples.size() << " GUI samples into " << *gui_out << "/manifest.jsonl\n";
       return 0;
     };
   });

@@ -57,8 +57,9 @@ void AddEvalCommand(CLI::App& app, Runner* run, const std::vector<std::string>& 
       ->check(CLI::IsMember({"auto", "rollout", "step"}))->capture_default_str();
   cmd->add_option("--caption-style", opt->align.caption_style, "semantic | regular | detailed")
       ->capture_default_str();
-  cmd->add_option("--resize", opt->align.resize, "Ground-truth resize policy")
-      ->check(CLI::IsMember({"area-down/bilinear-up", "none"}))->capture_default_str();
+  cmd->add_option("--resize", opt->align.resize,
+                  "Ground-truth resize policy: stretch (area down, bilinear up), none (refuse), or letterbox (fit, black bars; the GUI cursor follows)")
+      ->check(CLI::IsMember({"area-down/bilinear-up", "none", "letterbox"}))->capture_default_str();
   cmd->add_option("--max-frames", opt->align.max_frames, "Cap on frames per sample (0: all)")
       ->capture_default_str();
   cmd->add_option("--max-samples", opt->max_samples, "Cap on samples (0: all)")->capture_default_str();

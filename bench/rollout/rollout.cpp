@@ -6,6 +6,7 @@
 #include "bench/core/errors.h"
 #include "bench/core/frame.h"
 #include "bench/core/hashing.h"
+#include "datasets/action_encoding.h"
 #include "datasets/cast.h"
 #include "datasets/gui_log.h"
 #include "datasets/tape.h"
@@ -29,37 +30,70 @@ torch::Tensor Align(const cv::Mat& bgr, const std::string& where, const NcSpec& 
                                       " and --resize none forbids resizing"));
     }
     if (resized) *resized = true;
+    if (o.resize == "letterbox") {
+      const auto m = ScreenMap::Letterbox(static_cast<int>(t.size(2)), static_cast<int>(t.size(1)), spec.width, spec.height);
+      const int w = static_cast<int>(std::lround(m.sx * static_cast<double>(t.size(2))));
+      const int h = static_cast<int>(std::lround(m.sy * static_cast<double>(t.size(1))));
+      auto canvas = torch::zeros({3, spec.height, spec.width}, t.options());
+      canvas.narrow(1, static_cast<int64_t>(m.py), h).narrow(2, static_cast<int64_t>(m.px), w).copy_(ResizeFrame(t, h, w));
+      return canvas;
+    }
     t = ResizeFrame(t, spec.height, spec.width);
   }
   return t;
 }
 
-// Validates the sample's action log and collects its key events' times (for the action-window
-// metrics). CLI checkpoints take no actions (action_dim 0): the log is still parsed so a
-// broken one is reported rather than silently ignored.
-torch::Tensor BuildActions(const Sample& s, const NcSpec& spec, int64_t frames, std::vector<double>* event_times) {
+ScreenMap MapFor(int src_w, int src_h, const NcSpec& spec, const AlignOptions& o) {
+  return o.resize == "letterbox" ? ScreenMap::Letterbox(src_w, src_h, spec.width, spec.height)
+                                 : ScreenMap::Stretch(src_w, src_h, spec.width, spec.height);
+}
+
+// Validates the sample's action log, collects its event times (for the action-window metrics)
+// and builds the action tensor. CLI checkpoints take no actions (action_dim 0): the log is
+// still parsed so a broken one is reported rather than silently ignored.
+void BuildActions(const Sample& s, const NcSpec& spec, const AlignOptions& o, double video_fps,
+                  int64_t video_frames, const cv::Mat& frame0, PreparedSample* p) {
+  std::optional<GuiLog> gui;
   if (!s.actions.empty()) {
     const auto ext = s.actions.extension().string();
     if (ext == ".tape") {
       for (const auto& e : TapeTimeline(ReadTape(s.actions))) {
-        if (e.kind == "type" || e.kind == "key") event_times->push_back(e.time);
+        if (e.kind == "type" || e.kind == "key") p->event_times.push_back(e.time);
       }
     } else if (ext == ".cast") {
       for (const auto& e : ReadCast(s.actions).events) {
-        if (e.code == "i") event_times->push_back(e.time);
+        if (e.code == "i") p->event_times.push_back(e.time);
       }
     } else if (ext == ".csv" || ext == ".json") {
-      *event_times = GuiActionTimes(ReadGuiLog(s.actions));
+      gui = ReadGuiLog(s.actions);
+      p->event_times = GuiActionTimes(*gui);
     } else {
       throw FormatError(At(s.actions.string(), "unsupported action log type '" + ext +
                                                    "'; this build reads .tape, .cast, and GUI .csv/.json logs"));
     }
   }
-  if (spec.action_encoding != "none") {
-    throw ContractError("checkpoint '" + spec.name + "' wants actions as " + spec.action_encoding +
-                        ", which this build cannot encode yet (the GUI track adds it)");
+  p->actions = torch::zeros({p->num_frames, static_cast<int64_t>(spec.action_dim)});
+  if (!gui) {
+    if (spec.action_encoding != "none") {
+      throw FormatError(At(s.actions.empty() ? s.video.string() : s.actions.string(),
+                           "checkpoint '" + spec.name + "' takes " + spec.action_encoding +
+                               " actions; expected a GUI action log (.csv or .json) in the manifest's \"actions\""));
+    }
+    return;
   }
-  return torch::zeros({frames, static_cast<int64_t>(spec.action_dim)});
+  EncodeOptions e;
+  e.fps = spec.fps;
+  e.num_frames = p->num_frames;
+  e.video_fps = video_fps;
+  e.video_frames = video_frames;
+  e.scale_x = s.action_scale_x;
+  e.scale_y = s.action_scale_y;
+  e.map = MapFor(frame0.cols, frame0.rows, spec, o);
+  auto enc = EncodeGuiActions(*gui, e);
+  p->cursor = std::move(enc.cursor);
+  p->action_events = enc.events;
+  p->action_events_after_t = enc.events_after_t;
+  if (spec.action_encoding == kActionEncoding) p->actions = enc.actions;
 }
 
 }  // namespace
@@ -78,6 +112,8 @@ PreparedSample PrepareSample(const Sample& s, const NcSpec& spec, const AlignOpt
   }
   // A .cast carries its own screen text; other footage may have it beside it.
   if (!s.screen_text.empty() && s.video.extension() != ".cast") src = WithScreenText(std::move(src), s.screen_text);
+  const double source_fps = src->fps();
+  const int64_t source_frames = src->frame_count();
   p.ground_truth = Resample(std::move(src), spec.fps);
   p.num_frames = p.ground_truth->frame_count() - 1;
   if (o.max_frames > 0) p.num_frames = std::min(p.num_frames, o.max_frames);
@@ -96,7 +132,7 @@ PreparedSample PrepareSample(const Sample& s, const NcSpec& spec, const AlignOpt
     p.first_frame = Align(img, s.first_frame, spec, o, nullptr);
   }
   p.prompt = s.Caption(o.caption_style);
-  p.actions = BuildActions(s, spec, p.num_frames, &p.event_times);
+  BuildActions(s, spec, o, source_fps, source_frames, frame0, &p);
   p.seed = SampleSeed(o.run_seed, s.id);
   return p;
 }

@@ -7,7 +7,8 @@
 //    is compared with resampled ground-truth frame k; T = resampled frames - 1.
 //  - space: ground-truth frames are resized to the checkpoint's height x width with area
 //    interpolation when shrinking and bilinear when growing ("area-down/bilinear-up"), or the
-//    run refuses a size mismatch ("none").
+//    run refuses a size mismatch ("none"), or scaled to fit with black bars ("letterbox", the
+//    geometry the ncbench.actions/1 cursor coordinates then follow as well).
 //  - seed: each sample's seed is (run seed + FNV-1a(sample id)) mod 2^31, so a sample gets
 //    the same seed whatever else is in the run; a batch uses the seed of its first sample.
 #pragma once
@@ -40,8 +41,12 @@ struct PreparedSample {
   torch::Tensor first_frame;                  // [3,H,W] at the checkpoint's size
   int64_t num_frames = 0;                     // T
   std::string prompt;
-  torch::Tensor actions;                      // [T, action_dim]
+  torch::Tensor actions;                      // [T, action_dim] (ncbench.actions/1 or zeros)
   std::vector<double> event_times;            // key/click/scroll events, seconds from frame 0
+  // GUI logs: the logged cursor of frames 0..T in the checkpoint's pixels (empty otherwise),
+  // the events read and those after frame T (a --max-frames cut).
+  std::vector<std::optional<std::pair<double, double>>> cursor;
+  int64_t action_events = 0, action_events_after_t = 0;
   int64_t seed = 0;
   bool resized = false;                       // ground truth was resized
   // The true screen text of the ground-truth frame last read, where the dataset has it.

@@ -86,7 +86,7 @@ json RunEval(const EvalOptions& opt, const Logger& log) {
     if (p != "arithmetic") throw Error("unknown probe '" + p + "'; available: arithmetic");
   }
   const std::string manifest_sha = Sha256File(opt.manifest);
-  const MetricEnv env{manifest_sha, opt.cache_dir};
+  const MetricEnv env{manifest_sha, opt.cache_dir, fs::path(opt.manifest).parent_path()};
   auto options_of = [&](const std::string& name) {
     auto it = opt.metric_options.find(name);
     return it == opt.metric_options.end() ? nlohmann::json::object() : it->second;
@@ -175,7 +175,7 @@ json RunEval(const EvalOptions& opt, const Logger& log) {
     const int64_t T = batch[0]->num_frames;
     for (size_t b = 0; b < slots.size(); ++b) {
       const auto& pr = slots[b]->prepared;
-      for (auto& m : metric_slots[b]) m->BeginSample({pr.sample->id, T, pr.event_times, spec.fps});
+      for (auto& m : metric_slots[b]) m->BeginSample({pr.sample->id, T, pr.event_times, spec.fps, pr.cursor});
     }
     std::string stream_mode;
     std::vector<double> step_latency;
@@ -253,15 +253,20 @@ json RunEval(const EvalOptions& opt, const Logger& log) {
         continue;
       }
       metric_s += Seconds(te, Clock::now());
-      finish(s.line, {{"id", s.id},
-                      {"status", "ok"},
-                      {"num_frames", T},
-                      {"seed", sl.prepared.seed},
-                      {"prompt", sl.prepared.prompt},
-                      {"rollout_mode", stream_mode},
-                      {"ground_truth_resized", sl.prepared.resized},
-                      {"scores", scores},
-                      {"frames", sl.frames}});
+      json record = {{"id", s.id},
+                     {"status", "ok"},
+                     {"num_frames", T},
+                     {"seed", sl.prepared.seed},
+                     {"prompt", sl.prepared.prompt},
+                     {"rollout_mode", stream_mode},
+                     {"ground_truth_resized", sl.prepared.resized},
+                     {"scores", scores},
+                     {"frames", sl.frames}};
+      if (sl.prepared.action_events > 0) {
+        record["action_events"] = sl.prepared.action_events;
+        record["action_events_after_last_frame"] = sl.prepared.action_events_after_t;
+      }
+      finish(s.line, record);
     }
   }
 

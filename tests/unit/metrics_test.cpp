@@ -49,7 +49,7 @@ TEST(Psnr, KnownValueAndIdentity) {
 TEST(Psnr, IdenticalFramesAreNullWithReason) {
   auto m = CreateMetric("psnr");
   auto x = Frames(1, 3);
-  m->BeginSample({"s", 1, {}, 25});
+  m->BeginSample({"s", 1, {}, 25, {}});
   auto f = m->ObserveFrames(x, x, {});
   EXPECT_TRUE(f[0]["psnr"].is_null());
   EXPECT_NE(f[0]["psnr_null_reason"].get<std::string>().find("MSE = 0"), std::string::npos);
@@ -64,7 +64,7 @@ TEST(Psnr, IdenticalFramesAreNullWithReason) {
 MetricState OnePass(const std::string& name, const std::vector<std::pair<torch::Tensor, torch::Tensor>>& samples) {
   auto m = CreateMetric(name);
   for (const auto& [g, t] : samples) {
-    m->BeginSample({"s", g.size(0), {}, 25});
+    m->BeginSample({"s", g.size(0), {}, 25, {}});
     for (int64_t k = 0; k < g.size(0); ++k) m->ObserveFrames(g.narrow(0, k, 1), t.narrow(0, k, 1), {k + 1, {}});
     m->EndSample();
   }

@@ -1,10 +1,11 @@
-// The +15 action-window selection (metrics/selection/action_window.h), on hand-worked
+// The +15 action-window selection (metrics/selection/frame_selection.h), on hand-worked
 // examples, and the wrapper any metric takes.
 #include <torch/torch.h>
 
 #include "bench/core/errors.h"
+#include "bench/core/frame.h"
 #include "metrics/metric.h"
-#include "metrics/selection/action_window.h"
+#include "metrics/selection/frame_selection.h"
 #include "tests/test_util.h"
 
 namespace ncb {
@@ -63,14 +64,14 @@ TEST(ActionWindow, WrapperScoresOnlyTheSelectedFramesAndExcludesClipsWithoutWind
   const auto gt = torch::rand({T, 3, 32, 32});
   const auto gen = (gt + 0.1 * torch::randn_like(gt)).clamp(0, 1);
   auto plain = CreateMetric("ssim");
-  plain->BeginSample({"a", T, {}, 10});
+  plain->BeginSample({"a", T, {}, 10, {}});
   const auto per_frame = plain->ObserveFrames(gen, gt, {1, {}});
   plain->EndSample();
 
   auto m = CreateMetric("ssim+3", {{"window_offset", 0}});
   EXPECT_EQ(m->info().name, "ssim_+3_offset0");
   // Event at 0.2 s, 10 fps, offset 0: f = 2, frames 3..5.
-  m->BeginSample({"a", T, {0.2}, 10});
+  m->BeginSample({"a", T, {0.2}, 10, {}});
   std::vector<nlohmann::json> frames;
   for (int64_t k = 1; k <= T; k += 4) {  // frames arrive in chunks, as batches do
     const int64_t n = std::min<int64_t>(4, T - k + 1);
@@ -88,7 +89,7 @@ TEST(ActionWindow, WrapperScoresOnlyTheSelectedFramesAndExcludesClipsWithoutWind
   EXPECT_NEAR(s["ssim_+3_offset0"].get<double>(), want, 1e-12);
   EXPECT_EQ(s["ssim_+3_offset0_frames"], 3);
   // A clip whose only event lies past its end.
-  m->BeginSample({"b", T, {5.0}, 10});
+  m->BeginSample({"b", T, {5.0}, 10, {}});
   m->ObserveFrames(gen, gt, {1, {}});
   const auto excluded = m->EndSample();
   EXPECT_TRUE(excluded.contains("ssim_+3_offset0_excluded"));
@@ -105,6 +106,41 @@ TEST(ActionWindow, BadSpecsAreRefused) {
   EXPECT_THROW(CreateMetric("ssim+0"), Error);
   EXPECT_THROW(CreateMetric("ocr+15"), Error);
   EXPECT_THROW(CreateMetric("nope+15"), Error);
+}
+
+// The GUIWorld decode: 3 fps of a 15 fps rollout is every 5th frame, at most 5 s.
+TEST(Decode, FramesAtTheDecodeRateUpToTheLimit) {
+  EXPECT_EQ(DecodeFrames(15, 100, {}), (std::vector<int64_t>{5, 10, 15, 20, 25, 30, 35, 40, 45, 50, 55, 60, 65, 70, 75}));
+  EXPECT_EQ(DecodeFrames(15, 12, {}), (std::vector<int64_t>{5, 10}));
+  EXPECT_EQ(DecodeFrames(10, 10, {3, 256, 5}), (std::vector<int64_t>{3, 6, 10}));  // floor(j * 10 / 3)
+  EXPECT_EQ(DecodeFrames(2, 10, {3, 0, 5}), (std::vector<int64_t>{1, 2, 3, 4, 5, 6, 7, 8, 9, 10}));  // no repeats
+}
+
+// ssim_all scores the decoded frames at the decoded size: the same as SSIM on those frames,
+// resized by hand; the keys and the name say "_all".
+TEST(Decode, SsimAllIsSsimOnTheDecodedResizedFrames) {
+  torch::manual_seed(4);
+  const int64_t T = 12;
+  const auto gt = torch::rand({T, 3, 48, 64});
+  const auto gen = (gt + 0.1 * torch::randn_like(gt)).clamp(0, 1);
+  auto m = CreateMetric("ssim_all", {{"decode_size", 24}});
+  EXPECT_EQ(m->info().name, "ssim_all_3fps_24px_5s");
+  EXPECT_EQ(m->options()["decode"]["size"], 24);
+  m->BeginSample({"a", T, {}, 15, {}});
+  const auto frames = m->ObserveFrames(gen, gt, {1, {}});
+  const auto s = m->EndSample();
+  auto plain = CreateMetric("ssim");
+  plain->BeginSample({"a", 2, {}, 15, {}});
+  for (int64_t k : {5, 10}) {
+    const auto g = ResizeFrame(gen[k - 1], 24, 32).unsqueeze(0), t = ResizeFrame(gt[k - 1], 24, 32).unsqueeze(0);
+    const auto want = plain->ObserveFrames(g, t, {1, {}})[0]["ssim"].get<double>();
+    EXPECT_NEAR(frames[static_cast<size_t>(k - 1)]["ssim_all_3fps_24px_5s"].get<double>(), want, 1e-12);
+  }
+  EXPECT_TRUE(frames[0].empty());
+  EXPECT_EQ(s["ssim_all_3fps_24px_5s_frames"], 2);
+  EXPECT_EQ(CreateMetric("ssim_all")->info().name, "ssim_all");
+  EXPECT_THROW(CreateMetric("ocr_all"), Error);
+  EXPECT_THROW(CreateMetric("ssim_all", {{"decode_fps", 0}}), Error);
 }
 
 }  // namespace

@@ -1,0 +1,216 @@
+#include "datasets/action_encoding.h"
+
+#include <torch/torch.h>
+
+#include <algorithm>
+#include <cctype>
+#include <cmath>
+#include <map>
+
+#include "bench/core/errors.h"
+
+namespace ncb {
+
+ScreenMap ScreenMap::Stretch(int src_w, int src_h, int dst_w, int dst_h) {
+  ScreenMap m;
+  m.sx = static_cast<double>(dst_w) / src_w;
+  m.sy = static_cast<double>(dst_h) / src_h;
+  m.width = dst_w;
+  m.height = dst_h;
+  return m;
+}
+
+ScreenMap ScreenMap::Letterbox(int src_w, int src_h, int dst_w, int dst_h) {
+  ScreenMap m;
+  const double s = std::min(static_cast<double>(dst_w) / src_w, static_cast<double>(dst_h) / src_h);
+  const int w = std::clamp(static_cast<int>(std::lround(s * src_w)), 1, dst_w);
+  const int h = std::clamp(static_cast<int>(std::lround(s * src_h)), 1, dst_h);
+  m.sx = static_cast<double>(w) / src_w;
+  m.sy = static_cast<double>(h) / src_h;
+  m.px = (dst_w - w) / 2;
+  m.py = (dst_h - h) / 2;
+  m.width = dst_w;
+  m.height = dst_h;
+  return m;
+}
+
+const std::vector<std::string>& ActionKeyVocabulary() {
+  static const std::vector<std::string> v = [] {
+    std::vector<std::string> k;
+    for (char c = 'a'; c <= 'z'; ++c) k.emplace_back(1, c);
+    for (char c = '0'; c <= '9'; ++c) k.emplace_back(1, c);
+    for (int i = 1; i <= 12; ++i) k.push_back("F" + std::to_string(i));
+    for (const char* n : {"space", "Return", "Tab", "BackSpace", "Escape", "Delete", "Insert", "Home", "End",
+                          "Page_Up", "Page_Down", "Left", "Right", "Up", "Down", "Shift", "Control", "Alt",
+                          "Super", "minus", "equal", "bracketleft", "bracketright", "backslash", "semicolon",
+                          "apostrophe", "grave", "comma", "period", "slash", "other"}) {
+      k.emplace_back(n);
+    }
+    return k;
+  }();
+  return v;
+}
+
+int ActionDim() { return 7 + static_cast<int>(ActionKeyVocabulary().size()); }
+
+namespace {
+
+std::string Lower(std::string s) {
+  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
+  return s;
+}
+
+// Lower-cased aliases -> vocabulary names.
+const std::map<std::string, std::string>& Aliases() {
+  static const std::map<std::string, std::string> a = [] {
+    std::map<std::string, std::string> m;
+    for (const auto& n : ActionKeyVocabulary()) m[Lower(n)] = n;
+    const std::vector<std::pair<const char*, const char*>> extra = {
+        {" ", "space"},         {"enter", "Return"},      {"return", "Return"},     {"kp_enter", "Return"},
+        {"\n", "Return"},       {"\t", "Tab"},            {"esc", "Escape"},        {"backspace", "BackSpace"},
+        {"del", "Delete"},      {"pageup", "Page_Up"},    {"page_up", "Page_Up"},   {"prior", "Page_Up"},
+        {"pagedown", "Page_Down"}, {"page_down", "Page_Down"}, {"next", "Page_Down"}, {"arrowleft", "Left"},
+        {"arrowright", "Right"}, {"arrowup", "Up"},       {"arrowdown", "Down"},    {"shift_l", "Shift"},
+        {"shift_r", "Shift"},   {"ctrl", "Control"},      {"ctrl_l", "Control"},    {"ctrl_r", "Control"},
+        {"control_l", "Control"}, {"control_r", "Control"}, {"alt_l", "Alt"},     {"alt_r", "Alt"},
+        {"alt_gr", "Alt"},      {"meta", "Alt"},          {"super_l", "Super"},     {"super_r", "Super"},
+        {"cmd", "Super"},       {"cmd_l", "Super"},       {"cmd_r", "Super"},       {"win", "Super"},
+        {"-", "minus"},         {"=", "equal"},           {"[", "bracketleft"},     {"]", "bracketright"},
+        {"\\", "backslash"},    {";", "semicolon"},       {"'", "apostrophe"},      {"`", "grave"},
+        {",", "comma"},         {".", "period"},          {"/", "slash"}};
+    for (const auto& [k, v] : extra) m[k] = v;
+    return m;
+  }();
+  return a;
+}
+
+// US-layout shifted characters -> the key that types them.
+char Unshift(char c) {
+  static const std::string shifted = "!@#$%^&*()_+{}|:\"~<>?", base = "1234567890-=[]\\;'`,./";
+  const auto i = shifted.find(c);
+  return i == std::string::npos ? c : base[i];
+}
+
+// The vocabulary indices a key name or a combination such as "ctrl+shift+t" presses.
+std::vector<int> KeysOf(const std::string& spec) {
+  std::vector<int> out;
+  if (spec.size() > 1 && spec.find('+') != std::string::npos && spec != "+") {
+    size_t start = 0;
+    while (start <= spec.size()) {
+      const auto plus = spec.find('+', start);
+      const std::string part = spec.substr(start, plus == std::string::npos ? std::string::npos : plus - start);
+      if (!part.empty()) out.push_back(KeyIndex(part));
+      if (plus == std::string::npos) break;
+      start = plus + 1;
+    }
+    return out;
+  }
+  out.push_back(KeyIndex(spec));
+  return out;
+}
+
+// The keys typing `text` presses: each character's key, plus Shift for capitals and the
+// shifted symbols of a US layout.
+std::vector<int> KeysOfText(const std::string& text) {
+  std::vector<int> out;
+  for (char c : text) {
+    const bool shifted = std::isupper(static_cast<unsigned char>(c)) || Unshift(c) != c;
+    if (shifted) out.push_back(KeyIndex("Shift"));
+    out.push_back(KeyIndex(std::string(1, static_cast<char>(std::tolower(static_cast<unsigned char>(Unshift(c)))))));
+  }
+  return out;
+}
+
+}  // namespace
+
+int KeyIndex(const std::string& name) {
+  const auto& vocab = ActionKeyVocabulary();
+  std::string n = name;
+  if (n.rfind("Key.", 0) == 0) n = n.substr(4);  // pynput
+  if (n.size() == 1) {
+    const char c = static_cast<char>(std::tolower(static_cast<unsigned char>(Unshift(n[0]))));
+    n = std::string(1, c);
+  }
+  const auto& aliases = Aliases();
+  auto it = aliases.find(n.size() == 1 ? n : Lower(n));
+  const std::string& canonical = it == aliases.end() ? vocab.back() : it->second;
+  return static_cast<int>(std::find(vocab.begin(), vocab.end(), canonical) - vocab.begin());
+}
+
+int64_t EventFrame(double time, double fps) {
+  return std::max<int64_t>(0, static_cast<int64_t>(std::nearbyint(time * fps - 1.0)));
+}
+
+EncodedActions EncodeGuiActions(const GuiLog& log, const EncodeOptions& o) {
+  NCB_CHECK(o.fps > 0 && o.video_fps > 0 && o.num_frames >= 1 && o.map.width > 0);
+  const int64_t T = o.num_frames, D = ActionDim();
+  EncodedActions out;
+  out.actions = torch::zeros({T, D});
+  out.actions.index_put_({torch::indexing::Slice(), torch::indexing::Slice(0, 2)}, -1.0);
+  auto a = out.actions.accessor<float, 2>();
+  out.cursor.assign(static_cast<size_t>(T + 1), std::nullopt);
+  const double video_end = static_cast<double>(o.video_frames) / o.video_fps;
+  // Keys held down: vocabulary index -> the frame of its keydown.
+  std::map<int, int64_t> held;
+  auto mark_held = [&](int key, int64_t from, int64_t to) {
+    for (int64_t k = std::max<int64_t>(from, 1); k <= std::min(to, T); ++k) a[k - 1][7 + key] = 1;
+  };
+  std::vector<std::pair<int64_t, std::pair<double, double>>> positions;  // (frame, canvas px)
+  for (const auto& e : log.events) {
+    ++out.events;
+    if (EventFrame(e.time, o.video_fps) >= o.video_frames) {
+      throw FormatError(log.file + ":" + std::to_string(e.line) + ": " + e.action + " at " + std::to_string(e.time) +
+                        " s is past the video's end (" + std::to_string(o.video_frames) + " frames at " +
+                        std::to_string(o.video_fps) + " fps end at " + std::to_string(video_end) +
+                        " s); expected events within the recording");
+    }
+    const int64_t f = EventFrame(e.time, o.fps);
+    if (e.x >= 0 && e.y >= 0) positions.push_back({f, o.map.Map(e.x * o.scale_x, e.y * o.scale_y)});
+    if (f > T) {
+      ++out.events_after_t;
+      if (e.action == "key_up") held.erase(KeyIndex(e.key));
+      continue;
+    }
+    if (e.action == "key_down") {
+      held.emplace(KeyIndex(e.key), f);
+      continue;
+    }
+    if (e.action == "key_up") {
+      const int key = KeyIndex(e.key);
+      auto it = held.find(key);
+      mark_held(key, it == held.end() ? f : it->second, f);
+      if (it != held.end()) held.erase(it);
+      continue;
+    }
+    if (f < 1) continue;  // frame 0 is the conditioning frame: only its position counts
+    auto row = a[f - 1];
+    if (e.action == "left_click" || e.action == "double_click" || e.action == "triple_click") row[2] = 1;
+    if (e.action == "right_click") row[3] = 1;
+    if (e.action == "middle_click") row[4] = 1;
+    if (e.action == "scroll") {
+      row[5] += static_cast<float>(e.scroll_dy);
+      row[6] += static_cast<float>(e.scroll_dx);
+    }
+    if (e.action == "key") {
+      for (int k : KeysOf(e.key)) row[7 + k] = 1;
+    }
+    if (e.action == "type") {
+      for (int k : KeysOfText(e.key)) row[7 + k] = 1;
+    }
+  }
+  for (const auto& [key, from] : held) mark_held(key, from, T);  // never released: held to the end
+  // The cursor of frame k: the last logged position at or before k.
+  size_t next = 0;
+  std::optional<std::pair<double, double>> last;
+  for (int64_t k = 0; k <= T; ++k) {
+    while (next < positions.size() && positions[next].first <= k) last = positions[next++].second;
+    out.cursor[static_cast<size_t>(k)] = last;
+    if (k >= 1 && last) {
+      a[k - 1][0] = static_cast<float>(last->first / o.map.width);
+      a[k - 1][1] = static_cast<float>(last->second / o.map.height);
+    }
+  }
+  return out;
+}
+
+}  // namespace ncb

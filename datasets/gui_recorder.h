@@ -1,0 +1,44 @@
+// The recorder for ncbench's own GUI data: a `.gui` script (gui_script.h) played on a fresh
+// Xvfb desktop (1024x768x24, the openbox window manager, real X programs), with XTest input.
+//
+// Unlike a live capture (ffmpeg -f x11grab), the recording runs on a virtual clock: for frame
+// k the recorder injects that frame's input, waits for the server (XSync) and then
+// `settle_ms` for the clients to redraw, grabs the root window (XGetImage) and draws the
+// cursor in as ffmpeg's x11grab -draw_mouse does (XFixesGetCursorImage, premultiplied ARGB
+// over the frame at the pointer minus the sprite's hotspot). Frame k is thus exactly time
+// k / fps of the logs, whatever the machine's load: video and logs share one clock.
+//
+// Output (RecordGuiDataset): frames/<id>/000000.png ... + fps.txt, logs/<id>.csv (the data
+// engine's per-frame CSV: row k stamped (k+1)/fps), logs/<id>.json (the action JSON),
+// cursors/ (every cursor sprite seen, as BGRA PNG, and cursors.json with hotspots: the cursor
+// detector's templates), manifest.jsonl. The pointer starts at (24, 24), over the desktop;
+// frame 0 (the conditioning frame) is written without it, so a model starts from a screen
+// with no cursor and draws the first one where the actions put it.
+#pragma once
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "datasets/gui_script.h"
+#include "datasets/manifest.h"
+
+namespace ncb {
+
+struct GuiRecordOptions {
+  int width = 1024, height = 768;
+  double fps = 15;
+  int settle_ms = 60;                      // after the input, before the grab
+  std::string window_manager = "openbox";  // "" for none
+  std::string background = "#3a6ea5";      // the root window's colour
+  double launch_timeout_s = 10;            // for Xvfb, the window manager and each Launch
+};
+
+// Records every script into `out_dir` and returns the samples of its manifest. Throws
+// MissingError when Xvfb or the window manager cannot be started, FormatError naming the
+// script's line for a command the desktop cannot carry out (an unknown key, a program whose
+// window never appears).
+std::vector<Sample> RecordGuiDataset(const std::vector<std::filesystem::path>& scripts,
+                                     const std::filesystem::path& out_dir, const GuiRecordOptions& options);
+
+}  // namespace ncb

@@ -1,0 +1,189 @@
+// `cursor`: where the generated frame draws the pointer, against the logged position and
+// against the pointer found in the ground-truth frame (cursor_detector.h finds it).
+//
+// Per frame k with a logged position: the detected hotspots (generated, ground truth), their
+// confidences, the logged point, and the errors in pixels. Per sample and run:
+//   cursor_hit_rate          generated within R px of the logged point / frames with a log
+//                            (a frame where no cursor is found is a miss)
+//   cursor_hit_rate_vs_gt    generated within R px of the ground truth's detected cursor /
+//                            frames where the ground truth's cursor is found
+//   cursor_error_mean/median generated vs logged, in pixels, over frames where it is found
+//                            (the median floored to whole pixels from a 1-px histogram, so
+//                            shards merge exactly)
+//   cursor_not_found_rate    frames with no cursor found in the generated frame
+//   cursor_gt_hit_rate, cursor_gt_not_found_rate   the same for the ground truth: the
+//                            detector's own ceiling on the dataset
+// R (`radius`, default 8) is in pixels of the recordings' screen and scales with the frame:
+// the core X arrow is 10-11 px wide and 16-17 px tall at 1024x768, so within 8 px the tip
+// lies inside the arrow's own extent; a model that draws the arrow elsewhere misses.
+#include <torch/torch.h>
+
+#include <algorithm>
+#include <cmath>
+
+#include "bench/core/errors.h"
+#include "bench/core/frame.h"
+#include "metrics/cursor/cursor_detector.h"
+#include "metrics/metric.h"
+
+namespace ncb {
+namespace {
+
+constexpr int kHistogramBins = 1025;  // 0..1023 px in 1-px bins, then everything beyond
+
+class CursorMetric : public Metric {
+ public:
+  CursorMetric(const nlohmann::json& o, const MetricEnv& env) {
+    CheckOptionKeys("cursor", o, {"templates", "radius", "min_confidence", "scales"});
+    templates_ = o.contains("templates") ? std::filesystem::path(o["templates"].get<std::string>())
+                                         : env.dataset_dir / "cursors";
+    radius_ = o.value("radius", 8.0);
+    min_confidence_ = o.value("min_confidence", 0.8);
+    scales_ = o.value("scales", std::vector<double>{1.0});
+    if (!(radius_ > 0) || !(min_confidence_ > 0 && min_confidence_ <= 1) || scales_.empty()) {
+      throw Error("cursor: radius must be > 0, min_confidence in (0, 1], scales non-empty");
+    }
+    library_ = CursorLibrary::Load(templates_);
+    info_ = {"cursor", 1, "px", "higher_is_better", "frame",
+             "ncbench template matching of the recordings' cursor sprites (hotspot), hit within R px"};
+  }
+  const MetricInfo& info() const override { return info_; }
+  nlohmann::json options() const override {
+    return {{"templates", templates_.string()},
+            {"radius", radius_},
+            {"radius_unit", "px of a " + std::to_string(library_.screen.width) + "x" +
+                                std::to_string(library_.screen.height) + " screen, scaled with the frame"},
+            {"min_confidence", min_confidence_},
+            {"scales", scales_},
+            {"sprites", library_.sprites.size()}};
+  }
+  void BeginSample(const SampleInfo& s) override {
+    cursor_ = s.cursor;
+    sample_ = {};
+  }
+  std::vector<nlohmann::json> ObserveFrames(const torch::Tensor& gen, const torch::Tensor& gt,
+                                            const FrameContext& c) override {
+    std::vector<nlohmann::json> out;
+    for (int64_t i = 0; i < gen.size(0); ++i) {
+      const auto k = static_cast<size_t>(c.first_index + i);
+      nlohmann::json f = nlohmann::json::object();
+      if (k >= cursor_.size() || !cursor_[k]) {
+        out.push_back(f);  // no logged position: nothing to compare with
+        continue;
+      }
+      const cv::Mat g = FrameToMat(gen[i]), t = FrameToMat(gt[i]);
+      if (!detector_ || g.size() != frame_) {
+        frame_ = g.size();
+        detector_.emplace(library_, frame_, scales_, min_confidence_);
+      }
+      const double r = radius_ * frame_.width / library_.screen.width;
+      const cv::Point2d logged(cursor_[k]->first, cursor_[k]->second);
+      const auto dg = detector_->Detect(g), dt = detector_->Detect(t);
+      f["cursor_log"] = {logged.x, logged.y};
+      Put(&f, "cursor_gen", dg);
+      Put(&f, "cursor_gt", dt);
+      sample_.Add("frames", 1);
+      if (dg) {
+        const double e = cv::norm(dg->hotspot - logged);
+        f["cursor_error"] = e;
+        sample_.Add("gen_found", 1);
+        sample_.Add("error_sum", e);
+        sample_.Add("gen_hits", e <= r);
+        Histogram(e);
+      }
+      if (dt) {
+        const double e = cv::norm(dt->hotspot - logged);
+        f["cursor_gt_error"] = e;
+        sample_.Add("gt_found", 1);
+        sample_.Add("gt_hits", e <= r);
+        if (dg) {
+          const double egt = cv::norm(dg->hotspot - dt->hotspot);
+          f["cursor_error_vs_gt"] = egt;
+          sample_.Add("gen_hits_vs_gt", egt <= r);
+        }
+      }
+      out.push_back(std::move(f));
+    }
+    return out;
+  }
+  nlohmann::json EndSample() override {
+    nlohmann::json s;
+    if (sample_.Get("frames") == 0) {
+      s["cursor_excluded"] = cursor_.empty() ? "no GUI action log" : "no frame with a logged cursor position";
+      return s;
+    }
+    s = Summary(sample_);
+    state_.Merge(sample_);
+    state_.Add("samples", 1);
+    return s;
+  }
+  const MetricState& state() const override { return state_; }
+  nlohmann::json Finalize(const MetricState& st) const override {
+    auto a = Summary(st);
+    a["samples"] = st.Get("samples");
+    a["cursor_radius_px"] = radius_;
+    return a;
+  }
+
+ private:
+  static void Put(nlohmann::json* f, const std::string& key, const std::optional<CursorDetection>& d) {
+    if (!d) {
+      (*f)[key] = nullptr;
+      (*f)[key + "_null_reason"] = "no cursor found";
+      return;
+    }
+    (*f)[key] = {d->hotspot.x, d->hotspot.y};
+    (*f)[key + "_confidence"] = d->confidence;
+  }
+  void Histogram(double e) {
+    std::vector<double> h(kHistogramBins, 0.0);
+    h[static_cast<size_t>(std::min<double>(std::floor(e), kHistogramBins - 1))] = 1;
+    sample_.AddArray("error_histogram", h);
+  }
+  // The median from the 1-px histogram, in whole pixels: the lower edge of the bin holding
+  // the middle error.
+  static std::optional<double> Median(const MetricState& st) {
+    auto it = st.arrays.find("error_histogram");
+    if (it == st.arrays.end()) return std::nullopt;
+    double total = 0;
+    for (double v : it->second) total += v;
+    double seen = 0;
+    for (size_t b = 0; b < it->second.size(); ++b) {
+      seen += it->second[b];
+      if (seen >= total / 2) return static_cast<double>(b);
+    }
+    return std::nullopt;
+  }
+  nlohmann::json Summary(const MetricState& st) const {
+    nlohmann::json a;
+    const double n = st.Get("frames"), found = st.Get("gen_found"), gt_found = st.Get("gt_found");
+    PutRatio(&a, "cursor_hit_rate", st.Get("gen_hits"), n, "no frame with a logged cursor");
+    PutRatio(&a, "cursor_hit_rate_vs_gt", st.Get("gen_hits_vs_gt"), gt_found, "no cursor found in the ground truth");
+    PutRatio(&a, "cursor_error_mean", st.Get("error_sum"), found, "no cursor found in the generated frames");
+    const auto median = Median(st);
+    PutScore(&a, "cursor_error_median", median.value_or(0), median.has_value(), "no cursor found in the generated frames");
+    PutRatio(&a, "cursor_not_found_rate", n - found, n, "no frame with a logged cursor");
+    PutRatio(&a, "cursor_gt_hit_rate", st.Get("gt_hits"), n, "no frame with a logged cursor");
+    PutRatio(&a, "cursor_gt_not_found_rate", n - gt_found, n, "no frame with a logged cursor");
+    a["cursor_frames"] = n;
+    return a;
+  }
+
+  MetricInfo info_;
+  std::filesystem::path templates_;
+  double radius_ = 8, min_confidence_ = 0.8;
+  std::vector<double> scales_;
+  CursorLibrary library_;
+  std::optional<CursorDetector> detector_;
+  cv::Size frame_;
+  std::vector<std::optional<std::pair<double, double>>> cursor_;
+  MetricState sample_, state_;
+};
+
+}  // namespace
+
+std::unique_ptr<Metric> MakeCursorMetric(const nlohmann::json& options, const MetricEnv& env) {
+  return std::make_unique<CursorMetric>(options, env);
+}
+
+}  // namespace ncb

@@ -1,0 +1,133 @@
+// End to end, the GUI track: the project's desktop recordings (datasets/default/gui on a fresh
+// Xvfb), the cursor detector's ceiling on them, and the cursor reference checkpoints scored
+// by `ncbench eval`: one that draws the cursor where the actions say (hit rate >= 98%), one
+// that ignores the actions (near 0), and the static baseline (reported).
+#include <torch/torch.h>
+
+#include <cstdlib>
+
+#include "bench/core/errors.h"
+#include "datasets/action_encoding.h"
+#include "datasets/gui_log.h"
+#include "datasets/manifest.h"
+#include "tests/test_util.h"
+
+namespace ncb {
+namespace {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+// The recording is made by the ctest fixture gui_record_default into $NCBENCH_GUI_DATA
+// (tests/CMakeLists.txt); run by hand, the suite records into a temporary folder itself.
+class GuiTrack : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    tmp_ = new test::TempDir();
+    if (const char* dir = std::getenv("NCBENCH_GUI_DATA")) {
+      dir_ = dir;
+      record_ = {fs::exists(dir_ / "manifest.jsonl") ? 0 : 1, "the fixture gui_record_default wrote no manifest"};
+      return;
+    }
+    dir_ = *tmp_ / "gui";
+    std::string scripts;
+    for (const auto& e : fs::directory_iterator(test::SourceDir() / "datasets/default/gui")) {
+      if (e.path().extension() == ".gui") scripts += " " + e.path().string();
+    }
+    record_ = test::Run(test::NcbenchExe().string() + " datasets record-gui" + scripts + " --out " + dir_.string());
+  }
+  static void TearDownTestSuite() { delete tmp_; }
+  static fs::path Dir() { return dir_; }
+  static fs::path Manifest() { return Dir() / "manifest.jsonl"; }
+  static json Eval(const std::string& checkpoint, const std::string& metrics, const std::string& out,
+                   const std::string& extra = "") {
+    const auto r = test::Run(test::NcbenchExe().string() + " eval --checkpoint " + checkpoint + " --dataset " +
+                             Manifest().string() + " --metrics " + metrics + " --mode step --out " +
+                             (*tmp_ / out).string() + extra);
+    EXPECT_EQ(r.status, 0) << r.output;
+    return test::ReadJson(*tmp_ / out / "report.json");
+  }
+  static test::TempDir* tmp_;
+  static fs::path dir_;
+  static test::CommandResult record_;
+};
+test::TempDir* GuiTrack::tmp_ = nullptr;
+fs::path GuiTrack::dir_;
+test::CommandResult GuiTrack::record_;
+
+TEST_F(GuiTrack, RecorderWritesFramesLogsAndCursorSprites) {
+  ASSERT_EQ(record_.status, 0) << record_.output;
+  const auto m = ReadManifest(Manifest());
+  ASSERT_TRUE(m.errors.empty());
+  ASSERT_EQ(m.samples.size(), 4u);
+  const auto lib = test::ReadJson(Dir() / "cursors/cursors.json");
+  EXPECT_EQ(lib["screen"], json({1024, 768}));
+  EXPECT_GE(lib["sprites"].size(), 2u) << lib.dump();  // the desktop's arrow and xterm's I-beam at least
+  for (const auto& s : m.samples) {
+    const auto csv = ReadGuiLog(s.actions);
+    const auto js = ReadGuiLog(fs::path(s.actions).replace_extension(".json"));
+    EXPECT_NEAR(csv.fps, 15, 1e-6);
+    EXPECT_EQ(js.fps, 15);
+    int64_t frames = 0;
+    for (const auto& e : fs::directory_iterator(s.video)) frames += e.path().extension() == ".png";
+    EXPECT_GT(frames, 40) << s.id;
+    // The two logs of one recording encode to the same actions, except positions the JSON
+    // has not logged yet (it has moves, the CSV a position every frame).
+    EncodeOptions o;
+    o.fps = o.video_fps = 15;
+    o.num_frames = frames - 1;
+    o.video_frames = frames;
+    o.map = ScreenMap::Stretch(1024, 768, 1024, 768);
+    const auto a = EncodeGuiActions(csv, o).actions, b = EncodeGuiActions(js, o).actions;
+    EXPECT_TRUE(torch::equal(a.slice(1, 2), b.slice(1, 2))) << s.id;
+    const auto known = b.select(1, 0) >= 0;
+    EXPECT_TRUE(torch::equal(a.select(1, 0).masked_select(known), b.select(1, 0).masked_select(known))) << s.id;
+    EXPECT_GT(a.slice(1, 2, 7).abs().sum().item<float>(), 0) << s.id << ": no click or scroll encoded";
+  }
+}
+
+TEST_F(GuiTrack, CursorDrawnWhereTheActionsSayHitsAndTheDetectorCeilingHolds) {
+  ASSERT_EQ(record_.status, 0) << record_.output;
+  const auto ckpt = *tmp_ / "cursor.pt";
+  const auto r = test::Run(test::NcbenchExe().string() + " checkpoints cursor --like " + Manifest().string() +
+                           " --out " + ckpt.string());
+  ASSERT_EQ(r.status, 0) << r.output;
+  const json rep = Eval(ckpt.string(), "cursor,ssim_all,psnr+15", "cursor");
+  ASSERT_EQ(rep["summary"]["samples_ok"], 4) << rep.dump();
+  const auto& c = rep["aggregates"]["cursor"];
+  std::printf("cursor: %s\n", c.dump().c_str());
+  EXPECT_GE(c["cursor_gt_hit_rate"].get<double>(), 0.98) << "the detector's ceiling on the recordings";
+  EXPECT_LE(c["cursor_gt_not_found_rate"].get<double>(), 0.02);
+  EXPECT_GE(c["cursor_hit_rate"].get<double>(), 0.98);
+  EXPECT_GE(c["cursor_hit_rate_vs_gt"].get<double>(), 0.98);
+  EXPECT_LE(c["cursor_error_median"].get<double>(), 1.0);
+  EXPECT_GT(c["cursor_frames"].get<double>(), 200);
+  // The GUIWorld decode: 3 fps, at most 5 s, short side 256.
+  const auto& all = rep["aggregates"]["ssim_all"];
+  EXPECT_TRUE(all["ssim_all"].is_number()) << all.dump();
+  EXPECT_EQ(rep["config"]["metrics"][1]["options"]["decode"]["size"], 256);
+}
+
+TEST_F(GuiTrack, IgnoringTheActionsScoresNearZeroAndStaticIsReported) {
+  ASSERT_EQ(record_.status, 0) << record_.output;
+  const auto fixed = *tmp_ / "fixed.pt", stat = *tmp_ / "static.pt";
+  auto r = test::Run(test::NcbenchExe().string() + " checkpoints cursor --ignore-actions --like " + Manifest().string() +
+                     " --out " + fixed.string());
+  ASSERT_EQ(r.status, 0) << r.output;
+  r = test::Run(test::NcbenchExe().string() + " checkpoints static --modality gui --like " + Manifest().string() +
+                " --out " + stat.string());
+  ASSERT_EQ(r.status, 0) << r.output;
+  // The first 30 frames of each clip (2 s) are enough to tell.
+  const auto f = Eval(fixed.string(), "cursor", "fixed", " --max-frames 30")["aggregates"]["cursor"];
+  std::printf("cursor-fixed: %s\n", f.dump().c_str());
+  EXPECT_LE(f["cursor_hit_rate"].get<double>(), 0.05);
+  EXPECT_LE(f["cursor_not_found_rate"].get<double>(), 0.02) << "the fixed arrow is found, in the wrong place";
+  EXPECT_GT(f["cursor_error_median"].get<double>(), 100);
+  const auto s = Eval(stat.string(), "cursor", "static", " --max-frames 30")["aggregates"]["cursor"];
+  std::printf("static: %s\n", s.dump().c_str());
+  EXPECT_EQ(s["cursor_hit_rate"].get<double>(), 0) << "frame 0 has no cursor, so the static baseline never shows one";
+  EXPECT_TRUE(s["cursor_gt_hit_rate"].is_number());
+}
+
+}  // namespace
+}  // namespace ncb
