@@ -12,7 +12,9 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <fstream>
+#include <functional>
 #include <iomanip>
 #include <map>
 #include <random>
@@ -25,6 +27,7 @@
 // Xlib last: its macros (None, Bool, Status ...) must not reach other headers.
 #include <X11/Xlib.h>
 #include <X11/XKBlib.h>
+#include <X11/Xatom.h>
 #include <X11/Xutil.h>
 #include <X11/cursorfont.h>
 #include <X11/extensions/XTest.h>
@@ -39,15 +42,42 @@ namespace {
 
 void SleepMs(int ms) { std::this_thread::sleep_for(std::chrono::milliseconds(ms)); }
 
-// A child process in its own process group, killed with it.
+// The program's path: as given when it has a '/', else the first match on $PATH ("" none).
+std::string FindProgram(const std::string& name) {
+  if (name.find('/') != std::string::npos) return name;
+  const char* path = std::getenv("PATH");
+  std::stringstream dirs(path ? path : "/usr/bin:/bin");
+  std::string dir;
+  while (std::getline(dirs, dir, ':')) {
+    const std::string candidate = (dir.empty() ? "." : dir) + "/" + name;
+    if (access(candidate.c_str(), X_OK) == 0) return candidate;
+  }
+  return "";
+}
+
+// A child process in its own process group, killed with it. Everything the child needs is
+// built before fork: ncbench has threads (LibTorch, OpenMP), and a child that allocates
+// (setenv) may block forever on a lock another thread held at the fork. It did, about once
+// in ten recordings under load.
 class Child {
  public:
   Child(const std::vector<std::string>& argv, const std::map<std::string, std::string>& env, int keep_fd = -1) {
+    const std::string program = FindProgram(argv.at(0));
+    std::vector<std::string> env_strings;
+    for (char** e = environ; *e; ++e) {
+      const std::string kv = *e;
+      if (!env.count(kv.substr(0, kv.find('=')))) env_strings.push_back(kv);
+    }
+    for (const auto& [k, v] : env) env_strings.push_back(k + "=" + v);
+    std::vector<char*> args, envp;
+    for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+    args.push_back(nullptr);
+    for (const auto& e : env_strings) envp.push_back(const_cast<char*>(e.c_str()));
+    envp.push_back(nullptr);
     pid_ = fork();
     if (pid_ < 0) throw Error("fork failed");
-    if (pid_ == 0) {
+    if (pid_ == 0) {  // only async-signal-safe calls from here on
       setsid();
-      for (const auto& [k, v] : env) setenv(k.c_str(), v.c_str(), 1);
       const int devnull = open("/dev/null", O_RDWR);
       dup2(devnull, 0);
       dup2(devnull, 1);
@@ -55,10 +85,7 @@ class Child {
       for (int fd = 3; fd < 256; ++fd) {
         if (fd != keep_fd) close(fd);
       }
-      std::vector<char*> args;
-      for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-      args.push_back(nullptr);
-      execvp(args[0], args.data());
+      if (!program.empty()) execve(program.c_str(), args.data(), envp.data());
       _exit(127);
     }
   }
@@ -86,36 +113,51 @@ class Child {
 class Desktop {
  public:
   Desktop(const GuiRecordOptions& o, const fs::path& home) : o_(o) {
-    int fds[2];
-    if (pipe(fds) != 0) throw Error("pipe failed");
+    // A display number of our own choosing, not -displayfd's search alone: that search takes
+    // no lock file, and two recorders starting together could both be given the same number
+    // (seen: a program's window went to the other recorder's server). With :N, Xvfb takes
+    // /tmp/.XN-lock atomically and exits when N is in use; then the next number is tried.
+    std::mt19937 rng(static_cast<unsigned>(getpid()) * 2654435761u ^
+                     static_cast<unsigned>(std::chrono::steady_clock::now().time_since_epoch().count()));
     const std::string screen = std::to_string(o.width) + "x" + std::to_string(o.height) + "x24";
-    xvfb_ = std::make_unique<Child>(std::vector<std::string>{"Xvfb", "-displayfd", std::to_string(fds[1]), "-screen",
-                                                             "0", screen, "-nolisten", "tcp", "-dpi", "96"},
-                                    std::map<std::string, std::string>{}, fds[1]);
-    close(fds[1]);
-    std::string number;
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(o.launch_timeout_s);
-    fcntl(fds[0], F_SETFL, O_NONBLOCK);
-    while (number.empty() || number.back() != '\n') {
-      char c;
-      const auto n = read(fds[0], &c, 1);
-      if (n == 1) {
-        number += c;
-        continue;
+    std::string last_error;
+    for (int attempt = 0; attempt < 20 && display_name_.empty(); ++attempt) {
+      const int n = 100 + static_cast<int>(rng() % 9000);
+      if (fs::exists("/tmp/.X" + std::to_string(n) + "-lock")) continue;
+      int fds[2];
+      if (pipe(fds) != 0) throw Error("pipe failed");
+      xvfb_ = std::make_unique<Child>(std::vector<std::string>{"Xvfb", ":" + std::to_string(n), "-displayfd",
+                                                               std::to_string(fds[1]), "-screen", "0", screen,
+                                                               "-nolisten", "tcp", "-dpi", "96"},
+                                      std::map<std::string, std::string>{}, fds[1]);
+      close(fds[1]);
+      std::string number;
+      const auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(o.launch_timeout_s);
+      fcntl(fds[0], F_SETFL, O_NONBLOCK);
+      while (number.empty() || number.back() != '\n') {
+        char c;
+        if (read(fds[0], &c, 1) == 1) {
+          number += c;
+          continue;
+        }
+        if (const int st = xvfb_->Exited(); st >= 0) {
+          if (st == 127) {
+            close(fds[0]);
+            throw MissingError("Xvfb is not installed (Debian package xvfb; scripts/install-deps.sh installs it)");
+          }
+          last_error = "Xvfb :" + std::to_string(n) + " exited with status " + std::to_string(st);
+          break;  // display in use: another number
+        }
+        if (std::chrono::steady_clock::now() > deadline) {
+          close(fds[0]);
+          throw MissingError("Xvfb did not report a display within " + std::to_string(o.launch_timeout_s) + " s");
+        }
+        SleepMs(10);
       }
-      if (const int st = xvfb_->Exited(); st >= 0) {
-        close(fds[0]);
-        throw MissingError(st == 127 ? "Xvfb is not installed (Debian package xvfb; scripts/install-deps.sh installs it)"
-                                     : "Xvfb exited with status " + std::to_string(st) + " before it was ready");
-      }
-      if (std::chrono::steady_clock::now() > deadline) {
-        close(fds[0]);
-        throw MissingError("Xvfb did not report a display within " + std::to_string(o.launch_timeout_s) + " s");
-      }
-      SleepMs(10);
+      close(fds[0]);
+      if (!number.empty() && number.back() == '\n') display_name_ = ":" + number.substr(0, number.size() - 1);
     }
-    close(fds[0]);
-    display_name_ = ":" + number.substr(0, number.size() - 1);
+    if (display_name_.empty()) throw MissingError("could not start Xvfb on a free display: " + last_error);
     dpy_ = XOpenDisplay(display_name_.c_str());
     if (!dpy_) throw MissingError("cannot connect to Xvfb on " + display_name_);
     int ev = 0, err = 0, major = 0, minor = 0;
@@ -135,9 +177,13 @@ class Desktop {
     XSync(dpy_, False);
     if (!o.window_manager.empty()) {
       children_.push_back(std::make_unique<Child>(std::vector<std::string>{o.window_manager}, env_));
+      // Ready when it owns WM_S0 and has published _NET_CLIENT_LIST, which openbox does after
+      // managing the windows already there, at the end of its start-up. A program mapped
+      // before that (WM_S0 and _NET_SUPPORTING_WM_CHECK come early) was seen never to be
+      // managed nor mapped, about once in ten recordings under load.
       const Atom sel = XInternAtom(dpy_, "WM_S0", False);
-      WaitFor([&] { return XGetSelectionOwner(dpy_, sel) != None; }, [&] { return children_.back()->Exited(); },
-              "the window manager '" + o.window_manager + "'");
+      WaitFor([&] { return XGetSelectionOwner(dpy_, sel) != None && RootProperty("_NET_CLIENT_LIST", XA_WINDOW) >= 0; },
+              [&] { return children_.back()->Exited(); }, "the window manager '" + o.window_manager + "'");
     }
   }
   ~Desktop() {
@@ -145,18 +191,39 @@ class Desktop {
     if (dpy_) XCloseDisplay(dpy_);
   }
 
-  // Starts `command` through /bin/sh and waits for a new window to be mapped.
+  // Starts `command` through /bin/sh and waits for its window: a new entry in the window
+  // manager's _NET_CLIENT_LIST or a new mapped top-level window.
   void Launch(const std::string& command, const std::string& where) {
-    const int before = MappedWindows();
+    const int clients = RootProperty("_NET_CLIENT_LIST", XA_WINDOW), mapped = MappedWindows();
     children_.push_back(std::make_unique<Child>(std::vector<std::string>{"/bin/sh", "-c", "exec " + command}, env_));
     auto& child = *children_.back();
-    WaitFor([&] { return MappedWindows() > before; }, [&] { return child.Exited(); }, where + ": '" + command + "'");
+    WaitFor([&] { return RootProperty("_NET_CLIENT_LIST", XA_WINDOW) > clients || MappedWindows() > mapped; },
+            [&] { return child.Exited(); }, where + ": '" + command + "'", [&] {
+              return " (window manager clients " + std::to_string(clients) + " -> " +
+                     std::to_string(RootProperty("_NET_CLIENT_LIST", XA_WINDOW)) + ", mapped top-level windows " +
+                     std::to_string(mapped) + " -> " + std::to_string(MappedWindows()) + ")";
+            });
     SleepMs(500);  // its first paint
   }
 
   Display* dpy() { return dpy_; }
 
  private:
+  // The number of items in a property of the root window (-1 when it is not set).
+  int RootProperty(const char* name, Atom type) {
+    Atom actual = 0;
+    int format = 0;
+    unsigned long n = 0, after = 0;
+    unsigned char* data = nullptr;
+    if (XGetWindowProperty(dpy_, root_, XInternAtom(dpy_, name, False), 0, 4096, False, type, &actual, &format, &n,
+                           &after, &data) != Success ||
+        actual == None) {
+      if (data) XFree(data);
+      return -1;
+    }
+    if (data) XFree(data);
+    return static_cast<int>(n);
+  }
   int MappedWindows() {
     Window r, parent, *kids = nullptr;
     unsigned n = 0;
@@ -170,7 +237,8 @@ class Desktop {
     return mapped;
   }
   template <class Ready, class Exited>
-  void WaitFor(Ready ready, Exited exited, const std::string& what) {
+  void WaitFor(Ready ready, Exited exited, const std::string& what,
+               const std::function<std::string()>& state = [] { return std::string(); }) {
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(o_.launch_timeout_s);
     while (!ready()) {
       if (const int st = exited(); st >= 0) {
@@ -178,7 +246,7 @@ class Desktop {
                            (st == 127 ? " (not installed? scripts/install-deps.sh)" : "") + " before its window appeared");
       }
       if (std::chrono::steady_clock::now() > deadline) {
-        throw MissingError(what + ": no window within " + std::to_string(o_.launch_timeout_s) + " s");
+        throw MissingError(what + ": no window within " + std::to_string(o_.launch_timeout_s) + " s" + state());
       }
       SleepMs(20);
     }

@@ -31,7 +31,7 @@ struct GuiRecordOptions {
   int settle_ms = 60;                      // after the input, before the grab
   std::string window_manager = "openbox";  // "" for none
   std::string background = "#3a6ea5";      // the root window's colour
-  double launch_timeout_s = 10;            // for Xvfb, the window manager and each Launch
+  double launch_timeout_s = 30;            // for Xvfb, the window manager and each Launch
 };
 
 // Records every script into `out_dir` and returns the samples of its manifest. Throws

@@ -69,6 +69,9 @@ void AddDatasetsCommand(CLI::App& app, Runner* run) {
       ->capture_default_str();
   gui->add_option("--window-manager", gui_opts->window_manager, "Window manager program (empty: none)")
       ->capture_default_str();
+  gui->add_option("--launch-timeout", gui_opts->launch_timeout_s,
+                  "Seconds to wait for Xvfb, the window manager and each launched program's window")
+      ->capture_default_str();
   gui->callback([=] {
     *run = [=] {
       std::vector<fs::path> paths(scripts->begin(), scripts->end());

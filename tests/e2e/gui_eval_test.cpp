@@ -117,13 +117,13 @@ TEST_F(GuiTrack, IgnoringTheActionsScoresNearZeroAndStaticIsReported) {
   r = test::Run(test::NcbenchExe().string() + " checkpoints static --modality gui --like " + Manifest().string() +
                 " --out " + stat.string());
   ASSERT_EQ(r.status, 0) << r.output;
-  // The first 30 frames of each clip (2 s) are enough to tell.
-  const auto f = Eval(fixed.string(), "cursor", "fixed", " --max-frames 30")["aggregates"]["cursor"];
+  // The first 20 frames of each clip (1.3 s) are enough to tell.
+  const auto f = Eval(fixed.string(), "cursor", "fixed", " --max-frames 20")["aggregates"]["cursor"];
   std::printf("cursor-fixed: %s\n", f.dump().c_str());
   EXPECT_LE(f["cursor_hit_rate"].get<double>(), 0.05);
   EXPECT_LE(f["cursor_not_found_rate"].get<double>(), 0.02) << "the fixed arrow is found, in the wrong place";
   EXPECT_GT(f["cursor_error_median"].get<double>(), 100);
-  const auto s = Eval(stat.string(), "cursor", "static", " --max-frames 30")["aggregates"]["cursor"];
+  const auto s = Eval(stat.string(), "cursor", "static", " --max-frames 20")["aggregates"]["cursor"];
   std::printf("static: %s\n", s.dump().c_str());
   EXPECT_EQ(s["cursor_hit_rate"].get<double>(), 0) << "frame 0 has no cursor, so the static baseline never shows one";
   EXPECT_TRUE(s["cursor_gt_hit_rate"].is_number());

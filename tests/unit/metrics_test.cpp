@@ -110,7 +110,7 @@ TEST(Registry, UnknownMetricAndBadOptions) {
     CreateMetric("fvd2");
     FAIL();
   } catch (const Error& e) {
-    EXPECT_NE(std::string(e.what()).find("available: fvd, lpips, ocr, psnr, ssim"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("available: cursor, fvd, lpips, ocr, psnr, ssim"), std::string::npos) << e.what();
   }
   try {
     CreateMetric("psnr", {{"range", 1.0}});
