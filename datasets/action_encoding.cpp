@@ -8,6 +8,7 @@
 #include <map>
 
 #include "bench/core/errors.h"
+#include "bench/core/frame.h"
 
 namespace ncb {
 
@@ -15,8 +16,8 @@ ScreenMap ScreenMap::Stretch(int src_w, int src_h, int dst_w, int dst_h) {
   ScreenMap m;
   m.sx = static_cast<double>(dst_w) / src_w;
   m.sy = static_cast<double>(dst_h) / src_h;
-  m.width = dst_w;
-  m.height = dst_h;
+  m.width = m.content_w = dst_w;
+  m.height = m.content_h = dst_h;
   return m;
 }
 
@@ -27,6 +28,8 @@ ScreenMap ScreenMap::Letterbox(int src_w, int src_h, int dst_w, int dst_h) {
   const int h = std::clamp(static_cast<int>(std::lround(s * src_h)), 1, dst_h);
   m.sx = static_cast<double>(w) / src_w;
   m.sy = static_cast<double>(h) / src_h;
+  m.content_w = w;
+  m.content_h = h;
   m.px = (dst_w - w) / 2;
   m.py = (dst_h - h) / 2;
   m.width = dst_w;
@@ -138,7 +141,7 @@ int KeyIndex(const std::string& name) {
 }
 
 int64_t EventFrame(double time, double fps) {
-  return std::max<int64_t>(0, static_cast<int64_t>(std::nearbyint(time * fps - 1.0)));
+  return std::max<int64_t>(0, TimeToFrame(time, fps));
 }
 
 EncodedActions EncodeGuiActions(const GuiLog& log, const EncodeOptions& o) {

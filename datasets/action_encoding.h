@@ -31,7 +31,8 @@ inline constexpr const char* kActionEncoding = "ncbench.actions/1";
 // Where a source-screen pixel lands on the model's canvas: x' = x * sx + px.
 struct ScreenMap {
   double sx = 1, sy = 1, px = 0, py = 0;
-  int width = 0, height = 0;  // the canvas
+  int width = 0, height = 0;          // the canvas
+  int content_w = 0, content_h = 0;   // the scaled source on it (the canvas less the bars)
   // Stretched to fill the canvas (ncbench's default resize).
   static ScreenMap Stretch(int src_w, int src_h, int dst_w, int dst_h);
   // Scaled by min(dst_w/src_w, dst_h/src_h) to whole pixels (round(s*w) x round(s*h)) and

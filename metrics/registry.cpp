@@ -29,6 +29,13 @@ const std::map<std::string, Factory>& Registry() {
   };
   return r;
 }
+// The base metric's options under a frame selection (+W or _all): FVD then subsamples/pads
+// each clip's selected frames to 16 uniformly (its default takes the first 16).
+nlohmann::json SelectedBaseOptions(const std::string& base, const nlohmann::json& options) {
+  nlohmann::json o = options.is_null() ? nlohmann::json::object() : options;
+  if (base == "fvd" && !o.contains("clip")) o["clip"] = "uniform";
+  return o;
+}
 }  // namespace
 
 std::vector<std::string> MetricNames() {
@@ -47,11 +54,9 @@ std::unique_ptr<Metric> CreateMetric(const std::string& name, const nlohmann::js
       throw Error("metric '" + name + "': the action window after '+' must be a number of frames, e.g. ssim+15");
     }
     if (base == "ocr") throw Error("metric '" + name + "': ocr has its own frame selection (ocr.k); no action windows");
-    nlohmann::json o = options.is_null() ? nlohmann::json::object() : options;
+    nlohmann::json o = SelectedBaseOptions(base, options);
     const int64_t offset = o.value("window_offset", int64_t{-1});
     o.erase("window_offset");
-    // FVD_+15 subsamples/pads each clip's selected frames to 16 (the i3d default takes the first 16).
-    if (base == "fvd" && !o.contains("clip")) o["clip"] = "uniform";
     return WithActionWindow(CreateMetric(base, o, env), std::stoi(w), offset);
   }
   // "<metric>_all": the metric on the GUIWorld decode (selection/frame_selection.h); its
@@ -61,7 +66,7 @@ std::unique_ptr<Metric> CreateMetric(const std::string& name, const nlohmann::js
     if (base == "ocr" || base == "cursor") {
       throw Error("metric '" + name + "': " + base + " reads the full-size frames; it has no _all decode");
     }
-    nlohmann::json o = options.is_null() ? nlohmann::json::object() : options;
+    nlohmann::json o = SelectedBaseOptions(base, options);
     DecodeOptions d;
     d.fps = o.value("decode_fps", d.fps);
     d.size = o.value("decode_size", d.size);
@@ -70,7 +75,6 @@ std::unique_ptr<Metric> CreateMetric(const std::string& name, const nlohmann::js
     if (!(d.fps > 0) || d.size < 0 || !(d.max_s > 0)) {
       throw Error("metric '" + name + "': decode_fps and decode_max_s must be > 0, decode_size >= 0");
     }
-    if (base == "fvd" && !o.contains("clip")) o["clip"] = "uniform";
     return WithDecode(CreateMetric(base, o, env), d);
   }
   auto it = Registry().find(name);

@@ -1,5 +1,7 @@
 #include "bench/core/frame.h"
 
+#include <cmath>
+
 #include <opencv2/imgproc.hpp>
 #include <torch/torch.h>
 
@@ -79,6 +81,10 @@ std::optional<std::string> ValidateFrame(const torch::Tensor& frame, int height,
     return why.str();
   }
   return std::nullopt;
+}
+
+int64_t TimeToFrame(double time, double fps, int64_t offset) {
+  return static_cast<int64_t>(std::nearbyint(time * fps + static_cast<double>(offset)));
 }
 
 }  // namespace ncb

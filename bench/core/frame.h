@@ -27,4 +27,9 @@ torch::Tensor ResizeFrame(const torch::Tensor& frame, int height, int width);
 // float32, shape [3, height, width], finite, values within [0,1] (+-1e-6).
 std::optional<std::string> ValidateFrame(const torch::Tensor& frame, int height, int width);
 
+// The frame index of an event at `time` seconds in a clip at `fps`: round(time * fps + offset),
+// ties to even, unclamped. With offset -1 it is the released GUIWorld loader's
+// _timestamp_to_csv_frame_index, which both the action encoding and the action windows use.
+int64_t TimeToFrame(double time, double fps, int64_t offset = -1);
+
 }  // namespace ncb

@@ -19,33 +19,28 @@ int64_t SampleSeed(int64_t run_seed, const std::string& id) {
 
 namespace {
 
-torch::Tensor Align(const cv::Mat& bgr, const std::string& where, const NcSpec& spec,
-                    const AlignOptions& o, bool* resized) {
-  auto t = MatToFrame(bgr, o.device);
-  if (t.size(1) != spec.height || t.size(2) != spec.width) {
-    if (o.resize == "none") {
-      throw FormatError(At(where, "frame is " + std::to_string(t.size(2)) + "x" +
-                                      std::to_string(t.size(1)) + "; the checkpoint renders " +
-                                      std::to_string(spec.width) + "x" + std::to_string(spec.height) +
-                                      " and --resize none forbids resizing"));
-    }
-    if (resized) *resized = true;
-    if (o.resize == "letterbox") {
-      const auto m = ScreenMap::Letterbox(static_cast<int>(t.size(2)), static_cast<int>(t.size(1)), spec.width, spec.height);
-      const int w = static_cast<int>(std::lround(m.sx * static_cast<double>(t.size(2))));
-      const int h = static_cast<int>(std::lround(m.sy * static_cast<double>(t.size(1))));
-      auto canvas = torch::zeros({3, spec.height, spec.width}, t.options());
-      canvas.narrow(1, static_cast<int64_t>(m.py), h).narrow(2, static_cast<int64_t>(m.px), w).copy_(ResizeFrame(t, h, w));
-      return canvas;
-    }
-    t = ResizeFrame(t, spec.height, spec.width);
-  }
-  return t;
-}
-
 ScreenMap MapFor(int src_w, int src_h, const NcSpec& spec, const AlignOptions& o) {
   return o.resize == "letterbox" ? ScreenMap::Letterbox(src_w, src_h, spec.width, spec.height)
                                  : ScreenMap::Stretch(src_w, src_h, spec.width, spec.height);
+}
+
+torch::Tensor Align(const cv::Mat& bgr, const std::string& where, const NcSpec& spec,
+                    const AlignOptions& o, bool* resized) {
+  auto t = MatToFrame(bgr, o.device);
+  if (t.size(1) == spec.height && t.size(2) == spec.width) return t;
+  if (o.resize == "none") {
+    throw FormatError(At(where, "frame is " + std::to_string(t.size(2)) + "x" + std::to_string(t.size(1)) +
+                                    "; the checkpoint renders " + std::to_string(spec.width) + "x" +
+                                    std::to_string(spec.height) + " and --resize none forbids resizing"));
+  }
+  if (resized) *resized = true;
+  const auto m = MapFor(static_cast<int>(t.size(2)), static_cast<int>(t.size(1)), spec, o);
+  if (m.content_w == spec.width && m.content_h == spec.height) return ResizeFrame(t, spec.height, spec.width);
+  auto canvas = torch::zeros({3, spec.height, spec.width}, t.options());
+  canvas.narrow(1, static_cast<int64_t>(m.py), m.content_h)
+      .narrow(2, static_cast<int64_t>(m.px), m.content_w)
+      .copy_(ResizeFrame(t, m.content_h, m.content_w));
+  return canvas;
 }
 
 // Validates the sample's action log, collects its event times (for the action-window metrics)

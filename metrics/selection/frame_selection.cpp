@@ -17,8 +17,7 @@ std::vector<int64_t> ActionWindowFrames(const std::vector<double>& event_times, 
   for (double tau : event_times) {
     // The released loader's _timestamp_to_csv_frame_index: round(t * fps - 1), ties to even,
     // clamped to the clip's frames 0..T.
-    const auto f = std::clamp(static_cast<int64_t>(std::nearbyint(tau * fps + static_cast<double>(offset))),
-                              int64_t{0}, num_frames);
+    const auto f = std::clamp(TimeToFrame(tau, fps, offset), int64_t{0}, num_frames);
     for (int64_t k = f + 1; k <= std::min(f + window, num_frames); ++k) ks.push_back(k);
   }
   std::sort(ks.begin(), ks.end());
