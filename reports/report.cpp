@@ -70,35 +70,67 @@ nlohmann::json MakeContext(const ContextInput& in) {
   return ctx;
 }
 
-void WriteJsonAtomic(const std::filesystem::path& path, const nlohmann::json& j) {
+void WriteFileAtomic(const std::filesystem::path& path, const std::string& bytes) {
   if (path.has_parent_path()) std::filesystem::create_directories(path.parent_path());
   const auto tmp = path.string() + ".tmp." + std::to_string(getpid());
   {
     std::ofstream out(tmp, std::ios::binary);
-    if (!out) throw Error(At(tmp, "cannot write report"));
-    out << j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
+    if (!out) throw Error(At(tmp, "cannot write"));
+    out << bytes;
     out.flush();
     if (!out) throw Error(At(tmp, "write failed (disk full?)"));
   }
   std::filesystem::rename(tmp, path);
 }
 
-namespace {
-
-bool IsCount(const std::string& key) {
-  static const std::set<std::string> kCounts = {"samples", "frames", "frames_identical", "samples_with_psnr",
-                                                "hits", "misses", "correct", "total", "errors",
-                                                "samples_excluded", "clips", "feature_dim"};
-  return kCounts.count(key) > 0;
+void WriteJsonAtomic(const std::filesystem::path& path, const nlohmann::json& j) {
+  WriteFileAtomic(path, j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n");
 }
 
+const nlohmann::json& ObjectOr(const nlohmann::json& j, const std::string& key) {
+  static const nlohmann::json kEmpty = nlohmann::json::object();
+  return j.is_object() && j.contains(key) ? j[key] : kEmpty;
+}
+
+const nlohmann::json& ArrayOr(const nlohmann::json& j, const std::string& key) {
+  static const nlohmann::json kEmpty = nlohmann::json::array();
+  return j.is_object() && j.contains(key) ? j[key] : kEmpty;
+}
+
+std::string KeyDirection(const nlohmann::json& report, const std::string& key) {
+  for (const char* suffix : {"_cer", "_error_mean", "_error_median", "_not_found_rate", "_error"}) {
+    const std::string s = suffix;
+    if (key.size() >= s.size() && key.compare(key.size() - s.size(), s.size(), s) == 0) return "lower_is_better";
+  }
+  std::string best, dir = "higher_is_better";
+  for (const auto& m : ArrayOr(report["config"], "metrics")) {
+    const std::string name = m.value("name", "");
+    if ((key == name || key.rfind(name + "_", 0) == 0) && name.size() > best.size()) {
+      best = name;
+      dir = m.value("direction", dir);
+    }
+  }
+  return dir;
+}
+
+bool IsCountKey(const std::string& key) {
+  static const std::set<std::string> kCounts = {"samples", "frames", "frames_identical", "samples_with_psnr",
+                                                "hits", "misses", "correct", "total", "errors",
+                                                "samples_excluded", "clips", "feature_dim", "cursor_radius_px"};
+  return kCounts.count(key) > 0 || (key.size() > 7 && key.compare(key.size() - 7, 7, "_frames") == 0);
+}
+
+namespace {
+
 // One row per number; nested objects become dotted keys ("ceiling.gt_vs_reference_char_accuracy").
+// `ci` is the metric's ci95 object: a key with an interval shows it in the note column.
 void PrintAggregate(std::ostream& out, const std::string& metric, const std::string& prefix,
-                    const nlohmann::json& agg) {
+                    const nlohmann::json& agg, const nlohmann::json& ci) {
   for (const auto& [key, v] : agg.items()) {
     if (key.size() > 12 && key.substr(key.size() - 12) == "_null_reason") continue;
+    if (key == "ci95" || key == "ci95_method") continue;
     if (v.is_object()) {
-      PrintAggregate(out, metric, prefix + key + ".", v);
+      PrintAggregate(out, metric, prefix + key + ".", v, ci);
       continue;
     }
     if (key == "unavailable" && v.is_string()) {
@@ -113,10 +145,15 @@ void PrintAggregate(std::ostream& out, const std::string& metric, const std::str
     out << "| " << metric << " | " << prefix << key << " | ";
     if (v.is_null()) {
       out << "null | " << agg.value(key + "_null_reason", "") << " |\n";
-    } else if (IsCount(key)) {
+    } else if (IsCountKey(key)) {
       out << static_cast<int64_t>(v.get<double>()) << " | count |\n";
     } else {
-      out << std::fixed << std::setprecision(4) << v.get<double>() << " | |\n";
+      out << std::fixed << std::setprecision(4) << v.get<double>() << " | ";
+      if (ci.contains(prefix + key)) {
+        const auto& c = ci[prefix + key];
+        out << "95% CI [" << c[0].get<double>() << ", " << c[1].get<double>() << "]";
+      }
+      out << " |\n";
     }
   }
 }
@@ -132,7 +169,7 @@ void PrintSummary(std::ostream& out, const nlohmann::json& r) {
   out << "samples    " << s["samples_ok"] << " scored, " << s["samples_failed"] << " failed, "
       << s["samples_total"] << " total\n\n";
   out << "| metric | key | value | note |\n|---|---|---|---|\n";
-  for (const auto& [metric, agg] : r["aggregates"].items()) PrintAggregate(out, metric, "", agg);
+  for (const auto& [metric, agg] : r["aggregates"].items()) PrintAggregate(out, metric, "", agg, agg.is_object() && agg.contains("ci95") ? agg["ci95"] : nlohmann::json::object());
   if (r.contains("probes")) {
     for (const auto& [name, probe] : r["probes"].items()) {
       if (probe.contains("error")) {

@@ -33,9 +33,25 @@ nlohmann::json MakeContext(const ContextInput& in);
 // Writes `j` to `path` through a temporary file and rename, so a reader never sees half a
 // report. Numbers at full precision; LC_NUMERIC-independent (nlohmann writes with "C").
 void WriteJsonAtomic(const std::filesystem::path& path, const nlohmann::json& j);
+// The same for any bytes (HTML, Markdown, LaTeX views).
+void WriteFileAtomic(const std::filesystem::path& path, const std::string& bytes);
 
 // The console summary: one line per aggregate key, then failed samples.
 void PrintSummary(std::ostream& out, const nlohmann::json& report);
+
+// Aggregate keys that count things (samples, frames, cache hits) rather than estimate a
+// quantity: printed as integers, given no interval, left out of tables' best-value marks.
+bool IsCountKey(const std::string& key);
+
+// j[key] when j has it, else an empty object / array: a reference, safe to iterate (unlike
+// j.value(key, json::object()), a temporary).
+const nlohmann::json& ObjectOr(const nlohmann::json& j, const std::string& key);
+const nlohmann::json& ArrayOr(const nlohmann::json& j, const std::string& key);
+
+// "higher_is_better" or "lower_is_better" for a per-sample or aggregate key, from the run's
+// metric config (error-like keys such as *_cer, *_error_mean and *_not_found_rate are lower
+// is better whatever their metric's main direction).
+std::string KeyDirection(const nlohmann::json& report, const std::string& key);
 
 // Peak resident set size of this process in MiB (VmHWM), 0 where unknown.
 double PeakRssMiB();

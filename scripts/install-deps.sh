@@ -15,6 +15,8 @@ packages=(
   ffmpeg                       # codecs for OpenCV's video backend
   libx11-dev libxtst-dev libxfixes-dev  # the GUI recorder: XTest input, XFixes cursor images
   xvfb openbox xterm x11-apps adwaita-icon-theme  # its desktop: X server, window manager, programs, cursors
+  chromium                     # tests: the HTML report rendered and screenshotted headless
+  texlive-latex-base           # tests: `ncbench table --format latex` compiled with pdflatex
   curl ca-certificates         # scripts/fetch-weights.sh, only without ../shared
   python3-torch python3-skimage python3-scipy python3-pil  # tests' independent references
   python3-torchvision          # tests: the r3d_18 export script and torchvision's Kinetics preset

@@ -7,6 +7,7 @@
 #include "bench/checkpoint/reference_checkpoints.h"
 #include "bench/cli/commands.h"
 #include "bench/core/errors.h"
+#include "bench/train/latent_nc.h"
 #include "datasets/action_encoding.h"
 #include "datasets/frame_source.h"
 #include "datasets/manifest.h"
@@ -48,6 +49,31 @@ void AddCheckpointsCommand(CLI::App& app, Runner* run) {
     // Validate through the same parser checkpoints are read with.
     return NcSpec::FromJson(s.ToJson(), "--height/--width/--fps");
   };
+
+  auto* tr = cmd->add_subcommand(
+      "train-latent", "Train the learned reference NC (a convolutional latent model) on recorded CLI clips");
+  auto tr_opt = std::make_shared<LatentTrainOptions>();
+  auto tr_out = std::make_shared<std::string>();
+  tr->add_option("--dataset", tr_opt->manifest, "Manifest of the training clips")->required()->check(CLI::ExistingFile);
+  tr->add_option("--out", *tr_out, "Folder for latent-step<N>.pt")->required();
+  tr->add_option("--save-steps", tr_opt->save_steps, "Steps to save (the largest is the training length)")
+      ->delimiter(',')->capture_default_str();
+  tr->add_option("--channels", tr_opt->channels)->check(CLI::Range(1, 256))->capture_default_str();
+  tr->add_option("--max-frames", tr_opt->max_frames, "Frames per clip per step")->check(CLI::Range(1, 10000))->capture_default_str();
+  tr->add_option("--lr", tr_opt->learning_rate)->capture_default_str();
+  tr->add_option("--seed", tr_opt->seed)->capture_default_str();
+  tr->add_option("--threads", tr_opt->threads, "LibTorch threads (0: its default)")->capture_default_str();
+  tr->callback([=] {
+    *run = [=] {
+      LatentTrainOptions o = *tr_opt;
+      o.out_dir = *tr_out;
+      const auto r = TrainLatentNc(o, [](LogLevel, const std::string& msg) { std::cerr << "ncbench: " << msg << "\n"; });
+      std::cout << "trained " << r.loss.size() << " steps in " << r.seconds << " s; loss "
+                << (r.loss.empty() ? 0.0 : r.loss.front()) << " -> " << (r.loss.empty() ? 0.0 : r.loss.back()) << "\n";
+      for (const auto& c : r.checkpoints) std::cout << "wrote " << c.string() << "\n";
+      return 0;
+    };
+  });
 
   auto* st = cmd->add_subcommand("static", "Write the static baseline (repeats the first frame)");
   auto st_args = std::make_shared<SpecArgs>();

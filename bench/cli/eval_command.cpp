@@ -4,6 +4,7 @@
 #include "bench/cli/commands.h"
 #include "bench/core/errors.h"
 #include "bench/run/eval_runner.h"
+#include "reports/html/html_report.h"
 #include "reports/report.h"
 
 namespace ncb::cli {
@@ -27,6 +28,7 @@ void AddEvalCommand(CLI::App& app, Runner* run, const std::vector<std::string>& 
   auto metric_opts = std::make_shared<std::vector<std::string>>();
   auto probes = std::make_shared<std::string>();
   auto no_cache = std::make_shared<bool>(false);
+  auto no_html = std::make_shared<bool>(false);
   opt->cache_dir = DefaultCacheDir();
   cmd->add_option("--checkpoint", opt->checkpoint,
                   "torchscript:PATH, videos:DIR, or a path (file: TorchScript, folder: videos)")
@@ -66,7 +68,13 @@ void AddEvalCommand(CLI::App& app, Runner* run, const std::vector<std::string>& 
   cmd->add_option("--font-px", opt->align.render.font_px, "Terminal font size for .cast ground truth")
       ->capture_default_str();
   cmd->add_flag("--fail-fast", opt->fail_fast, "Stop at the first failed sample");
+  cmd->add_option("--bootstrap", opt->bootstrap.replicates,
+                  "Bootstrap replicates for the aggregates' 95% intervals (0: none)")->check(CLI::Range(0, 100000))->capture_default_str();
+  cmd->add_option("--strip-frames", opt->strip_frames,
+                  "Frames per sample in the report's ground-truth/generated/difference strips (0: none)")
+      ->check(CLI::Range(0, 16))->capture_default_str();
   cmd->add_flag("--quiet", *quiet, "Print only the report path");
+  cmd->add_flag("--no-html", *no_html, "Write report.json only, not report.html");
   *run = nullptr;
   cmd->callback([=] {
     *run = [=]() -> int {
@@ -93,6 +101,10 @@ void AddEvalCommand(CLI::App& app, Runner* run, const std::vector<std::string>& 
       const auto report = RunEval(*opt, log);
       if (!*quiet) PrintSummary(std::cout, report);
       std::cout << "\nreport: " << opt->out_dir << "/report.json\n";
+      if (!*no_html) {
+        WriteHtmlReport(report, opt->out_dir, std::filesystem::path(opt->out_dir) / "report.html");
+        std::cout << "html:   " << opt->out_dir << "/report.html\n";
+      }
       const auto& sum = report["summary"];
       return sum["samples_failed"].get<int64_t>() > 0 || sum["probes_failed"].get<int64_t>() > 0 ? 3 : 0;
     };

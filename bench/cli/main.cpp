@@ -17,6 +17,7 @@ int main(int argc, char** argv) {
   ncb::cli::AddEvalCommand(app, &run, args);
   ncb::cli::AddDatasetsCommand(app, &run);
   ncb::cli::AddCheckpointsCommand(app, &run);
+  ncb::cli::AddReportCommands(app, &run);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

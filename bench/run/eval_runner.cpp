@@ -13,6 +13,7 @@
 #include "bench/core/hashing.h"
 #include "datasets/manifest.h"
 #include "metrics/metric.h"
+#include "reports/frame_strip.h"
 #include "reports/report.h"
 
 namespace ncb {
@@ -60,6 +61,8 @@ const char* ModeName(RolloutMode m) {
 struct Slot {
   PreparedSample prepared;
   std::vector<json> frames;
+  std::vector<int64_t> strip_ks;
+  FrameStrip strip;
   bool failed = false;
   json record;
 };
@@ -142,6 +145,10 @@ json RunEval(const EvalOptions& opt, const Logger& log) {
     records[line] = std::move(rec);
   };
 
+  // Per metric, each scored sample's own contribution to its state: the bootstrap's units.
+  // Distribution-level metrics (FVD) keep no per-sample copies of their feature moments.
+  std::vector<std::vector<MetricState>> per_sample(active.size());
+  json sample_timing = json::array();
   double rollout_s = 0, metric_s = 0;
   int64_t frames_scored = 0;
   bool stop = false;
@@ -176,6 +183,7 @@ json RunEval(const EvalOptions& opt, const Logger& log) {
     for (size_t b = 0; b < slots.size(); ++b) {
       const auto& pr = slots[b]->prepared;
       for (auto& m : metric_slots[b]) m->BeginSample({pr.sample->id, T, pr.event_times, spec.fps, pr.cursor});
+      slots[b]->strip_ks = StripFrames(T, opt.strip_frames);
     }
     std::string stream_mode;
     std::vector<double> step_latency;
@@ -219,6 +227,7 @@ json RunEval(const EvalOptions& opt, const Logger& log) {
               frame.update(scores.at(0));
             }
             sl.frames.push_back(std::move(frame));
+            if (std::find(sl.strip_ks.begin(), sl.strip_ks.end(), k) != sl.strip_ks.end()) sl.strip.Add(k, g, gt);
             ++frames_scored;
           } catch (const Error& e) {
             sl.record = ErrorRecord(sl.prepared.sample->id, "rollout", e.what());
@@ -245,8 +254,16 @@ json RunEval(const EvalOptions& opt, const Logger& log) {
       }
       json scores = json::object();
       const auto te = Clock::now();
+      std::vector<MetricState> contribution(active.size());
       try {
-        for (auto& m : metric_slots[b]) scores.update(m->EndSample());
+        for (size_t i = 0; i < active.size(); ++i) {
+          auto& m = *metric_slots[b][i];
+          const bool keep = m.info().scope != "distribution";
+          MetricState before;
+          if (keep) before = m.state();
+          scores.update(m.EndSample());
+          if (keep) contribution[i] = StateDifference(m.state(), before);
+        }
       } catch (const std::exception& e) {  // e.g. Tesseract failing on a frame
         finish(s.line, ErrorRecord(s.id, "metrics", e.what()));
         if (opt.fail_fast) stop = true;
@@ -262,6 +279,22 @@ json RunEval(const EvalOptions& opt, const Logger& log) {
                      {"ground_truth_resized", sl.prepared.resized},
                      {"scores", scores},
                      {"frames", sl.frames}};
+      if (!sl.strip.empty()) {
+        char name[32];
+        std::snprintf(name, sizeof name, "strips/%05d.jpg", s.line);
+        try {
+          sl.strip.Write(fs::path(opt.out_dir) / name);
+          record["strip"] = {{"file", name},
+                             {"frames", sl.strip.frames()},
+                             {"rows", {"ground truth", "generated", "|generated - ground truth|"}},
+                             {"thumb_width", kStripThumbWidth},
+                             {"diff_full_scale", kStripDiffFullScale}};
+        } catch (const Error& e) {
+          log(LogLevel::kWarning, e.what());
+        }
+      }
+      for (size_t i = 0; i < active.size(); ++i) per_sample[i].push_back(std::move(contribution[i]));
+      sample_timing.push_back({{"id", s.id}, {"end_s", Seconds(t_start, Clock::now())}, {"frames", T}});
       if (sl.prepared.action_events > 0) {
         record["action_events"] = sl.prepared.action_events;
         record["action_events_after_last_frame"] = sl.prepared.action_events_after_t;
@@ -277,6 +310,12 @@ json RunEval(const EvalOptions& opt, const Logger& log) {
     for (auto& slot : metric_slots) merged.Merge(slot[i]->state());
     const auto& m = *metric_slots[0][i];
     aggregates[m.info().name] = m.Finalize(merged);
+    if (m.info().scope != "distribution") {
+      BootstrapOptions bo = opt.bootstrap;
+      bo.seed = static_cast<uint64_t>(opt.seed) + Fnv1a64(m.info().name);
+      AddBootstrapIntervals(&aggregates[m.info().name], per_sample[i],
+                            [&m](const MetricState& st) { return m.Finalize(st); }, bo);
+    }
     states[m.info().name] = merged.ToJson();
     metric_config.push_back({{"name", m.info().name}, {"version", m.info().version},
                              {"unit", m.info().unit}, {"direction", m.info().direction},
@@ -331,6 +370,12 @@ json RunEval(const EvalOptions& opt, const Logger& log) {
       {"batch_size", batch_size},
       {"rollout_mode", ModeName(opt.mode)},
       {"seed_rule", "(seed + fnv1a64(sample id)) mod 2^31"},
+      {"intervals", [&] {
+         auto d = DescribeBootstrap(opt.bootstrap);
+         d["seed"] = "run seed + fnv1a64(metric name)";
+         return d;
+       }()},
+      {"strip_frames", opt.strip_frames},
       {"render", {{"font_px", align.render.font_px}, {"theme", align.render.theme}}}};
   report["samples"] = std::move(samples);
   report["metric_states"] = states;
@@ -351,7 +396,8 @@ json RunEval(const EvalOptions& opt, const Logger& log) {
                                  {"total_s", total_s},
                                  {"frames_scored", frames_scored},
                                  {"rollout_frames_per_s", rollout_s > 0 ? frames_scored / rollout_s : 0.0},
-                                 {"peak_rss_mib", PeakRssMiB()}};
+                                 {"peak_rss_mib", PeakRssMiB()},
+                                 {"samples", sample_timing}};
   WriteJsonAtomic(fs::path(opt.out_dir) / "report.json", report);
   return report;
 }

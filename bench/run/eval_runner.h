@@ -15,6 +15,7 @@
 #include "bench/checkpoint/checkpoint.h"
 #include "bench/core/logger.h"
 #include "bench/rollout/rollout.h"
+#include "bench/run/intervals.h"
 #include "probes/arithmetic/probe.h"
 
 namespace ncb {
@@ -35,6 +36,8 @@ struct EvalOptions {
   int64_t max_samples = 0;  // 0 = all
   bool fail_fast = false;
   AlignOptions align;       // device and seed are filled from the fields above
+  int strip_frames = 4;     // frames per sample in OUT/strips/*.jpg (reports/frame_strip.h); 0: none
+  BootstrapOptions bootstrap;  // its seed is the run seed
   std::vector<std::string> command_line;
 };
 

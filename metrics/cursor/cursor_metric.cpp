@@ -14,8 +14,9 @@
 //   cursor_gt_hit_rate, cursor_gt_not_found_rate   the same for the ground truth: the
 //                            detector's own ceiling on the dataset
 // R (`radius`, default 8) is in pixels of the recordings' screen and scales with the frame:
-// the core X arrow is 10-11 px wide and 16-17 px tall at 1024x768, so within 8 px the tip
-// lies inside the arrow's own extent; a model that draws the arrow elsewhere misses.
+// the recordings' Adwaita arrow (a 24x24 sprite, about 10x16 px opaque, at 1024x768) is
+// larger than that, so within 8 px the tip lies inside the arrow's own extent; a model that
+// draws the arrow elsewhere misses.
 #include <torch/torch.h>
 
 #include <algorithm>
@@ -23,6 +24,7 @@
 
 #include "bench/core/errors.h"
 #include "bench/core/frame.h"
+#include "bench/core/stats.h"
 #include "metrics/cursor/cursor_detector.h"
 #include "metrics/metric.h"
 
@@ -122,6 +124,21 @@ class CursorMetric : public Metric {
     auto a = Summary(st);
     a["samples"] = st.Get("samples");
     a["cursor_radius_px"] = radius_;
+    // The rates over frames get Wilson intervals (frames as trials; frames of one sample are
+    // correlated, so these are narrower than the bootstrap over samples the runner adds for
+    // the other keys).
+    const double n = st.Get("frames"), found = st.Get("gen_found"), gt_found = st.Get("gt_found");
+    const auto wilson = [&](const char* key, double k, double trials) {
+      if (trials <= 0) return;
+      const auto [lo, hi] = WilsonInterval(std::llround(k), std::llround(trials));
+      a["ci95"][key] = {lo, hi};
+      a["ci95_method"][key] = "wilson over frames";
+    };
+    wilson("cursor_hit_rate", st.Get("gen_hits"), n);
+    wilson("cursor_hit_rate_vs_gt", st.Get("gen_hits_vs_gt"), gt_found);
+    wilson("cursor_not_found_rate", n - found, n);
+    wilson("cursor_gt_hit_rate", st.Get("gt_hits"), n);
+    wilson("cursor_gt_not_found_rate", n - gt_found, n);
     return a;
   }
 
@@ -136,9 +153,9 @@ class CursorMetric : public Metric {
     (*f)[key + "_confidence"] = d->confidence;
   }
   void Histogram(double e) {
-    std::vector<double> h(kHistogramBins, 0.0);
-    h[static_cast<size_t>(std::min<double>(std::floor(e), kHistogramBins - 1))] = 1;
-    sample_.AddArray("error_histogram", h);
+    auto& h = sample_.arrays["error_histogram"];
+    if (h.empty()) h.assign(kHistogramBins, 0.0);
+    h[static_cast<size_t>(std::min<double>(std::floor(e), kHistogramBins - 1))] += 1;
   }
   // The median from the 1-px histogram, in whole pixels: the lower edge of the bin holding
   // the middle error.

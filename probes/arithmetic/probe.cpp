@@ -8,6 +8,7 @@
 
 #include "bench/core/errors.h"
 #include "bench/core/frame.h"
+#include "bench/core/stats.h"
 #include "bench/rollout/rollout.h"
 #include "datasets/tape.h"
 #include "metrics/text/text_accuracy.h"
@@ -111,15 +112,6 @@ AnswerRead ReadAnswer(const std::string& ocr_text, const std::string& expr) {
     }
   }
   return r;
-}
-
-std::pair<double, double> WilsonInterval(int64_t correct, int64_t n, double z) {
-  if (n <= 0) return {0.0, 1.0};
-  const double nn = static_cast<double>(n), p = static_cast<double>(correct) / nn, z2 = z * z;
-  const double denom = 1 + z2 / nn;
-  const double centre = (p + z2 / (2 * nn)) / denom;
-  const double half = z / denom * std::sqrt(p * (1 - p) / nn + z2 / (4 * nn * nn));
-  return {std::max(0.0, centre - half), std::min(1.0, centre + half)};
 }
 
 json RunArithmeticProbe(Checkpoint& ckpt, const ArithmeticProbeOptions& o, const Logger& log) {

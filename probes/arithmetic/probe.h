@@ -48,9 +48,6 @@ struct AnswerRead {
 // '4+') and returns the line after it.
 AnswerRead ReadAnswer(const std::string& ocr_text, const std::string& expr);
 
-// 95% Wilson score interval of correct/n: [low, high]; [0, 1] when n == 0.
-std::pair<double, double> WilsonInterval(int64_t correct, int64_t n, double z = 1.959963984540054);
-
 // Runs the draw (and its re-prompted twin) on `checkpoint`; the report's probes.arithmetic.
 // Per-problem failures (a rollout that raises, a bad frame) are recorded and count as wrong.
 nlohmann::json RunArithmeticProbe(Checkpoint& checkpoint, const ArithmeticProbeOptions& options,

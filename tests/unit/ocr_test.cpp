@@ -4,6 +4,7 @@
 #include <set>
 
 #include "bench/core/errors.h"
+#include "bench/core/stats.h"
 #include "metrics/metric.h"
 #include "metrics/text/text_accuracy.h"
 #include "probes/arithmetic/calculator_checkpoint.h"

@@ -1,0 +1,361 @@
+#include "reports/html/html_report.h"
+
+#include <algorithm>
+#include <cmath>
+#include <fstream>
+#include <iterator>
+#include <map>
+#include <set>
+#include <sstream>
+
+#include "bench/core/errors.h"
+#include "bench/core/stats.h"
+#include "reports/html_assets.h"
+#include "reports/report.h"
+
+namespace ncb {
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+std::string HtmlEscape(const std::string& s) {
+  std::string out;
+  out.reserve(s.size());
+  for (char c : s) {
+    switch (c) {
+      case '&': out += "&amp;"; break;
+      case '<': out += "&lt;"; break;
+      case '>': out += "&gt;"; break;
+      case '"': out += "&quot;"; break;
+      default: out += c;
+    }
+  }
+  return out;
+}
+
+namespace {
+
+constexpr int kCardsPerPage = 20;
+constexpr size_t kMaxOcrFramesPerSample = 12;
+constexpr size_t kMaxHistogramBins = 64;
+
+std::string Base64(const std::string& bytes) {
+  static const char* kAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  std::string out;
+  out.reserve((bytes.size() + 2) / 3 * 4);
+  size_t i = 0;
+  for (; i + 2 < bytes.size(); i += 3) {
+    const uint32_t v = (static_cast<uint8_t>(bytes[i]) << 16) | (static_cast<uint8_t>(bytes[i + 1]) << 8) |
+                       static_cast<uint8_t>(bytes[i + 2]);
+    for (int s = 18; s >= 0; s -= 6) out += kAlphabet[(v >> s) & 63];
+  }
+  if (i < bytes.size()) {
+    uint32_t v = static_cast<uint8_t>(bytes[i]) << 16;
+    if (i + 1 < bytes.size()) v |= static_cast<uint8_t>(bytes[i + 1]) << 8;
+    out += kAlphabet[(v >> 18) & 63];
+    out += kAlphabet[(v >> 12) & 63];
+    out += i + 1 < bytes.size() ? kAlphabet[(v >> 6) & 63] : '=';
+    out += '=';
+  }
+  return out;
+}
+
+std::string Str(const json& j) { return j.is_string() ? j.get<std::string>() : j.is_null() ? "" : j.dump(); }
+
+// The per-sample score that orders samples worst first: the first metric of the run whose
+// per-sample score exists (psnr, ssim, lpips, ocr_char_accuracy, cursor_hit_rate...).
+std::pair<std::string, bool> PrimaryKey(const json& report) {
+  for (const auto& m : ArrayOr(report["config"], "metrics")) {
+    const std::string name = m.value("name", "");
+    const bool higher = m.value("direction", "") != "lower_is_better";
+    for (const std::string& k : {name, name + "_char_accuracy", name + "_hit_rate"}) {
+      for (const auto& s : report["samples"]) {
+        if (s.contains("scores") && s["scores"].contains(k) && s["scores"][k].is_number()) return {k, higher};
+      }
+    }
+  }
+  return {"", true};
+}
+
+void SummaryRows(const std::string& metric, const std::string& prefix, const json& agg, const json& ci,
+                 const json& methods, const json& report, json* rows) {
+  for (const auto& [key, v] : agg.items()) {
+    if (key == "ci95" || key == "ci95_method") continue;
+    if (key.size() > 12 && key.compare(key.size() - 12, 12, "_null_reason") == 0) continue;
+    if (v.is_object()) {
+      SummaryRows(metric, prefix + key + ".", v, ci, methods, report, rows);
+      continue;
+    }
+    if (IsCountKey(key)) continue;
+    json row = {{"metric", metric}, {"key", prefix + key}, {"direction", KeyDirection(report, key)}};
+    if (v.is_number()) {
+      row["value"] = v;
+    } else if (v.is_null()) {
+      row["value"] = nullptr;
+      row["note"] = agg.value(key + "_null_reason", "");
+    } else {
+      row["value"] = nullptr;
+      row["note"] = Str(v);
+    }
+    if (ci.contains(prefix + key)) {
+      row["ci"] = ci[prefix + key];
+      row["method"] = methods.value(prefix + key, "");
+    }
+    rows->push_back(row);
+  }
+}
+
+// Mean and 10th/90th percentiles across samples of a per-frame score, by frame index.
+json FrameSeries(const json& samples, const std::string& key, const std::string& title) {
+  std::map<int64_t, std::vector<double>> by_k;
+  for (const auto& s : samples) {
+    if (s.value("status", "") != "ok" || !s.contains("frames")) continue;
+    for (const auto& f : s["frames"]) {
+      if (f.contains(key) && f[key].is_number()) by_k[f["index"].get<int64_t>()].push_back(f[key].get<double>());
+    }
+  }
+  if (by_k.empty()) return nullptr;
+  json k = json::array(), mean = json::array(), lo = json::array(), hi = json::array();
+  for (const auto& [idx, v] : by_k) {
+    double sum = 0;
+    for (double x : v) sum += x;
+    k.push_back(idx);
+    mean.push_back(sum / static_cast<double>(v.size()));
+    lo.push_back(Quantile(v, 0.1));
+    hi.push_back(Quantile(v, 0.9));
+  }
+  return {{"title", title}, {"k", k}, {"mean", mean}, {"lo", lo}, {"hi", hi}};
+}
+
+std::vector<std::pair<std::string, std::string>> ContextRows(const json& r) {
+  const auto& c = r["context"];
+  const auto& ck = r["checkpoint"];
+  const auto& t = ObjectOr(c, "timing");
+  const auto& s = r["summary"];
+  std::ostringstream timing;
+  timing.precision(4);
+  timing << "total " << t.value("total_s", 0.0) << " s; load " << t.value("checkpoint_load_s", 0.0)
+         << " s; rollout " << t.value("rollout_s", 0.0) << " s (" << t.value("rollout_frames_per_s", 0.0)
+         << " frames/s); metrics " << t.value("metrics_s", 0.0) << " s; probes " << t.value("probes_s", 0.0)
+         << " s; peak RSS " << t.value("peak_rss_mib", 0.0) << " MiB";
+  std::vector<std::pair<std::string, std::string>> rows = {
+      {"checkpoint", Str(ck["spec"].value("name", json("?"))) + "  (" + Str(ck.value("adapter", json(""))) + ")"},
+      {"checkpoint path", Str(ck.value("path", json("")))},
+      {"checkpoint sha256", Str(ck.value("sha256", json("")))},
+      {"dataset", Str(r["dataset"].value("manifest", json("")))},
+      {"dataset sha256", Str(r["dataset"].value("sha256", json("")))},
+      {"samples", Str(s.value("samples_ok", json(0))) + " scored, " + Str(s.value("samples_failed", json(0))) +
+                      " failed, " + Str(s.value("samples_total", json(0))) + " total"},
+      {"device", Str(c.value("device", json(""))) + "; " + Str(c.value("cpu", json(""))) + "; " +
+                     Str(c.value("threads", json(""))) + " threads"},
+      {"timing", timing.str()},
+      {"versions", "ncbench " + Str(c.value("ncbench_version", json(""))) + " (" + Str(c.value("git_sha", json(""))) +
+                       ", " + Str(c.value("build_type", json(""))) + "); " + Str(ObjectOr(c, "versions"))},
+      {"time, host", Str(c.value("time", json(""))) + ", " + Str(c.value("host", json("")))},
+      {"command", Str(c.value("command_line", json("")))},
+      {"seed", Str(c.value("seed", json(0)))},
+  };
+  if (c.contains("warning")) rows.emplace_back("warning", Str(c["warning"]));
+  return rows;
+}
+
+}  // namespace
+
+json HtmlViewModel(const json& r, const fs::path& report_dir) {
+  json v;
+  const auto& ck = r.at("checkpoint");
+  v["title"] = "ncbench: " + Str(ck["spec"].value("name", json("?")));
+  v["subtitle"] = Str(r["dataset"].value("manifest", json(""))) + " \u00b7 " + Str(r["context"].value("time", json("")));
+  v["context"] = json::array();
+  for (const auto& [k, val] : ContextRows(r)) v["context"].push_back({k, val});
+
+  std::vector<std::string> order;
+  for (const auto& m : ArrayOr(r["config"], "metrics")) order.push_back(m.value("name", ""));
+  for (const auto& [name, agg] : r["aggregates"].items()) {
+    if (std::find(order.begin(), order.end(), name) == order.end()) order.push_back(name);
+  }
+  json rows = json::array();
+  for (const auto& name : order) {
+    if (!r["aggregates"].contains(name)) continue;
+    const auto& agg = r["aggregates"][name];
+    SummaryRows(name, "", agg, ObjectOr(agg, "ci95"), ObjectOr(agg, "ci95_method"), r, &rows);
+  }
+  v["summary"] = rows;
+  const auto& iv = ObjectOr(r["config"], "intervals");
+  v["interval_note"] = iv.empty() ? "no intervals in this report"
+                                  : "95% intervals: " + Str(iv.value("method", json(""))) + "; " +
+                                        Str(iv.value("replicates", json(0))) + " replicates, seed " +
+                                        Str(iv.value("seed", json(""))) + ".";
+
+  v["probes"] = json::array();
+  v["probe_categories"] = json::array();
+  for (const auto& [name, p] : ObjectOr(r, "probes").items()) {
+    for (const auto& [variant, pv] : ObjectOr(p, "variants").items()) {
+      v["probes"].push_back({{"probe", name}, {"variant", variant}, {"accuracy", pv["accuracy"]},
+                             {"correct", pv["correct"]}, {"total", pv["total"]}, {"wilson95", pv["wilson95"]}});
+      json labels = json::array(), values = json::array();
+      for (const auto& [cat, cv] : ObjectOr(pv, "per_category").items()) {
+        labels.push_back(cat);
+        values.push_back(cv["accuracy"]);
+      }
+      if (!labels.empty()) {
+        v["probe_categories"].push_back({{"title", name + " probe accuracy by category (" + variant + ")"},
+                                         {"labels", labels}, {"values", values}});
+      }
+    }
+  }
+
+  const auto& samples = r["samples"];
+  v["series"] = json::array();
+  for (const auto& m : ArrayOr(r["config"], "metrics")) {
+    if (m.value("scope", "") != "frame") continue;
+    const std::string name = m.value("name", "");
+    auto s = FrameSeries(samples, name, name + " by rollout frame (mean; band: 10th-90th percentile of samples)");
+    if (!s.is_null()) v["series"].push_back(s);
+  }
+  {  // OCR character accuracy by frame index.
+    std::map<int64_t, std::pair<double, int>> acc;
+    for (const auto& s : samples) {
+      if (!s.contains("scores") || !s["scores"].contains("ocr_frames")) continue;
+      for (const auto& f : s["scores"]["ocr_frames"]) {
+        if (!f.contains("char_accuracy") || !f["char_accuracy"].is_number()) continue;
+        auto& a = acc[f["index"].get<int64_t>()];
+        a.first += f["char_accuracy"].get<double>();
+        a.second += 1;
+      }
+    }
+    if (!acc.empty()) {
+      json k = json::array(), mean = json::array();
+      for (const auto& [idx, a] : acc) {
+        k.push_back(idx);
+        mean.push_back(a.first / a.second);
+      }
+      v["ocr_by_frame"] = {{"k", k}, {"mean", mean}};
+    }
+  }
+  if (r.contains("metric_states") && r["metric_states"].contains("cursor") &&
+      r["metric_states"]["cursor"].contains("error_histogram")) {
+    const auto h = r["metric_states"]["cursor"]["error_histogram"].get<std::vector<double>>();
+    size_t last = 0;
+    for (size_t i = 0; i < h.size(); ++i) {
+      if (h[i] > 0) last = i;
+    }
+    const size_t bins = std::min(kMaxHistogramBins, std::max<size_t>(last + 1, 10));
+    json labels = json::array(), values = json::array();
+    for (size_t i = 0; i < bins; ++i) {
+      double c = h[i];
+      if (i + 1 == bins) {
+        for (size_t j = bins; j < h.size(); ++j) c += h[j];
+      }
+      labels.push_back(i + 1 == bins && last >= bins ? ">=" + std::to_string(i) : std::to_string(i));
+      values.push_back(c);
+    }
+    v["cursor_histogram"] = {{"labels", labels}, {"values", values}};
+  }
+  if (r["context"].contains("timing") && r["context"]["timing"].contains("samples")) {
+    json t = json::array(), fps = json::array();
+    double frames = 0;
+    for (const auto& s : r["context"]["timing"]["samples"]) {
+      frames += s.value("frames", 0.0);
+      const double end = s.value("end_s", 0.0);
+      if (end <= 0) continue;
+      t.push_back(end);
+      fps.push_back(frames / end);
+    }
+    if (t.size() >= 2) v["throughput"] = {{"t", t}, {"fps", fps}};
+  }
+
+  // Samples, worst first: failed ones, then by the primary score (nulls after the scored).
+  const auto [primary, higher] = PrimaryKey(r);
+  std::vector<const json*> order_s;
+  for (const auto& s : samples) order_s.push_back(&s);
+  auto rank = [&, primary = primary, higher = higher](const json* s) -> std::pair<int, double> {
+    if (s->value("status", "") != "ok") return {0, 0};
+    if (primary.empty() || !(*s)["scores"].contains(primary) || !(*s)["scores"][primary].is_number()) return {2, 0};
+    const double x = (*s)["scores"][primary].get<double>();
+    return {1, higher ? x : -x};
+  };
+  std::stable_sort(order_s.begin(), order_s.end(), [&](const json* a, const json* b) { return rank(a) < rank(b); });
+  v["order_note"] = primary.empty() ? "Samples in manifest order (failed first)."
+                                    : "Samples worst first: failed samples, then by " + primary + " (" +
+                                          (higher ? "lowest" : "highest") + " first). Click a column to sort.";
+  std::vector<std::string> keys;
+  std::set<std::string> seen;
+  for (const auto& s : samples) {
+    for (const auto& [k, val] : ObjectOr(s, "scores").items()) {
+      if (!val.is_number() || IsCountKey(k) || seen.count(k)) continue;
+      seen.insert(k);
+      keys.push_back(k);
+    }
+  }
+  if (!primary.empty()) {
+    keys.erase(std::remove(keys.begin(), keys.end(), primary), keys.end());
+    keys.insert(keys.begin(), primary);
+  }
+  v["sample_keys"] = keys;
+  v["cards_per_page"] = kCardsPerPage;
+  json out = json::array();
+  for (const json* sp : order_s) {
+    const json& s = *sp;
+    json o = {{"id", s.value("id", "?")}, {"status", s.value("status", "?")}};
+    if (s.value("status", "") != "ok") {
+      o["stage"] = s.value("stage", "");
+      o["error"] = s.value("error", "");
+    } else {
+      o["num_frames"] = s.value("num_frames", 0);
+      o["prompt"] = s.value("prompt", "");
+      json sc = json::object();
+      for (const auto& k : keys) {
+        if (s["scores"].contains(k)) sc[k] = s["scores"][k];
+      }
+      o["scores"] = sc;
+      if (s.contains("strip")) {
+        const auto path = report_dir / s["strip"].value("file", "");
+        std::ifstream in(path, std::ios::binary);
+        if (in) {
+          const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+          o["strip"] = s["strip"];
+          o["strip"]["src"] = "data:image/jpeg;base64," + Base64(bytes);
+        } else {
+          o["strip_missing"] = "strip " + path.string() + " is missing";
+        }
+      }
+      if (s["scores"].contains("ocr_frames")) {
+        json ocr = json::array();
+        for (const auto& f : s["scores"]["ocr_frames"]) {
+          if (ocr.size() >= kMaxOcrFramesPerSample) break;
+          ocr.push_back({{"index", f.value("index", 0)}, {"gt", f.value("gt_text", "")},
+                         {"gen", f.value("gen_text", "")}, {"char_accuracy", f.value("char_accuracy", json(nullptr))}});
+        }
+        o["ocr"] = ocr;
+      }
+    }
+    out.push_back(o);
+  }
+  v["samples"] = out;
+  return v;
+}
+
+std::string HtmlPage(const std::string& title, const std::string& body_html) {
+  return "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+         "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
+         "<title>" + HtmlEscape(title) + "</title><style>" + html_assets::kCss + "</style></head>\n<body>\n" +
+         body_html + "\n</body></html>\n";
+}
+
+std::string RenderHtmlReport(const json& report, const fs::path& report_dir) {
+  const json v = HtmlViewModel(report, report_dir);
+  // "</" cannot close the data block: JSON allows "<\/" for it.
+  std::string data = v.dump(-1, ' ', false, json::error_handler_t::replace);
+  for (size_t p = 0; (p = data.find("</", p)) != std::string::npos; p += 3) data.replace(p, 2, "<\\/");
+  return HtmlPage(v["title"].get<std::string>(),
+                  "<header id=\"ncb-head\"></header><main id=\"ncb-main\"></main>\n"
+                  "<noscript>This report draws its tables and plots with JavaScript; the numbers are in report.json.</noscript>\n"
+                  "<script type=\"application/json\" id=\"ncb-data\">" + data + "</script>\n<script>" +
+                  html_assets::kJs + "</script>");
+}
+
+void WriteHtmlReport(const json& report, const fs::path& report_dir, const fs::path& path) {
+  WriteFileAtomic(path, RenderHtmlReport(report, report_dir));
+}
+
+}  // namespace ncb

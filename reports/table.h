@@ -1,0 +1,30 @@
+// `ncbench table RUN.json... --format markdown|latex|csv`: paper tables from reports.
+//
+// Rows are runs (labelled by the checkpoint's name or --label), columns the chosen keys:
+// an aggregate key ("ssim", "psnr_pooled", "ocr_char_accuracy", "ceiling.gt_vs_..." with its
+// metric: "ocr.ceiling.gt_vs_reference_char_accuracy") or a probe accuracy
+// ("arithmetic.plain"). Headers carry the direction (↑/↓); the best value of each column is
+// bold; with intervals each value gets ± the half-width of its 95% interval. Without
+// explicit columns the table shows each metric's main key.
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include <string>
+#include <vector>
+
+namespace ncb {
+
+struct TableOptions {
+  std::string format = "markdown";  // markdown | latex | csv
+  std::vector<std::string> columns;  // empty: each metric's main key
+  std::vector<std::string> labels;   // per run; empty: checkpoint names
+  bool intervals = false;
+  int digits = 3;
+};
+
+// The table as text. Throws Error naming the run and the key when a column is missing
+// from a run and no run has it; a run that lacks a column others have shows "-".
+std::string MakeTable(const std::vector<nlohmann::json>& runs, const TableOptions& options);
+
+}  // namespace ncb

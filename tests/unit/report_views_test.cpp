@@ -1,0 +1,196 @@
+// The statistics and views of reports: bootstrap intervals, compare's paired bootstrap and
+// gates, refusals of incomparable reports, paper tables.
+#include <cmath>
+
+#include "bench/core/stats.h"
+#include "bench/run/intervals.h"
+#include "bench/core/errors.h"
+#include "reports/compare.h"
+#include "reports/table.h"
+#include "tests/test_util.h"
+
+namespace ncb {
+namespace {
+using nlohmann::json;
+
+TEST(Stats, QuantileInterpolatesLikeNumpy) {
+  EXPECT_DOUBLE_EQ(Quantile({3, 1, 2, 4}, 0.5), 2.5);  // numpy.quantile([1,2,3,4], .5)
+  EXPECT_DOUBLE_EQ(Quantile({1, 2, 3, 4}, 0.1), 1.3);
+  EXPECT_DOUBLE_EQ(Quantile({5}, 0.9), 5);
+  EXPECT_TRUE(std::isnan(Quantile({}, 0.5)));
+}
+
+TEST(Stats, ResampleCountsDrawNItemsAndRepeatWithTheSeed) {
+  SplitMix64 a(7), b(7);
+  const auto ca = ResampleCounts(50, &a), cb = ResampleCounts(50, &b);
+  EXPECT_EQ(ca, cb);
+  int total = 0;
+  for (int c : ca) total += c;
+  EXPECT_EQ(total, 50);
+}
+
+// A mean-of-samples metric: per-sample states {x_sum, samples}.
+json MeanFinalize(const MetricState& st) {
+  json a;
+  a["m"] = st.Get("samples") > 0 ? st.Get("x_sum") / st.Get("samples") : 0.0;
+  a["samples"] = st.Get("samples");
+  return a;
+}
+
+TEST(Intervals, BootstrapOfAMeanMatchesTheNormalApproximation) {
+  // 200 samples of a known spread: the 95% interval of the mean is about mean +- 1.96 sd/sqrt(n).
+  std::vector<MetricState> per;
+  double sum = 0, sq = 0;
+  for (int i = 0; i < 200; ++i) {
+    const double x = std::sin(i * 12.9898) * 0.5;  // deterministic, spread ~0.35
+    MetricState s;
+    s.Add("x_sum", x);
+    s.Add("samples", 1);
+    per.push_back(s);
+    sum += x;
+    sq += x * x;
+  }
+  const double mean = sum / 200, sd = std::sqrt(sq / 200 - mean * mean), half = 1.96 * sd / std::sqrt(200.0);
+  MetricState all;
+  for (const auto& s : per) all.Merge(s);
+  json agg = MeanFinalize(all);
+  BootstrapOptions o;
+  o.replicates = 2000;
+  o.seed = 3;
+  AddBootstrapIntervals(&agg, per, MeanFinalize, o);
+  ASSERT_TRUE(agg["ci95"].contains("m"));
+  EXPECT_FALSE(agg["ci95"].contains("samples"));  // a count
+  const double lo = agg["ci95"]["m"][0], hi = agg["ci95"]["m"][1];
+  EXPECT_LT(lo, mean);
+  EXPECT_GT(hi, mean);
+  EXPECT_NEAR(hi - lo, 2 * half, 0.15 * 2 * half);
+  EXPECT_EQ(agg["ci95_method"]["m"], "bootstrap");
+}
+
+// A minimal ncbench.report/1 with per-sample ssim and psnr.
+json Report(const std::vector<double>& ssim, double psnr_shift = 0, const std::string& dataset_sha = "abc",
+            int ssim_version = 1) {
+  json r = {{"schema", "ncbench.report/1"},
+            {"checkpoint", {{"spec", {{"name", "ck"}}}, {"sha256", "0"}}},
+            {"dataset", {{"manifest", "m.jsonl"}, {"sha256", dataset_sha}}},
+            {"context", {{"seed", 0}, {"git_sha", "x"}}},
+            {"config",
+             {{"metrics",
+               {{{"name", "ssim"}, {"version", ssim_version}, {"direction", "higher_is_better"}, {"options", json::object()}},
+                {{"name", "psnr"}, {"version", 1}, {"direction", "higher_is_better"}, {"options", {{"data_range", 1.0}}}}}},
+              {"alignment", {{"fps", 15}}}}},
+            {"aggregates", json::object()},
+            {"summary", json::object()}};
+  r["samples"] = json::array();
+  for (size_t i = 0; i < ssim.size(); ++i) {
+    r["samples"].push_back({{"id", "s" + std::to_string(i)},
+                            {"status", "ok"},
+                            {"scores", {{"ssim", ssim[i]}, {"psnr", 20.0 + static_cast<double>(i) + psnr_shift}, {"frames", 10}}}});
+  }
+  return r;
+}
+
+const json& Score(const json& c, const std::string& key) {
+  for (const auto& s : c["scores"]) {
+    if (s["key"] == key) return s;
+  }
+  throw Error("no score " + key);
+}
+
+TEST(Compare, IdenticalScoresAreNotFlagged) {
+  const auto base = Report({0.9, 0.8, 0.95, 0.7, 0.85});
+  CompareOptions o;
+  o.fail_on = ParseGates("ssim<-0.005,psnr<-0.1");
+  const auto c = Compare(base, base, o);
+  EXPECT_EQ(c["pairs"], 5);
+  EXPECT_DOUBLE_EQ(Score(c, "ssim")["delta"].get<double>(), 0.0);
+  EXPECT_DOUBLE_EQ(Score(c, "ssim")["p_value"].get<double>(), 1.0);
+  EXPECT_EQ(Score(c, "ssim")["change"], "none");
+  EXPECT_FALSE(c["failed"].get<bool>());
+  for (const auto& s : c["scores"]) EXPECT_NE(s["key"], "frames");  // counts are not compared
+}
+
+TEST(Compare, AConsistentDropIsARegressionAndTripsTheGate) {
+  const auto base = Report({0.9, 0.8, 0.95, 0.7, 0.85, 0.88, 0.91, 0.79});
+  auto worse = Report({0.89, 0.78, 0.94, 0.69, 0.83, 0.87, 0.90, 0.77}, -0.5);
+  CompareOptions o;
+  o.fail_on = ParseGates("ssim<-0.005");
+  const auto c = Compare(base, worse, o);
+  const auto& s = Score(c, "ssim");
+  EXPECT_NEAR(s["delta"].get<double>(), -0.11 / 8, 1e-12);  // drops of 0.01 x5 and 0.02 x3
+  EXPECT_LT(s["p_value"].get<double>(), 0.01);
+  EXPECT_LT(s["ci95"][1].get<double>(), 0.0);
+  EXPECT_EQ(s["change"], "regression");
+  EXPECT_EQ(Score(c, "psnr")["change"], "regression");
+  EXPECT_TRUE(c["failed"].get<bool>());
+  // The same drop under a looser threshold passes; noise around zero is not significant.
+  o.fail_on = ParseGates("ssim<-0.05");
+  EXPECT_FALSE(Compare(base, worse, o)["failed"].get<bool>());
+  const auto noisy = Report({0.91, 0.79, 0.95, 0.71, 0.84, 0.88, 0.90, 0.80});
+  EXPECT_EQ(Score(Compare(base, noisy, {}), "ssim")["change"], "none");
+}
+
+TEST(Compare, RefusesDifferentDatasetsAndMetricVersionsUnlessTold) {
+  const auto base = Report({0.9, 0.8});
+  try {
+    Compare(base, Report({0.9, 0.8}, 0, "def", 2), {});
+    FAIL() << "expected a refusal";
+  } catch (const Error& e) {
+    const std::string m = e.what();
+    EXPECT_NE(m.find("datasets differ"), std::string::npos) << m;
+    EXPECT_NE(m.find("metric ssim: version 1 vs 2"), std::string::npos) << m;
+    EXPECT_NE(m.find("--allow-mismatch"), std::string::npos) << m;
+  }
+  CompareOptions o;
+  o.allow_mismatch = true;
+  EXPECT_EQ(Compare(base, Report({0.9, 0.8}, 0, "def"), o)["mismatches"].size(), 1u);
+}
+
+TEST(Compare, GateSyntaxErrorsNameTheClause) {
+  EXPECT_THROW(ParseGates("ssim=-1"), Error);
+  EXPECT_THROW(ParseGates("ssim<abc"), Error);
+  const auto g = ParseGates(" ssim < -0.005 , lpips>0.01");
+  ASSERT_EQ(g.size(), 2u);
+  EXPECT_EQ(g[1].key, "lpips");
+  EXPECT_EQ(g[1].op, '>');
+  CompareOptions o;
+  o.fail_on = ParseGates("ssmi<-0.1");  // a typo is an error, not a silent pass
+  EXPECT_THROW(Compare(Report({0.9, 0.8}), Report({0.9, 0.8}), o), Error);
+}
+
+json TableRun(const std::string& name, double ssim, double ssim_lo, double ssim_hi, double cer) {
+  return {{"checkpoint", {{"spec", {{"name", name}}}}},
+          {"config",
+           {{"metrics",
+             {{{"name", "ssim"}, {"direction", "higher_is_better"}}, {{"name", "ocr"}, {"direction", "higher_is_better"}}}}}},
+          {"aggregates",
+           {{"ssim", {{"ssim", ssim}, {"samples", 6}, {"ci95", {{"ssim", {ssim_lo, ssim_hi}}}}}},
+            {"ocr", {{"ocr_char_accuracy", 1 - cer}, {"ocr_cer", cer}}}}}};
+}
+
+TEST(Table, MarkdownMarksTheBestPerColumnWithDirections) {
+  TableOptions o;
+  o.columns = {"ssim", "ocr_cer"};
+  const auto t = MakeTable({TableRun("step_100", 0.90, 0.88, 0.92, 0.30), TableRun("step_200", 0.95, 0.94, 0.96, 0.40)}, o);
+  EXPECT_NE(t.find("| Run | ssim ↑ | ocr_cer ↓ |"), std::string::npos) << t;
+  EXPECT_NE(t.find("| step_100 | 0.900 | **0.300** |"), std::string::npos) << t;
+  EXPECT_NE(t.find("| step_200 | **0.950** | 0.400 |"), std::string::npos) << t;
+  o.intervals = true;
+  EXPECT_NE(MakeTable({TableRun("a", 0.90, 0.88, 0.92, 0.3)}, o).find("0.900 ± 0.020"), std::string::npos);
+  o.columns = {"fvd"};
+  EXPECT_THROW(MakeTable({TableRun("a", 0.9, 0.8, 1, 0.3)}, o), Error);
+}
+
+TEST(Table, LatexEscapesLabelsAndKeys) {
+  TableOptions o;
+  o.format = "latex";
+  o.labels = {"step_100 & more", "b"};
+  const auto t = MakeTable({TableRun("x", 0.9, 0.8, 1, 0.3), TableRun("y", 0.8, 0.7, 0.9, 0.2)}, o);
+  EXPECT_NE(t.find("step\\_100 \\& more"), std::string::npos) << t;
+  EXPECT_NE(t.find("ocr\\_char\\_accuracy $\\uparrow$"), std::string::npos) << t;
+  EXPECT_NE(t.find("\\textbf{0.900}"), std::string::npos) << t;
+  EXPECT_EQ(t.rfind("\\begin{tabular}{lrr}", 0), 0u) << t;
+}
+
+}  // namespace
+}  // namespace ncb
