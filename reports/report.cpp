@@ -15,6 +15,7 @@
 #include <sstream>
 
 #include "bench/core/errors.h"
+#include "bench/throughput/throughput.h"
 #include "reports/build_info.h"
 
 namespace ncb {
@@ -28,15 +29,6 @@ std::string UtcNow() {
   std::ostringstream s;
   s << std::put_time(&tm, "%Y-%m-%dT%H:%M:%SZ");
   return s.str();
-}
-
-std::string CpuModel() {
-  std::ifstream in("/proc/cpuinfo");
-  std::string line;
-  while (std::getline(in, line)) {
-    if (line.rfind("model name", 0) == 0) return line.substr(line.find(':') + 2);
-  }
-  return "unknown";
 }
 
 }  // namespace
@@ -59,8 +51,7 @@ nlohmann::json MakeContext(const ContextInput& in) {
                               std::to_string(NLOHMANN_JSON_VERSION_MINOR) + "." +
                               std::to_string(NLOHMANN_JSON_VERSION_PATCH)}}},
       {"device", in.device},
-      {"cpu", CpuModel()},
-      {"threads", at::get_num_threads()},
+      {"cpu", CpuModelName()},
       {"command_line", cmd},
       {"seed", in.seed},
   };
@@ -168,6 +159,22 @@ void PrintSummary(std::ostream& out, const nlohmann::json& r) {
   const auto& s = r["summary"];
   out << "samples    " << s["samples_ok"] << " scored, " << s["samples_failed"] << " failed, "
       << s["samples_total"] << " total\n\n";
+  if (r.contains("throughput") && r["throughput"].contains("rollout")) {
+    const auto& t = r["throughput"];
+    const auto& ro = t["rollout"];
+    const auto& l = ro["latency"];
+    std::ostringstream line;
+    line << std::fixed << std::setprecision(2) << "throughput " << ro.value("frames_per_s", 0.0) << " frames/s ("
+         << t["device"].value("name", "?") << ")";
+    if (l.value("count", 0) > 0) {
+      line << "; per " << l.value("unit", "") << " p50 " << l.value("p50_ms", 0.0) << " ms, p95 " << l.value("p95_ms", 0.0)
+           << " ms, p99 " << l.value("p99_ms", 0.0) << " ms";
+    }
+    line << "; harness " << std::setprecision(1) << 100 * t["harness"].value("share_of_wall", 0.0)
+         << "% of " << t.value("wall_s", 0.0) << " s; peak RSS " << std::setprecision(0)
+         << t["memory"].value("peak_rss_mib", 0.0) << " MiB\n";
+    out << line.str() << "\n";
+  }
   out << "| metric | key | value | note |\n|---|---|---|---|\n";
   for (const auto& [metric, agg] : r["aggregates"].items()) PrintAggregate(out, metric, "", agg, agg.is_object() && agg.contains("ci95") ? agg["ci95"] : nlohmann::json::object());
   if (r.contains("probes")) {
@@ -194,13 +201,5 @@ void PrintSummary(std::ostream& out, const nlohmann::json& r) {
   }
 }
 
-double PeakRssMiB() {
-  std::ifstream in("/proc/self/status");
-  std::string line;
-  while (std::getline(in, line)) {
-    if (line.rfind("VmHWM:", 0) == 0) return std::stod(line.substr(6)) / 1024.0;
-  }
-  return 0;
-}
 
 }  // namespace ncb

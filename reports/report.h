@@ -1,11 +1,12 @@
 // The report model: report.json is the source of truth for every view of a run.
 //
 // Schema "ncbench.report/1" (docs/report.md):
-//   schema, context{time, host, git_sha, build_type, versions, device, threads, command_line,
-//   seed, timing}, checkpoint{adapter, path, sha256, spec}, dataset{manifest, sha256, ...},
+//   schema, context{time, host, git_sha, build_type, versions, device, cpu, command_line, seed},
+//   checkpoint{adapter, path, sha256, spec}, dataset{manifest, sha256, ...},
 //   config{metrics, alignment, ...}, samples[{id, status, scores, frames[] | error}],
-//   aggregates{metric: {...}}, metric_states{metric: sums}, summary{samples_total, ok, failed}.
-// Everything outside context.time and context.timing is a pure function of the inputs, so
+//   aggregates{metric: {...}}, metric_states{metric: sums}, summary{samples_total, ok, failed},
+//   throughput{device, threads, phases, rollout, harness, memory, timeline} (bench/throughput).
+// Everything outside context.time and throughput is a pure function of the inputs, so
 // identical inputs give identical reports apart from those two.
 // Non-finite numbers never appear: a value without a defined number is null with a reason.
 #pragma once
@@ -52,8 +53,5 @@ const nlohmann::json& ArrayOr(const nlohmann::json& j, const std::string& key);
 // metric config (error-like keys such as *_cer, *_error_mean and *_not_found_rate are lower
 // is better whatever their metric's main direction).
 std::string KeyDirection(const nlohmann::json& report, const std::string& key);
-
-// Peak resident set size of this process in MiB (VmHWM), 0 where unknown.
-double PeakRssMiB();
 
 }  // namespace ncb

@@ -42,6 +42,9 @@ for step in 0 50 300; do
   "$ncbench" eval --checkpoint "$latent/latent-step$step.pt" "${common[@]}" "${metrics[@]}" \
     --out "$out/reports/latent-step$step" || status=$?
 done
+echo "== the learned reference NC's own speed, without ground truth (frames/s and step latency vs batch size)"
+"$ncbench" eval --throughput-only --checkpoint "$latent/latent-step300.pt" --batch-sizes 1,4 --frames 16 --repeats 2 \
+  --out "$out/reports/throughput-latent-step300" || status=$?
 echo "== comparison: latent NC step 50 -> step 300 (paired bootstrap over samples)"
 "$ncbench" compare "$out/reports/latent-step50/report.json" "$out/reports/latent-step300/report.json" \
   --out "$out/reports/compare-latent-step50-vs-step300" || status=$?

@@ -4,14 +4,20 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+
 #include <array>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <memory>
 #include <string>
 
 #include "bench/checkpoint/nc_spec.h"
+#include "bench/core/command.h"
 #include "tests/test_paths.h"
 
 namespace ncb::test {
@@ -46,21 +52,40 @@ class TempDir {
   fs::path path_;
 };
 
+// A folder under the build tree that `make` fills once for every test process of a suite
+// (ctest runs each test in its own process): the first process to take the folder's lock makes
+// it, the others wait and reuse it. It is made again when the ncbench program is newer, or
+// when making it failed.
+inline fs::path SharedFixture(const std::string& name, const std::function<void(const fs::path&)>& make) {
+  const fs::path dir = BuildDir() / "test_fixtures" / name;
+  fs::create_directories(dir.parent_path());
+  const std::string lock = dir.string() + ".lock";
+  const int fd = ::open(lock.c_str(), O_CREAT | O_RDWR, 0644);
+  if (fd >= 0) ::flock(fd, LOCK_EX);
+  std::error_code ec;
+  const auto exe_time = fs::last_write_time(fs::path(NCBENCH_BUILD_DIR) / "bench" / "cli" / "ncbench", ec);
+  const fs::path done = dir / (".made-" + std::to_string(ec ? 0 : exe_time.time_since_epoch().count()));
+  if (!fs::exists(done)) {
+    fs::remove_all(dir, ec);
+    fs::create_directories(dir);
+    make(dir);
+    if (!::testing::Test::HasFailure()) std::ofstream(done) << "ok\n";
+  }
+  if (fd >= 0) {
+    ::flock(fd, LOCK_UN);
+    ::close(fd);
+  }
+  return dir;
+}
+
 struct CommandResult {
   int status = -1;
   std::string output;  // stdout and stderr together
 };
 
 inline CommandResult Run(const std::string& command) {
-  CommandResult r;
-  FILE* p = popen((command + " 2>&1").c_str(), "r");
-  if (!p) return r;
-  std::array<char, 4096> buf{};
-  size_t n;
-  while ((n = fread(buf.data(), 1, buf.size(), p)) > 0) r.output.append(buf.data(), n);
-  const int st = pclose(p);
-  r.status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-  return r;
+  auto r = RunCommand(command + " 2>&1");
+  return {r.status, std::move(r.output)};
 }
 
 // The spec of a CLI checkpoint rendering width x height at fps (action_dim 0).

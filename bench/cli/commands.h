@@ -19,5 +19,6 @@ void AddEvalCommand(CLI::App& app, Runner* run, const std::vector<std::string>& 
 void AddDatasetsCommand(CLI::App& app, Runner* run);
 void AddCheckpointsCommand(CLI::App& app, Runner* run);
 void AddReportCommands(CLI::App& app, Runner* run);
+void AddBenchPeersCommand(CLI::App& app, Runner* run);
 
 }  // namespace ncb::cli

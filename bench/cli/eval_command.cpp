@@ -4,6 +4,7 @@
 #include "bench/cli/commands.h"
 #include "bench/core/errors.h"
 #include "bench/run/eval_runner.h"
+#include "bench/run/throughput_run.h"
 #include "reports/html/html_report.h"
 #include "reports/report.h"
 
@@ -33,8 +34,8 @@ void AddEvalCommand(CLI::App& app, Runner* run, const std::vector<std::string>& 
   cmd->add_option("--checkpoint", opt->checkpoint,
                   "torchscript:PATH, videos:DIR, or a path (file: TorchScript, folder: videos)")
       ->required();
-  cmd->add_option("--dataset", opt->manifest, "Manifest (JSONL) of the held-out samples")
-      ->required()->check(CLI::ExistingFile);
+  cmd->add_option("--dataset", opt->manifest, "Manifest (JSONL) of the held-out samples (with --throughput-only: optional, its first sample's first frame and prompt)")
+      ->check(CLI::ExistingFile);
   cmd->add_option("--metrics", *metrics, "Comma-separated metrics: psnr, ssim, lpips, fvd, ocr; NAME+W scores NAME on the W-frame windows after each action event (e.g. ssim+15)")->capture_default_str();
   cmd->add_option("--metric-option", *metric_opts,
                   "METRIC.KEY=VALUE, repeatable; VALUE is JSON or a bare string (e.g. ocr.psm=6, "
@@ -73,11 +74,57 @@ void AddEvalCommand(CLI::App& app, Runner* run, const std::vector<std::string>& 
   cmd->add_option("--strip-frames", opt->strip_frames,
                   "Frames per sample in the report's ground-truth/generated/difference strips (0: none)")
       ->check(CLI::Range(0, 16))->capture_default_str();
+  cmd->add_option("--threads", opt->threads,
+                  "LibTorch intra-op threads (0: LibTorch's default, the physical cores)")
+      ->check(CLI::Range(0, 1024))->capture_default_str();
+  cmd->add_option("--warmup-steps", opt->warmup_steps,
+                  "step() calls at the start of the run left out of the latency percentiles")
+      ->check(CLI::Range(0, 1000000))->capture_default_str();
+  cmd->add_flag("--no-pipeline", [opt](int64_t) { opt->pipeline = false; },
+                "Decode ground truth after each model step instead of during it");
+  auto tput = std::make_shared<ThroughputOptions>();
+  auto tput_only = std::make_shared<bool>(false);
+  auto batch_sizes = std::make_shared<std::string>("1,2,4");
+  cmd->add_flag("--throughput-only", *tput_only,
+                "Measure the checkpoint's rollout speed (frames/s and latency vs batch size) without ground truth");
+  cmd->add_option("--batch-sizes", *batch_sizes, "--throughput-only: batch sizes to sweep")->capture_default_str();
+  cmd->add_option("--frames", tput->frames, "--throughput-only: frames per rollout")
+      ->check(CLI::Range(1, 100000))->capture_default_str();
+  cmd->add_option("--repeats", tput->repeats, "--throughput-only: timed rollouts per batch size and mode")
+      ->check(CLI::Range(1, 1000))->capture_default_str();
   cmd->add_flag("--quiet", *quiet, "Print only the report path");
   cmd->add_flag("--no-html", *no_html, "Write report.json only, not report.html");
   *run = nullptr;
   cmd->callback([=] {
     *run = [=]() -> int {
+      Logger log = [q = *quiet](LogLevel level, const std::string& msg) {
+        if (!q && level != LogLevel::kDebug) std::cerr << "ncbench: " << msg << "\n";
+      };
+      if (*tput_only) {
+        tput->checkpoint = opt->checkpoint;
+        tput->manifest = opt->manifest;
+        tput->device = opt->device;
+        tput->seed = opt->seed;
+        tput->threads = opt->threads;
+        tput->out_dir = opt->out_dir;
+        tput->command_line = argv;
+        tput->batch_sizes.clear();
+        for (const auto& b : SplitList(*batch_sizes)) {
+          try {
+            tput->batch_sizes.push_back(std::stoi(b));
+          } catch (const std::exception&) {
+            throw Error("--batch-sizes: '" + b + "' is not an integer");
+          }
+        }
+        const auto report = RunThroughput(*tput, log);
+        if (!*quiet) std::cout << ThroughputTable(report);
+        std::cout << "\nreport: " << opt->out_dir << "/report.json\n";
+        for (const auto& row : report["throughput"]["sweep"]) {
+          if (row.contains("error")) return 3;
+        }
+        return 0;
+      }
+      if (opt->manifest.empty()) throw Error("--dataset is required (except with --throughput-only)");
       opt->metrics = SplitList(*metrics);
       opt->probes = SplitList(*probes);
       opt->metric_options.clear();
@@ -95,9 +142,6 @@ void AddEvalCommand(CLI::App& app, Runner* run, const std::vector<std::string>& 
       opt->mode = *mode == "step" ? RolloutMode::kStep
                   : *mode == "rollout" ? RolloutMode::kRollout : RolloutMode::kAuto;
       opt->command_line = argv;
-      Logger log = [q = *quiet](LogLevel level, const std::string& msg) {
-        if (!q && level != LogLevel::kDebug) std::cerr << "ncbench: " << msg << "\n";
-      };
       const auto report = RunEval(*opt, log);
       if (!*quiet) PrintSummary(std::cout, report);
       std::cout << "\nreport: " << opt->out_dir << "/report.json\n";

@@ -18,6 +18,7 @@ int main(int argc, char** argv) {
   ncb::cli::AddDatasetsCommand(app, &run);
   ncb::cli::AddCheckpointsCommand(app, &run);
   ncb::cli::AddReportCommands(app, &run);
+  ncb::cli::AddBenchPeersCommand(app, &run);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -23,6 +23,10 @@ nlohmann::json ReadReport(const std::string& path) {
   if (!j.is_object() || j.value("schema", "") != kReportSchema) {
     throw Error(At(path, std::string("field \"schema\": expected \"") + kReportSchema + "\""));
   }
+  if (j.value("kind", "") == "throughput") {
+    throw Error(At(path, "is an `eval --throughput-only` report: it has no scores to show, compare or tabulate "
+                         "(its numbers are under \"throughput\".\"sweep\")"));
+  }
   for (const char* k : {"checkpoint", "dataset", "config", "samples", "aggregates", "context", "summary"}) {
     if (!j.contains(k)) throw Error(At(path, std::string("has no field \"") + k + "\""));
   }

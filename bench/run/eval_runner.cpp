@@ -7,10 +7,13 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <malloc.h>
+#include <future>
 
 #include "bench/core/errors.h"
 #include "bench/core/frame.h"
 #include "bench/core/hashing.h"
+#include "bench/throughput/throughput.h"
 #include "datasets/manifest.h"
 #include "metrics/metric.h"
 #include "reports/frame_strip.h"
@@ -67,6 +70,9 @@ struct Slot {
   json record;
 };
 
+constexpr double kRssSlackMiB = 24;
+constexpr int64_t kWarmBatches = 4;
+
 json ErrorRecord(const std::string& id, const std::string& stage, const std::string& message) {
   return {{"id", id}, {"status", "error"}, {"stage", stage}, {"error", message}};
 }
@@ -78,6 +84,11 @@ json RunEval(const EvalOptions& opt, const Logger& log) {
   const torch::Device device = ParseDevice(opt.device);
   torch::NoGradGuard no_grad;
   if (opt.batch_size < 1) throw Error("--batch-size must be at least 1");
+  if (opt.warmup_steps < 0) throw Error("--warmup-steps must be at least 0");
+  if (opt.threads < 0) throw Error("--threads must be at least 0");
+  if (opt.threads > 0) at::set_num_threads(opt.threads);
+  ResetPeakDeviceMemory(device);
+  PhaseTimes phases;
 
   // Metrics and probes first: an unknown name should fail before minutes of model loading.
   for (const auto& [name, o] : opt.metric_options) {
@@ -116,7 +127,8 @@ json RunEval(const EvalOptions& opt, const Logger& log) {
 
   const auto t_load0 = Clock::now();
   auto ckpt = OpenCheckpoint(opt.checkpoint, device);
-  const double load_s = Seconds(t_load0, Clock::now());
+  SynchronizeDevice(device);
+  phases.Add("checkpoint_load", Seconds(t_load0, Clock::now()));
   const NcSpec& spec = ckpt->spec();
   log(LogLevel::kInfo, "checkpoint " + spec.name + ": " + std::to_string(spec.width) + "x" +
                            std::to_string(spec.height) + " at " + std::to_string(spec.fps) + " fps");
@@ -149,8 +161,10 @@ json RunEval(const EvalOptions& opt, const Logger& log) {
   // Distribution-level metrics (FVD) keep no per-sample copies of their feature moments.
   std::vector<std::vector<MetricState>> per_sample(active.size());
   json sample_timing = json::array();
-  double rollout_s = 0, metric_s = 0;
-  int64_t frames_scored = 0;
+  DeviceTimer timer(device);
+  std::vector<double> call_latency;  // per step() call (step mode) or per rollout() call
+  std::string run_mode;
+  int64_t frames_scored = 0, frames_generated = 0;
   bool stop = false;
   std::vector<const Sample*> todo;
   for (const auto& s : manifest.samples) {
@@ -159,12 +173,15 @@ json RunEval(const EvalOptions& opt, const Logger& log) {
   }
 
   size_t next = 0;
+  double rss_floor = 0;
+  int64_t batches_done = 0, trims = 0;
   while (next < todo.size() && !stop) {
     // Prepare up to batch_size samples of equal T.
     std::vector<std::unique_ptr<Slot>> slots;
     while (next < todo.size() && static_cast<int>(slots.size()) < batch_size) {
       const Sample& s = *todo[next];
       try {
+        ScopedPhase phase(&phases, "ground_truth", 1);  // the first frame, the action log
         auto slot = std::make_unique<Slot>();
         slot->prepared = PrepareSample(s, spec, align);
         if (!slots.empty() && slot->prepared.num_frames != slots[0]->prepared.num_frames) break;
@@ -186,55 +203,84 @@ json RunEval(const EvalOptions& opt, const Logger& log) {
       slots[b]->strip_ks = StripFrames(T, opt.strip_frames);
     }
     std::string stream_mode;
-    std::vector<double> step_latency;
     try {
-      const auto t0 = Clock::now();
+      timer.Start();
       auto stream = ckpt->Rollout(MakeRequest(batch), mode);
+      const double start_s = timer.StopSeconds();  // init() in step mode, all of it in rollout mode
       stream_mode = stream->mode();
-      rollout_s += Seconds(t0, Clock::now());
+      run_mode = stream_mode;
+      phases.Add("rollout", start_s);
+      if (stream_mode != "step") call_latency.push_back(start_s);
+      const auto B = static_cast<int64_t>(slots.size());
       for (int64_t k = 1; k <= T; ++k) {
-        const auto ts = Clock::now();
+        // Ground-truth frame k of every live sample, decoded on a second thread while the
+        // model makes frame k (--no-pipeline: after it). Errors stay with their sample.
+        std::vector<torch::Tensor> gts(slots.size());
+        std::vector<std::string> gt_errors(slots.size());
+        double gt_s = 0;
+        auto decode = [&] {
+          const auto t0 = Clock::now();
+          for (size_t b = 0; b < slots.size(); ++b) {
+            if (slots[b]->failed) continue;
+            try {
+              gts[b] = NextGroundTruthFrame(slots[b]->prepared, spec, align);
+            } catch (const Error& e) {
+              gt_errors[b] = e.what();
+            }
+          }
+          gt_s = Seconds(t0, Clock::now());
+        };
+        std::future<void> decoded;
+        if (opt.pipeline) decoded = std::async(std::launch::async, decode);
+        timer.Start();
         auto gen = stream->Next();
-        const double dt = Seconds(ts, Clock::now());
-        rollout_s += dt;
-        step_latency.push_back(dt);
+        const double dt = timer.StopSeconds();
+        if (opt.pipeline) {
+          decoded.get();
+        } else {
+          decode();
+        }
+        phases.Add("ground_truth", gt_s, B);
+        phases.Add("rollout", dt, B);
+        if (stream_mode == "step") call_latency.push_back(dt);
         if (!gen) {
           throw ContractError(At(opt.checkpoint, "stream ended after " + std::to_string(k - 1) +
                                                      " frames; expected " + std::to_string(T)));
         }
-        const auto tm = Clock::now();
+        frames_generated += B;
         for (size_t b = 0; b < slots.size(); ++b) {
           Slot& sl = *slots[b];
           if (sl.failed) continue;
+          if (!gt_errors[b].empty()) {
+            sl.record = ErrorRecord(sl.prepared.sample->id, "ground_truth", gt_errors[b]);
+            sl.failed = true;
+            continue;
+          }
           try {
             torch::Tensor g = (*gen)[static_cast<int64_t>(b)];
             if (auto bad = ValidateFrame(g, spec.height, spec.width)) {
               throw ContractError(At(opt.checkpoint, "sample " + sl.prepared.sample->id + ", frame " +
                                                          std::to_string(k) + ": " + *bad));
             }
-            torch::Tensor gt;
-            try {
-              gt = NextGroundTruthFrame(sl.prepared, spec, align);
-            } catch (const Error& e) {
-              sl.record = ErrorRecord(sl.prepared.sample->id, "ground_truth", e.what());
-              sl.failed = true;
-              continue;
-            }
+            const torch::Tensor& gt = gts[b];
             json frame = {{"index", k}};
             const FrameContext ctx{k, {sl.prepared.screen_text}};
-            for (auto& m : metric_slots[b]) {
-              auto scores = m->ObserveFrames(g.unsqueeze(0), gt.unsqueeze(0), ctx);
+            for (size_t i = 0; i < active.size(); ++i) {
+              ScopedPhase phase(&phases, "metric:" + active[i], 1);
+              auto scores = metric_slots[b][i]->ObserveFrames(g.unsqueeze(0), gt.unsqueeze(0), ctx);
               frame.update(scores.at(0));
             }
             sl.frames.push_back(std::move(frame));
-            if (std::find(sl.strip_ks.begin(), sl.strip_ks.end(), k) != sl.strip_ks.end()) sl.strip.Add(k, g, gt);
+            if (std::find(sl.strip_ks.begin(), sl.strip_ks.end(), k) != sl.strip_ks.end()) {
+              ScopedPhase phase(&phases, "strips");
+              sl.strip.Add(k, g, gt);
+            }
             ++frames_scored;
           } catch (const Error& e) {
             sl.record = ErrorRecord(sl.prepared.sample->id, "rollout", e.what());
             sl.failed = true;
           }
         }
-        metric_s += Seconds(tm, Clock::now());
       }
     } catch (const Error& e) {
       for (auto& sl : slots) {
@@ -253,10 +299,10 @@ json RunEval(const EvalOptions& opt, const Logger& log) {
         continue;
       }
       json scores = json::object();
-      const auto te = Clock::now();
       std::vector<MetricState> contribution(active.size());
       try {
         for (size_t i = 0; i < active.size(); ++i) {
+          ScopedPhase phase(&phases, "metric:" + active[i]);  // e.g. OCR waits for its pool here
           auto& m = *metric_slots[b][i];
           const bool keep = m.info().scope != "distribution";
           MetricState before;
@@ -269,7 +315,6 @@ json RunEval(const EvalOptions& opt, const Logger& log) {
         if (opt.fail_fast) stop = true;
         continue;
       }
-      metric_s += Seconds(te, Clock::now());
       json record = {{"id", s.id},
                      {"status", "ok"},
                      {"num_frames", T},
@@ -283,6 +328,7 @@ json RunEval(const EvalOptions& opt, const Logger& log) {
         char name[32];
         std::snprintf(name, sizeof name, "strips/%05d.jpg", s.line);
         try {
+          ScopedPhase phase(&phases, "strips");
           sl.strip.Write(fs::path(opt.out_dir) / name);
           record["strip"] = {{"file", name},
                              {"frames", sl.strip.frames()},
@@ -301,9 +347,24 @@ json RunEval(const EvalOptions& opt, const Logger& log) {
       }
       finish(s.line, record);
     }
+    // Memory stays flat however many samples. Each batch opens video decoders whose buffers
+    // glibc keeps in its heap after they are freed, pinned there by the small records that
+    // outlive them, so RSS crept up with every sample (+17% over 240 samples). When RSS has
+    // grown kRssSlackMiB past its level after the first kWarmBatches batches (caches filled),
+    // the free pages go back to the system. (Trimming after every batch kept RSS flat too but
+    // made decoding 1.9x slower: each new decoder page-faults its buffers in again.)
+    slots.clear();
+    const double rss = CurrentRssMiB();
+    if (++batches_done <= kWarmBatches) {
+      rss_floor = std::max(rss_floor, rss);
+    } else if (rss > rss_floor + kRssSlackMiB) {
+      malloc_trim(0);
+      ++trims;
+    }
   }
 
   // Aggregates from the merged sufficient statistics of every slot.
+  const auto t_aggregate0 = Clock::now();
   json aggregates = json::object(), states = json::object(), metric_config = json::array();
   for (size_t i = 0; i < active.size(); ++i) {
     MetricState merged;
@@ -322,11 +383,12 @@ json RunEval(const EvalOptions& opt, const Logger& log) {
                              {"scope", m.info().scope}, {"reference", m.info().reference},
                              {"options", m.options()}});
   }
+  phases.Add("aggregate", Seconds(t_aggregate0, Clock::now()));
   // Probes: the same checkpoint, rolled out from prompts ncbench makes itself.
   json probes = json::object();
   int64_t probes_failed = 0;
-  const auto t_probe0 = Clock::now();
   for (const auto& name : opt.probes) {
+    ScopedPhase phase(&phases, "probe:" + name);
     ArithmeticProbeOptions po = opt.arithmetic;
     po.seed = opt.seed;
     po.mode = opt.mode;
@@ -339,7 +401,6 @@ json RunEval(const EvalOptions& opt, const Logger& log) {
       ++probes_failed;
     }
   }
-  const double probe_s = Seconds(t_probe0, Clock::now());
 
   json samples = json::array();
   int64_t ok = 0;
@@ -369,6 +430,7 @@ json RunEval(const EvalOptions& opt, const Logger& log) {
       {"max_samples", opt.max_samples},
       {"batch_size", batch_size},
       {"rollout_mode", ModeName(opt.mode)},
+      {"warmup_steps", opt.warmup_steps},
       {"seed_rule", "(seed + fnv1a64(sample id)) mod 2^31"},
       {"intervals", [&] {
          auto d = DescribeBootstrap(opt.bootstrap);
@@ -388,16 +450,39 @@ json RunEval(const EvalOptions& opt, const Logger& log) {
                        {"samples_failed", static_cast<int64_t>(report["samples"].size()) - ok},
                        {"probes_failed", probes_failed},
                        {"metrics_unavailable", unavailable.size()}};
+  // The report's own cost: a first serialisation, timed, stands for the write below.
+  {
+    ScopedPhase phase(&phases, "report_write");
+    (void)report.dump();
+  }
   const double total_s = Seconds(t_start, Clock::now());
-  report["context"]["timing"] = {{"checkpoint_load_s", load_s},
-                                 {"rollout_s", rollout_s},
-                                 {"metrics_s", metric_s},
-                                 {"probes_s", probe_s},
-                                 {"total_s", total_s},
-                                 {"frames_scored", frames_scored},
-                                 {"rollout_frames_per_s", rollout_s > 0 ? frames_scored / rollout_s : 0.0},
-                                 {"peak_rss_mib", PeakRssMiB()},
-                                 {"samples", sample_timing}};
+  const double rollout_s = phases.Seconds("rollout"), load_s = phases.Seconds("checkpoint_load");
+  const auto peak_device = PeakDeviceMemoryBytes(device);
+  report["throughput"] = {
+      {"device", DescribeDevice(device)},
+      {"threads", DescribeThreads()},
+      {"wall_s", total_s},
+      {"phases", phases.ToJson()},
+      {"rollout",
+       {{"mode", run_mode.empty() ? json(nullptr) : json(run_mode)},
+        {"batch_size", batch_size},
+        {"frames", frames_generated},
+        {"frames_scored", frames_scored},
+        {"wall_s", rollout_s},
+        {"frames_per_s", rollout_s > 0 ? static_cast<double>(frames_generated) / rollout_s : 0.0},
+        {"timer", timer.method()},
+        {"latency", SummarizeLatency(call_latency, run_mode == "step" ? opt.warmup_steps : 1,
+                                     run_mode == "step" ? "step" : "rollout_call").ToJson()}}},
+      {"harness",
+       {{"wall_s", total_s - rollout_s - load_s},
+        {"share_of_wall", total_s > 0 ? (total_s - rollout_s - load_s) / total_s : 0.0},
+        {"heap_trims", trims},
+        {"pipeline", opt.pipeline ? "ground truth decoded on a second thread while the model makes each frame"
+                                  : "sequential (--no-pipeline)"}}},
+      {"memory",
+       {{"peak_rss_mib", PeakRssMiB()},
+        {"peak_device_mib", peak_device ? json(static_cast<double>(*peak_device) / (1024.0 * 1024.0)) : json(nullptr)}}},
+      {"timeline", sample_timing}};
   WriteJsonAtomic(fs::path(opt.out_dir) / "report.json", report);
   return report;
 }

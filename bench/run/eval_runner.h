@@ -33,6 +33,9 @@ struct EvalOptions {
   int64_t seed = 0;
   int batch_size = 1;
   RolloutMode mode = RolloutMode::kAuto;
+  int threads = 0;           // LibTorch intra-op threads; 0: its default (physical cores)
+  int64_t warmup_steps = 3;  // step() calls excluded from the latency percentiles
+  bool pipeline = true;      // decode ground truth while the model computes (throughput.h)
   int64_t max_samples = 0;  // 0 = all
   bool fail_fast = false;
   AlignOptions align;       // device and seed are filled from the fields above

@@ -6,6 +6,7 @@
 #include <iterator>
 #include <map>
 #include <set>
+#include <iomanip>
 #include <sstream>
 
 #include "bench/core/errors.h"
@@ -105,6 +106,60 @@ void SummaryRows(const std::string& metric, const std::string& prefix, const jso
 }
 
 // Mean and 10th/90th percentiles across samples of a per-frame score, by frame index.
+// The throughput block as rows people read: what ran where, how fast, and where time went.
+json ThroughputView(const json& r) {
+  const auto& t = ObjectOr(r, "throughput");
+  if (t.empty()) return nullptr;
+  auto num = [](double x, int digits) {
+    std::ostringstream o;
+    o << std::fixed << std::setprecision(digits) << x;
+    return o.str();
+  };
+  const auto& dev = ObjectOr(t, "device");
+  const auto& th = ObjectOr(t, "threads");
+  const auto& ro = ObjectOr(t, "rollout");
+  const auto& lat = ObjectOr(ro, "latency");
+  const auto& mem = ObjectOr(t, "memory");
+  const auto& h = ObjectOr(t, "harness");
+  json kv = json::array();
+  kv.push_back({"device", Str(dev.value("name", json("?"))) + " (" + Str(dev.value("type", json("?"))) + ")" +
+                              (dev.contains("total_memory_mib") ? ", " + num(dev["total_memory_mib"].get<double>(), 0) + " MiB" : "")});
+  kv.push_back({"versions", "LibTorch " + Str(dev.value("libtorch", json("?"))) + "; CUDA runtime " +
+                                Str(dev.value("cuda_runtime", json(nullptr))) + "; cuDNN " + Str(dev.value("cudnn", json(nullptr)))});
+  kv.push_back({"threads", "LibTorch " + Str(th.value("intra_op", json(0))) + " intra-op, " + Str(th.value("inter_op", json(0))) +
+                               " inter-op; OpenCV " + Str(th.value("opencv", json(0))) + "; " + Str(th.value("hardware", json(0))) +
+                               " hardware"});
+  kv.push_back({"wall time", num(t.value("wall_s", 0.0), 2) + " s"});
+  if (!ro.empty()) {
+    kv.push_back({"rollout", num(ro.value("frames_per_s", 0.0), 2) + " frames/s (" + Str(ro.value("frames", json(0))) +
+                                 " frames in " + num(ro.value("wall_s", 0.0), 2) + " s, batch " + Str(ro.value("batch_size", json(0))) +
+                                 ", " + Str(ro.value("mode", json(nullptr))) + " mode; timer " + Str(ro.value("timer", json(""))) + ")"});
+  }
+  if (lat.value("count", 0) > 0) {
+    kv.push_back({"latency per " + Str(lat.value("unit", json(""))),
+                  "p50 " + num(lat["p50_ms"].get<double>(), 2) + " ms, p95 " + num(lat["p95_ms"].get<double>(), 2) + " ms, p99 " +
+                      num(lat["p99_ms"].get<double>(), 2) + " ms over " + Str(lat["count"]) + " calls (the first " +
+                      Str(lat["warmup_excluded"]) + " excluded as warm-up)"});
+  }
+  if (!h.empty()) {
+    kv.push_back({"harness", num(h.value("wall_s", 0.0), 2) + " s, " + num(100 * h.value("share_of_wall", 0.0), 1) +
+                                 "% of the wall time outside the model (load and rollout); " + Str(h.value("pipeline", json("")))});
+  }
+  kv.push_back({"memory", "peak RSS " + num(mem.value("peak_rss_mib", 0.0), 0) + " MiB; peak device " +
+                              (mem.contains("peak_device_mib") && mem["peak_device_mib"].is_number()
+                                   ? num(mem["peak_device_mib"].get<double>(), 0) + " MiB"
+                                   : std::string("n/a (CPU)"))});
+  json phases = json::array();
+  const double wall = t.value("wall_s", 0.0);
+  for (const auto& [name, p] : ObjectOr(t, "phases").items()) {
+    const double w = p.value("wall_s", 0.0);
+    phases.push_back({{"phase", name}, {"wall_s", w}, {"share", wall > 0 ? w / wall : 0.0}, {"calls", p.value("calls", 0)},
+                      {"frames", p.contains("frames") ? p["frames"] : json(nullptr)},
+                      {"frames_per_s", p.contains("frames_per_s") ? p["frames_per_s"] : json(nullptr)}});
+  }
+  return {{"kv", kv}, {"phases", phases}};
+}
+
 json FrameSeries(const json& samples, const std::string& key, const std::string& title) {
   std::map<int64_t, std::vector<double>> by_k;
   for (const auto& s : samples) {
@@ -129,14 +184,8 @@ json FrameSeries(const json& samples, const std::string& key, const std::string&
 std::vector<std::pair<std::string, std::string>> ContextRows(const json& r) {
   const auto& c = r["context"];
   const auto& ck = r["checkpoint"];
-  const auto& t = ObjectOr(c, "timing");
   const auto& s = r["summary"];
-  std::ostringstream timing;
-  timing.precision(4);
-  timing << "total " << t.value("total_s", 0.0) << " s; load " << t.value("checkpoint_load_s", 0.0)
-         << " s; rollout " << t.value("rollout_s", 0.0) << " s (" << t.value("rollout_frames_per_s", 0.0)
-         << " frames/s); metrics " << t.value("metrics_s", 0.0) << " s; probes " << t.value("probes_s", 0.0)
-         << " s; peak RSS " << t.value("peak_rss_mib", 0.0) << " MiB";
+  const auto& dev = ObjectOr(ObjectOr(r, "throughput"), "device");
   std::vector<std::pair<std::string, std::string>> rows = {
       {"checkpoint", Str(ck["spec"].value("name", json("?"))) + "  (" + Str(ck.value("adapter", json(""))) + ")"},
       {"checkpoint path", Str(ck.value("path", json("")))},
@@ -145,9 +194,7 @@ std::vector<std::pair<std::string, std::string>> ContextRows(const json& r) {
       {"dataset sha256", Str(r["dataset"].value("sha256", json("")))},
       {"samples", Str(s.value("samples_ok", json(0))) + " scored, " + Str(s.value("samples_failed", json(0))) +
                       " failed, " + Str(s.value("samples_total", json(0))) + " total"},
-      {"device", Str(c.value("device", json(""))) + "; " + Str(c.value("cpu", json(""))) + "; " +
-                     Str(c.value("threads", json(""))) + " threads"},
-      {"timing", timing.str()},
+      {"device", Str(c.value("device", json(""))) + "; " + Str(dev.value("name", c.value("cpu", json(""))))},
       {"versions", "ncbench " + Str(c.value("ncbench_version", json(""))) + " (" + Str(c.value("git_sha", json(""))) +
                        ", " + Str(c.value("build_type", json(""))) + "); " + Str(ObjectOr(c, "versions"))},
       {"time, host", Str(c.value("time", json(""))) + ", " + Str(c.value("host", json("")))},
@@ -251,10 +298,11 @@ json HtmlViewModel(const json& r, const fs::path& report_dir) {
     }
     v["cursor_histogram"] = {{"labels", labels}, {"values", values}};
   }
-  if (r["context"].contains("timing") && r["context"]["timing"].contains("samples")) {
+  v["throughput_view"] = ThroughputView(r);
+  if (r.contains("throughput") && r["throughput"].contains("timeline")) {
     json t = json::array(), fps = json::array();
     double frames = 0;
-    for (const auto& s : r["context"]["timing"]["samples"]) {
+    for (const auto& s : r["throughput"]["timeline"]) {
       frames += s.value("frames", 0.0);
       const double end = s.value("end_s", 0.0);
       if (end <= 0) continue;

@@ -82,6 +82,17 @@
         $("td", {class: "num", text: "[" + fmt(p.wilson95[0]) + ", " + fmt(p.wilson95[1]) + "]"})))));
   }
 
+  // ---- Throughput: the device, the model's speed, where the wall time went.
+  if (D.throughput_view) {
+    const tp = section("Throughput", "throughput");
+    tp.append(table(["", ""], D.throughput_view.kv.map(([k, v]) => $("tr", {}, $("td", {text: k}), $("td", {class: "mono", text: v}))), "kv"));
+    const pt = table(["phase", "wall s", "share of run", "calls", "frames", "frames/s"], D.throughput_view.phases.map(p =>
+      $("tr", {}, $("td", {class: "mono", text: p.phase}), numCell(p.wall_s), numCell(p.share), numCell(p.calls),
+        numCell(p.frames), numCell(p.frames_per_s))));
+    sortable(pt);
+    tp.append(pt);
+  }
+
   // ---- Plots (inline SVG)
   const NS = "http://www.w3.org/2000/svg";
   const svgEl = (tag, attrs) => { const e = document.createElementNS(NS, tag); for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, v); return e; };

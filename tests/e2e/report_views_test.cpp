@@ -18,19 +18,21 @@ namespace {
 namespace fs = std::filesystem;
 using nlohmann::json;
 
-// Three runs over 8 CLIGen clips (8 frames each at 800x450, 15 fps), shared by the tests:
-// the static baseline with seeds 0 and 7 (a deterministic model), and a planted regression
-// (the same frames made 10% darker by a Python-exported wrapper).
+// Three runs over 8 CLIGen clips (8 frames each at 800x450, 15 fps), shared by the tests (made
+// once for all their processes, test::SharedFixture): the static baseline with seeds 0 and 7
+// (a deterministic model), and a planted regression (the same frames made 10% darker by a
+// Python-exported wrapper).
 class ReportViews : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
     if (!fs::exists(test::SharedDir() / "README.md")) return;
-    dir_ = new test::TempDir();
-    const auto& d = *dir_;
+    dir_ = test::SharedFixture("report_views", Make);
+  }
+  static void Make(const fs::path& d) {
     const auto samples = ImportVhsFolder(test::SharedDir() / "data/cligen-clean", d / "all.jsonl");
     {
       std::ofstream m(d / "set.jsonl");
-      for (size_t i = 0; i < samples.size() && i < 8; ++i) m << SampleToJson(samples[i], d.path()).dump() << "\n";
+      for (size_t i = 0; i < samples.size() && i < 8; ++i) m << SampleToJson(samples[i], d).dump() << "\n";
     }
     WriteStaticBaseline(test::CliSpec(800, 450, 15, "static"), d / "static.pt");
     const auto py = test::Run("/usr/bin/python3 " + (test::SourceDir() / "tests/tools/degrade_checkpoint.py").string() +
@@ -44,17 +46,13 @@ class ReportViews : public ::testing::Test {
       ASSERT_EQ(r.status, 0) << r.output;
     }
   }
-  static void TearDownTestSuite() {
-    delete dir_;
-    dir_ = nullptr;
-  }
   void SetUp() override { NCB_REQUIRE_SHARED(); }
-  static fs::path Path(const std::string& s) { return *dir_ / s; }
+  static fs::path Path(const std::string& s) { return dir_ / s; }
   static std::string Ncbench() { return test::NcbenchExe().string(); }
 
-  static test::TempDir* dir_;
+  static fs::path dir_;
 };
-test::TempDir* ReportViews::dir_ = nullptr;
+fs::path ReportViews::dir_;
 
 TEST_F(ReportViews, CompareFlagsThePlantedRegressionAndNotAReseededRun) {
   const std::string gate = " --fail-on 'ssim<-0.001,psnr<-0.1'";
@@ -146,19 +144,26 @@ TEST_F(ReportViews, LatentNcTrainsAndRollsOutTheSameInBothModes) {
 
 // Headless Chromium: the page renders (the script marks <body data-rendered="ok">), logs
 // nothing to the console, and the screenshot is a real picture.
-void ExpectRendersInChromium(const fs::path& html, const fs::path& shot) {
-  if (test::Run("command -v chromium").status != 0) GTEST_FAIL() << "chromium missing (scripts/install-deps.sh installs it)";
+// Returns the rendered DOM.
+std::string ExpectRendersInChromium(const fs::path& html, const fs::path& shot) {
+  if (test::Run("command -v chromium").status != 0) {
+    ADD_FAILURE() << "chromium missing (scripts/install-deps.sh installs it)";
+    return "";
+  }
   const std::string chrome = "chromium --headless --no-sandbox --disable-gpu --user-data-dir=" +
                              (html.parent_path() / "chrome-profile").string() + " ";
   const auto dom = test::Run("timeout 120 " + chrome + "--enable-logging=stderr --v=0 --dump-dom file://" + html.string());
-  ASSERT_EQ(dom.status, 0) << dom.output.substr(0, 2000);
+  EXPECT_EQ(dom.status, 0) << dom.output.substr(0, 2000);
   EXPECT_NE(dom.output.find("data-rendered=\"ok\""), std::string::npos) << dom.output.substr(0, 2000);
   EXPECT_EQ(dom.output.find("CONSOLE"), std::string::npos) << dom.output.substr(0, 4000);
   const auto png = test::Run("timeout 120 " + chrome + "--window-size=1280,2400 --screenshot=" + shot.string() +
                              " file://" + html.string());
-  ASSERT_EQ(png.status, 0) << png.output;
+  EXPECT_EQ(png.status, 0) << png.output;
   const cv::Mat img = cv::imread(shot.string());
-  ASSERT_FALSE(img.empty());
+  if (img.empty()) {
+    ADD_FAILURE() << "no screenshot at " << shot;
+    return dom.output;
+  }
   EXPECT_EQ(img.cols, 1280);
   cv::Scalar mean, sd;
   cv::meanStdDev(img, mean, sd);
@@ -168,6 +173,7 @@ void ExpectRendersInChromium(const fs::path& html, const fs::path& shot) {
     const auto end = dom.output.find('"', at + 16);
     std::cout << "render time in Chromium: " << dom.output.substr(at + 16, end - at - 16) << " ms\n";
   }
+  return dom.output;
 }
 
 TEST_F(ReportViews, HtmlReportRendersInHeadlessChromium) {
@@ -182,7 +188,11 @@ TEST_F(ReportViews, HtmlReportRendersInHeadlessChromium) {
   for (const char* fetch : {"src=\"http", "href=\"http", "url(http", "<link", "<script src", "@import"}) {
     EXPECT_EQ(page.find(fetch), std::string::npos) << fetch;
   }
-  ExpectRendersInChromium(html, Path("base/screenshot.png"));
+  const std::string dom = ExpectRendersInChromium(html, Path("base/screenshot.png"));
+  // The throughput block is on the page: the device, the model's speed, the phases.
+  for (const char* text : {"id=\"throughput\"", "frames/s (", "peak RSS", "metric:ssim", "report_write"}) {
+    EXPECT_NE(dom.find(text), std::string::npos) << text;
+  }
 }
 
 TEST_F(ReportViews, HtmlReportOf1000SamplesRenders) {

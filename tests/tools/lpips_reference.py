@@ -8,7 +8,8 @@ difference, NetLinLayer 1x1 convolutions, spatial mean, sum over layers); the we
 with torch.load. Run with Debian's /usr/bin/python3 (PyTorch 1.13).
 
   lpips_reference.py score --net NET (--weights FULL.pt | --backbone TV.pth --heads LIN.pth) PAIRS.json
-      prints {"torch_version", "values": [distance per [gen_png, gt_png] pair]}
+      prints {"torch_version", "threads", "values": [distance per [gen_png, gt_png] pair],
+      "seconds": the scoring loop's time over the decoded images}
   lpips_reference.py torchvision-squeeze FULL.pt OUT.pth [--legacy]
       rewrites a complete lpips state_dict as torchvision's squeezenet1_1 backbone naming
   lpips_reference.py random-backbone NET SEED OUT.pth [--legacy]
@@ -16,7 +17,9 @@ with torch.load. Run with Debian's /usr/bin/python3 (PyTorch 1.13).
       the ImageNet weights, which are not available offline)
 """
 import json
+import os
 import sys
+import time
 
 import numpy as np
 import torch
@@ -135,6 +138,8 @@ def main():
     args = [a for a in args if a != "--legacy"]
     cmd = args.pop(0)
     torch.set_grad_enabled(False)
+    if os.environ.get("NCBENCH_TORCH_THREADS"):  # bench-peers: the same thread count as ncbench
+        torch.set_num_threads(int(os.environ["NCBENCH_TORCH_THREADS"]))
     if cmd == "score":
         opts = dict(zip(args[0:-1:2], args[1:-1:2]))
         net = opts["--net"]
@@ -142,8 +147,12 @@ def main():
               else torchvision_to_lpips(opts["--backbone"], opts["--heads"], net))
         model = LPIPS(net).eval()
         model.load(sd)
-        values = [float(model(load_png(gen), load_png(gt)).item()) for gen, gt in json.load(open(args[-1]))]
-        print(json.dumps({"torch_version": torch.__version__, "values": values}))
+        images = [(load_png(gen), load_png(gt)) for gen, gt in json.load(open(args[-1]))]
+        t0 = time.perf_counter()  # compute only, images decoded above (for `ncbench bench-peers`)
+        values = [float(model(gen, gt).item()) for gen, gt in images]
+        seconds = time.perf_counter() - t0
+        print(json.dumps({"torch_version": torch.__version__, "threads": torch.get_num_threads(),
+                          "values": values, "seconds": seconds}))
     elif cmd == "torchvision-squeeze":
         full, out = args
         sd = torch.load(full, map_location="cpu")

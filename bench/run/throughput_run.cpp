@@ -1,0 +1,195 @@
+#include "bench/run/throughput_run.h"
+
+#include <torch/torch.h>
+
+#include <algorithm>
+#include <chrono>
+#include <filesystem>
+#include <iomanip>
+#include <sstream>
+
+#include "bench/checkpoint/checkpoint.h"
+#include "bench/core/errors.h"
+#include "bench/core/stats.h"
+#include "bench/rollout/rollout.h"
+#include "bench/run/eval_runner.h"
+#include "bench/throughput/throughput.h"
+#include "datasets/manifest.h"
+#include "reports/report.h"
+
+namespace ncb {
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+namespace {
+
+struct Inputs {
+  torch::Tensor first_frame;  // [3,H,W] on the device
+  std::string prompt;
+  json source;
+};
+
+Inputs MakeInputs(const ThroughputOptions& o, const NcSpec& spec, const torch::Device& device) {
+  if (!o.manifest.empty()) {
+    const Manifest m = ReadManifest(o.manifest);
+    if (m.samples.empty()) throw Error(At(o.manifest, "no valid sample to take the first frame from"));
+    AlignOptions align;
+    align.device = device;
+    align.run_seed = o.seed;
+    PreparedSample p = PrepareSample(m.samples[0], spec, align);
+    return {p.first_frame, p.prompt,
+            {{"first_frame", "sample " + m.samples[0].id + " of " + o.manifest}, {"prompt", p.prompt},
+             {"actions", "zeros"}}};
+  }
+  return {torch::full({3, spec.height, spec.width}, 0.5f, torch::TensorOptions().device(device)),
+          "throughput",
+          {{"first_frame", "mid-grey (0.5)"}, {"prompt", "throughput"}, {"actions", "zeros"}}};
+}
+
+// One timed rollout of T frames; returns its seconds and appends per-call latencies.
+double TimedRollout(Checkpoint& ckpt, const RolloutRequest& r, RolloutMode mode, DeviceTimer& timer,
+                    std::vector<double>* latency) {
+  double total = 0;
+  timer.Start();
+  auto stream = ckpt.Rollout(r, mode);
+  const double start = timer.StopSeconds();
+  total += start;
+  if (mode == RolloutMode::kRollout && latency) latency->push_back(start);
+  for (int64_t k = 0; k < r.num_frames; ++k) {
+    timer.Start();
+    auto f = stream->Next();
+    const double dt = timer.StopSeconds();
+    total += dt;
+    if (!f) throw ContractError("stream ended after " + std::to_string(k) + " of " + std::to_string(r.num_frames) + " frames");
+    if (mode == RolloutMode::kStep && latency) latency->push_back(dt);
+  }
+  return total;
+}
+
+}  // namespace
+
+json RunThroughput(const ThroughputOptions& o, const Logger& log) {
+  const auto t_start = std::chrono::steady_clock::now();
+  const torch::Device device = ParseDevice(o.device);
+  torch::NoGradGuard no_grad;
+  if (o.frames < 1) throw Error("--frames must be at least 1");
+  if (o.repeats < 1) throw Error("--repeats must be at least 1");
+  if (o.batch_sizes.empty()) throw Error("--batch-sizes: give at least one");
+  for (int b : o.batch_sizes) {
+    if (b < 1) throw Error("--batch-sizes: " + std::to_string(b) + " is not a batch size (expected >= 1)");
+  }
+  if (o.threads > 0) at::set_num_threads(o.threads);
+  PhaseTimes phases;
+  std::unique_ptr<Checkpoint> ckpt;
+  {
+    ScopedPhase phase(&phases, "checkpoint_load");
+    ckpt = OpenCheckpoint(o.checkpoint, device);
+    SynchronizeDevice(device);
+  }
+  const NcSpec& spec = ckpt->spec();
+  const Inputs in = MakeInputs(o, spec, device);
+  std::vector<RolloutMode> modes = {RolloutMode::kRollout};
+  if (ckpt->can_step()) modes.push_back(RolloutMode::kStep);
+
+  DeviceTimer timer(device);
+  json sweep = json::array();
+  for (int b : o.batch_sizes) {
+    for (RolloutMode mode : modes) {
+      const std::string mode_name = mode == RolloutMode::kStep ? "step" : "rollout";
+      json row = {{"batch_size", b}, {"mode", mode_name}, {"frames", o.frames}, {"repeats", o.repeats}};
+      if (b > ckpt->max_batch()) {
+        row["error"] = "the adapter takes batches of at most " + std::to_string(ckpt->max_batch());
+        sweep.push_back(row);
+        continue;
+      }
+      try {
+        RolloutRequest r;
+        for (int i = 0; i < b; ++i) {
+          r.ids.push_back("throughput-" + std::to_string(i));
+          r.prompts.push_back(in.prompt);
+        }
+        r.first_frame = in.first_frame.unsqueeze(0).expand({b, 3, spec.height, spec.width}).contiguous();
+        r.actions = torch::zeros({b, o.frames, spec.action_dim});
+        r.num_frames = o.frames;
+        r.seed = o.seed;
+        ResetPeakDeviceMemory(device);
+        {
+          ScopedPhase phase(&phases, "warmup");
+          TimedRollout(*ckpt, r, mode, timer, nullptr);
+        }
+        std::vector<double> seconds, latency;
+        {
+          ScopedPhase phase(&phases, "rollout", static_cast<int64_t>(b) * o.frames * o.repeats);
+          for (int rep = 0; rep < o.repeats; ++rep) seconds.push_back(TimedRollout(*ckpt, r, mode, timer, &latency));
+        }
+        json fps = json::array();
+        std::vector<double> fps_v;
+        for (double s : seconds) {
+          fps_v.push_back(static_cast<double>(b * o.frames) / s);
+          fps.push_back(fps_v.back());
+        }
+        row["wall_s"] = seconds;
+        row["frames_per_s_runs"] = fps;
+        row["frames_per_s"] = Quantile(fps_v, 0.5);
+        row["latency"] = SummarizeLatency(latency, 0, mode == RolloutMode::kStep ? "step" : "rollout_call").ToJson();
+        const auto peak = PeakDeviceMemoryBytes(device);
+        row["peak_device_mib"] = peak ? json(static_cast<double>(*peak) / (1024.0 * 1024.0)) : json(nullptr);
+        log(LogLevel::kInfo, "batch " + std::to_string(b) + ", " + mode_name + ": " +
+                                 std::to_string(row["frames_per_s"].get<double>()) + " frames/s");
+      } catch (const std::exception& e) {  // c10::Error for out-of-memory, ContractError, ...
+        row["error"] = e.what();
+        log(LogLevel::kWarning, "batch " + std::to_string(b) + ", " + mode_name + ": " + e.what());
+      }
+      sweep.push_back(row);
+    }
+  }
+
+  json report;
+  report["schema"] = kReportSchema;
+  report["kind"] = "throughput";
+  report["context"] = MakeContext({o.command_line, device.str(), o.seed});
+  report["checkpoint"] = ckpt->Describe();
+  report["config"] = {{"frames", o.frames},
+                      {"repeats", o.repeats},
+                      {"batch_sizes", o.batch_sizes},
+                      {"inputs", in.source},
+                      {"warmup", "one untimed rollout of the same batch size and mode before the timed ones"},
+                      {"frames_per_s", "batch size x frames / wall time of a whole rollout (init or rollout() "
+                                       "call included), median over repeats"}};
+  const double total_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t_start).count();
+  report["throughput"] = {{"device", DescribeDevice(device)},
+                          {"threads", DescribeThreads()},
+                          {"wall_s", total_s},
+                          {"phases", phases.ToJson()},
+                          {"timer", timer.method()},
+                          {"sweep", sweep},
+                          {"memory", {{"peak_rss_mib", PeakRssMiB()}}}};
+  if (!o.out_dir.empty()) WriteJsonAtomic(fs::path(o.out_dir) / "report.json", report);
+  return report;
+}
+
+std::string ThroughputTable(const json& r) {
+  std::ostringstream out;
+  out << std::fixed << std::setprecision(2);
+  const auto& t = r.at("throughput");
+  out << "device: " << t["device"].value("name", "?") << " (" << t["device"].value("type", "?") << "), "
+      << t["threads"].value("intra_op", 0) << " LibTorch threads; timer " << t.value("timer", "?") << "\n\n";
+  out << "| batch | mode | frames/s | latency unit | p50 ms | p95 ms | p99 ms | peak device MiB |\n"
+         "|---:|---|---:|---|---:|---:|---:|---:|\n";
+  for (const auto& row : t.at("sweep")) {
+    out << "| " << row["batch_size"] << " | " << row["mode"].get<std::string>() << " | ";
+    if (row.contains("error")) {
+      out << "error: " << row["error"].get<std::string>() << " | | | | | |\n";
+      continue;
+    }
+    const auto& l = row["latency"];
+    out << row["frames_per_s"].get<double>() << " | " << l["unit"].get<std::string>() << " | "
+        << l["p50_ms"].get<double>() << " | " << l["p95_ms"].get<double>() << " | " << l["p99_ms"].get<double>()
+        << " | " << (row["peak_device_mib"].is_null() ? std::string("-") : std::to_string(row["peak_device_mib"].get<double>()))
+        << " |\n";
+  }
+  out << "\npeak host RSS " << t["memory"]["peak_rss_mib"].get<double>() << " MiB\n";
+  return out.str();
+}
+
+}  // namespace ncb
