@@ -1,6 +1,6 @@
 #include "datasets/action_encoding.h"
 
-#include <torch/torch.h>
+#include <torch/types.h>
 
 #include <algorithm>
 #include <cctype>

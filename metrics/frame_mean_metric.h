@@ -3,6 +3,7 @@
 // per-frame, per-sample and dataset numbers under the metric's key.
 #pragma once
 
+#include "bench/core/errors.h"
 #include "metrics/metric.h"
 
 namespace ncb {
@@ -14,11 +15,19 @@ class FrameMeanMetric : public Metric {
                                             const FrameContext&) override {
     const auto v = Score(gen, gt).to(torch::kCPU, torch::kFloat64).contiguous();
     std::vector<nlohmann::json> out;
-    for (int64_t i = 0; i < v.size(0); ++i) {
-      const double s = v.data_ptr<double>()[i];
-      sample_.Add("frame_" + key() + "_sum", s);
-      sample_.Add("frames", 1);
-      out.push_back({{key(), s}});
+    for (int64_t i = 0; i < v.size(0); ++i) out.push_back(Record(v.data_ptr<double>()[i]));
+    return out;
+  }
+  bool batchable() const override { return true; }
+  std::vector<nlohmann::json> ObserveAcross(const std::vector<Metric*>& instances, const torch::Tensor& gen,
+                                            const torch::Tensor& gt) override {
+    NCB_CHECK(static_cast<int64_t>(instances.size()) == gen.size(0));
+    const auto v = Score(gen, gt).to(torch::kCPU, torch::kFloat64).contiguous();
+    std::vector<nlohmann::json> out;
+    for (size_t i = 0; i < instances.size(); ++i) {
+      auto* m = dynamic_cast<FrameMeanMetric*>(instances[i]);
+      NCB_CHECK(m != nullptr);
+      out.push_back(m->Record(v.data_ptr<double>()[i]));
     }
     return out;
   }
@@ -51,6 +60,12 @@ class FrameMeanMetric : public Metric {
   virtual torch::Tensor Score(const torch::Tensor& gen, const torch::Tensor& gt) = 0;
 
  private:
+  nlohmann::json Record(double s) {
+    sample_.Add("frame_" + key() + "_sum", s);
+    sample_.Add("frames", 1);
+    return {{key(), s}};
+  }
+
   MetricState sample_, state_;
 };
 

@@ -91,6 +91,16 @@ class Metric {
   virtual std::vector<nlohmann::json> ObserveFrames(const torch::Tensor& generated,
                                                     const torch::Tensor& ground_truth,
                                                     const FrameContext& context) = 0;
+  // Metrics whose per-frame score is a pure function of the frame pair (PSNR, SSIM, LPIPS)
+  // score the same frame of every sample of a batch in one kernel call, on the run's device.
+  virtual bool batchable() const { return false; }
+  // For batchable metrics, called on instances[0]: scores gen[i] against gt[i] into
+  // instances[i] (one per sample, all made by the same factory as this one) and returns
+  // frame i's JSON. Throws before any instance's state changes, so a caller can fall back
+  // to one ObserveFrames per sample to find which sample the error belongs to.
+  virtual std::vector<nlohmann::json> ObserveAcross(const std::vector<Metric*>& instances,
+                                                    const torch::Tensor& generated,
+                                                    const torch::Tensor& ground_truth);
   // Closes the sample: returns its scores and folds them into state().
   virtual nlohmann::json EndSample() = 0;
   virtual const MetricState& state() const = 0;

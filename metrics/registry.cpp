@@ -86,6 +86,11 @@ std::unique_ptr<Metric> CreateMetric(const std::string& name, const nlohmann::js
   return it->second(options.is_null() ? nlohmann::json::object() : options, env);
 }
 
+std::vector<nlohmann::json> Metric::ObserveAcross(const std::vector<Metric*>&, const torch::Tensor&,
+                                                  const torch::Tensor&) {
+  throw Error("metric " + info().name + " scores one sample at a time (it is not batchable)");
+}
+
 void CheckOptionKeys(const std::string& metric, const nlohmann::json& options,
                      const std::vector<std::string>& known) {
   if (!options.is_object()) throw Error(metric + ": options must be a JSON object");

@@ -3,7 +3,6 @@
 #pragma once
 
 #include <opencv2/core.hpp>
-#include <torch/script.h>
 
 #include <filesystem>
 #include <functional>
@@ -11,6 +10,10 @@
 #include <string>
 
 #include "bench/checkpoint/nc_spec.h"
+
+namespace torch::jit {
+struct Module;  // torch/script.h, which this header leaves to its users that need it
+}  // namespace torch::jit
 
 namespace ncb {
 

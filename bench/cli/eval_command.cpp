@@ -81,7 +81,10 @@ void AddEvalCommand(CLI::App& app, Runner* run, const std::vector<std::string>& 
                   "step() calls at the start of the run left out of the latency percentiles")
       ->check(CLI::Range(0, 1000000))->capture_default_str();
   cmd->add_flag("--no-pipeline", [opt](int64_t) { opt->pipeline = false; },
-                "Decode ground truth after each model step instead of during it");
+                "Decode ground truth and score in turn with each model step instead of during it");
+  cmd->add_option("--metric-batch", opt->metric_batch,
+                  "Samples per call of PSNR, SSIM and LPIPS (0: the whole batch on CUDA, 1 on the CPU)")
+      ->check(CLI::Range(0, 4096))->capture_default_str();
   auto tput = std::make_shared<ThroughputOptions>();
   auto tput_only = std::make_shared<bool>(false);
   auto batch_sizes = std::make_shared<std::string>("1,2,4");

@@ -3,7 +3,7 @@
 #include <cmath>
 
 #include <opencv2/imgproc.hpp>
-#include <torch/torch.h>
+#include <torch/types.h>
 
 #include <sstream>
 

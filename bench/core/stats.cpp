@@ -24,7 +24,7 @@ double Quantile(std::vector<double> v, double q) {
   return v[lo] + (v[hi] - v[lo]) * (pos - static_cast<double>(lo));
 }
 
-std::vector<int> ResampleCounts(size_t n, SplitMix64* rng) {
+std::vector<int> ResampleCounts(std::size_t n, SplitMix64* rng) {
   std::vector<int> counts(n, 0);
   for (size_t i = 0; i < n; ++i) ++counts[rng->Below(n)];
   return counts;

@@ -6,6 +6,7 @@
 // recorded seed gives the same intervals on every machine.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <utility>
 #include <vector>
@@ -39,6 +40,6 @@ class SplitMix64 {
 
 // One bootstrap replicate of n items: how many times each item is drawn (n draws with
 // replacement).
-std::vector<int> ResampleCounts(size_t n, SplitMix64* rng);
+std::vector<int> ResampleCounts(std::size_t n, SplitMix64* rng);
 
 }  // namespace ncb

@@ -7,7 +7,7 @@
 // the same kernels with other tools.
 #include <benchmark/benchmark.h>
 #include <opencv2/core.hpp>
-#include <torch/torch.h>
+#include <torch/types.h>
 
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>

@@ -1,7 +1,7 @@
 #include "bench/rollout/rollout.h"
 
 #include <opencv2/imgcodecs.hpp>
-#include <torch/torch.h>
+#include <torch/types.h>
 
 #include "bench/core/errors.h"
 #include "bench/core/frame.h"

@@ -1,6 +1,9 @@
 #include "bench/run/eval_runner.h"
 
-#include <torch/torch.h>
+#include <ATen/Parallel.h>
+#include <torch/cuda.h>
+#include <torch/types.h>
+#include <torch/utils.h>
 
 #include <algorithm>
 #include <chrono>
@@ -86,6 +89,8 @@ json RunEval(const EvalOptions& opt, const Logger& log) {
   if (opt.batch_size < 1) throw Error("--batch-size must be at least 1");
   if (opt.warmup_steps < 0) throw Error("--warmup-steps must be at least 0");
   if (opt.threads < 0) throw Error("--threads must be at least 0");
+  if (opt.metric_batch < 0) throw Error("--metric-batch must be at least 0");
+  const size_t metric_batch = static_cast<size_t>(opt.metric_batch > 0 ? opt.metric_batch : device.is_cuda() ? 1 << 20 : 1);
   if (opt.threads > 0) at::set_num_threads(opt.threads);
   ResetPeakDeviceMemory(device);
   PhaseTimes phases;
@@ -165,6 +170,7 @@ json RunEval(const EvalOptions& opt, const Logger& log) {
   std::vector<double> call_latency;  // per step() call (step mode) or per rollout() call
   std::string run_mode;
   int64_t frames_scored = 0, frames_generated = 0;
+  double scoring_wait_s = 0;  // the rollout loop's waits for the scoring thread
   bool stop = false;
   std::vector<const Sample*> todo;
   for (const auto& s : manifest.samples) {
@@ -203,6 +209,96 @@ json RunEval(const EvalOptions& opt, const Logger& log) {
       slots[b]->strip_ks = StripFrames(T, opt.strip_frames);
     }
     std::string stream_mode;
+    // Ground-truth frame k of every live sample. Errors stay with their sample.
+    struct GroundTruth {
+      std::vector<torch::Tensor> frames;
+      std::vector<std::string> errors;
+    };
+    auto decode = [&] {
+      ScopedPhase phase(&phases, "ground_truth", static_cast<int64_t>(slots.size()));
+      GroundTruth gt{std::vector<torch::Tensor>(slots.size()), std::vector<std::string>(slots.size())};
+      for (size_t b = 0; b < slots.size(); ++b) {
+        if (slots[b]->failed) continue;
+        try {
+          gt.frames[b] = NextGroundTruthFrame(slots[b]->prepared, spec, align);
+        } catch (const Error& e) {
+          gt.errors[b] = e.what();
+        }
+      }
+      return gt;
+    };
+    auto fail = [&](Slot& sl, const std::string& stage, const std::string& message) {
+      sl.record = ErrorRecord(sl.prepared.sample->id, stage, message);
+      sl.failed = true;
+    };
+    // Scores generated frame k of every live sample: each metric once over the whole batch
+    // where it is batchable (one kernel on the device), else once per sample.
+    auto score = [&](int64_t k, const torch::Tensor& gen, const GroundTruth& gt) {
+      std::vector<size_t> live;
+      for (size_t b = 0; b < slots.size(); ++b) {
+        Slot& sl = *slots[b];
+        if (sl.failed) continue;
+        if (!gt.errors[b].empty()) {
+          fail(sl, "ground_truth", gt.errors[b]);
+        } else if (auto bad = ValidateFrame(gen[static_cast<int64_t>(b)], spec.height, spec.width)) {
+          fail(sl, "rollout", ContractError(At(opt.checkpoint, "sample " + sl.prepared.sample->id + ", frame " +
+                                                                   std::to_string(k) + ": " + *bad)).what());
+        } else {
+          live.push_back(b);
+        }
+      }
+      std::vector<json> frames(slots.size(), json{{"index", k}});
+      auto one = [&](size_t b, size_t i) {
+        try {
+          const FrameContext ctx{k, {slots[b]->prepared.screen_text}};
+          auto scores = metric_slots[b][i]->ObserveFrames(gen[static_cast<int64_t>(b)].unsqueeze(0),
+                                                         gt.frames[b].unsqueeze(0), ctx);
+          frames[b].update(scores.at(0));
+        } catch (const Error& e) {
+          fail(*slots[b], "rollout", e.what());
+        }
+      };
+      for (size_t i = 0; i < active.size(); ++i) {
+        std::vector<size_t> todo_b;
+        for (size_t b : live) {
+          if (!slots[b]->failed) todo_b.push_back(b);
+        }
+        if (todo_b.empty()) break;
+        ScopedPhase phase(&phases, "metric:" + active[i], static_cast<int64_t>(todo_b.size()));
+        const size_t step = metric_slots[0][i]->batchable() ? metric_batch : 1;
+        for (size_t c0 = 0; c0 < todo_b.size(); c0 += step) {
+          const auto first = todo_b.begin() + static_cast<std::ptrdiff_t>(c0);
+          const std::vector<size_t> chunk(first, first + static_cast<std::ptrdiff_t>(std::min(step, todo_b.size() - c0)));
+          if (chunk.size() > 1) {
+            std::vector<Metric*> instances;
+            std::vector<torch::Tensor> g, t;
+            for (size_t b : chunk) {
+              instances.push_back(metric_slots[b][i].get());
+              g.push_back(gen[static_cast<int64_t>(b)]);
+              t.push_back(gt.frames[b]);
+            }
+            try {
+              auto scores = instances[0]->ObserveAcross(instances, torch::stack(g), torch::stack(t));
+              for (size_t j = 0; j < chunk.size(); ++j) frames[chunk[j]].update(scores.at(j));
+              continue;
+            } catch (const std::exception&) {
+              // No state changed: score one sample at a time to find whose frame it was.
+            }
+          }
+          for (size_t b : chunk) one(b, i);
+        }
+      }
+      for (size_t b : live) {
+        Slot& sl = *slots[b];
+        if (sl.failed) continue;
+        if (std::find(sl.strip_ks.begin(), sl.strip_ks.end(), k) != sl.strip_ks.end()) {
+          ScopedPhase phase(&phases, "strips");
+          sl.strip.Add(k, gen[static_cast<int64_t>(b)], gt.frames[b]);
+        }
+        sl.frames.push_back(std::move(frames[b]));
+        ++frames_scored;
+      }
+    };
     try {
       timer.Start();
       auto stream = ckpt->Rollout(MakeRequest(batch), mode);
@@ -212,35 +308,32 @@ json RunEval(const EvalOptions& opt, const Logger& log) {
       phases.Add("rollout", start_s);
       if (stream_mode != "step") call_latency.push_back(start_s);
       const auto B = static_cast<int64_t>(slots.size());
+      // The pipeline: while the model makes frame k, a second thread scores frame k-1 and
+      // then decodes ground-truth frame k (--no-pipeline: decode, make, score in turn). The
+      // metrics see the same calls in the same order either way.
+      torch::Tensor prev_gen;
+      GroundTruth prev_gt;
       for (int64_t k = 1; k <= T; ++k) {
-        // Ground-truth frame k of every live sample, decoded on a second thread while the
-        // model makes frame k (--no-pipeline: after it). Errors stay with their sample.
-        std::vector<torch::Tensor> gts(slots.size());
-        std::vector<std::string> gt_errors(slots.size());
-        double gt_s = 0;
-        auto decode = [&] {
-          const auto t0 = Clock::now();
-          for (size_t b = 0; b < slots.size(); ++b) {
-            if (slots[b]->failed) continue;
-            try {
-              gts[b] = NextGroundTruthFrame(slots[b]->prepared, spec, align);
-            } catch (const Error& e) {
-              gt_errors[b] = e.what();
-            }
-          }
-          gt_s = Seconds(t0, Clock::now());
-        };
-        std::future<void> decoded;
-        if (opt.pipeline) decoded = std::async(std::launch::async, decode);
+        GroundTruth gt;
+        std::future<GroundTruth> worker;
+        if (opt.pipeline) {
+          worker = std::async(std::launch::async, [&, k] {
+            at::init_num_threads();  // the run's --threads, not OpenMP's default, on this thread too
+            torch::NoGradGuard no_grad_here;  // grad mode is per thread
+            if (prev_gen.defined()) score(k - 1, prev_gen, prev_gt);
+            return decode();
+          });
+        } else {
+          gt = decode();
+        }
         timer.Start();
         auto gen = stream->Next();
         const double dt = timer.StopSeconds();
         if (opt.pipeline) {
-          decoded.get();
-        } else {
-          decode();
+          const auto t_wait = Clock::now();
+          gt = worker.get();
+          scoring_wait_s += Seconds(t_wait, Clock::now());
         }
-        phases.Add("ground_truth", gt_s, B);
         phases.Add("rollout", dt, B);
         if (stream_mode == "step") call_latency.push_back(dt);
         if (!gen) {
@@ -248,40 +341,14 @@ json RunEval(const EvalOptions& opt, const Logger& log) {
                                                      " frames; expected " + std::to_string(T)));
         }
         frames_generated += B;
-        for (size_t b = 0; b < slots.size(); ++b) {
-          Slot& sl = *slots[b];
-          if (sl.failed) continue;
-          if (!gt_errors[b].empty()) {
-            sl.record = ErrorRecord(sl.prepared.sample->id, "ground_truth", gt_errors[b]);
-            sl.failed = true;
-            continue;
-          }
-          try {
-            torch::Tensor g = (*gen)[static_cast<int64_t>(b)];
-            if (auto bad = ValidateFrame(g, spec.height, spec.width)) {
-              throw ContractError(At(opt.checkpoint, "sample " + sl.prepared.sample->id + ", frame " +
-                                                         std::to_string(k) + ": " + *bad));
-            }
-            const torch::Tensor& gt = gts[b];
-            json frame = {{"index", k}};
-            const FrameContext ctx{k, {sl.prepared.screen_text}};
-            for (size_t i = 0; i < active.size(); ++i) {
-              ScopedPhase phase(&phases, "metric:" + active[i], 1);
-              auto scores = metric_slots[b][i]->ObserveFrames(g.unsqueeze(0), gt.unsqueeze(0), ctx);
-              frame.update(scores.at(0));
-            }
-            sl.frames.push_back(std::move(frame));
-            if (std::find(sl.strip_ks.begin(), sl.strip_ks.end(), k) != sl.strip_ks.end()) {
-              ScopedPhase phase(&phases, "strips");
-              sl.strip.Add(k, g, gt);
-            }
-            ++frames_scored;
-          } catch (const Error& e) {
-            sl.record = ErrorRecord(sl.prepared.sample->id, "rollout", e.what());
-            sl.failed = true;
-          }
+        if (opt.pipeline) {
+          prev_gen = *gen;
+          prev_gt = std::move(gt);
+        } else {
+          score(k, *gen, gt);
         }
       }
+      if (prev_gen.defined()) score(T, prev_gen, prev_gt);
     } catch (const Error& e) {
       for (auto& sl : slots) {
         if (!sl->failed) {
@@ -477,8 +544,18 @@ json RunEval(const EvalOptions& opt, const Logger& log) {
        {{"wall_s", total_s - rollout_s - load_s},
         {"share_of_wall", total_s > 0 ? (total_s - rollout_s - load_s) / total_s : 0.0},
         {"heap_trims", trims},
-        {"pipeline", opt.pipeline ? "ground truth decoded on a second thread while the model makes each frame"
-                                  : "sequential (--no-pipeline)"}}},
+        {"pipeline", opt.pipeline ? "while the model makes frame k, a second thread scores frame k-1 and decodes "
+                                    "ground-truth frame k"
+                                  : "sequential (--no-pipeline)"},
+        {"waiting_for_scoring_s", scoring_wait_s},
+        {"metric_batch", static_cast<int64_t>(std::min<size_t>(metric_batch, static_cast<size_t>(batch_size)))},
+        {"batched_metrics", [&] {
+           json names = json::array();
+           for (size_t i = 0; i < active.size(); ++i) {
+             if (metric_slots[0][i]->batchable()) names.push_back(active[i]);
+           }
+           return names;
+         }()}}},
       {"memory",
        {{"peak_rss_mib", PeakRssMiB()},
         {"peak_device_mib", peak_device ? json(static_cast<double>(*peak_device) / (1024.0 * 1024.0)) : json(nullptr)}}},

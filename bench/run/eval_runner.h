@@ -35,7 +35,11 @@ struct EvalOptions {
   RolloutMode mode = RolloutMode::kAuto;
   int threads = 0;           // LibTorch intra-op threads; 0: its default (physical cores)
   int64_t warmup_steps = 3;  // step() calls excluded from the latency percentiles
-  bool pipeline = true;      // decode ground truth while the model computes (throughput.h)
+  bool pipeline = true;      // score and decode ground truth while the model computes (docs/report.md)
+  // Samples per call of a batchable metric (PSNR, SSIM, LPIPS); 0: every sample of the batch
+  // on CUDA, one on the CPU (where one frame already fills the threads, and larger working
+  // sets run slower: SSIM over 4 frames at 640x408 took 3.3x as long as 4 calls of one).
+  int metric_batch = 0;
   int64_t max_samples = 0;  // 0 = all
   bool fail_fast = false;
   AlignOptions align;       // device and seed are filled from the fields above

@@ -4,7 +4,7 @@
 #include <opencv2/core.hpp>
 #include <torch/cuda.h>
 #include <torch/version.h>
-#include <torch/torch.h>
+#include <torch/types.h>
 
 #include <algorithm>
 #include <fstream>
@@ -109,6 +109,7 @@ LatencySummary SummarizeLatency(const std::vector<double>& seconds, int64_t warm
 }
 
 void PhaseTimes::Add(const std::string& phase, double seconds, int64_t frames) {
+  std::lock_guard<std::mutex> lock(mu_);
   auto it = std::find_if(entries_.begin(), entries_.end(), [&](const Entry& e) { return e.name == phase; });
   if (it == entries_.end()) {
     entries_.push_back({phase});
@@ -120,6 +121,7 @@ void PhaseTimes::Add(const std::string& phase, double seconds, int64_t frames) {
 }
 
 double PhaseTimes::Seconds(const std::string& phase) const {
+  std::lock_guard<std::mutex> lock(mu_);
   for (const auto& e : entries_) {
     if (e.name == phase) return e.seconds;
   }
@@ -127,6 +129,7 @@ double PhaseTimes::Seconds(const std::string& phase) const {
 }
 
 json PhaseTimes::ToJson() const {
+  std::lock_guard<std::mutex> lock(mu_);
   json j = json::object();
   for (const auto& e : entries_) {
     json p = {{"wall_s", e.seconds}, {"calls", e.calls}};

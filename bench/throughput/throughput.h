@@ -23,6 +23,7 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
@@ -59,6 +60,7 @@ struct LatencySummary {
 LatencySummary SummarizeLatency(const std::vector<double>& seconds, int64_t warmup, const std::string& unit);
 
 // Wall time per phase (the JSON is keyed by phase name).
+// Safe to add to from several threads (the runner scores on a second thread).
 class PhaseTimes {
  public:
   void Add(const std::string& phase, double seconds, int64_t frames = 0);
@@ -72,6 +74,7 @@ class PhaseTimes {
     double seconds = 0;
     int64_t calls = 0, frames = 0;
   };
+  mutable std::mutex mu_;
   std::vector<Entry> entries_;
 };
 

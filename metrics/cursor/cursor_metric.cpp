@@ -17,7 +17,7 @@
 // the recordings' Adwaita arrow (a 24x24 sprite, about 10x16 px opaque, at 1024x768) is
 // larger than that, so within 8 px the tip lies inside the arrow's own extent; a model that
 // draws the arrow elsewhere misses.
-#include <torch/torch.h>
+#include <torch/types.h>
 
 #include <algorithm>
 #include <cmath>

@@ -1,6 +1,6 @@
 #include "metrics/pixel/psnr.h"
 
-#include <torch/torch.h>
+#include <torch/types.h>
 
 #include <cmath>
 
@@ -37,24 +37,23 @@ class PsnrMetric : public Metric {
 
   std::vector<nlohmann::json> ObserveFrames(const torch::Tensor& gen, const torch::Tensor& gt,
                                             const FrameContext&) override {
-    const auto sse = SquaredErrorSum(gen, gt).cpu();
+    const auto sse = SquaredErrorSum(gen, gt).cpu().contiguous();
     const double count = static_cast<double>(gen[0].numel());
     std::vector<nlohmann::json> out;
-    for (int64_t i = 0; i < sse.size(0); ++i) {
-      const double e = sse[i].item<double>();
-      const auto p = PsnrFromSse(e, count, data_range_);
-      nlohmann::json f;
-      PutScore(&f, "psnr", p.value_or(0), p.has_value(), kIdentical);
-      sample_.Add("sse", e);
-      sample_.Add("values", count);
-      sample_.Add("frames", 1);
-      if (p) {
-        sample_.Add("frame_psnr_sum", *p);
-        sample_.Add("frame_psnr_n", 1);
-      } else {
-        sample_.Add("frames_identical", 1);
-      }
-      out.push_back(std::move(f));
+    for (int64_t i = 0; i < sse.size(0); ++i) out.push_back(Record(sse.data_ptr<double>()[i], count));
+    return out;
+  }
+  bool batchable() const override { return true; }
+  std::vector<nlohmann::json> ObserveAcross(const std::vector<Metric*>& instances, const torch::Tensor& gen,
+                                            const torch::Tensor& gt) override {
+    NCB_CHECK(static_cast<int64_t>(instances.size()) == gen.size(0));
+    const auto sse = SquaredErrorSum(gen, gt).cpu().contiguous();
+    const double count = static_cast<double>(gen[0].numel());
+    std::vector<nlohmann::json> out;
+    for (size_t i = 0; i < instances.size(); ++i) {
+      auto* m = dynamic_cast<PsnrMetric*>(instances[i]);
+      NCB_CHECK(m != nullptr);
+      out.push_back(m->Record(sse.data_ptr<double>()[i], count));
     }
     return out;
   }
@@ -93,6 +92,22 @@ class PsnrMetric : public Metric {
   }
 
  private:
+  nlohmann::json Record(double e, double count) {
+    const auto p = PsnrFromSse(e, count, data_range_);
+    nlohmann::json f;
+    PutScore(&f, "psnr", p.value_or(0), p.has_value(), kIdentical);
+    sample_.Add("sse", e);
+    sample_.Add("values", count);
+    sample_.Add("frames", 1);
+    if (p) {
+      sample_.Add("frame_psnr_sum", *p);
+      sample_.Add("frame_psnr_n", 1);
+    } else {
+      sample_.Add("frames_identical", 1);
+    }
+    return f;
+  }
+
   double data_range_;
   MetricInfo info_;
   MetricState sample_, state_;

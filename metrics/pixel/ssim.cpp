@@ -4,7 +4,7 @@
 
 #include <ATen/Parallel.h>
 #include <opencv2/imgproc.hpp>
-#include <torch/torch.h>
+#include <torch/types.h>
 
 #include "bench/core/errors.h"
 #include "metrics/frame_mean_metric.h"

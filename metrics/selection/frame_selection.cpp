@@ -1,6 +1,6 @@
 #include "metrics/selection/frame_selection.h"
 
-#include <torch/torch.h>
+#include <torch/types.h>
 
 #include <algorithm>
 #include <cmath>

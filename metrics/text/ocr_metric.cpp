@@ -4,7 +4,7 @@
 // Frames are submitted to the shared OcrPool as they stream in, so OCR overlaps the rollout
 // and the other metrics; EndSample waits for the texts. The ground truth's OCR goes through
 // OcrTextCache (per dataset, keyed by frame content and OCR fingerprint).
-#include <torch/torch.h>
+#include <torch/types.h>
 
 #include <set>
 

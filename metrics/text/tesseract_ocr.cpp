@@ -2,7 +2,7 @@
 
 #include <omp.h>
 #include <tesseract/baseapi.h>
-#include <torch/torch.h>
+#include <torch/types.h>
 
 #include <opencv2/imgproc.hpp>
 

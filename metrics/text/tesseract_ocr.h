@@ -15,6 +15,10 @@
 #include <memory>
 #include <string>
 
+namespace at {
+class Tensor;  // torch/types.h, which this header leaves to the sources that use FrameToRgb8
+}  // namespace at
+
 namespace ncb {
 
 struct OcrOptions {

@@ -1,6 +1,6 @@
 #include "metrics/video/frechet.h"
 
-#include <torch/torch.h>
+#include <torch/types.h>
 
 #include "bench/core/errors.h"
 

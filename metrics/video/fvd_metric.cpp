@@ -1,6 +1,6 @@
 // The `fvd` metric: Frechet Video Distance between the generated and the ground-truth clips
 // of a run, from per-side feature statistics that merge across shards.
-#include <torch/torch.h>
+#include <torch/types.h>
 
 #include <mutex>
 

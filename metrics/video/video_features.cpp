@@ -1,6 +1,7 @@
 #include "metrics/video/video_features.h"
 
-#include <torch/torch.h>
+#include <torch/nn/functional/upsampling.h>
+#include <torch/types.h>
 
 #include <cmath>
 

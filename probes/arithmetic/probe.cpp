@@ -1,6 +1,6 @@
 #include "probes/arithmetic/probe.h"
 
-#include <torch/torch.h>
+#include <torch/types.h>
 
 #include <cmath>
 #include <deque>

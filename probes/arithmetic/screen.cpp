@@ -1,7 +1,7 @@
 #include "probes/arithmetic/screen.h"
 
 #include <opencv2/imgproc.hpp>
-#include <torch/torch.h>
+#include <torch/types.h>
 
 #include <algorithm>
 #include <cmath>

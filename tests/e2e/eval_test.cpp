@@ -1,6 +1,7 @@
 // End to end: `eval` over real CLIGen (Clean) data, real videos, real TorchScript files.
 #include <opencv2/imgcodecs.hpp>
-#include <torch/torch.h>
+#include <torch/cuda.h>
+#include <torch/types.h>
 
 #include <fstream>
 #include <iomanip>

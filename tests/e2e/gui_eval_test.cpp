@@ -2,7 +2,7 @@
 // Xvfb), the cursor detector's ceiling on them, and the cursor reference checkpoints scored
 // by `ncbench eval`: one that draws the cursor where the actions say (hit rate >= 98%), one
 // that ignores the actions (near 0), and the static baseline (reported).
-#include <torch/torch.h>
+#include <torch/types.h>
 
 #include <cstdlib>
 

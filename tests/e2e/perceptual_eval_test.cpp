@@ -1,6 +1,6 @@
 // End to end: FVD and LPIPS inside `eval` on real CLIGen (Clean) clips, with stand-in FVD
 // detectors the test exports in the detectors' call signatures (tests/tools/fvd_reference.py).
-#include <torch/torch.h>
+#include <torch/types.h>
 
 #include <fstream>
 

@@ -2,6 +2,8 @@
 // memory that stays bounded as the dataset grows.
 #include <fstream>
 
+#include <torch/version.h>
+
 #include "bench/checkpoint/reference_checkpoints.h"
 #include "bench/core/errors.h"
 #include "bench/run/eval_runner.h"
@@ -110,6 +112,48 @@ TEST(Throughput, PipelineChangesNothingButTime) {
     (*r)["context"].erase("time");
   }
   EXPECT_EQ(a, b);
+}
+
+// PSNR, SSIM and LPIPS score frame k of every sample of a batch in one kernel call: the
+// scores are those of one sample at a time (LPIPS's convolutions may round differently with
+// another batch size: within 1e-6).
+TEST(Throughput, BatchedMetricsScoreAsOneSampleAtATime) {
+  NCB_REQUIRE_SHARED();
+  test::TempDir tmp;
+  EvalOptions o;
+  o.checkpoint = Static(tmp, 320, 180).string();
+  o.manifest = Manifest(tmp, 3, 3, "m.jsonl").string();
+  o.metrics = {"psnr", "ssim", "lpips", "ssim+15"};
+  o.align.max_frames = 4;
+  o.batch_size = 1;
+  o.out_dir = (tmp / "one").string();
+  const json one = RunEval(o);
+  o.batch_size = 3;
+  o.metric_batch = 3;  // on the CPU the default is one sample per call
+  o.out_dir = (tmp / "three").string();
+  const json three = RunEval(o);
+  EXPECT_EQ(three["throughput"]["harness"]["metric_batch"], 3);
+  EXPECT_EQ(three["throughput"]["harness"]["batched_metrics"], json({"psnr", "ssim", "lpips"}));
+  EXPECT_EQ(three["config"]["batch_size"], 3);
+  ASSERT_EQ(one["summary"]["samples_ok"], 3) << one["samples"].dump();
+  ASSERT_EQ(three["summary"]["samples_ok"], 3) << three["samples"].dump();
+  for (size_t i = 0; i < 3; ++i) {
+    const json& a = one["samples"][i];
+    const json& b = three["samples"][i];
+    ASSERT_EQ(a["frames"].size(), b["frames"].size());
+    for (size_t k = 0; k < a["frames"].size(); ++k) {
+      const json& fa = a["frames"][k];
+      const json& fb = b["frames"][k];
+      EXPECT_EQ(fa["psnr"], fb["psnr"]) << a["id"] << " frame " << k;
+      EXPECT_EQ(fa["ssim"], fb["ssim"]) << a["id"] << " frame " << k;
+      EXPECT_NEAR(fa["lpips"].get<double>(), fb["lpips"].get<double>(), 1e-6) << a["id"] << " frame " << k;
+    }
+    json sa = a["scores"], sb = b["scores"];
+    EXPECT_NEAR(sa["lpips"].get<double>(), sb["lpips"].get<double>(), 1e-6);
+    sa.erase("lpips");
+    sb.erase("lpips");
+    EXPECT_EQ(sa, sb);  // PSNR, SSIM and the +15 windows' SSIM (not batched: per sample)
+  }
 }
 
 TEST(Throughput, OnlyModeSweepsBatchSizesWithoutGroundTruth) {

@@ -1,6 +1,6 @@
 // The Frechet distance of FVD against SciPy (StyleGAN-V's formula with scipy.linalg.sqrtm,
 // tests/tools/fvd_reference.py) on fixed feature sets, and the exactness of merged statistics.
-#include <torch/torch.h>
+#include <torch/types.h>
 
 #include <fstream>
 

@@ -3,7 +3,7 @@
 // CLIGen (Clean) frames. Tolerance 1e-5 absolute, the bound.
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
-#include <torch/torch.h>
+#include <torch/types.h>
 
 #include <fstream>
 

@@ -3,7 +3,7 @@
 // Tolerance: 1e-4 (SSIM absolute, PSNR in dB), the bound.
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
-#include <torch/torch.h>
+#include <torch/types.h>
 
 #include <fstream>
 

@@ -1,5 +1,5 @@
 // The ncbench.nc/1 contract: each broken rule gets its own clear error.
-#include <torch/torch.h>
+#include <torch/types.h>
 
 #include "bench/checkpoint/checkpoint.h"
 #include "bench/checkpoint/reference_checkpoints.h"

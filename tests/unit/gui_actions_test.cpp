@@ -1,7 +1,7 @@
 // ncbench.actions/1 (datasets/action_encoding.h): the per-frame action tensor from GUI logs,
 // the screen geometry, and the errors for events past the video's end.
 #include <opencv2/imgcodecs.hpp>
-#include <torch/torch.h>
+#include <torch/types.h>
 
 #include <fstream>
 

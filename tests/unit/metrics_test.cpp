@@ -1,6 +1,7 @@
 // Metric semantics: identity, undefined values, option validation, and that merging the
 // states of shards equals one pass.
-#include <torch/torch.h>
+#include <torch/cuda.h>
+#include <torch/types.h>
 
 #include "bench/core/errors.h"
 #include "metrics/metric.h"

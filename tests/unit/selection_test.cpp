@@ -1,6 +1,6 @@
 // The +15 action-window selection (metrics/selection/frame_selection.h), on hand-worked
 // examples, and the wrapper any metric takes.
-#include <torch/torch.h>
+#include <torch/types.h>
 
 #include "bench/core/errors.h"
 #include "bench/core/frame.h"

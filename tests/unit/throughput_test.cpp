@@ -1,5 +1,6 @@
 // Throughput accounting: latency percentiles after the warm-up, phase sums, the device block.
-#include <torch/torch.h>
+#include <torch/cuda.h>
+#include <torch/types.h>
 
 #include "bench/throughput/throughput.h"
 #include "tests/test_util.h"
