@@ -5,7 +5,9 @@
 // time, as float32 RGB [B,3,H,W] in [0,1]. Adapters:
 //   torchscript:PATH  a TorchScript archive of the ncbench.nc/1 contract (torchscript_checkpoint)
 //   videos:DIR        pre-rendered rollouts, one video or frame folder per sample id
-// An external-process adapter plugs in here too: nothing else in ncbench knows the model.
+//   process:COMMAND   a model served by the user's program over stdin/stdout
+//                     (ncbench.nc-process/1, process_checkpoint.cpp)
+// Nothing else in ncbench knows the model.
 #pragma once
 
 #include <nlohmann/json.hpp>
@@ -53,12 +55,21 @@ class Checkpoint {
   virtual std::unique_ptr<FrameStream> Rollout(const RolloutRequest& request, RolloutMode mode) = 0;
 };
 
-// Opens "torchscript:PATH", "videos:DIR", or a bare PATH (a directory means videos, a file
-// TorchScript). Models are placed on `device`.
-std::unique_ptr<Checkpoint> OpenCheckpoint(const std::string& uri, const torch::Device& device);
+struct CheckpointOptions {
+  double process_timeout_s = 600;  // process: the longest wait for one reply (or the handshake)
+};
+
+// Opens "torchscript:PATH", "videos:DIR", "process:COMMAND", or a bare PATH (a directory means
+// videos, a file TorchScript). Models are placed on `device`.
+std::unique_ptr<Checkpoint> OpenCheckpoint(const std::string& uri, const torch::Device& device,
+                                           const CheckpointOptions& options = {});
 
 std::unique_ptr<Checkpoint> OpenTorchScriptCheckpoint(const std::string& path,
                                                       const torch::Device& device);
 std::unique_ptr<Checkpoint> OpenVideosCheckpoint(const std::string& dir, const torch::Device& device);
+// Starts `command` with /bin/sh -c and reads its handshake; throws ContractError when it breaks
+// the protocol, MissingError when it cannot be started.
+std::unique_ptr<Checkpoint> OpenProcessCheckpoint(const std::string& command, const torch::Device& device,
+                                                  double timeout_s);
 
 }  // namespace ncb

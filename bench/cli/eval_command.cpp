@@ -32,7 +32,7 @@ void AddEvalCommand(CLI::App& app, Runner* run, const std::vector<std::string>& 
   auto no_html = std::make_shared<bool>(false);
   opt->cache_dir = DefaultCacheDir();
   cmd->add_option("--checkpoint", opt->checkpoint,
-                  "torchscript:PATH, videos:DIR, or a path (file: TorchScript, folder: videos)")
+                  "torchscript:PATH, videos:DIR, process:'COMMAND ARGS' (a model server, docs/checkpoints.md), or a path (file: TorchScript, folder: videos)")
       ->required();
   cmd->add_option("--dataset", opt->manifest, "Manifest (JSONL) of the held-out samples (with --throughput-only: optional, its first sample's first frame and prompt)")
       ->check(CLI::ExistingFile);
@@ -82,6 +82,9 @@ void AddEvalCommand(CLI::App& app, Runner* run, const std::vector<std::string>& 
       ->check(CLI::Range(0, 1000000))->capture_default_str();
   cmd->add_flag("--no-pipeline", [opt](int64_t) { opt->pipeline = false; },
                 "Decode ground truth and score in turn with each model step instead of during it");
+  cmd->add_option("--process-timeout", opt->checkpoint_options.process_timeout_s,
+                  "process: checkpoints: seconds to wait for the server's handshake or one reply")
+      ->check(CLI::PositiveNumber)->capture_default_str();
   cmd->add_option("--metric-batch", opt->metric_batch,
                   "Samples per call of PSNR, SSIM and LPIPS (0: the whole batch on CUDA, 1 on the CPU)")
       ->check(CLI::Range(0, 4096))->capture_default_str();

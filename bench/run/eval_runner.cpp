@@ -131,7 +131,7 @@ json RunEval(const EvalOptions& opt, const Logger& log) {
   };
 
   const auto t_load0 = Clock::now();
-  auto ckpt = OpenCheckpoint(opt.checkpoint, device);
+  auto ckpt = OpenCheckpoint(opt.checkpoint, device, opt.checkpoint_options);
   SynchronizeDevice(device);
   phases.Add("checkpoint_load", Seconds(t_load0, Clock::now()));
   const NcSpec& spec = ckpt->spec();

@@ -21,7 +21,8 @@
 namespace ncb {
 
 struct EvalOptions {
-  std::string checkpoint;  // torchscript:PATH | videos:DIR | PATH
+  std::string checkpoint;  // torchscript:PATH | videos:DIR | process:COMMAND | PATH
+  CheckpointOptions checkpoint_options;
   std::string manifest;
   std::vector<std::string> metrics = {"psnr", "ssim"};
   std::map<std::string, nlohmann::json> metric_options;  // by metric name, e.g. ocr -> {"psm": 6}
