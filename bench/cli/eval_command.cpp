@@ -3,6 +3,7 @@
 
 #include "bench/cli/commands.h"
 #include "bench/core/errors.h"
+#include "bench/core/interrupt.h"
 #include "bench/run/eval_runner.h"
 #include "bench/run/throughput_run.h"
 #include "reports/html/html_report.h"
@@ -148,6 +149,7 @@ void AddEvalCommand(CLI::App& app, Runner* run, const std::vector<std::string>& 
       opt->mode = *mode == "step" ? RolloutMode::kStep
                   : *mode == "rollout" ? RolloutMode::kRollout : RolloutMode::kAuto;
       opt->command_line = argv;
+      InstallInterruptHandlers();  // Ctrl-C: write what finished, exit 130
       const auto report = RunEval(*opt, log);
       if (!*quiet) PrintSummary(std::cout, report);
       std::cout << "\nreport: " << opt->out_dir << "/report.json\n";
@@ -156,6 +158,11 @@ void AddEvalCommand(CLI::App& app, Runner* run, const std::vector<std::string>& 
         std::cout << "html:   " << opt->out_dir << "/report.html\n";
       }
       const auto& sum = report["summary"];
+      if (sum.value("interrupted", false)) {
+        std::cerr << "ncbench: interrupted: the report holds the " << sum["samples_total"].get<int64_t>()
+                  << " sample(s) that finished; " << sum["samples_not_run"].get<int64_t>() << " did not run\n";
+        return 130;
+      }
       return sum["samples_failed"].get<int64_t>() > 0 || sum["probes_failed"].get<int64_t>() > 0 ? 3 : 0;
     };
   });

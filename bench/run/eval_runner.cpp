@@ -16,6 +16,7 @@
 #include "bench/core/errors.h"
 #include "bench/core/frame.h"
 #include "bench/core/hashing.h"
+#include "bench/core/interrupt.h"
 #include "bench/throughput/throughput.h"
 #include "datasets/manifest.h"
 #include "metrics/metric.h"
@@ -181,7 +182,10 @@ json RunEval(const EvalOptions& opt, const Logger& log) {
   size_t next = 0;
   double rss_floor = 0;
   int64_t batches_done = 0, trims = 0;
-  while (next < todo.size() && !stop) {
+  // Ctrl-C (bench/core/interrupt.h): the batch in flight is dropped, what finished is
+  // reported, and the report says the run was interrupted.
+  bool interrupted = false;
+  while (next < todo.size() && !stop && !(interrupted = Interrupted())) {
     // Prepare up to batch_size samples of equal T.
     std::vector<std::unique_ptr<Slot>> slots;
     while (next < todo.size() && static_cast<int>(slots.size()) < batch_size) {
@@ -314,6 +318,7 @@ json RunEval(const EvalOptions& opt, const Logger& log) {
       torch::Tensor prev_gen;
       GroundTruth prev_gt;
       for (int64_t k = 1; k <= T; ++k) {
+        if ((interrupted = Interrupted())) break;
         GroundTruth gt;
         std::future<GroundTruth> worker;
         if (opt.pipeline) {
@@ -348,7 +353,7 @@ json RunEval(const EvalOptions& opt, const Logger& log) {
           score(k, *gen, gt);
         }
       }
-      if (prev_gen.defined()) score(T, prev_gen, prev_gt);
+      if (prev_gen.defined() && !interrupted) score(T, prev_gen, prev_gt);
     } catch (const Error& e) {
       for (auto& sl : slots) {
         if (!sl->failed) {
@@ -356,6 +361,11 @@ json RunEval(const EvalOptions& opt, const Logger& log) {
           sl->failed = true;
         }
       }
+    }
+    if (interrupted) {
+      log(LogLevel::kWarning, "interrupted: the " + std::to_string(slots.size()) +
+                                  " sample(s) in flight are dropped; writing what finished");
+      break;
     }
     for (size_t b = 0; b < slots.size(); ++b) {
       Slot& sl = *slots[b];
@@ -455,6 +465,11 @@ json RunEval(const EvalOptions& opt, const Logger& log) {
   json probes = json::object();
   int64_t probes_failed = 0;
   for (const auto& name : opt.probes) {
+    if (interrupted) {
+      probes[name] = {{"probe", name}, {"error", "not run: the run was interrupted"}};
+      ++probes_failed;
+      continue;
+    }
     ScopedPhase phase(&phases, "probe:" + name);
     ArithmeticProbeOptions po = opt.arithmetic;
     po.seed = opt.seed;
@@ -517,6 +532,11 @@ json RunEval(const EvalOptions& opt, const Logger& log) {
                        {"samples_failed", static_cast<int64_t>(report["samples"].size()) - ok},
                        {"probes_failed", probes_failed},
                        {"metrics_unavailable", unavailable.size()}};
+  if (interrupted) {
+    report["summary"]["interrupted"] = true;
+    report["summary"]["samples_not_run"] =
+        static_cast<int64_t>(todo.size() + manifest.errors.size()) - static_cast<int64_t>(report["samples"].size());
+  }
   // The report's own cost: a first serialisation, timed, stands for the write below.
   {
     ScopedPhase phase(&phases, "report_write");
