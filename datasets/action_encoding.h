@@ -22,11 +22,10 @@
 #include <utility>
 #include <vector>
 
+#include "datasets/action_keys.h"
 #include "datasets/gui_log.h"
 
 namespace ncb {
-
-inline constexpr const char* kActionEncoding = "ncbench.actions/1";
 
 // Where a source-screen pixel lands on the model's canvas: x' = x * sx + px.
 struct ScreenMap {
@@ -41,15 +40,6 @@ struct ScreenMap {
   static ScreenMap Letterbox(int src_w, int src_h, int dst_w, int dst_h);
   std::pair<double, double> Map(double x, double y) const { return {x * sx + px, y * sy + py}; }
 };
-
-// The key vocabulary, in dimension order (dims 7, 8, ...); the last entry is "other".
-const std::vector<std::string>& ActionKeyVocabulary();
-// 7 + the vocabulary's size (86).
-int ActionDim();
-// The vocabulary index of a key name: X keysyms (Return, Control_L), pynput names
-// (Key.enter, Key.ctrl_l), xdotool names (ctrl, super) and single characters, in any case;
-// unknown names give the index of "other".
-int KeyIndex(const std::string& name);
 
 struct EncodedActions {
   torch::Tensor actions;  // [T, ActionDim()] float32

@@ -40,7 +40,7 @@ CastEvent ParseEvent(const json& e, const std::string& where) {
 json ParseLine(const std::string& line, const std::string& where) {
   try {
     return json::parse(line);
-  } catch (const json::parse_error& e) {
+  } catch (const json::exception& e) {
     throw FormatError(At(where, std::string("not valid JSON: ") + e.what()));
   }
 }
@@ -61,7 +61,7 @@ Cast ParseCast(std::istream& in, const std::string& name) {
   const std::string header_where = name + ":" + std::to_string(lineno);
   try {
     header = json::parse(line);
-  } catch (const json::parse_error&) {
+  } catch (const json::exception&) {
     // Possibly a pretty-printed v1 document: parse everything.
     std::stringstream rest;
     rest << line << "\n" << in.rdbuf();

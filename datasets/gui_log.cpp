@@ -252,7 +252,7 @@ GuiLog ReadGuiActionsJson(const std::filesystem::path& path) {
   nlohmann::json j;
   try {
     j = nlohmann::json::parse(ReadAll(path));
-  } catch (const nlohmann::json::parse_error& e) {
+  } catch (const nlohmann::json::exception& e) {
     throw FormatError(log.file + ": not valid JSON: " + e.what());
   }
   if (!j.is_object() || !j.contains("actions") || !j["actions"].is_array()) {

@@ -108,7 +108,7 @@ Manifest ReadManifest(const fs::path& path) {
       json j;
       try {
         j = json::parse(line);
-      } catch (const json::parse_error& e) {
+      } catch (const json::exception& e) {
         throw FormatError(At(where, std::string("not valid JSON: ") + e.what()));
       }
       if (j.is_object() && j.contains("id") && j["id"].is_string()) err.id = j["id"];

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
 #include <map>
 #include <mutex>
 #include <vector>
@@ -14,6 +15,10 @@
 
 namespace ncb {
 namespace {
+
+// A wide character takes two cells; libvterm writes past the row of a 1-column screen
+// (found by tests/fuzz/fuzz_terminal), so screens are at least 2 columns wide.
+constexpr int kMinCols = 2;
 
 Rgb Hex(uint32_t v) { return {uint8_t(v >> 16), uint8_t(v >> 8), uint8_t(v)}; }
 
@@ -134,9 +139,9 @@ int Terminal::OnSetTermProp(int prop, void* value, void* user) {
 Terminal::Terminal(int rows, int cols, const RenderOptions& options)
     : rows_(rows), cols_(cols), options_(options), theme_(ThemeByName(options.theme)),
       fonts_(std::make_unique<Fonts>(options)) {
-  if (rows < 1 || cols < 1 || rows > 1000 || cols > 1000) {
+  if (rows < 1 || cols < kMinCols || rows > 1000 || cols > 1000) {
     throw Error("terminal size " + std::to_string(cols) + "x" + std::to_string(rows) +
-                " is out of range 1..1000");
+                " is out of range: columns 2..1000, rows 1..1000");
   }
   vt_ = vterm_new(rows, cols);
   vterm_set_utf8(vt_, 1);
@@ -164,15 +169,102 @@ Terminal::~Terminal() {
   if (vt_) vterm_free(vt_);
 }
 
+// libvterm 0.1.4 (Debian 12) has two parser bugs that hostile or unusual output reaches
+// (both found by tests/fuzz/fuzz_terminal), so Feed() passes bytes through a small guard:
+//  - a CSI sequence of more than 16 arguments ("ESC[1;1;...;1m") writes past its argument
+//    array and corrupts the heap: the arguments past the 16th are dropped, as terminals
+//    ignore the ones they do not know;
+//  - REP ("ESC[Nb", repeat the preceding graphic character) loops forever when no character
+//    precedes it: the guard carries REP out itself, writing the last graphic character N
+//    times up to the end of the line (libvterm's own bound), and drops it when there is none.
+// Everything else reaches libvterm unchanged and in order; controls inside a CSI sequence,
+// which the terminal executes at once, go ahead of the sequence, and a sequence cancelled by
+// ESC, CAN or SUB is dropped (it would have done nothing).
+constexpr int kMaxCsiSeparators = 15;
+
+void Terminal::FinishCsi(char final_byte) {
+  const bool plain_args = csi_.find_first_not_of("0123456789;:") == std::string::npos;
+  if (final_byte == 'b' && plain_args) {
+    if (last_char_.empty()) return;
+    const int n = std::max(1, std::atoi(csi_.c_str()));  // the first argument; 0 or none: 1
+    if (!fed_.empty()) vterm_input_write(vt_, fed_.data(), fed_.size());
+    fed_.clear();
+    VTermPos pos;
+    vterm_state_get_cursorpos(vterm_obtain_state(vt_), &pos);
+    int vrows = 0, vcols = 0;
+    vterm_get_size(vt_, &vrows, &vcols);
+    for (int i = 0; i < std::min(n, vcols - pos.col); ++i) fed_ += last_char_;
+    return;
+  }
+  fed_ += "\x1b[";
+  fed_ += csi_;
+  fed_.push_back(final_byte);
+}
+
 void Terminal::Feed(std::string_view bytes) {
-  if (!bytes.empty()) vterm_input_write(vt_, bytes.data(), bytes.size());
+  fed_.clear();
+  for (const char ch : bytes) {
+    const auto c = static_cast<unsigned char>(ch);
+    if (c == 0x1b) {
+      if (escape_ == Escape::kEsc) fed_.push_back(ch);
+      escape_ = Escape::kEsc;  // the ESC waits for the next byte, maybe in the next call
+      continue;
+    }
+    if (escape_ == Escape::kEsc) {
+      if (c == '[') {  // CSI: the sequence goes out whole at its final byte
+        escape_ = Escape::kCsi;
+        csi_.clear();
+        csi_separators_ = 0;
+        continue;
+      }
+      // A control inside the escape is executed, an intermediate (0x20-0x2f) collected and a
+      // byte above 0x7e ignored: the escape goes on, and a '[' after them still opens a CSI
+      // sequence in libvterm's parser (the fuzzer found "ESC NUL [ b", "ESC 0xff [ b" and
+      // "ESC SP [ b").
+      if ((c < 0x30 && c != 0x18 && c != 0x1a) || c >= 0x7f) {
+        fed_.push_back(ch);
+        continue;
+      }
+      escape_ = Escape::kNone;
+      fed_.push_back('\x1b');
+      fed_.push_back(ch);
+      continue;
+    }
+    if (escape_ == Escape::kCsi) {
+      if (c >= 0x40 && c <= 0x7e) {
+        escape_ = Escape::kNone;
+        FinishCsi(ch);
+      } else if (c == 0x18 || c == 0x1a) {  // CAN, SUB cancel the sequence
+        escape_ = Escape::kNone;
+        fed_.push_back(ch);
+      } else if (c >= 0x20 && c <= 0x3f) {  // parameters and intermediates
+        if (c == ';' || c == ':') ++csi_separators_;
+        if (csi_separators_ <= kMaxCsiSeparators && csi_.size() < 4096) csi_.push_back(ch);
+      } else {
+        fed_.push_back(ch);  // a control (executed at once) or a stray byte
+      }
+      continue;
+    }
+    // Ground state: remember the last graphic character (ASCII, or a whole UTF-8 sequence).
+    if (c >= 0x20 && c < 0x7f) {
+      last_char_.assign(1, ch);
+    } else if (c >= 0xc0 && c <= 0xf7) {
+      last_char_.assign(1, ch);
+    } else if (c >= 0x80 && c <= 0xbf && !last_char_.empty() && last_char_.size() < 4 &&
+               static_cast<unsigned char>(last_char_[0]) >= 0xc0) {
+      last_char_.push_back(ch);
+    }
+    fed_.push_back(ch);
+  }
+  if (!fed_.empty()) vterm_input_write(vt_, fed_.data(), fed_.size());
 }
 
 void Terminal::Resize(const std::string& cols_x_rows) {
   int c = 0, r = 0;
-  if (std::sscanf(cols_x_rows.c_str(), "%dx%d", &c, &r) != 2 || c < 1 || r < 1 || c > 1000 ||
-      r > 1000) {
-    throw FormatError("resize event '" + cols_x_rows + "'; expected COLSxROWS within 1..1000");
+  if (std::sscanf(cols_x_rows.c_str(), "%dx%d", &c, &r) != 2 || c < kMinCols || r < 1 ||
+      c > 1000 || r > 1000) {
+    throw FormatError("resize event '" + cols_x_rows +
+                      "'; expected COLSxROWS with columns 2..1000, rows 1..1000");
   }
   // The frame size is fixed for a clip: the emulator follows, the canvas does not.
   vterm_set_size(vt_, r, c);

@@ -73,6 +73,14 @@ class Terminal {
   VTerm* vt_ = nullptr;
   VTermScreen* screen_ = nullptr;
   bool cursor_visible_ = true;
+  // Feed()'s guard in front of libvterm 0.1.4, whose parser has two bugs (terminal.cpp):
+  // where it stands in a control sequence, across calls.
+  enum class Escape { kNone, kEsc, kCsi } escape_ = Escape::kNone;
+  std::string csi_;        // the parameter and intermediate bytes of the CSI sequence so far
+  int csi_separators_ = 0;
+  std::string last_char_;  // the last graphic character written (UTF-8), for REP
+  std::string fed_;        // the bytes that go on to libvterm
+  void FinishCsi(char final_byte);
   std::unique_ptr<Fonts> fonts_;
   static int OnSetTermProp(int prop, void* value, void* user);
 };

@@ -74,6 +74,25 @@ void WriteFileAtomic(const std::filesystem::path& path, const std::string& bytes
   std::filesystem::rename(tmp, path);
 }
 
+nlohmann::json ReadReportFile(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) throw Error(At(path, "cannot open the report"));
+  auto j = nlohmann::json::parse(in, nullptr, false);
+  if (j.is_discarded()) throw Error(At(path, "is not valid JSON"));
+  const auto schema = j.is_object() ? j.find("schema") : j.end();
+  if (!j.is_object() || schema == j.end() || *schema != kReportSchema) {
+    throw Error(At(path, std::string("field \"schema\": expected \"") + kReportSchema + "\""));
+  }
+  if (j.contains("kind") && j["kind"] == "throughput") {
+    throw Error(At(path, "is an `eval --throughput-only` report: it has no scores to show, compare or tabulate "
+                         "(its numbers are under \"throughput\".\"sweep\")"));
+  }
+  for (const char* k : {"checkpoint", "dataset", "config", "samples", "aggregates", "context", "summary"}) {
+    if (!j.contains(k)) throw Error(At(path, std::string("has no field \"") + k + "\""));
+  }
+  return j;
+}
+
 void WriteJsonAtomic(const std::filesystem::path& path, const nlohmann::json& j) {
   WriteFileAtomic(path, j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n");
 }

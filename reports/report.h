@@ -37,6 +37,11 @@ void WriteJsonAtomic(const std::filesystem::path& path, const nlohmann::json& j)
 // The same for any bytes (HTML, Markdown, LaTeX views).
 void WriteFileAtomic(const std::filesystem::path& path, const std::string& bytes);
 
+// Reads a run's report.json (of `eval`, or of `merge`) for a view: throws Error naming the
+// file when it cannot be read, is not JSON, has another schema, is a --throughput-only
+// report (no scores), or lacks a top-level field the views need.
+nlohmann::json ReadReportFile(const std::string& path);
+
 // The console summary: one line per aggregate key, then failed samples.
 void PrintSummary(std::ostream& out, const nlohmann::json& report);
 

@@ -20,6 +20,8 @@ packages=(
   curl ca-certificates         # scripts/fetch-weights.sh, only without ../shared
   python3-torch python3-skimage python3-scipy python3-pil  # tests' independent references
   python3-torchvision          # tests: the r3d_18 export script and torchvision's Kinetics preset
+  clang                        # tests: the parsers' libFuzzer targets under ASan/UBSan (tests/fuzz)
+  slurm-wlm                    # tests: bench/slurm's job array and merge on a private single-node Slurm
 )
 missing=()
 for p in "${packages[@]}"; do

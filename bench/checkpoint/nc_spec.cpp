@@ -1,7 +1,7 @@
 #include "bench/checkpoint/nc_spec.h"
 
 #include "bench/core/errors.h"
-#include "datasets/action_encoding.h"
+#include "datasets/action_keys.h"
 
 namespace ncb {
 using nlohmann::json;

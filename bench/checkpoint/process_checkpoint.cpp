@@ -11,6 +11,7 @@
 #include <memory>
 
 #include "bench/checkpoint/checkpoint.h"
+#include "bench/checkpoint/process_protocol.h"
 #include "bench/core/child_process.h"
 #include "bench/core/errors.h"
 
@@ -19,14 +20,7 @@ namespace {
 
 using nlohmann::json;
 
-inline constexpr const char* kProtocol = "ncbench.nc-process/1";
 constexpr size_t kMaxHeader = 1 << 20;
-
-std::string ShapeText(const std::vector<int64_t>& s) {
-  std::string out = "[";
-  for (size_t i = 0; i < s.size(); ++i) out += (i ? ", " : "") + std::to_string(s[i]);
-  return out + "]";
-}
 
 class ProcessCheckpoint : public Checkpoint {
  public:
@@ -42,7 +36,7 @@ class ProcessCheckpoint : public Checkpoint {
   json Describe() const override {
     json methods = {"rollout"};
     if (can_step_) methods.insert(methods.end(), {"init", "step"});
-    return {{"adapter", "process"}, {"command", command_},      {"protocol", kProtocol},
+    return {{"adapter", "process"}, {"command", command_},      {"protocol", kProcessProtocol},
             {"server", server_},    {"spec", spec_.ToJson()},  {"methods", methods},
             {"timeout_s", timeout_s_}, {"restarts", restarts_}};
   }
@@ -50,7 +44,7 @@ class ProcessCheckpoint : public Checkpoint {
 
   // One request and its reply: the reply's tensors, checked against `expect` (name, shape).
   std::vector<torch::Tensor> Call(const json& header, const std::vector<torch::Tensor>& tensors,
-                                  const std::vector<std::pair<std::string, std::vector<int64_t>>>& expect) {
+                                  const TensorShapes& expect) {
     if (!child_) {
       ++restarts_;
       const NcSpec again = Start();
@@ -71,14 +65,15 @@ class ProcessCheckpoint : public Checkpoint {
       }
     }
     const std::string op = header.value("op", "");
-    json reply = ReadHeader("reply to " + op);
-    if (!reply.contains("ok") || !reply["ok"].is_boolean()) Fail("reply to " + op + " has no boolean field \"ok\": " + reply.dump().substr(0, 200));
-    if (!reply["ok"].get<bool>()) {
-      // The server is fine; the request failed (the model raised): this batch's error.
-      const std::string err = reply.contains("error") && reply["error"].is_string() ? reply["error"].get<std::string>() : reply.dump();
-      throw ContractError(At(where_, op + " raised: " + err));
+    const json reply = ReadHeader("reply to " + op);
+    try {
+      CheckReply(reply, op, expect);
+    } catch (const ProtocolError& e) {
+      Fail(e.what());
+    } catch (const ContractError& e) {
+      throw ContractError(At(where_, e.what()));  // {"ok": false}: the server stays
     }
-    return ReadTensors(reply, op, expect);
+    return ReadTensors(op, expect);
   }
 
   // The child is gone or out of step: kill it (the next call starts a new one) and throw.
@@ -100,41 +95,25 @@ class ProcessCheckpoint : public Checkpoint {
     return d.empty() ? "still running" : d;
   }
 
-  json ReadHeader(const std::string& what) {
+  std::string ReadHeaderLine(const std::string& what) {
     std::string line, why;
     if (!child_->ReadLine(&line, kMaxHeader, timeout_s_, &why)) {
       Fail("no " + what + ": " + why + (why.rfind("the program closed", 0) == 0 ? " (" + Ended() + ")" : ""));
     }
+    return line;
+  }
+
+  json ReadHeader(const std::string& what) {
+    const std::string line = ReadHeaderLine(what);
     try {
-      json j = json::parse(line);
-      if (!j.is_object()) throw std::runtime_error("not a JSON object");
-      return j;
-    } catch (const std::exception& e) {
-      Fail(what + " is not a JSON object line (" + std::string(e.what()) + "): '" + line.substr(0, 120) + "'");
+      return ParseProtocolHeader(line, what);
+    } catch (const ProtocolError& e) {
+      Fail(e.what());
     }
   }
 
-  std::vector<torch::Tensor> ReadTensors(const json& reply, const std::string& op,
-                                         const std::vector<std::pair<std::string, std::vector<int64_t>>>& expect) {
-    if (!reply.contains("tensors") || !reply["tensors"].is_array() || reply["tensors"].size() != expect.size()) {
-      Fail("reply to " + op + ": field \"tensors\": expected " + std::to_string(expect.size()) + " tensor(s)");
-    }
-    // Every shape is checked before any payload is read: a wrong size would leave the
-    // stream out of step, so the server is restarted instead.
-    for (size_t i = 0; i < expect.size(); ++i) {
-      const json& d = reply["tensors"][i];
-      std::vector<int64_t> shape;
-      try {
-        if (d.at("dtype") != "float32") throw std::runtime_error("dtype " + d.at("dtype").dump());
-        shape = d.at("shape").get<std::vector<int64_t>>();
-      } catch (const std::exception& e) {
-        Fail("reply to " + op + ": tensor " + std::to_string(i) + ": expected {name, dtype: \"float32\", shape}; " + e.what());
-      }
-      if (shape != expect[i].second) {
-        Fail("reply to " + op + ": tensor \"" + expect[i].first + "\" has shape " + ShapeText(shape) + "; expected " +
-             ShapeText(expect[i].second));
-      }
-    }
+  // The payloads of a reply CheckReply accepted.
+  std::vector<torch::Tensor> ReadTensors(const std::string& op, const TensorShapes& expect) {
     std::vector<torch::Tensor> out;
     for (const auto& [name, shape] : expect) {
       auto t = torch::empty(shape, torch::kFloat32);
@@ -150,27 +129,17 @@ class ProcessCheckpoint : public Checkpoint {
   // Starts the server and reads its handshake; returns its spec.
   NcSpec Start() {
     child_ = std::make_unique<ChildProcess>(command_);
-    json hello = ReadHeader("handshake");
-    if (hello.value("protocol", "") != kProtocol) {
-      Fail(std::string("handshake: field \"protocol\": expected \"") + kProtocol + "\", got " +
-           (hello.contains("protocol") ? hello["protocol"].dump() : "none"));
-    }
-    if (!hello.contains("spec")) Fail("handshake has no field \"spec\" (the nc_spec.json of ncbench.nc/1)");
-    NcSpec spec;
+    const std::string line = ReadHeaderLine("handshake");
+    ProcessHandshake hello;
     try {
-      spec = NcSpec::FromJson(hello["spec"], "handshake");
-    } catch (const ContractError& e) {
+      hello = ParseHandshake(line);
+    } catch (const ProtocolError& e) {
       Fail(e.what());
     }
-    const json methods = hello.value("methods", json::array({"rollout"}));
-    auto has = [&](const char* m) { return methods.is_array() && std::find(methods.begin(), methods.end(), m) != methods.end(); };
-    if (!has("rollout")) Fail("handshake: field \"methods\" lacks \"rollout\", which ncbench.nc/1 requires");
-    if (has("init") != has("step")) Fail("handshake: has only one of init/step; the contract needs both or neither");
-    can_step_ = has("init");
-    max_batch_ = hello.value("max_batch", 1 << 20);
-    if (max_batch_ < 1) Fail("handshake: field \"max_batch\": expected at least 1");
-    server_ = hello.value("server", json(nullptr));
-    return spec;
+    can_step_ = hello.can_step;
+    max_batch_ = hello.max_batch;
+    server_ = hello.server;
+    return hello.spec;
   }
 
   std::string command_, where_;

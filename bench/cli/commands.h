@@ -16,6 +16,7 @@ namespace ncb::cli {
 using Runner = std::function<int()>;
 
 void AddEvalCommand(CLI::App& app, Runner* run, const std::vector<std::string>& argv);
+void AddMergeCommand(CLI::App& app, Runner* run, const std::vector<std::string>& argv);
 void AddDatasetsCommand(CLI::App& app, Runner* run);
 void AddCheckpointsCommand(CLI::App& app, Runner* run);
 void AddReportCommands(CLI::App& app, Runner* run);

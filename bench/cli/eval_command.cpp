@@ -1,3 +1,4 @@
+#include <cstdio>
 #include <iostream>
 #include <sstream>
 
@@ -5,6 +6,7 @@
 #include "bench/core/errors.h"
 #include "bench/core/interrupt.h"
 #include "bench/run/eval_runner.h"
+#include "bench/run/merge.h"
 #include "bench/run/throughput_run.h"
 #include "reports/html/html_report.h"
 #include "reports/report.h"
@@ -67,6 +69,9 @@ void AddEvalCommand(CLI::App& app, Runner* run, const std::vector<std::string>& 
   cmd->add_option("--max-frames", opt->align.max_frames, "Cap on frames per sample (0: all)")
       ->capture_default_str();
   cmd->add_option("--max-samples", opt->max_samples, "Cap on samples (0: all)")->capture_default_str();
+  auto shard = std::make_shared<std::string>();
+  cmd->add_option("--shard", *shard,
+                  "i/N: score only the samples j (manifest order) with j mod N = i-1; join the N reports with `ncbench merge`");
   cmd->add_option("--font-px", opt->align.render.font_px, "Terminal font size for .cast ground truth")
       ->capture_default_str();
   cmd->add_flag("--fail-fast", opt->fail_fast, "Stop at the first failed sample");
@@ -132,6 +137,15 @@ void AddEvalCommand(CLI::App& app, Runner* run, const std::vector<std::string>& 
         return 0;
       }
       if (opt->manifest.empty()) throw Error("--dataset is required (except with --throughput-only)");
+      if (!shard->empty()) {
+        int i = 0, n = 0;
+        char rest = 0;
+        if (std::sscanf(shard->c_str(), "%d/%d%c", &i, &n, &rest) != 2 || n < 1 || i < 1 || i > n) {
+          throw Error("--shard '" + *shard + "': expected i/N with 1 <= i <= N, e.g. 2/4");
+        }
+        opt->shard_index = i;
+        opt->shard_count = n;
+      }
       opt->metrics = SplitList(*metrics);
       opt->probes = SplitList(*probes);
       opt->metric_options.clear();
@@ -163,6 +177,31 @@ void AddEvalCommand(CLI::App& app, Runner* run, const std::vector<std::string>& 
                   << " sample(s) that finished; " << sum["samples_not_run"].get<int64_t>() << " did not run\n";
         return 130;
       }
+      return sum["samples_failed"].get<int64_t>() > 0 || sum["probes_failed"].get<int64_t>() > 0 ? 3 : 0;
+    };
+  });
+}
+
+void AddMergeCommand(CLI::App& app, Runner* run, const std::vector<std::string>& argv) {
+  auto* cmd = app.add_subcommand("merge", "Join the reports of `eval --shard i/N` (i = 1..N) into the report of the whole run");
+  auto opt = std::make_shared<MergeOptions>();
+  auto quiet = std::make_shared<bool>(false);
+  auto no_html = std::make_shared<bool>(false);
+  cmd->add_option("SHARD", opt->shards, "The shards' report.json files or output folders, in any order")->required();
+  cmd->add_option("--out", opt->out_dir, "Output folder for the merged report.json, samples.jsonl and strips/")->required();
+  cmd->add_flag("--quiet", *quiet, "Print only the report path");
+  cmd->add_flag("--no-html", *no_html, "Write report.json only, not report.html");
+  cmd->callback([=] {
+    *run = [=]() -> int {
+      opt->command_line = argv;
+      const auto report = MergeShards(*opt);
+      if (!*quiet) PrintSummary(std::cout, report);
+      std::cout << "\nreport: " << opt->out_dir << "/report.json\n";
+      if (!*no_html) {
+        WriteHtmlReport(report, opt->out_dir, std::filesystem::path(opt->out_dir) / "report.html");
+        std::cout << "html:   " << opt->out_dir << "/report.html\n";
+      }
+      const auto& sum = report["summary"];
       return sum["samples_failed"].get<int64_t>() > 0 || sum["probes_failed"].get<int64_t>() > 0 ? 3 : 0;
     };
   });

@@ -15,6 +15,7 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   ncb::cli::Runner run;
   ncb::cli::AddEvalCommand(app, &run, args);
+  ncb::cli::AddMergeCommand(app, &run, args);
   ncb::cli::AddDatasetsCommand(app, &run);
   ncb::cli::AddCheckpointsCommand(app, &run);
   ncb::cli::AddReportCommands(app, &run);

@@ -14,25 +14,6 @@
 namespace ncb::cli {
 namespace fs = std::filesystem;
 
-namespace {
-nlohmann::json ReadReport(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) throw Error(At(path, "cannot open the report"));
-  auto j = nlohmann::json::parse(in, nullptr, false);
-  if (j.is_discarded()) throw Error(At(path, "is not valid JSON"));
-  if (!j.is_object() || j.value("schema", "") != kReportSchema) {
-    throw Error(At(path, std::string("field \"schema\": expected \"") + kReportSchema + "\""));
-  }
-  if (j.value("kind", "") == "throughput") {
-    throw Error(At(path, "is an `eval --throughput-only` report: it has no scores to show, compare or tabulate "
-                         "(its numbers are under \"throughput\".\"sweep\")"));
-  }
-  for (const char* k : {"checkpoint", "dataset", "config", "samples", "aggregates", "context", "summary"}) {
-    if (!j.contains(k)) throw Error(At(path, std::string("has no field \"") + k + "\""));
-  }
-  return j;
-}
-}  // namespace
 
 void AddReportCommands(CLI::App& app, Runner* run) {
   {
@@ -43,7 +24,7 @@ void AddReportCommands(CLI::App& app, Runner* run) {
     cmd->add_option("--out", *out, "HTML file (default: report.html beside the report)");
     cmd->callback([=] {
       *run = [=] {
-        const auto r = ReadReport(*in);
+        const auto r = ReadReportFile(*in);
         const fs::path dir = fs::path(*in).parent_path();
         const fs::path html = out->empty() ? dir / "report.html" : fs::path(*out);
         WriteHtmlReport(r, dir, html);
@@ -73,7 +54,7 @@ void AddReportCommands(CLI::App& app, Runner* run) {
       *run = [=] {
         CompareOptions opt = *o;
         opt.fail_on = ParseGates(*gates);
-        const auto c = Compare(ReadReport(*base), ReadReport(*neu), opt);
+        const auto c = Compare(ReadReportFile(*base), ReadReportFile(*neu), opt);
         const std::string md = CompareMarkdown(c);
         std::cout << md;
         if (!out->empty()) {
@@ -110,7 +91,7 @@ void AddReportCommands(CLI::App& app, Runner* run) {
           if (!c.empty()) opt.columns.push_back(c);
         }
         std::vector<nlohmann::json> reports;
-        for (const auto& r : *runs) reports.push_back(ReadReport(r));
+        for (const auto& r : *runs) reports.push_back(ReadReportFile(r));
         const auto t = MakeTable(reports, opt);
         std::cout << t;
         if (!out->empty()) WriteFileAtomic(*out, t);

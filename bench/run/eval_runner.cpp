@@ -17,6 +17,7 @@
 #include "bench/core/frame.h"
 #include "bench/core/hashing.h"
 #include "bench/core/interrupt.h"
+#include "bench/run/merge.h"
 #include "bench/throughput/throughput.h"
 #include "datasets/manifest.h"
 #include "metrics/metric.h"
@@ -91,6 +92,10 @@ json RunEval(const EvalOptions& opt, const Logger& log) {
   if (opt.warmup_steps < 0) throw Error("--warmup-steps must be at least 0");
   if (opt.threads < 0) throw Error("--threads must be at least 0");
   if (opt.metric_batch < 0) throw Error("--metric-batch must be at least 0");
+  if (opt.shard_count < 1 || opt.shard_index < 1 || opt.shard_index > opt.shard_count) {
+    throw Error("--shard " + std::to_string(opt.shard_index) + "/" + std::to_string(opt.shard_count) +
+                ": expected i/N with 1 <= i <= N");
+  }
   const size_t metric_batch = static_cast<size_t>(opt.metric_batch > 0 ? opt.metric_batch : device.is_cuda() ? 1 << 20 : 1);
   if (opt.threads > 0) at::set_num_threads(opt.threads);
   ResetPeakDeviceMemory(device);
@@ -152,11 +157,14 @@ json RunEval(const EvalOptions& opt, const Logger& log) {
 
   // Records by manifest line, so the report's order is the manifest's whatever the batching.
   std::map<int, json> records;
-  for (const auto& e : manifest.errors) {
+  // Manifest lines that do not parse belong to shard 1.
+  for (const auto& e : opt.shard_index == 1 ? manifest.errors : std::vector<ManifestError>{}) {
     records[e.line] = ErrorRecord(e.id.empty() ? "line " + std::to_string(e.line) : e.id,
                                   "manifest", e.message);
+    records[e.line]["line"] = e.line;
   }
   auto finish = [&](int line, json rec) {
+    rec["line"] = line;  // the manifest's line: the order of the report, and of merged shards
     jsonl << rec.dump(-1, ' ', false, json::error_handler_t::replace) << "\n";
     jsonl.flush();
     if (rec["status"] != "ok") log(LogLevel::kWarning, rec["id"].get<std::string>() + ": " + rec["error"].get<std::string>());
@@ -174,9 +182,11 @@ json RunEval(const EvalOptions& opt, const Logger& log) {
   double scoring_wait_s = 0;  // the rollout loop's waits for the scoring thread
   bool stop = false;
   std::vector<const Sample*> todo;
-  for (const auto& s : manifest.samples) {
-    if (opt.max_samples > 0 && static_cast<int64_t>(todo.size()) >= opt.max_samples) break;
-    todo.push_back(&s);
+  for (size_t j = 0; j < manifest.samples.size(); ++j) {
+    if (opt.max_samples > 0 && static_cast<int64_t>(j) >= opt.max_samples) break;
+    if (static_cast<int>(j % static_cast<size_t>(opt.shard_count)) == opt.shard_index - 1) {
+      todo.push_back(&manifest.samples[j]);
+    }
   }
 
   size_t next = 0;
@@ -416,7 +426,15 @@ json RunEval(const EvalOptions& opt, const Logger& log) {
           log(LogLevel::kWarning, e.what());
         }
       }
-      for (size_t i = 0; i < active.size(); ++i) per_sample[i].push_back(std::move(contribution[i]));
+      // Each sample's contribution to the metric states: what `ncbench merge` needs for the
+      // bootstrap over samples of several shards.
+      json contributions = json::object();
+      for (size_t i = 0; i < active.size(); ++i) {
+        if (metric_slots[b][i]->info().scope == "distribution") continue;
+        contributions[metric_slots[b][i]->info().name] = contribution[i].ToJson();
+        per_sample[i].push_back(std::move(contribution[i]));
+      }
+      record["metric_states"] = std::move(contributions);
       sample_timing.push_back({{"id", s.id}, {"end_s", Seconds(t_start, Clock::now())}, {"frames", T}});
       if (sl.prepared.action_events > 0) {
         record["action_events"] = sl.prepared.action_events;
@@ -447,24 +465,19 @@ json RunEval(const EvalOptions& opt, const Logger& log) {
     MetricState merged;
     for (auto& slot : metric_slots) merged.Merge(slot[i]->state());
     const auto& m = *metric_slots[0][i];
-    aggregates[m.info().name] = m.Finalize(merged);
-    if (m.info().scope != "distribution") {
-      BootstrapOptions bo = opt.bootstrap;
-      bo.seed = static_cast<uint64_t>(opt.seed) + Fnv1a64(m.info().name);
-      AddBootstrapIntervals(&aggregates[m.info().name], per_sample[i],
-                            [&m](const MetricState& st) { return m.Finalize(st); }, bo);
-    }
+    aggregates[m.info().name] = AggregateMetric(m, merged, per_sample[i], opt.bootstrap, opt.seed);
     states[m.info().name] = merged.ToJson();
     metric_config.push_back({{"name", m.info().name}, {"version", m.info().version},
                              {"unit", m.info().unit}, {"direction", m.info().direction},
                              {"scope", m.info().scope}, {"reference", m.info().reference},
-                             {"options", m.options()}});
+                             {"options", m.options()},
+                             {"requested", {{"name", active[i]}, {"options", options_of(active[i])}}}});
   }
   phases.Add("aggregate", Seconds(t_aggregate0, Clock::now()));
   // Probes: the same checkpoint, rolled out from prompts ncbench makes itself.
   json probes = json::object();
   int64_t probes_failed = 0;
-  for (const auto& name : opt.probes) {
+  for (const auto& name : opt.shard_index == 1 ? opt.probes : std::vector<std::string>{}) {
     if (interrupted) {
       probes[name] = {{"probe", name}, {"error", "not run: the run was interrupted"}};
       ++probes_failed;
@@ -526,7 +539,14 @@ json RunEval(const EvalOptions& opt, const Logger& log) {
   for (const auto& [name, why] : unavailable.items()) aggregates[name] = {{"unavailable", why}};
   report["aggregates"] = aggregates;
   if (!unavailable.empty()) report["metrics_unavailable"] = unavailable;
-  if (!opt.probes.empty()) report["probes"] = probes;
+  if (!probes.empty()) report["probes"] = probes;
+  if (opt.shard_count > 1) {
+    report["shard"] = {{"index", opt.shard_index},
+                       {"count", opt.shard_count},
+                       {"rule", "the j-th sample of the manifest (0-based, after --max-samples) when j mod count = index - 1; "
+                                "unparsable manifest lines and the probes in shard 1"},
+                       {"samples_selected", todo.size()}};
+  }
   report["summary"] = {{"samples_total", report["samples"].size()},
                        {"samples_ok", ok},
                        {"samples_failed", static_cast<int64_t>(report["samples"].size()) - ok},
@@ -535,7 +555,8 @@ json RunEval(const EvalOptions& opt, const Logger& log) {
   if (interrupted) {
     report["summary"]["interrupted"] = true;
     report["summary"]["samples_not_run"] =
-        static_cast<int64_t>(todo.size() + manifest.errors.size()) - static_cast<int64_t>(report["samples"].size());
+        static_cast<int64_t>(todo.size() + (opt.shard_index == 1 ? manifest.errors.size() : 0)) -
+        static_cast<int64_t>(report["samples"].size());
   }
   // The report's own cost: a first serialisation, timed, stands for the write below.
   {

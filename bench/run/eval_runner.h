@@ -42,6 +42,9 @@ struct EvalOptions {
   // sets run slower: SSIM over 4 frames at 640x408 took 3.3x as long as 4 calls of one).
   int metric_batch = 0;
   int64_t max_samples = 0;  // 0 = all
+  // --shard i/N: this process scores the j-th sample (0-based, manifest order, after
+  // max_samples) when j mod N == i - 1; `ncbench merge` joins the N reports (bench/run/merge.h).
+  int shard_index = 1, shard_count = 1;
   bool fail_fast = false;
   AlignOptions align;       // device and seed are filled from the fields above
   int strip_frames = 4;     // frames per sample in OUT/strips/*.jpg (reports/frame_strip.h); 0: none

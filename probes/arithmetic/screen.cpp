@@ -21,8 +21,8 @@ ProbeScreen MakeProbeScreen(int height, int width, int font_px, const std::strin
   s.render.padding_px = 0;
   s.render.draw_cursor = false;
   {
-    Terminal probe(1, 1, s.render);
-    s.cell_w = probe.pixel_width();
+    Terminal probe(1, 2, s.render);  // the narrowest screen (padding is 0)
+    s.cell_w = probe.pixel_width() / 2;
     s.cell_h = probe.pixel_height();
   }
   // A margin of half a cell keeps text off the frame's edge, as a terminal window's padding.
@@ -53,9 +53,9 @@ cv::Mat RenderProbeScreen(const ProbeScreen& s, std::string_view bytes) {
 torch::Tensor GlyphAtlas(const ProbeScreen& s) {
   std::vector<torch::Tensor> cells;
   for (char c = 32; c < 127; ++c) {
-    Terminal cell(1, 1, s.render);
+    Terminal cell(1, 2, s.render);
     cell.Feed(std::string(1, c));
-    cells.push_back(MatToFrame(cell.Render()));
+    cells.push_back(MatToFrame(cell.Render()(cv::Rect(0, 0, s.cell_w, s.cell_h)).clone()));
   }
   return torch::stack(cells);
 }

@@ -105,6 +105,10 @@ TEST(Cast, BadLinesNameFileAndLine) {
   EXPECT_NE(err("{\"version\": 2, \"width\": 10, \"height\": 3}\n[0.1, \"o\", \"\xff\xfe\"]\n").find("bad.cast:2:"),
             std::string::npos);
   EXPECT_NE(err("{\"version\": 7}\n").find("not supported"), std::string::npos);
+  // Found by tests/fuzz/fuzz_cast: a number too large for a double (nlohmann's out_of_range,
+  // not a parse_error) escaped as a foreign exception.
+  EXPECT_NE(err("{\"version\": 2, \"width\": 10, \"height\": 3}\n[33e4333333333, \"o\", \"a\"]\n").find("bad.cast:2: not valid JSON"),
+            std::string::npos);
 }
 
 TEST(Cast, SharedRecordingsRender) {
@@ -133,6 +137,48 @@ TEST(Terminal, TextAndPixels) {
   EXPECT_EQ(img.rows, t.pixel_height());
   // Glyphs put foreground pixels on the background.
   EXPECT_GT(cv::norm(img, cv::NORM_INF), 200.0);
+}
+
+TEST(Terminal, RefusesOneColumnScreens) {
+  // Found by tests/fuzz/fuzz_terminal: a wide character on a 1-column screen crashed libvterm.
+  Terminal t(24, 80);
+  EXPECT_NE(ErrorOf([&] { t.Resize("1x3"); }).find("resize event '1x3'; expected COLSxROWS with columns 2..1000"),
+            std::string::npos);
+  EXPECT_NE(ErrorOf([&] { Terminal(3, 1); }).find("terminal size 1x3 is out of range"), std::string::npos);
+  t.Resize("2x3");
+  t.Feed("3\xea\x80\x94");  // U+A014, two cells wide
+  EXPECT_EQ(t.ScreenText().substr(0, 2), "3\n");
+}
+
+TEST(Terminal, SurvivesCsiSequencesWithManyArguments) {
+  // Found by tests/fuzz/fuzz_terminal: libvterm 0.1.4 corrupts its heap on a CSI sequence of
+  // more than 16 arguments. The arguments past the 16th are dropped, the rest applies.
+  Terminal t(3, 20);
+  std::string many = "\x1b[1";
+  for (int i = 0; i < 40; ++i) many += ";1";
+  t.Feed(many.substr(0, 30));  // split across two calls, as cast events split output
+  t.Feed(many.substr(30) + "mB\x1b[" + std::string(50, ':') + "mC");
+  EXPECT_EQ(t.ScreenText(), "BC\n\n");
+  // An ESC at the end of one call and its '[' at the start of the next (a fuzz finding too).
+  Terminal u(1, 10);
+  u.Feed("a\x1b");
+  u.Feed("[1mb\x1b");
+  u.Feed("c");  // ESC c: reset
+  EXPECT_EQ(u.ScreenText(), "");
+}
+
+TEST(Terminal, RepeatsTheLastCharacterAndNeverHangsOnRep) {
+  // Found by tests/fuzz/fuzz_terminal: libvterm 0.1.4 loops forever on REP (ESC[Nb) with no
+  // character before it. ncbench carries REP out itself, up to the end of the line.
+  Terminal t(2, 10);
+  t.Feed(std::string("\x1b[2b\x1b\0\0[3b\x1b\x7f [4b\x1b[\x1b", 19));
+  t.Feed("[b\tx\x1b[");  // REP first (dropped), also after controls; a split sequence
+  t.Feed("3b\r\n\xe2\x94\x80\x1b[40b");
+  EXPECT_EQ(t.ScreenText(), "        xx\n" + [] {
+    std::string line;
+    for (int i = 0; i < 10; ++i) line += "\xe2\x94\x80";
+    return line;
+  }());
 }
 
 TEST(Manifest, ValidatesLineByLine) {

@@ -1,0 +1,303 @@
+#include "bench/run/merge.h"
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <map>
+
+#include "bench/core/errors.h"
+#include "bench/core/hashing.h"
+#include "reports/report.h"
+
+namespace ncb {
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+json AggregateMetric(const Metric& m, const MetricState& merged, const std::vector<MetricState>& per_sample,
+                     const BootstrapOptions& bootstrap, int64_t run_seed) {
+  json a = m.Finalize(merged);
+  if (m.info().scope != "distribution") {
+    BootstrapOptions bo = bootstrap;
+    bo.seed = static_cast<uint64_t>(run_seed) + Fnv1a64(m.info().name);
+    AddBootstrapIntervals(&a, per_sample, [&m](const MetricState& st) { return m.Finalize(st); }, bo);
+  }
+  return a;
+}
+
+namespace {
+
+struct Shard {
+  std::string path;  // its report.json
+  json report;
+  int index = 0;
+};
+
+// The first place where a and b differ, as a dotted path ("" when equal).
+std::string FirstDifference(const json& a, const json& b, const std::string& at) {
+  if (a.type() != b.type()) return at;
+  if (a.is_object()) {
+    for (const auto& [k, v] : a.items()) {
+      const std::string here = at.empty() ? k : at + "." + k;
+      if (!b.contains(k)) return here;
+      if (auto d = FirstDifference(v, b[k], here); !d.empty()) return d;
+    }
+    for (const auto& [k, v] : b.items()) {
+      if (!a.contains(k)) return at.empty() ? k : at + "." + k;
+    }
+    return "";
+  }
+  if (a.is_array()) {
+    if (a.size() != b.size()) return at;
+    for (size_t i = 0; i < a.size(); ++i) {
+      if (auto d = FirstDifference(a[i], b[i], at + "[" + std::to_string(i) + "]"); !d.empty()) return d;
+    }
+    return "";
+  }
+  return a == b ? "" : at;
+}
+
+json AtPath(const json& j, const std::string& dotted) {
+  json cur = j;
+  std::string part;
+  for (size_t i = 0; i <= dotted.size(); ++i) {
+    if (i == dotted.size() || dotted[i] == '.') {
+      const auto br = part.find('[');
+      const std::string key = part.substr(0, br);
+      if (!key.empty()) cur = cur.is_object() && cur.contains(key) ? cur[key] : json("(absent)");
+      for (size_t p = br; p != std::string::npos && p < part.size(); p = part.find('[', p + 1)) {
+        const size_t idx = std::stoul(part.substr(p + 1));
+        cur = cur.is_array() && idx < cur.size() ? cur[idx] : json("(absent)");
+      }
+      part.clear();
+    } else {
+      part += dotted[i];
+    }
+  }
+  return cur;
+}
+
+// What must be equal for shards to belong to one run.
+json Identity(const json& r) {
+  json ck = r["checkpoint"];
+  ck.erase("restarts");  // the process adapter's count of this shard's server restarts
+  return {{"checkpoint", ck},
+          {"dataset", r["dataset"]},
+          {"config", r["config"]},
+          {"seed", ObjectOr(r, "context").value("seed", json(nullptr))},
+          {"shard_count", ObjectOr(r, "shard").value("count", json(nullptr))},
+          {"metrics_unavailable", ObjectOr(r, "metrics_unavailable")}};
+}
+
+Shard ReadShard(const std::string& given) {
+  Shard s;
+  s.path = fs::is_directory(given) ? (fs::path(given) / "report.json").string() : given;
+  s.report = ReadReportFile(s.path);
+  const auto& sh = ObjectOr(s.report, "shard");
+  if (!sh.contains("index") || !sh["index"].is_number_integer() || !sh.contains("count")) {
+    throw Error(At(s.path, "has no field \"shard\": it is not the report of an `eval --shard i/N` run"));
+  }
+  s.index = sh["index"].get<int>();
+  if (s.report["summary"].value("interrupted", false)) {
+    throw Error(At(s.path, "shard " + std::to_string(s.index) +
+                               " was interrupted before it finished; run it again, then merge"));
+  }
+  return s;
+}
+
+json SumPhases(const std::vector<Shard>& shards) {
+  json out = json::object();
+  for (const auto& s : shards) {
+    for (const auto& [name, p] : ObjectOr(ObjectOr(s.report, "throughput"), "phases").items()) {
+      json& o = out[name];
+      if (o.is_null()) o = json::object();
+      o["wall_s"] = o.value("wall_s", 0.0) + p.value("wall_s", 0.0);
+      o["calls"] = o.value("calls", int64_t{0}) + p.value("calls", int64_t{0});
+      if (p.contains("frames")) o["frames"] = o.value("frames", int64_t{0}) + p["frames"].get<int64_t>();
+    }
+  }
+  for (auto& [name, o] : out.items()) {
+    if (o.contains("frames")) {
+      o["frames_per_s"] = o["wall_s"].get<double>() > 0 ? o["frames"].get<double>() / o["wall_s"].get<double>() : 0.0;
+    }
+  }
+  return out;
+}
+
+// The shards' throughput: work summed (phases, frames, seconds), the wall time of the
+// longest shard, the largest peak memory; each shard's own block under "shards".
+json MergeThroughput(const std::vector<Shard>& shards) {
+  const json& first = ObjectOr(shards[0].report, "throughput");
+  json t = {{"device", ObjectOr(first, "device")}, {"threads", ObjectOr(first, "threads")}};
+  double wall = 0, ro_wall = 0, harness = 0, rss = 0, dev = -1;
+  int64_t frames = 0, scored = 0;
+  json per = json::array();
+  for (const auto& s : shards) {
+    json st = ObjectOr(s.report, "throughput");
+    wall = std::max(wall, st.value("wall_s", 0.0));
+    const auto& ro = ObjectOr(st, "rollout");
+    ro_wall += ro.value("wall_s", 0.0);
+    frames += ro.value("frames", int64_t{0});
+    scored += ro.value("frames_scored", int64_t{0});
+    harness += ObjectOr(st, "harness").value("wall_s", 0.0);
+    const auto& mem = ObjectOr(st, "memory");
+    rss = std::max(rss, mem.value("peak_rss_mib", 0.0));
+    if (mem.contains("peak_device_mib") && mem["peak_device_mib"].is_number()) {
+      dev = std::max(dev, mem["peak_device_mib"].get<double>());
+    }
+    st.erase("timeline");
+    st["shard"] = s.index;
+    st["host"] = ObjectOr(s.report, "context").value("host", json(nullptr));
+    per.push_back(std::move(st));
+  }
+  const json& ro0 = ObjectOr(first, "rollout");
+  t["merged"] = "from " + std::to_string(shards.size()) + " shards: work (phases, rollout frames and seconds, harness "
+                "seconds) summed over the shards; wall_s is the longest shard's, memory the largest peak of any; "
+                "latency percentiles are per shard, under shards";
+  t["wall_s"] = wall;
+  t["phases"] = SumPhases(shards);
+  t["rollout"] = {{"mode", ro0.value("mode", json(nullptr))},
+                  {"batch_size", ro0.value("batch_size", json(nullptr))},
+                  {"timer", ro0.value("timer", json(nullptr))},
+                  {"frames", frames},
+                  {"frames_scored", scored},
+                  {"wall_s", ro_wall},
+                  {"frames_per_s", ro_wall > 0 ? static_cast<double>(frames) / ro_wall : 0.0},
+                  {"latency", {{"count", 0}, {"note", "per shard: throughput.shards[i].rollout.latency"}}}};
+  t["harness"] = {{"wall_s", harness}};
+  t["memory"] = {{"peak_rss_mib", rss}, {"peak_device_mib", dev >= 0 ? json(dev) : json(nullptr)}};
+  t["shards"] = std::move(per);
+  return t;
+}
+
+}  // namespace
+
+json MergeShards(const MergeOptions& opt) {
+  if (opt.shards.empty()) throw Error("merge: no shard reports given");
+  std::vector<Shard> shards;
+  for (const auto& p : opt.shards) shards.push_back(ReadShard(p));
+  std::sort(shards.begin(), shards.end(), [](const Shard& a, const Shard& b) { return a.index < b.index; });
+
+  // One run: the same configuration, each shard 1..N exactly once.
+  const json id0 = Identity(shards[0].report);
+  for (size_t i = 1; i < shards.size(); ++i) {
+    const json id = Identity(shards[i].report);
+    if (const auto d = FirstDifference(id0, id, ""); !d.empty()) {
+      throw Error("merge: " + shards[i].path + " and " + shards[0].path + " are shards of different runs: " + d +
+                  " is " + AtPath(id, d).dump() + " in the first, " + AtPath(id0, d).dump() + " in the second");
+    }
+  }
+  const int count = id0["shard_count"].get<int>();
+  for (int i = 1; i <= count; ++i) {
+    const auto n = std::count_if(shards.begin(), shards.end(), [i](const Shard& s) { return s.index == i; });
+    if (n == 0) throw Error("merge: shard " + std::to_string(i) + " of " + std::to_string(count) + " is missing");
+    if (n > 1) throw Error("merge: shard " + std::to_string(i) + " of " + std::to_string(count) + " is given " + std::to_string(n) + " times");
+  }
+  if (static_cast<int>(shards.size()) != count) {
+    throw Error("merge: " + std::to_string(shards.size()) + " reports for " + std::to_string(count) + " shards");
+  }
+
+  // Samples in manifest order.
+  std::map<int64_t, json> by_line;
+  for (const auto& s : shards) {
+    for (const auto& rec : s.report["samples"]) {
+      if (!rec.contains("line") || !rec["line"].is_number_integer()) {
+        throw Error(At(s.path, "a sample record has no \"line\" (a report of an older ncbench?)"));
+      }
+      if (!by_line.emplace(rec["line"].get<int64_t>(), rec).second) {
+        throw Error(At(s.path, "manifest line " + rec["line"].dump() + " is in two shards"));
+      }
+    }
+  }
+  json samples = json::array();
+  int64_t ok = 0;
+  for (auto& [line, rec] : by_line) {
+    ok += rec["status"] == "ok";
+    samples.push_back(std::move(rec));
+  }
+
+  // Aggregates from the summed states; intervals over the joined per-sample states.
+  const json& first = shards[0].report;
+  const json& config = first["config"];
+  BootstrapOptions bootstrap;
+  const auto& iv = ObjectOr(config, "intervals");
+  bootstrap.replicates = iv.value("replicates", 0);
+  bootstrap.level = iv.value("level", 0.95);
+  const int64_t seed = first["context"].value("seed", int64_t{0});
+  const MetricEnv env{first["dataset"].value("sha256", ""), "", fs::path(first["dataset"].value("manifest", "")).parent_path()};
+  json aggregates = json::object(), states = json::object();
+  for (const auto& mc : ArrayOr(config, "metrics")) {
+    const std::string name = mc["name"];
+    if (!mc.contains("requested")) throw Error(At(shards[0].path, "config.metrics: \"" + name + "\" has no \"requested\" (a report of an older ncbench?)"));
+    std::unique_ptr<Metric> m;
+    try {
+      m = CreateMetric(mc["requested"]["name"], mc["requested"]["options"], env);
+    } catch (const MissingError& e) {
+      throw MissingError(std::string("merge: metric ") + name + " needs what its shards had: " + e.what());
+    }
+    MetricState merged;
+    for (const auto& s : shards) {
+      const auto& st = ObjectOr(s.report, "metric_states");
+      if (!st.contains(name)) throw Error(At(s.path, "metric_states has no \"" + name + "\""));
+      merged.Merge(MetricState::FromJson(st[name]));
+    }
+    std::vector<MetricState> per_sample;
+    if (m->info().scope != "distribution") {
+      for (const auto& rec : samples) {
+        if (rec["status"] != "ok") continue;
+        const auto& ms = ObjectOr(rec, "metric_states");
+        if (!ms.contains(name)) throw Error("merge: sample " + rec["id"].dump() + " has no metric state of " + name);
+        per_sample.push_back(MetricState::FromJson(ms[name]));
+      }
+    }
+    aggregates[name] = AggregateMetric(*m, merged, per_sample, bootstrap, seed);
+    states[name] = merged.ToJson();
+  }
+  for (const auto& [name, why] : ObjectOr(first, "metrics_unavailable").items()) aggregates[name] = {{"unavailable", why}};
+
+  json report = first;
+  report.erase("shard");
+  report["samples"] = std::move(samples);
+  report["aggregates"] = std::move(aggregates);
+  report["metric_states"] = std::move(states);
+  if (report.contains("checkpoint") && first["checkpoint"].contains("restarts")) {
+    int64_t restarts = 0;
+    for (const auto& s : shards) restarts += s.report["checkpoint"].value("restarts", int64_t{0});
+    report["checkpoint"]["restarts"] = restarts;
+  }
+  int64_t probes_failed = 0;
+  for (const auto& [name, p] : ObjectOr(report, "probes").items()) probes_failed += p.contains("error");
+  report["summary"] = {{"samples_total", report["samples"].size()},
+                       {"samples_ok", ok},
+                       {"samples_failed", static_cast<int64_t>(report["samples"].size()) - ok},
+                       {"probes_failed", probes_failed},
+                       {"metrics_unavailable", ObjectOr(first, "metrics_unavailable").size()}};
+  report["throughput"] = MergeThroughput(shards);
+  json from = json::array();
+  for (const auto& s : shards) {
+    from.push_back({{"shard", s.index}, {"report", s.path}, {"host", s.report["context"].value("host", json(nullptr))},
+                    {"time", s.report["context"].value("time", json(nullptr))}});
+  }
+  report["merged_from"] = std::move(from);
+  report["context"]["command_line"] = opt.command_line;
+
+  // The output folder: report, per-sample lines, the shards' strips (named by manifest line).
+  fs::create_directories(fs::path(opt.out_dir) / "strips");
+  {
+    std::ofstream jsonl(fs::path(opt.out_dir) / "samples.jsonl.tmp", std::ios::trunc);
+    for (const auto& rec : report["samples"]) jsonl << rec.dump(-1, ' ', false, json::error_handler_t::replace) << "\n";
+    if (!jsonl) throw Error(At(opt.out_dir, "cannot write samples.jsonl"));
+  }
+  fs::rename(fs::path(opt.out_dir) / "samples.jsonl.tmp", fs::path(opt.out_dir) / "samples.jsonl");
+  for (const auto& s : shards) {
+    const fs::path strips = fs::path(s.path).parent_path() / "strips";
+    if (!fs::is_directory(strips) || fs::equivalent(strips, fs::path(opt.out_dir) / "strips")) continue;
+    for (const auto& e : fs::directory_iterator(strips)) {
+      fs::copy_file(e.path(), fs::path(opt.out_dir) / "strips" / e.path().filename(),
+                    fs::copy_options::overwrite_existing);
+    }
+  }
+  WriteJsonAtomic(fs::path(opt.out_dir) / "report.json", report);
+  return report;
+}
+
+}  // namespace ncb
