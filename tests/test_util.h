@@ -10,6 +10,7 @@
 
 #include <array>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <functional>
@@ -42,6 +43,7 @@ class TempDir {
     path_ = mkdtemp(tmpl.data());
   }
   ~TempDir() {
+    if (std::getenv("NCB_KEEP_TEMP")) return;  // for debugging a failed test
     std::error_code ec;
     fs::remove_all(path_, ec);
   }

@@ -75,6 +75,9 @@ void AddEvalCommand(CLI::App& app, Runner* run, const std::vector<std::string>& 
   cmd->add_option("--font-px", opt->align.render.font_px, "Terminal font size for .cast ground truth")
       ->capture_default_str();
   cmd->add_flag("--fail-fast", opt->fail_fast, "Stop at the first failed sample");
+  cmd->add_flag("--resume", opt->resume,
+                "Keep the samples OUT/samples.jsonl holds from an earlier run of the same configuration (killed or "
+                "interrupted) and score only the rest; failed samples are tried again");
   cmd->add_option("--bootstrap", opt->bootstrap.replicates,
                   "Bootstrap replicates for the aggregates' 95% intervals (0: none)")->check(CLI::Range(0, 100000))->capture_default_str();
   cmd->add_option("--strip-frames", opt->strip_frames,

@@ -78,6 +78,31 @@ struct Slot {
 constexpr double kRssSlackMiB = 24;
 constexpr int64_t kWarmBatches = 4;
 
+// The finished samples of an earlier run in samples.jsonl, by manifest line: its "ok" lines
+// of run `run_hash` (failed samples are tried again). A line that does not parse is the one
+// a kill cut short, and is dropped; a line of another run stops the run.
+std::map<int, json> ReadFinishedSamples(const fs::path& path, const std::string& run_hash) {
+  std::map<int, json> out;
+  std::ifstream in(path);
+  if (!in) return out;  // nothing to resume: a fresh run
+  int n = 0;
+  for (std::string line; std::getline(in, line);) {
+    ++n;
+    json rec = json::parse(line, nullptr, false);
+    if (rec.is_discarded() || !rec.is_object()) continue;
+    if (!rec.contains("run") || rec["run"] != run_hash) {
+      throw Error(At(path.string() + ":" + std::to_string(n),
+                     "is a sample of another run (another checkpoint, dataset, metric, option or seed); "
+                     "--resume continues only the same run: use another --out, or drop --resume to start over"));
+    }
+    if (rec.value("status", "") == "ok" && rec.contains("line") && rec["line"].is_number_integer()) {
+      const int at = rec["line"].get<int>();  // before the move: json's operator= takes its argument by value
+      out[at] = std::move(rec);
+    }
+  }
+  return out;
+}
+
 json ErrorRecord(const std::string& id, const std::string& stage, const std::string& message) {
   return {{"id", id}, {"status", "error"}, {"stage", stage}, {"error", message}};
 }
@@ -153,7 +178,40 @@ json RunEval(const EvalOptions& opt, const Logger& log) {
   const RolloutMode mode = opt.mode == RolloutMode::kAuto ? RolloutMode::kRollout : opt.mode;
 
   fs::create_directories(opt.out_dir);
-  std::ofstream jsonl(fs::path(opt.out_dir) / "samples.jsonl", std::ios::trunc);
+  // What a sample's result depends on: samples.jsonl's lines carry its hash, and --resume
+  // keeps only lines of the same run.
+  json run_key = {{"dataset", manifest_sha}, {"seed", opt.seed}, {"shard", {opt.shard_index, opt.shard_count}},
+                  {"mode", ModeName(opt.mode)}, {"max_frames", align.max_frames}, {"resize", align.resize},
+                  {"caption_style", align.caption_style}, {"font_px", align.render.font_px},
+                  {"theme", align.render.theme}, {"strip_frames", opt.strip_frames}};
+  run_key["checkpoint"] = ckpt->Describe();
+  if (run_key["checkpoint"].contains("sha256")) run_key["checkpoint"].erase("path");  // the content names it
+  run_key["checkpoint"].erase("restarts");   // the process adapter's: not what scores depend on
+  run_key["checkpoint"].erase("timeout_s");
+  for (const auto& m : metric_slots[0]) {
+    run_key["metrics"].push_back({m->info().name, m->info().version, m->options()});
+  }
+  const std::string run_hash = Sha256Hex(run_key.dump());
+  const fs::path jsonl_path = fs::path(opt.out_dir) / "samples.jsonl";
+  const std::map<int, json> resumed = opt.resume ? ReadFinishedSamples(jsonl_path, run_hash) : std::map<int, json>{};
+  if (!resumed.empty()) {
+    for (const auto& m : metric_slots[0]) {
+      if (m->info().scope == "distribution") {
+        throw Error("--resume: " + m->info().name + " is a distribution-level metric whose per-sample features "
+                    "samples.jsonl does not keep, so a resumed run could not give the same value; run again "
+                    "without --resume (or leave it out of --metrics)");
+      }
+    }
+    log(LogLevel::kInfo, "resuming: " + std::to_string(resumed.size()) + " finished sample(s) kept from " + jsonl_path.string());
+  }
+  // The kept lines are written again (a line cut short by a kill is dropped), then appended to.
+  {
+    std::ofstream tmp(jsonl_path.string() + ".tmp", std::ios::trunc);
+    for (const auto& [line, rec] : resumed) tmp << rec.dump(-1, ' ', false, json::error_handler_t::replace) << "\n";
+    if (!tmp) throw Error(At(jsonl_path.string(), "cannot write"));
+  }
+  fs::rename(jsonl_path.string() + ".tmp", jsonl_path);
+  std::ofstream jsonl(jsonl_path, std::ios::app);
 
   // Records by manifest line, so the report's order is the manifest's whatever the batching.
   std::map<int, json> records;
@@ -165,7 +223,9 @@ json RunEval(const EvalOptions& opt, const Logger& log) {
   }
   auto finish = [&](int line, json rec) {
     rec["line"] = line;  // the manifest's line: the order of the report, and of merged shards
-    jsonl << rec.dump(-1, ' ', false, json::error_handler_t::replace) << "\n";
+    json stamped = rec;
+    stamped["run"] = run_hash;
+    jsonl << stamped.dump(-1, ' ', false, json::error_handler_t::replace) << "\n";
     jsonl.flush();
     if (rec["status"] != "ok") log(LogLevel::kWarning, rec["id"].get<std::string>() + ": " + rec["error"].get<std::string>());
     records[line] = std::move(rec);
@@ -173,7 +233,23 @@ json RunEval(const EvalOptions& opt, const Logger& log) {
 
   // Per metric, each scored sample's own contribution to its state: the bootstrap's units.
   // Distribution-level metrics (FVD) keep no per-sample copies of their feature moments.
-  std::vector<std::vector<MetricState>> per_sample(active.size());
+  std::vector<std::map<int, MetricState>> per_sample(active.size());  // by manifest line
+  std::vector<MetricState> resumed_states(active.size());
+  for (const auto& [line, stamped] : resumed) {
+    json rec = stamped;
+    rec.erase("run");
+    for (size_t i = 0; i < active.size(); ++i) {
+      const std::string& name = metric_slots[0][i]->info().name;
+      const auto& ms = ObjectOr(rec, "metric_states");
+      if (!ms.contains(name)) {
+        throw Error(At(jsonl_path.string(), "the kept sample " + rec["id"].dump() + " has no metric state of " + name));
+      }
+      const MetricState st = MetricState::FromJson(ms[name]);
+      resumed_states[i].Merge(st);
+      per_sample[i][line] = st;
+    }
+    records[line] = std::move(rec);
+  }
   json sample_timing = json::array();
   DeviceTimer timer(device);
   std::vector<double> call_latency;  // per step() call (step mode) or per rollout() call
@@ -185,7 +261,7 @@ json RunEval(const EvalOptions& opt, const Logger& log) {
   for (size_t j = 0; j < manifest.samples.size(); ++j) {
     if (opt.max_samples > 0 && static_cast<int64_t>(j) >= opt.max_samples) break;
     if (static_cast<int>(j % static_cast<size_t>(opt.shard_count)) == opt.shard_index - 1) {
-      todo.push_back(&manifest.samples[j]);
+      if (!resumed.count(manifest.samples[j].line)) todo.push_back(&manifest.samples[j]);
     }
   }
 
@@ -432,7 +508,7 @@ json RunEval(const EvalOptions& opt, const Logger& log) {
       for (size_t i = 0; i < active.size(); ++i) {
         if (metric_slots[b][i]->info().scope == "distribution") continue;
         contributions[metric_slots[b][i]->info().name] = contribution[i].ToJson();
-        per_sample[i].push_back(std::move(contribution[i]));
+        per_sample[i][s.line] = std::move(contribution[i]);
       }
       record["metric_states"] = std::move(contributions);
       sample_timing.push_back({{"id", s.id}, {"end_s", Seconds(t_start, Clock::now())}, {"frames", T}});
@@ -464,8 +540,11 @@ json RunEval(const EvalOptions& opt, const Logger& log) {
   for (size_t i = 0; i < active.size(); ++i) {
     MetricState merged;
     for (auto& slot : metric_slots) merged.Merge(slot[i]->state());
+    merged.Merge(resumed_states[i]);
     const auto& m = *metric_slots[0][i];
-    aggregates[m.info().name] = AggregateMetric(m, merged, per_sample[i], opt.bootstrap, opt.seed);
+    std::vector<MetricState> units;  // in manifest order, kept and new samples alike
+    for (auto& [line, st] : per_sample[i]) units.push_back(std::move(st));
+    aggregates[m.info().name] = AggregateMetric(m, merged, units, opt.bootstrap, opt.seed);
     states[m.info().name] = merged.ToJson();
     metric_config.push_back({{"name", m.info().name}, {"version", m.info().version},
                              {"unit", m.info().unit}, {"direction", m.info().direction},
@@ -555,7 +634,7 @@ json RunEval(const EvalOptions& opt, const Logger& log) {
   if (interrupted) {
     report["summary"]["interrupted"] = true;
     report["summary"]["samples_not_run"] =
-        static_cast<int64_t>(todo.size() + (opt.shard_index == 1 ? manifest.errors.size() : 0)) -
+        static_cast<int64_t>(todo.size() + resumed.size() + (opt.shard_index == 1 ? manifest.errors.size() : 0)) -
         static_cast<int64_t>(report["samples"].size());
   }
   // The report's own cost: a first serialisation, timed, stands for the write below.
@@ -585,6 +664,7 @@ json RunEval(const EvalOptions& opt, const Logger& log) {
        {{"wall_s", total_s - rollout_s - load_s},
         {"share_of_wall", total_s > 0 ? (total_s - rollout_s - load_s) / total_s : 0.0},
         {"heap_trims", trims},
+        {"samples_resumed", resumed.size()},
         {"pipeline", opt.pipeline ? "while the model makes frame k, a second thread scores frame k-1 and decodes "
                                     "ground-truth frame k"
                                   : "sequential (--no-pipeline)"},

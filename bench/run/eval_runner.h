@@ -45,6 +45,9 @@ struct EvalOptions {
   // --shard i/N: this process scores the j-th sample (0-based, manifest order, after
   // max_samples) when j mod N == i - 1; `ncbench merge` joins the N reports (bench/run/merge.h).
   int shard_index = 1, shard_count = 1;
+  // Keep the samples OUT/samples.jsonl already holds from an earlier run of the same
+  // configuration (a killed or interrupted one) and score only the rest (docs/report.md).
+  bool resume = false;
   bool fail_fast = false;
   AlignOptions align;       // device and seed are filled from the fields above
   int strip_frames = 4;     // frames per sample in OUT/strips/*.jpg (reports/frame_strip.h); 0: none

@@ -1,5 +1,6 @@
 // End to end: Ctrl-C stops a run cleanly: what finished is written, the rest is counted, and
-// the program exits 130.
+// the program exits 130. A run killed outright (SIGKILL) and resumed gives the report of an
+// uninterrupted run.
 #include <signal.h>
 
 #include <fstream>
@@ -11,6 +12,7 @@
 #include "bench/run/eval_runner.h"
 #include "datasets/manifest.h"
 #include "datasets/vhs_import.h"
+#include "tests/e2e/same_run.h"
 #include "tests/test_util.h"
 
 namespace ncb {
@@ -85,6 +87,55 @@ TEST(Interrupt, ARunInterruptedBeforeItsFirstSampleReportsNoneRun) {
   EXPECT_EQ(r["summary"]["samples_not_run"], 3);
   EXPECT_EQ(r["probes"]["arithmetic"]["error"], "not run: the run was interrupted");
   EXPECT_TRUE(fs::exists(tmp / "out/report.json"));
+}
+
+TEST(Resume, ARunKilledMidwayAndResumedEqualsAnUninterruptedRun) {
+  NCB_REQUIRE_SHARED();
+  test::TempDir tmp;
+  WriteStaticBaseline(test::CliSpec(320, 180, 15, "static"), tmp / "static.pt");
+  // 12 different CLIGen samples (their scores differ), and a line that does not parse.
+  const auto samples = ImportVhsFolder(test::SharedDir() / "data/cligen-clean", tmp / "all.jsonl");
+  const auto manifest = tmp / "m.jsonl";
+  {
+    std::ofstream m(manifest);
+    for (size_t i = 0; i < 12; ++i) {
+      m << SampleToJson(samples[i * 10], tmp.path()).dump() << "\n";
+      if (i == 4) m << "{\"id\": 5\n";
+    }
+  }
+  const std::string args = " --checkpoint " + (tmp / "static.pt").string() + " --dataset " + manifest.string() +
+                           " --metrics psnr,ssim --max-frames 12 --no-html --quiet --out ";
+  const auto out = tmp / "out";
+  ChildProcess run("exec " + test::NcbenchExe().string() + " eval" + args + out.string());
+  const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(120);
+  while (Lines(out / "samples.jsonl") < 4 && std::chrono::steady_clock::now() < give_up) {
+    ASSERT_EQ(run.ExitDescription(0), "") << "ncbench ended before it was killed";
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  kill(run.pid(), SIGKILL);
+  EXPECT_EQ(run.ExitDescription(30), "killed by signal 9");
+  const int64_t kept = Lines(out / "samples.jsonl");
+  ASSERT_GE(kept, 4);
+  ASSERT_LT(kept, 13) << "the run finished before it was killed";
+  EXPECT_FALSE(fs::exists(out / "report.json"));
+  // A kill can cut the last line short: the resumed run drops such a line.
+  { std::ofstream(out / "samples.jsonl", std::ios::app) << "{\"id\": \"half a li"; }
+
+  // Another configuration in the same folder is refused; the same one resumes.
+  const auto other = test::Run(test::NcbenchExe().string() + " eval" + args + out.string() + " --resume --seed 5");
+  EXPECT_EQ(other.status, 2) << other.output;
+  EXPECT_NE(other.output.find("is a sample of another run"), std::string::npos) << other.output;
+  const auto resumed = test::Run(test::NcbenchExe().string() + " eval" + args + out.string() + " --resume");
+  EXPECT_EQ(resumed.status, 3) << resumed.output;  // the unparsable manifest line
+  const auto whole = test::Run(test::NcbenchExe().string() + " eval" + args + (tmp / "whole").string());
+  EXPECT_EQ(whole.status, 3) << whole.output;
+
+  const json r = test::ReadJson(out / "report.json");
+  // Every ok line of the killed run was kept (the manifest error is not a finished sample).
+  EXPECT_GE(r["throughput"]["harness"]["samples_resumed"].get<int64_t>(), kept - 1);
+  EXPECT_EQ(r["summary"]["samples_ok"], 12);
+  EXPECT_EQ(Lines(out / "samples.jsonl"), 12);  // the half line is gone; manifest errors have no line
+  test::ExpectSameRun(test::ReadJson(tmp / "whole/report.json"), r, /*merged=*/false);
 }
 
 }  // namespace

@@ -12,6 +12,7 @@
 #include "bench/run/merge.h"
 #include "datasets/manifest.h"
 #include "datasets/vhs_import.h"
+#include "tests/e2e/same_run.h"
 #include "tests/test_util.h"
 
 namespace ncb {
@@ -19,72 +20,6 @@ namespace {
 
 namespace fs = std::filesystem;
 using nlohmann::json;
-
-// Merged sums are taken in another order than one process's: equal to this relative bound.
-constexpr double kSumOrderTol = 1e-12;
-
-// Every field of two reports of the same run, apart from what describes the process itself
-// (context, throughput) and the merge's own provenance (merged_from).
-void ExpectSameNumbers(const json& a, const json& b, const std::string& at, int* reported) {
-  if (*reported > 20) return;
-  if (a.is_number_integer() && b.is_number_integer()) {  // signed or unsigned after a JSON round trip
-    if (a.get<int64_t>() != b.get<int64_t>()) {
-      ADD_FAILURE() << at << ": " << a << " vs " << b;
-      ++*reported;
-    }
-    return;
-  }
-  if (a.is_number() && b.is_number()) {
-    const double x = a.get<double>(), y = b.get<double>();
-    if (!(std::abs(x - y) <= kSumOrderTol * std::max({1.0, std::abs(x), std::abs(y)}))) {
-      ADD_FAILURE() << at << ": " << x << " vs " << y;
-      ++*reported;
-    }
-    return;
-  }
-  if (a.type() != b.type()) {
-    ADD_FAILURE() << at << ": " << a.dump().substr(0, 200) << " vs " << b.dump().substr(0, 200);
-    ++*reported;
-    return;
-  }
-  if (a.is_object()) {
-    for (const auto& [k, v] : a.items()) {
-      if (!b.contains(k)) {
-        ADD_FAILURE() << at << "." << k << " is only in the first";
-        ++*reported;
-      } else {
-        ExpectSameNumbers(v, b[k], at + "." + k, reported);
-      }
-    }
-    for (const auto& [k, v] : b.items()) {
-      if (!a.contains(k)) {
-        ADD_FAILURE() << at << "." << k << " is only in the second";
-        ++*reported;
-      }
-    }
-  } else if (a.is_array()) {
-    if (a.size() != b.size()) {
-      ADD_FAILURE() << at << ": " << a.size() << " vs " << b.size() << " elements";
-      ++*reported;
-      return;
-    }
-    for (size_t i = 0; i < a.size(); ++i) ExpectSameNumbers(a[i], b[i], at + "[" + std::to_string(i) + "]", reported);
-  } else if (a != b) {
-    ADD_FAILURE() << at << ": " << a.dump().substr(0, 200) << " vs " << b.dump().substr(0, 200);
-    ++*reported;
-  }
-}
-
-void ExpectSameRun(json single, json merged) {
-  for (const char* k : {"context", "throughput"}) {
-    single.erase(k);
-    merged.erase(k);
-  }
-  EXPECT_TRUE(merged.contains("merged_from"));
-  merged.erase("merged_from");
-  int reported = 0;
-  ExpectSameNumbers(single, merged, "report", &reported);
-}
 
 // 8 CLIGen (Clean) samples spread over the recordings, an unparsable line among them, a
 // static baseline at 320x180 and the FVD stand-in detector (tests/tools/fvd_reference.py).
@@ -140,7 +75,7 @@ TEST(Shards, FourShardsMergeIntoTheReportOfOneProcess) {
   std::reverse(mo.shards.begin(), mo.shards.end());  // any order
   mo.out_dir = (s.tmp / "merged").string();
   const json merged = MergeShards(mo);
-  ExpectSameRun(single, merged);
+  test::ExpectSameRun(single, merged);
   EXPECT_EQ(merged, test::ReadJson(s.tmp / "merged/report.json"));
   EXPECT_EQ(merged["throughput"]["rollout"]["frames"], single["throughput"]["rollout"]["frames"]);
   EXPECT_EQ(merged["throughput"]["shards"].size(), 4u);
@@ -237,7 +172,7 @@ TEST(Shards, SlurmJobArrayAndDependentMergeGiveTheReportOfOneProcess) {
   for (int i = 1; i <= 4; ++i) EXPECT_TRUE(fs::exists(out / ("shard-" + std::to_string(i)) / "report.json")) << i;
 
   const json single = RunEval(s.Options("single"));
-  ExpectSameRun(single, test::ReadJson(out / "merged/report.json"));
+  test::ExpectSameRun(single, test::ReadJson(out / "merged/report.json"));
 }
 
 }  // namespace
