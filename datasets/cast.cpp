@@ -1,5 +1,6 @@
 #include "datasets/cast.h"
 
+#include <cstdio>
 #include <fstream>
 #include <sstream>
 
@@ -33,6 +34,15 @@ CastEvent ParseEvent(const json& e, const std::string& where) {
   ev.data = e[2].get<std::string>();
   if (!(ev.time >= 0) || ev.time > 1e7) {
     throw FormatError(At(where, "event time " + std::to_string(ev.time) + " is out of range"));
+  }
+  if (ev.code == "r") {
+    int cols = 0, rows = 0;
+    char rest = 0;
+    if (std::sscanf(ev.data.c_str(), "%dx%d%c", &cols, &rows, &rest) != 2 || cols < 1 || rows < 1 ||
+        cols > kMaxTermSize || rows > kMaxTermSize) {
+      throw FormatError(At(where, "resize event \"" + ev.data + "\"; expected COLSxROWS, each 1.." +
+                                      std::to_string(kMaxTermSize)));
+    }
   }
   return ev;
 }

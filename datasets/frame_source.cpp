@@ -138,7 +138,13 @@ class CastSource : public FrameSource {
     while (next_event_ < cast_.events.size() && cast_.events[next_event_].time <= t + 1e-9) {
       const auto& ev = cast_.events[next_event_++];
       if (ev.code == "o") term_.Feed(ev.data);
-      if (ev.code == "r") term_.Resize(ev.data);
+      if (ev.code == "r") {
+        try {
+          term_.Resize(ev.data);
+        } catch (const FormatError& e) {
+          throw FormatError(At(name_, "event at " + std::to_string(ev.time) + " s: " + e.what()));
+        }
+      }
     }
     *bgr = term_.Render();
     ++next_frame_;

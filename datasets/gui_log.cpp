@@ -205,6 +205,9 @@ GuiLog ReadGuiCsv(const std::filesystem::path& path) {
     base.x = Number(cell(cx, "X"), where("X"));
     base.y = Number(cell(cy, "Y"), where("Y"));
     if (base.time < 0) throw FormatError(where("Timestamp") + ": " + std::to_string(base.time) + " is negative");
+    for (const auto& [v, name] : {std::pair{base.x, "X"}, std::pair{base.y, "Y"}}) {
+      if (v < 0) throw FormatError(where(name) + ": " + std::to_string(v) + " is negative; expected a screen pixel >= 0");
+    }
     if (base.time < prev_t) {
       throw FormatError(where("Timestamp") + ": " + std::to_string(base.time) + " goes backwards (the previous row has " +
                         std::to_string(prev_t) + ")");
@@ -296,6 +299,12 @@ GuiLog ReadGuiActionsJson(const std::filesystem::path& path) {
     e.action = it->second;
     e.x = num("x", false, -1);
     e.y = num("y", false, -1);
+    for (const auto& [v, name] : {std::pair{e.x, "x"}, std::pair{e.y, "y"}}) {
+      // -1 stands for "not given" (the default above); a given coordinate is a screen pixel.
+      if (a.contains(name) && v < 0) {
+        throw FormatError(at + "." + name + ": " + std::to_string(v) + " is negative; expected a screen pixel >= 0");
+      }
+    }
     for (const char* f : {"text", "key"}) {
       if (a.contains(f) && !a[f].is_null()) {
         if (!a[f].is_string()) throw FormatError(at + "." + f + ": expected a string");

@@ -45,9 +45,9 @@ Sample ParseSample(const json& j, const fs::path& base, const std::string& where
     throw FormatError(At(where, "modality \"" + s.modality + "\"; expected \"cli\" or \"gui\""));
   }
   if (j.contains("captions")) {
-    if (!j["captions"].is_object()) throw FormatError(At(where, "\"captions\" must be an object"));
+    if (!j["captions"].is_object()) throw FormatError(At(where, std::string("field \"captions\" must be an object, got ") + j["captions"].type_name()));
     for (const auto& [style, text] : j["captions"].items()) {
-      if (!text.is_string()) throw FormatError(At(where, "captions." + style + " must be a string"));
+      if (!text.is_string()) throw FormatError(At(where, "field \"captions." + style + "\" must be a string, got " + text.type_name()));
       s.captions[style] = text.get<std::string>();
     }
   }
@@ -67,7 +67,7 @@ Sample ParseSample(const json& j, const fs::path& base, const std::string& where
   if (auto t = RequireString(j, "screen_text", false, where); !t.empty()) s.screen_text = base / t;
   if (j.contains("fps")) {
     if (!j["fps"].is_number() || !(j["fps"].get<double>() > 0) || j["fps"].get<double>() > 1000) {
-      throw FormatError(At(where, "\"fps\" must be a number in (0, 1000]"));
+      throw FormatError(At(where, "field \"fps\" must be a number in (0, 1000], got " + j["fps"].dump()));
     }
     s.fps = j["fps"].get<double>();
   }
@@ -80,7 +80,7 @@ Sample ParseSample(const json& j, const fs::path& base, const std::string& where
       s.action_scale_x = a[0].get<double>();
       s.action_scale_y = a[1].get<double>();
     } else {
-      throw FormatError(At(where, "\"action_scale\" must be a positive number or [sx, sy] (video pixels per log pixel), got " +
+      throw FormatError(At(where, "field \"action_scale\" must be a positive number or [sx, sy] (video pixels per log pixel), got " +
                                       a.dump()));
     }
   }

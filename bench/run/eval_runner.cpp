@@ -640,7 +640,7 @@ json RunEval(const EvalOptions& opt, const Logger& log) {
   // The report's own cost: a first serialisation, timed, stands for the write below.
   {
     ScopedPhase phase(&phases, "report_write");
-    (void)report.dump();
+    (void)report.dump(2, ' ', false, json::error_handler_t::replace);  // as WriteReport does
   }
   const double total_s = Seconds(t_start, Clock::now());
   const double rollout_s = phases.Seconds("rollout"), load_s = phases.Seconds("checkpoint_load");

@@ -44,6 +44,12 @@ seeds="$out/seeds"
 mkdir -p "$seeds"/{cast,tape,gui_log,manifest,gui_script,terminal,process_protocol}
 cp "$src"/datasets/default/cli/*.tape "$src"/datasets/default/cli-train/*.tape "$seeds/tape/" 2>/dev/null || true
 cp "$src"/datasets/default/gui/*.gui "$seeds/gui_script/" 2>/dev/null || true
+# The hostile-input corpus (tests/hostile) seeds its parsers too.
+h="$src/tests/hostile"
+cp "$h"/cast_*.cast "$seeds/cast/"; cp "$h"/cast_*.cast "$seeds/terminal/"; cp "$h"/tape_*.tape "$seeds/tape/"
+cp "$h"/manifest_*.jsonl "$seeds/manifest/"
+for f in "$h"/gui_*.csv; do { printf 0; cat "$f"; } > "$seeds/gui_log/$(basename "$f")"; done  # first byte: 0 CSV, 1 JSON
+for f in "$h"/gui_*.json; do { printf 1; cat "$f"; } > "$seeds/gui_log/$(basename "$f")"; done
 printf '{"version": 2, "width": 80, "height": 24}\n[0.5, "o", "$ ls\\r\\n"]\n[1.0, "r", "100x30"]\n[1.5, "o", "\\u001b[31mred\\u001b[0m"]\n' > "$seeds/cast/small.cast"
 cp "$seeds/cast/small.cast" "$seeds/terminal/"
 printf 'R100x30\x1b[2J\x1b[10;10Hhello \xe2\x94\x80\xe2\x94\x80 \x1b[1;32mgreen\x1b[0m\r\n\x1b]0;title\x07' > "$seeds/terminal/esc"

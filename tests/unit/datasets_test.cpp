@@ -201,7 +201,7 @@ TEST(Manifest, ValidatesLineByLine) {
   EXPECT_NE(m.errors[1].message.find(":4: not valid JSON"), std::string::npos);
   EXPECT_NE(m.errors[2].message.find(":5: id \"a\" appears on an earlier line"), std::string::npos);
   EXPECT_NE(m.errors[3].message.find(":6: missing field \"video\""), std::string::npos);
-  EXPECT_NE(m.errors[4].message.find(":7: \"fps\" must be a number"), std::string::npos);
+  EXPECT_NE(m.errors[4].message.find(":7: field \"fps\" must be a number"), std::string::npos);
 }
 
 TEST(Resample, FrameCounts) {
