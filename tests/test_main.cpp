@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include "bench/core/cpu_allocator.h"
+#include "bench/core/sanitizer_defaults.h"
 
 int main(int argc, char** argv) {
   ncb::InstallCachingCpuAllocator();

@@ -6,6 +6,7 @@
 #include "bench/cli/commands.h"
 #include "bench/core/cpu_allocator.h"
 #include "bench/core/errors.h"
+#include "bench/core/sanitizer_defaults.h"
 
 int main(int argc, char** argv) {
   std::setlocale(LC_NUMERIC, "C");

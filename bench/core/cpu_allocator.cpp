@@ -1,6 +1,7 @@
 #include "bench/core/cpu_allocator.h"
 
 #include <c10/core/CPUAllocator.h>
+#include <sanitizer/asan_interface.h>  // poisons cached blocks under AddressSanitizer; no-ops otherwise
 
 #include <cstdlib>
 #include <map>
@@ -29,6 +30,7 @@ class CachingCpuAllocator final : public c10::Allocator {
         p = it->second.back();
         it->second.pop_back();
         cached_ -= size;
+        ASAN_UNPOISON_MEMORY_REGION(p, size);
       }
     }
     if (!p) {
@@ -53,6 +55,8 @@ class CachingCpuAllocator final : public c10::Allocator {
     if (size >= kMinCached && self->cached_ + size <= self->max_cached_) {
       self->free_[size].push_back(p);
       self->cached_ += size;
+      // A tensor's memory used after its release is then an ASan report, as it would be with free().
+      ASAN_POISON_MEMORY_REGION(p, size);
       return;
     }
     lock.unlock();

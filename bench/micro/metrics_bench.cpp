@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "bench/core/cpu_allocator.h"
+#include "bench/core/sanitizer_defaults.h"
 #include "bench/core/frame.h"
 #include "datasets/frame_source.h"
 #include "metrics/text/text_accuracy.h"
