@@ -103,6 +103,12 @@ class Metric {
                                                     const torch::Tensor& ground_truth);
   // Closes the sample: returns its scores and folds them into state().
   virtual nlohmann::json EndSample() = 0;
+  // Distribution-level metrics (scope "distribution": FVD) keep no per-sample state in the
+  // report (FVD's is D(D+1)/2 numbers a side). For --resume, samples.jsonl keeps instead what
+  // the last EndSample folded in, compactly (FVD: the two clips' feature vectors), and
+  // StateOfSample turns that back into the state it added. Others: null, and an Error.
+  virtual nlohmann::json LastSample() const { return nullptr; }
+  virtual MetricState StateOfSample(const nlohmann::json& kept) const;
   virtual const MetricState& state() const = 0;
   // Dataset aggregates from (possibly merged) sufficient statistics.
   virtual nlohmann::json Finalize(const MetricState& state) const = 0;

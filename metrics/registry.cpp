@@ -91,6 +91,10 @@ std::vector<nlohmann::json> Metric::ObserveAcross(const std::vector<Metric*>&, c
   throw Error("metric " + info().name + " scores one sample at a time (it is not batchable)");
 }
 
+MetricState Metric::StateOfSample(const nlohmann::json&) const {
+  throw Error("metric " + info().name + " keeps no per-sample record to resume from");
+}
+
 void CheckOptionKeys(const std::string& metric, const nlohmann::json& options,
                      const std::vector<std::string>& known) {
   if (!options.is_object()) throw Error(metric + ": options must be a JSON object");

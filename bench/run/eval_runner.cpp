@@ -195,13 +195,6 @@ json RunEval(const EvalOptions& opt, const Logger& log) {
   const fs::path jsonl_path = fs::path(opt.out_dir) / "samples.jsonl";
   const std::map<int, json> resumed = opt.resume ? ReadFinishedSamples(jsonl_path, run_hash) : std::map<int, json>{};
   if (!resumed.empty()) {
-    for (const auto& m : metric_slots[0]) {
-      if (m->info().scope == "distribution") {
-        throw Error("--resume: " + m->info().name + " is a distribution-level metric whose per-sample features "
-                    "samples.jsonl does not keep, so a resumed run could not give the same value; run again "
-                    "without --resume (or leave it out of --metrics)");
-      }
-    }
     log(LogLevel::kInfo, "resuming: " + std::to_string(resumed.size()) + " finished sample(s) kept from " + jsonl_path.string());
   }
   // The kept lines are written again (a line cut short by a kill is dropped), then appended to.
@@ -221,10 +214,12 @@ json RunEval(const EvalOptions& opt, const Logger& log) {
                                   "manifest", e.message);
     records[e.line]["line"] = e.line;
   }
-  auto finish = [&](int line, json rec) {
+  // `kept`: what only samples.jsonl holds (the distribution-level metrics' per-sample records).
+  auto finish = [&](int line, json rec, json kept = nullptr) {
     rec["line"] = line;  // the manifest's line: the order of the report, and of merged shards
     json stamped = rec;
     stamped["run"] = run_hash;
+    if (!kept.is_null()) stamped["distribution_kept"] = std::move(kept);
     jsonl << stamped.dump(-1, ' ', false, json::error_handler_t::replace) << "\n";
     jsonl.flush();
     if (rec["status"] != "ok") log(LogLevel::kWarning, rec["id"].get<std::string>() + ": " + rec["error"].get<std::string>());
@@ -238,15 +233,24 @@ json RunEval(const EvalOptions& opt, const Logger& log) {
   for (const auto& [line, stamped] : resumed) {
     json rec = stamped;
     rec.erase("run");
+    const json kept = rec.contains("distribution_kept") ? rec["distribution_kept"] : json::object();
+    rec.erase("distribution_kept");
     for (size_t i = 0; i < active.size(); ++i) {
-      const std::string& name = metric_slots[0][i]->info().name;
-      const auto& ms = ObjectOr(rec, "metric_states");
+      const Metric& m = *metric_slots[0][i];
+      const std::string& name = m.info().name;
+      const bool distribution = m.info().scope == "distribution";
+      const auto& ms = distribution ? kept : ObjectOr(rec, "metric_states");
       if (!ms.contains(name)) {
-        throw Error(At(jsonl_path.string(), "the kept sample " + rec["id"].dump() + " has no metric state of " + name));
+        throw Error(At(jsonl_path.string(), "the kept sample " + rec["id"].dump() + " has no " +
+                                                (distribution ? "distribution_kept" : "metric state") + " of " + name));
       }
-      const MetricState st = MetricState::FromJson(ms[name]);
-      resumed_states[i].Merge(st);
-      per_sample[i][line] = st;
+      try {
+        const MetricState st = distribution ? m.StateOfSample(ms[name]) : MetricState::FromJson(ms[name]);
+        resumed_states[i].Merge(st);
+        if (!distribution) per_sample[i][line] = st;
+      } catch (const std::exception& e) {
+        throw Error(At(jsonl_path.string(), "the kept sample " + rec["id"].dump() + ": " + e.what()));
+      }
     }
     records[line] = std::move(rec);
   }
@@ -461,7 +465,7 @@ json RunEval(const EvalOptions& opt, const Logger& log) {
         if (opt.fail_fast) stop = true;
         continue;
       }
-      json scores = json::object();
+      json scores = json::object(), kept = nullptr;
       std::vector<MetricState> contribution(active.size());
       try {
         for (size_t i = 0; i < active.size(); ++i) {
@@ -472,6 +476,7 @@ json RunEval(const EvalOptions& opt, const Logger& log) {
           if (keep) before = m.state();
           scores.update(m.EndSample());
           if (keep) contribution[i] = StateDifference(m.state(), before);
+          else kept[m.info().name] = m.LastSample();
         }
       } catch (const std::exception& e) {  // e.g. Tesseract failing on a frame
         finish(s.line, ErrorRecord(s.id, "metrics", e.what()));
@@ -516,7 +521,7 @@ json RunEval(const EvalOptions& opt, const Logger& log) {
         record["action_events"] = sl.prepared.action_events;
         record["action_events_after_last_frame"] = sl.prepared.action_events_after_t;
       }
-      finish(s.line, record);
+      finish(s.line, record, std::move(kept));
     }
     // Memory stays flat however many samples. Each batch opens video decoders whose buffers
     // glibc keeps in its heap after they are freed, pinned there by the small records that

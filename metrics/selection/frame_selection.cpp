@@ -7,6 +7,7 @@
 #include <functional>
 #include <sstream>
 
+#include "bench/core/errors.h"
 #include "bench/core/frame.h"
 
 namespace ncb {
@@ -97,6 +98,7 @@ class SelectedFramesMetric : public Metric {
     return out;
   }
   nlohmann::json EndSample() override {
+    last_excluded_ = selected_.empty();
     if (selected_.empty()) {
       ++excluded_;
       return {{info_.name + "_excluded", empty_reason_}};
@@ -109,6 +111,22 @@ class SelectedFramesMetric : public Metric {
     combined_ = base_->state();
     combined_.Add("samples_excluded", static_cast<double>(excluded_));
     return combined_;
+  }
+  nlohmann::json LastSample() const override {
+    if (last_excluded_) return {{"excluded", true}};
+    auto base = base_->LastSample();
+    return base.is_null() ? base : nlohmann::json{{"base", std::move(base)}};
+  }
+  MetricState StateOfSample(const nlohmann::json& kept) const override {
+    MetricState st;
+    if (kept.contains("excluded")) {
+      st.Add("samples_excluded", 1);
+    } else {
+      if (!kept.contains("base")) throw Error(info_.name + ": a kept sample has neither \"excluded\" nor \"base\"");
+      st = base_->StateOfSample(kept["base"]);
+      st.Add("samples_excluded", 0);
+    }
+    return st;
   }
   nlohmann::json Finalize(const MetricState& st) const override {
     auto a = Suffixed(base_->Finalize(st));
@@ -148,6 +166,7 @@ class SelectedFramesMetric : public Metric {
   int resize_short_ = 0;
   MetricInfo info_;
   std::vector<int64_t> selected_;
+  bool last_excluded_ = false;
   int64_t excluded_ = 0;
   mutable MetricState combined_;
 };

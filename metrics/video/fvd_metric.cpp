@@ -54,6 +54,7 @@ class FvdMetric : public Metric {
     return std::vector<nlohmann::json>(static_cast<size_t>(gen.size(0)), nlohmann::json::object());
   }
   nlohmann::json EndSample() override {
+    last_ = nlohmann::json::object();
     if (wanted_.empty()) return {{"fvd_clip_frames", nlohmann::json::array()}};
     std::vector<torch::Tensor> g, t;
     for (int64_t k : wanted_) {
@@ -65,11 +66,12 @@ class FvdMetric : public Metric {
     const auto clips = torch::stack({torch::stack(g, 1), torch::stack(t, 1)});
     const auto f = x_->Features(clips);
     if (!torch::isfinite(f).all().item<bool>()) throw Error("fvd: the detector returned non-finite features");
-    FeatureStats gs(f.size(1)), ts(f.size(1));
-    gs.Add(f.narrow(0, 0, 1));
-    ts.Add(f.narrow(0, 1, 1));
-    gs.Store("gen", &state_);
-    ts.Store("gt", &state_);
+    const auto f64 = f.to(torch::kCPU, torch::kFloat64).contiguous();
+    for (int side = 0; side < 2; ++side) {
+      const double* p = f64[side].data_ptr<double>();
+      last_[side == 0 ? "gen" : "gt"] = std::vector<double>(p, p + f64.size(1));  // exact in JSON
+    }
+    state_.Merge(StateOfSample(last_));
     std::vector<int64_t> ks;
     for (int64_t k : wanted_) ks.push_back(k + 1);
     gen_.clear();
@@ -77,6 +79,24 @@ class FvdMetric : public Metric {
     return {{"fvd_clip_frames", ks}};
   }
   const MetricState& state() const override { return state_; }
+  nlohmann::json LastSample() const override { return last_; }
+  // {"gen": [D], "gt": [D]}: one clip's features a side ({} when the sample had no clip).
+  MetricState StateOfSample(const nlohmann::json& kept) const override {
+    MetricState st;
+    for (const char* side : {"gen", "gt"}) {
+      if (!kept.contains(side)) continue;
+      const auto& v = kept[side];
+      if (!v.is_array() || static_cast<int64_t>(v.size()) != x_->protocol().dim) {
+        throw Error(info_.name + ": a kept sample's \"" + side + "\" must be " +
+                    std::to_string(x_->protocol().dim) + " features");
+      }
+      const auto x = v.get<std::vector<double>>();
+      FeatureStats fs(x_->protocol().dim);
+      fs.Add(torch::tensor(x, torch::kFloat64).unsqueeze(0));
+      fs.Store(side, &st);
+    }
+    return st;
+  }
   nlohmann::json Finalize(const MetricState& st) const override {
     const auto gen = FeatureStats::Load("gen", st), gt = FeatureStats::Load("gt", st);
     nlohmann::json a;
@@ -103,6 +123,7 @@ class FvdMetric : public Metric {
   std::vector<int64_t> wanted_;
   std::map<int64_t, torch::Tensor> gen_, gt_;
   MetricState state_;
+  nlohmann::json last_;  // the last sample's features, LastSample()
 };
 
 }  // namespace

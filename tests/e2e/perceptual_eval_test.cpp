@@ -9,6 +9,7 @@
 #include "metrics/metric.h"
 #include "datasets/manifest.h"
 #include "datasets/vhs_import.h"
+#include "tests/e2e/same_run.h"
 #include "tests/test_util.h"
 
 namespace ncb {
@@ -84,6 +85,60 @@ TEST(Fvd, StandInDetectorsRunEndToEndReplayIsZeroStaticIsNot) {
       EXPECT_GT(a["fvd"]["fvd"].get<double>(), 1e-5);
       EXPECT_GT(a["fvd_r3d18_+15"]["fvd_+15"].get<double>(), 1e-3);
     }
+  }
+}
+
+// --resume with FVD: samples.jsonl keeps each finished sample's two feature vectors (not in the
+// report), and a run resumed from 2 of 5 finished samples gives the uninterrupted run's report,
+// FVD and the action-window FVD_+15 (with its excluded-sample count) included.
+TEST(Fvd, AResumedRunGivesTheUninterruptedRunsFvd) {
+  NCB_REQUIRE_SHARED();
+  PerceptualSetup s;
+  auto o = s.Options(s.static_ckpt.string(), "whole");
+  o.align.max_frames = 16;
+  o.metrics = {"psnr", "fvd", "fvd+15"};
+  o.metric_options["fvd"] = {{"detector_file", s.i3d.string()}};
+  o.metric_options["fvd+15"] = {{"detector", "r3d18"}, {"detector_file", s.r3d18.string()}};
+  const json whole = RunEval(o);
+  ASSERT_EQ(whole["summary"]["samples_ok"], 5) << whole["samples"].dump();
+  ASSERT_TRUE(whole["aggregates"]["fvd"]["fvd"].is_number()) << whole["aggregates"].dump();
+  EXPECT_FALSE(whole["samples"][0].contains("distribution_kept"));  // samples.jsonl only
+
+  const auto out = s.tmp / "resumed";
+  fs::create_directories(out);
+  {
+    std::ifstream in(s.tmp / "whole/samples.jsonl");
+    std::ofstream kept(out / "samples.jsonl");
+    std::string line;
+    for (int i = 0; i < 2 && std::getline(in, line); ++i) {
+      const json rec = json::parse(line);
+      EXPECT_EQ(rec["distribution_kept"]["fvd"]["gen"].size(), 400u) << line.substr(0, 300);
+      EXPECT_EQ(rec["distribution_kept"]["fvd"]["gt"].size(), 400u);
+      EXPECT_TRUE(rec["distribution_kept"].contains("fvd_r3d18_+15")) << rec["distribution_kept"].dump().substr(0, 300);
+      kept << line << "\n";
+    }
+  }
+  o.out_dir = out.string();
+  o.resume = true;
+  const json r = RunEval(o);
+  EXPECT_EQ(r["throughput"]["harness"]["samples_resumed"], 2);
+  test::ExpectSameRun(whole, r, /*merged=*/false);
+
+  // A kept line without its FVD record is refused, naming the file and the metric.
+  {
+    std::ifstream in(s.tmp / "whole/samples.jsonl");
+    std::string line;
+    std::getline(in, line);
+    json rec = json::parse(line);
+    rec["distribution_kept"].erase("fvd");
+    std::ofstream(out / "samples.jsonl") << rec.dump() << "\n";
+  }
+  try {
+    RunEval(o);
+    ADD_FAILURE() << "a kept sample without its FVD features was accepted";
+  } catch (const std::exception& e) {
+    EXPECT_NE(std::string(e.what()).find("samples.jsonl"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("distribution_kept of fvd"), std::string::npos) << e.what();
   }
 }
 
