@@ -17,8 +17,8 @@
 #include <unistd.h>
 
 #include "bench/core/cpu_allocator.h"
-#include "bench/core/sanitizer_defaults.h"
 #include "bench/core/frame.h"
+#include "bench/core/sanitizer_defaults.h"
 #include "datasets/frame_source.h"
 #include "metrics/text/text_accuracy.h"
 #include "metrics/video/frechet.h"

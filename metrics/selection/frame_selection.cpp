@@ -98,7 +98,6 @@ class SelectedFramesMetric : public Metric {
     return out;
   }
   nlohmann::json EndSample() override {
-    last_excluded_ = selected_.empty();
     if (selected_.empty()) {
       ++excluded_;
       return {{info_.name + "_excluded", empty_reason_}};
@@ -112,8 +111,8 @@ class SelectedFramesMetric : public Metric {
     combined_.Add("samples_excluded", static_cast<double>(excluded_));
     return combined_;
   }
-  nlohmann::json LastSample() const override {
-    if (last_excluded_) return {{"excluded", true}};
+  nlohmann::json LastSample() const override {  // selected_ is the last sample's until BeginSample
+    if (selected_.empty()) return {{"excluded", true}};
     auto base = base_->LastSample();
     return base.is_null() ? base : nlohmann::json{{"base", std::move(base)}};
   }
@@ -166,7 +165,6 @@ class SelectedFramesMetric : public Metric {
   int resize_short_ = 0;
   MetricInfo info_;
   std::vector<int64_t> selected_;
-  bool last_excluded_ = false;
   int64_t excluded_ = 0;
   mutable MetricState combined_;
 };
