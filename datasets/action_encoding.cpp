@@ -61,7 +61,7 @@ EncodedActions EncodeGuiActions(const GuiLog& log, const EncodeOptions& o) {
     if (EventFrame(e.time, o.video_fps) >= o.video_frames) {
       throw FormatError(log.file + ":" + std::to_string(e.line) + ": " + e.action + " at " + std::to_string(e.time) +
                         " s is past the video's end (" + std::to_string(o.video_frames) + " frames at " +
-                        std::to_string(o.video_fps) + " fps end at " + std::to_string(video_end) +
+                        NumText(o.video_fps) + " fps end at " + std::to_string(video_end) +
                         " s); expected events within the recording");
     }
     const int64_t f = EventFrame(e.time, o.fps);

@@ -5,6 +5,7 @@
 #include <opencv2/videoio.hpp>
 
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <fstream>
 #include <set>
@@ -28,7 +29,7 @@ class VideoFileSource : public FrameSource {
     height_ = static_cast<int>(cap_.get(cv::CAP_PROP_FRAME_HEIGHT));
     count_ = static_cast<int64_t>(cap_.get(cv::CAP_PROP_FRAME_COUNT));
     if (!(fps_ > 0) || width_ <= 0 || height_ <= 0 || count_ <= 0) {
-      throw FormatError(At(name_, "video reports fps " + std::to_string(fps_) + ", size " +
+      throw FormatError(At(name_, "video reports fps " + NumText(fps_) + ", size " +
                                       std::to_string(width_) + "x" + std::to_string(height_) +
                                       ", " + std::to_string(count_) +
                                       " frames; expected positive values"));
@@ -64,19 +65,11 @@ class VideoFileSource : public FrameSource {
   int64_t count_ = 0, next_ = 0;
 };
 
-// A directory of frames, read in lexicographic name order; fps from `fps.txt` beside them
-// (written by ncbench) or 15 when absent.
+// A directory of numbered frames in frame order (NumberedFrames); fps from `fps.txt` beside
+// them (written by ncbench) or 15 when absent.
 class FrameDirSource : public FrameSource {
  public:
-  explicit FrameDirSource(const fs::path& dir) : name_(dir.string()) {
-    static const std::set<std::string> kExt = {".png", ".jpg", ".jpeg", ".bmp"};
-    for (const auto& e : fs::directory_iterator(dir)) {
-      auto ext = e.path().extension().string();
-      std::transform(ext.begin(), ext.end(), ext.begin(), ::tolower);
-      if (e.is_regular_file() && kExt.count(ext)) files_.push_back(e.path());
-    }
-    std::sort(files_.begin(), files_.end());
-    if (files_.empty()) throw FormatError(At(name_, "frame directory holds no PNG/JPEG frames"));
+  explicit FrameDirSource(const fs::path& dir) : name_(dir.string()), files_(NumberedFrames(dir)) {
     cv::Mat first = cv::imread(files_[0].string(), cv::IMREAD_COLOR);
     if (first.empty()) throw FormatError(At(files_[0].string(), "cannot be decoded as an image"));
     width_ = first.cols;
@@ -242,6 +235,73 @@ class ScreenTextSource : public FrameSource {
 
 std::unique_ptr<FrameSource> WithScreenText(std::unique_ptr<FrameSource> source, const fs::path& jsonl) {
   return std::make_unique<ScreenTextSource>(std::move(source), jsonl);
+}
+
+bool IsImageFile(const fs::path& path) {
+  static const std::set<std::string> kExt = {".png", ".jpg", ".jpeg", ".bmp"};
+  auto ext = path.extension().string();
+  std::transform(ext.begin(), ext.end(), ext.begin(), ::tolower);
+  return kExt.count(ext) > 0;
+}
+
+std::vector<fs::path> NumberedFrames(const fs::path& dir) {
+  const std::string where = dir.string();
+  struct Numbered {
+    uint64_t number;
+    fs::path path;
+  };
+  std::vector<Numbered> frames;
+  std::string prefix, prefix_example;
+  std::vector<std::string> unnumbered;
+  for (const auto& e : fs::directory_iterator(dir)) {
+    if (!e.is_regular_file() || !IsImageFile(e.path())) continue;  // fps.txt, nc_spec.json, folders
+    const std::string stem = e.path().stem().string(), name = e.path().filename().string();
+    size_t digits = stem.size();
+    while (digits > 0 && std::isdigit(static_cast<unsigned char>(stem[digits - 1]))) --digits;
+    if (digits == stem.size() || stem.size() - digits > 18) {
+      unnumbered.push_back(name);
+      continue;
+    }
+    if (frames.empty()) {
+      prefix = stem.substr(0, digits);
+      prefix_example = name;
+    } else if (stem.substr(0, digits) != prefix) {
+      throw FormatError(At(where, "frame names must share one prefix before their number; '" + prefix_example +
+                                      "' and '" + name + "' do not (a stray image in the frame folder?)"));
+    }
+    frames.push_back({std::stoull(stem.substr(digits)), e.path()});
+  }
+  if (!unnumbered.empty()) {
+    std::sort(unnumbered.begin(), unnumbered.end());
+    std::string list;
+    for (size_t i = 0; i < unnumbered.size() && i < 5; ++i) list += (i ? ", '" : "'") + unnumbered[i] + "'";
+    throw FormatError(At(where, "every image in a frame folder must end in its frame number (e.g. 000001.png); " +
+                                    list + (unnumbered.size() > 5 ? " and others" : "") + " do not"));
+  }
+  if (frames.empty()) throw FormatError(At(where, "frame directory holds no PNG/JPEG frames"));
+  std::sort(frames.begin(), frames.end(), [](const Numbered& a, const Numbered& b) {
+    return a.number != b.number ? a.number < b.number : a.path < b.path;
+  });
+  if (frames[0].number > 1) {
+    throw FormatError(At(where, "the first frame is numbered " + std::to_string(frames[0].number) + " ('" +
+                                    frames[0].path.filename().string() + "'); expected frames numbered from 0 or 1"));
+  }
+  std::vector<fs::path> out;
+  for (size_t i = 0; i < frames.size(); ++i) {
+    if (i > 0 && frames[i].number == frames[i - 1].number) {
+      throw FormatError(At(where, "'" + frames[i - 1].path.filename().string() + "' and '" +
+                                      frames[i].path.filename().string() + "' both hold frame " +
+                                      std::to_string(frames[i].number) + "; expected one file per frame number"));
+    }
+    if (i > 0 && frames[i].number != frames[i - 1].number + 1) {
+      throw FormatError(At(where, "frame numbers jump from " + std::to_string(frames[i - 1].number) + " ('" +
+                                      frames[i - 1].path.filename().string() + "') to " +
+                                      std::to_string(frames[i].number) + " ('" + frames[i].path.filename().string() +
+                                      "'); expected consecutive numbers (a missing frame?)"));
+    }
+    out.push_back(frames[i].path);
+  }
+  return out;
 }
 
 bool IsVideoFile(const fs::path& path) {

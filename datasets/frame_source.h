@@ -2,7 +2,7 @@
 //
 // One interface for the three kinds of footage ncbench reads:
 //  - a video file (mp4, mkv, webm, avi, mov), decoded by OpenCV's FFmpeg backend;
-//  - a directory of numbered PNG/JPEG frames ("PNG sequence"), read in name order;
+//  - a directory of numbered PNG/JPEG frames ("PNG sequence"), read in frame-number order;
 //  - an asciinema cast, emulated with libvterm and rendered with FreeType (terminal.h).
 // Frames are streamed: a source holds one frame at a time, never the whole clip.
 #pragma once
@@ -13,6 +13,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "datasets/terminal.h"
 
@@ -60,6 +61,14 @@ std::unique_ptr<FrameSource> Resample(std::unique_ptr<FrameSource> source, doubl
 // source's own 0-based frame index. A malformed line throws FormatError naming file and line.
 std::unique_ptr<FrameSource> WithScreenText(std::unique_ptr<FrameSource> source,
                                             const std::filesystem::path& jsonl);
+
+// The images of a frame folder in frame order. Every .png/.jpg/.jpeg/.bmp file in `dir` (other
+// files and subfolders are ignored) is named PREFIX + NUMBER + extension with one PREFIX for all
+// (`000001.png`, `frame_7.jpg`, `12.png`); files are ordered by NUMBER, not by name, so padded
+// and unpadded numbers read alike. Numbers must start at 0 or 1 and run without gaps or
+// duplicates (`1.png` and `01.png` collide); anything else throws FormatError naming the folder
+// and the offending files.
+std::vector<std::filesystem::path> NumberedFrames(const std::filesystem::path& dir);
 
 // True for file names ncbench reads as video files.
 bool IsVideoFile(const std::filesystem::path& path);

@@ -84,6 +84,10 @@ class Metric {
   virtual const MetricInfo& info() const = 0;
   // Every option with its value, defaults included, for the report.
   virtual nlohmann::json options() const = 0;
+  // How frames are prepared before scoring, where a reader needs it to reproduce the number
+  // (FVD: clip rule, input rounding, resize, crop, normalisation); null otherwise. The report
+  // keeps it under config.metrics[].preprocessing.
+  virtual nlohmann::json preprocessing() const { return nullptr; }
 
   virtual void BeginSample(const SampleInfo& sample) = 0;
   // Scores N frame pairs of the current sample; returns one JSON object per frame, e.g.
@@ -117,6 +121,8 @@ class Metric {
 // The metrics ncbench knows (registry.cpp), and a factory. Unknown names or bad options
 // throw Error listing what is accepted.
 std::vector<std::string> MetricNames();
+// Every metric name `--metrics` accepts, with the variants (NAME_all, NAME+W), for --help.
+std::string MetricHelp();
 std::unique_ptr<Metric> CreateMetric(const std::string& name, const nlohmann::json& options = {},
                                      const MetricEnv& env = {});
 

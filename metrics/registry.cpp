@@ -44,6 +44,18 @@ std::vector<std::string> MetricNames() {
   return names;
 }
 
+std::string MetricHelp() {
+  std::string all, decoded, windowed;
+  for (const auto& n : MetricNames()) {
+    all += (all.empty() ? "" : ", ") + n;
+    if (n != "ocr") windowed += (windowed.empty() ? "" : ", ") + n + "+W";
+    if (n != "ocr" && n != "cursor") decoded += (decoded.empty() ? "" : ", ") + n + "_all";
+  }
+  return "Metrics: " + all + " (fvd.detector=r3d18 names it fvd_r3d18). " +
+         "On the GUIWorld decode (3 fps, 256 px short side, first 5 s): " + decoded + ". " +
+         "On the W frames after each action event (the paper's +15): " + windowed + ", e.g. ssim+15";
+}
+
 std::unique_ptr<Metric> CreateMetric(const std::string& name, const nlohmann::json& options,
                                      const MetricEnv& env) {
   // "<metric>+<W>": the metric on the action windows of W frames (selection/frame_selection.h);

@@ -14,6 +14,7 @@
 #include <ostream>
 #include <sstream>
 
+#include "bench/core/command.h"
 #include "bench/core/errors.h"
 #include "bench/throughput/throughput.h"
 #include "reports/build_info.h"
@@ -36,8 +37,7 @@ std::string UtcNow() {
 nlohmann::json MakeContext(const ContextInput& in) {
   char host[256] = {0};
   gethostname(host, sizeof host - 1);
-  std::string cmd;
-  for (const auto& a : in.command_line) cmd += (cmd.empty() ? "" : " ") + a;
+  const std::string cmd = ShellQuote(in.command_line);
   nlohmann::json ctx = {
       {"time", UtcNow()},
       {"host", host},

@@ -31,7 +31,9 @@ struct RolloutRequest {
   int64_t seed = 0;
 };
 
-enum class RolloutMode { kAuto, kRollout, kStep };
+// kRollout: one rollout() call for all T frames (the default); kStep: init() then one step()
+// per frame (the checkpoint must offer both).
+enum class RolloutMode { kRollout, kStep };
 
 // Frames of a rollout, one time step per call: [B,3,H,W], or nullopt after T steps.
 class FrameStream {
@@ -48,6 +50,12 @@ class Checkpoint {
   virtual const NcSpec& spec() const = 0;
   // Provenance for the report: adapter, path, sha256, spec, methods.
   virtual nlohmann::json Describe() const = 0;
+  // How errors about this checkpoint begin ("m.pt", "process server 'python3 srv.py'"): the
+  // adapter's own messages and the runner's checks of its frames name it the same way.
+  virtual std::string where() const = 0;
+  // Seconds spent starting the model again after a fault (the process adapter's restarts),
+  // counted since the checkpoint was opened; the runner reports them apart from the rollout.
+  virtual double restart_seconds() const { return 0; }
   // Largest batch the adapter takes (videos: 1).
   virtual int max_batch() const { return 1 << 20; }
   virtual bool can_step() const { return false; }

@@ -8,12 +8,15 @@
 // started again for the next batch and the run goes on.
 #include <torch/types.h>
 
+#include <chrono>
+#include <filesystem>
 #include <memory>
 
 #include "bench/checkpoint/checkpoint.h"
 #include "bench/checkpoint/process_protocol.h"
 #include "bench/core/child_process.h"
 #include "bench/core/errors.h"
+#include "bench/core/hashing.h"
 
 namespace ncb {
 namespace {
@@ -27,18 +30,26 @@ class ProcessCheckpoint : public Checkpoint {
   ProcessCheckpoint(std::string command, const torch::Device& device, double timeout_s)
       : command_(std::move(command)), where_("process server '" + command_ + "'"), device_(device),
         timeout_s_(timeout_s) {
-    spec_ = Start();
+    identity_ = Start(&spec_);
   }
 
   const NcSpec& spec() const override { return spec_; }
   bool can_step() const override { return can_step_; }
   int max_batch() const override { return max_batch_; }
+  std::string where() const override { return where_; }
+  double restart_seconds() const override { return restart_s_; }
+  // What the server is: its command line, and a sha256 over what it said it serves (its spec,
+  // methods, self-description) and the content of the model files it named.
   json Describe() const override {
-    json methods = {"rollout"};
-    if (can_step_) methods.insert(methods.end(), {"init", "step"});
-    return {{"adapter", "process"}, {"command", command_},      {"protocol", kProcessProtocol},
-            {"server", server_},    {"spec", spec_.ToJson()},  {"methods", methods},
-            {"timeout_s", timeout_s_}, {"restarts", restarts_}};
+    json content = identity_;  // the files by content: a copy elsewhere is the same model
+    content["model_files"] = json::array();
+    for (const auto& f : identity_["model_files"]) content["model_files"].push_back(f["sha256"]);
+    json d = {{"adapter", "process"}, {"path", "process:" + command_}, {"command", command_},
+              {"protocol", kProcessProtocol}, {"sha256", Sha256Hex(content.dump())},
+              {"sha256_of", "the handshake's spec, methods and server fields and the sha256 of each model file"},
+              {"timeout_s", timeout_s_}, {"restarts", restarts_}};
+    for (const char* k : {"server", "spec", "methods", "model_files"}) d[k] = identity_[k];
+    return d;
   }
   std::unique_ptr<FrameStream> Rollout(const RolloutRequest& r, RolloutMode mode) override;
 
@@ -47,8 +58,14 @@ class ProcessCheckpoint : public Checkpoint {
                                   const TensorShapes& expect) {
     if (!child_) {
       ++restarts_;
-      const NcSpec again = Start();
-      if (again.ToJson() != spec_.ToJson()) Fail("restarted with another spec: " + again.ToJson().dump());
+      const auto t0 = std::chrono::steady_clock::now();
+      NcSpec unused;
+      const json again = Start(&unused);
+      restart_s_ += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+      if (again != identity_) {
+        Fail("the restarted server is not the one the run began with (" + FirstDifference(identity_, again) +
+             "); the run never mixes two models");
+      }
     }
     json h = header;
     h["tensors"] = json::array();
@@ -126,8 +143,9 @@ class ProcessCheckpoint : public Checkpoint {
     return out;
   }
 
-  // Starts the server and reads its handshake; returns its spec.
-  NcSpec Start() {
+  // Starts the server and reads its handshake; returns what identifies it: spec, methods,
+  // server, and the model files it names with their sha256.
+  json Start(NcSpec* spec) {
     child_ = std::make_unique<ChildProcess>(command_);
     const std::string line = ReadHeaderLine("handshake");
     ProcessHandshake hello;
@@ -138,8 +156,17 @@ class ProcessCheckpoint : public Checkpoint {
     }
     can_step_ = hello.can_step;
     max_batch_ = hello.max_batch;
-    server_ = hello.server;
-    return hello.spec;
+    *spec = hello.spec;
+    json methods = {"rollout"};
+    if (can_step_) methods.insert(methods.end(), {"init", "step"});
+    json files = json::array();
+    for (const auto& f : hello.model_files) {
+      if (!std::filesystem::is_regular_file(f)) {
+        Fail("handshake: field \"model_files\": '" + f + "' is not a file (paths are relative to ncbench's working directory)");
+      }
+      files.push_back({{"path", f}, {"sha256", Sha256File(f)}});
+    }
+    return {{"spec", hello.spec.ToJson()}, {"methods", methods}, {"server", hello.server}, {"model_files", files}};
   }
 
   std::string command_, where_;
@@ -147,10 +174,11 @@ class ProcessCheckpoint : public Checkpoint {
   double timeout_s_;
   std::unique_ptr<ChildProcess> child_;
   NcSpec spec_;
-  json server_;
+  json identity_;
   bool can_step_ = false;
   int max_batch_ = 1 << 20;
   int64_t restarts_ = 0;
+  double restart_s_ = 0;  // starting servers again after a fault, handshakes included
 };
 
 json Request(const std::string& op, const RolloutRequest& r, std::vector<std::string> names) {

@@ -50,6 +50,15 @@ ProcessHandshake ParseHandshake(const std::string& line) {
     h.max_batch = m.get<int>();
   }
   h.server = hello.contains("server") ? hello["server"] : json(nullptr);
+  if (hello.contains("model_files")) {
+    const json& f = hello["model_files"];
+    const bool strings = f.is_array() && std::all_of(f.begin(), f.end(), [](const json& x) { return x.is_string(); });
+    if (!strings) throw ProtocolError("handshake: field \"model_files\": expected an array of paths, got " + f.dump().substr(0, 120));
+    h.model_files = f.get<std::vector<std::string>>();
+  }
+  if (hello.contains("tensors") && !(hello["tensors"].is_array() && hello["tensors"].empty())) {
+    throw ProtocolError("handshake: field \"tensors\": the handshake carries no tensors; expected none or []");
+  }
   return h;
 }
 
@@ -85,11 +94,32 @@ void CheckReply(const json& reply, const std::string& op, const TensorShapes& ex
       if (!n.is_number_integer()) throw bad("shape " + shape_j->dump().substr(0, 120));
       shape.push_back(n.get<int64_t>());
     }
+    const auto name = d.find("name");
+    if (name == d.end() || !name->is_string() || *name != expect[i].first) {
+      throw ProtocolError("reply to " + op + ": tensor " + std::to_string(i) + " is named " +
+                          (name == d.end() ? std::string("nothing") : name->dump()) + "; expected \"" +
+                          expect[i].first + "\"");
+    }
     if (shape != expect[i].second) {
       throw ProtocolError("reply to " + op + ": tensor \"" + expect[i].first + "\" has shape " + ShapeText(shape) +
                           "; expected " + ShapeText(expect[i].second));
     }
   }
+}
+
+std::string FirstDifference(const json& a, const json& b, const std::string& path) {
+  if (a == b) return "";
+  if (a.is_object() && b.is_object()) {
+    for (const auto& [k, v] : a.items()) {
+      const std::string sub = path.empty() ? k : path + "." + k;
+      if (!b.contains(k)) return sub + ": " + v.dump() + " vs (absent)";
+      if (auto d = FirstDifference(v, b[k], sub); !d.empty()) return d;
+    }
+    for (const auto& [k, v] : b.items()) {
+      if (!a.contains(k)) return (path.empty() ? k : path + "." + k) + ": (absent) vs " + v.dump();
+    }
+  }
+  return (path.empty() ? "value" : path) + ": " + a.dump().substr(0, 200) + " vs " + b.dump().substr(0, 200);
 }
 
 }  // namespace ncb

@@ -29,6 +29,9 @@ struct ProcessHandshake {
   bool can_step = false;  // the server offers init/step besides rollout
   int max_batch = 1 << 20;
   nlohmann::json server;  // free-form: name, version, device (shown in the report)
+  // Files the server says the model is made of (weights, configs), as paths relative to
+  // ncbench's working directory: hashed into the checkpoint's identity.
+  std::vector<std::string> model_files;
 };
 
 // One header line: a JSON object, else ProtocolError naming `what`.
@@ -40,9 +43,14 @@ ProcessHandshake ParseHandshake(const std::string& line);
 using TensorShapes = std::vector<std::pair<std::string, std::vector<int64_t>>>;
 
 // A reply's header for request `op`. {"ok": false, "error": "..."} (the model raised) throws
-// ContractError; a broken reply, or tensors other than `expect` (name, shape), ProtocolError.
+// ContractError; a broken reply, or tensors other than `expect` (names and shapes, in order),
+// ProtocolError.
 void CheckReply(const nlohmann::json& reply, const std::string& op, const TensorShapes& expect);
 
 std::string ShapeText(const std::vector<int64_t>& shape);
+
+// The first place where two JSON values differ, as "field.sub: A vs B" ("" when equal): what
+// changed between a server's handshake and its restart's.
+std::string FirstDifference(const nlohmann::json& a, const nlohmann::json& b, const std::string& path = "");
 
 }  // namespace ncb

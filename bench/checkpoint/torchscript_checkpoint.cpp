@@ -70,6 +70,7 @@ class TorchScriptCheckpoint : public Checkpoint {
   std::unique_ptr<FrameStream> Rollout(const RolloutRequest& r, RolloutMode mode) override;
 
   const std::string& path() const { return path_; }
+  std::string where() const override { return path_; }
   torch::jit::Module& module() { return module_; }
   const torch::Device& device() const { return device_; }
 

@@ -54,6 +54,7 @@ class VideosCheckpoint : public Checkpoint {
 
   const NcSpec& spec() const override { return spec_; }
   int max_batch() const override { return 1; }
+  std::string where() const override { return dir_.string(); }
   nlohmann::json Describe() const override {
     return {{"adapter", "videos"}, {"path", dir_.string()}, {"sha256", sha256_},
             {"spec", spec_.ToJson()}, {"includes_first_frame", includes_first_}};
@@ -118,8 +119,8 @@ std::unique_ptr<FrameStream> VideosCheckpoint::Rollout(const RolloutRequest& r, 
   }
   auto src = OpenFrameSource(clip);
   if (std::abs(src->fps() - spec_.fps) > 1e-3) {
-    throw ContractError(At(clip.string(), "runs at " + std::to_string(src->fps()) +
-                                              " fps; the folder's spec says " + std::to_string(spec_.fps)));
+    throw ContractError(At(clip.string(), "runs at " + NumText(src->fps()) +
+                                              " fps; the folder's spec says " + NumText(spec_.fps)));
   }
   if (src->height() != spec_.height || src->width() != spec_.width) {
     throw ContractError(At(clip.string(), "is " + std::to_string(src->width()) + "x" +

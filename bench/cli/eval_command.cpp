@@ -8,6 +8,7 @@
 #include "bench/run/eval_runner.h"
 #include "bench/run/merge.h"
 #include "bench/run/throughput_run.h"
+#include "metrics/metric.h"
 #include "reports/html/html_report.h"
 #include "reports/report.h"
 
@@ -27,7 +28,7 @@ void AddEvalCommand(CLI::App& app, Runner* run, const std::vector<std::string>& 
   auto* cmd = app.add_subcommand("eval", "Roll a checkpoint out over a dataset and score it");
   auto opt = std::make_shared<EvalOptions>();
   auto metrics = std::make_shared<std::string>("psnr,ssim");
-  auto mode = std::make_shared<std::string>("auto");
+  auto mode = std::make_shared<std::string>("rollout");
   auto quiet = std::make_shared<bool>(false);
   auto metric_opts = std::make_shared<std::vector<std::string>>();
   auto probes = std::make_shared<std::string>();
@@ -39,7 +40,7 @@ void AddEvalCommand(CLI::App& app, Runner* run, const std::vector<std::string>& 
       ->required();
   cmd->add_option("--dataset", opt->manifest, "Manifest (JSONL) of the held-out samples (with --throughput-only: optional, its first sample's first frame and prompt)")
       ->check(CLI::ExistingFile);
-  cmd->add_option("--metrics", *metrics, "Comma-separated metrics: psnr, ssim, lpips, fvd, ocr; NAME+W scores NAME on the W-frame windows after each action event (e.g. ssim+15)")->capture_default_str();
+  cmd->add_option("--metrics", *metrics, "Comma-separated metrics. " + MetricHelp())->capture_default_str();
   cmd->add_option("--metric-option", *metric_opts,
                   "METRIC.KEY=VALUE, repeatable; VALUE is JSON or a bare string (e.g. ocr.psm=6, "
                   "ocr.gt_source=buffer, ocr.threads=1)");
@@ -59,8 +60,8 @@ void AddEvalCommand(CLI::App& app, Runner* run, const std::vector<std::string>& 
   cmd->add_option("--seed", opt->seed, "Run seed (each sample: seed + fnv1a(id))")->capture_default_str();
   cmd->add_option("--batch-size", opt->batch_size, "Samples per rollout call (equal length)")
       ->capture_default_str();
-  cmd->add_option("--mode", *mode, "auto | rollout | step (step needs init/step)")
-      ->check(CLI::IsMember({"auto", "rollout", "step"}))->capture_default_str();
+  cmd->add_option("--mode", *mode, "rollout (one rollout() call per batch) | step (init(), then one step() per frame; the checkpoint must offer both)")
+      ->check(CLI::IsMember({"rollout", "step"}))->capture_default_str();
   cmd->add_option("--caption-style", opt->align.caption_style, "semantic | regular | detailed")
       ->capture_default_str();
   cmd->add_option("--resize", opt->align.resize,
@@ -121,6 +122,7 @@ void AddEvalCommand(CLI::App& app, Runner* run, const std::vector<std::string>& 
         tput->device = opt->device;
         tput->seed = opt->seed;
         tput->threads = opt->threads;
+        tput->checkpoint_options = opt->checkpoint_options;
         tput->out_dir = opt->out_dir;
         tput->command_line = argv;
         tput->batch_sizes.clear();
@@ -163,8 +165,7 @@ void AddEvalCommand(CLI::App& app, Runner* run, const std::vector<std::string>& 
         opt->metric_options[kv.substr(0, dot)][kv.substr(dot + 1, eq - dot - 1)] = v;
       }
       if (*no_cache) opt->cache_dir.clear();
-      opt->mode = *mode == "step" ? RolloutMode::kStep
-                  : *mode == "rollout" ? RolloutMode::kRollout : RolloutMode::kAuto;
+      opt->mode = *mode == "step" ? RolloutMode::kStep : RolloutMode::kRollout;
       opt->command_line = argv;
       InstallInterruptHandlers();  // Ctrl-C: write what finished, exit 130
       const auto report = RunEval(*opt, log);
@@ -172,7 +173,7 @@ void AddEvalCommand(CLI::App& app, Runner* run, const std::vector<std::string>& 
       std::cout << "\nreport: " << opt->out_dir << "/report.json\n";
       if (!*no_html) {
         WriteHtmlReport(report, opt->out_dir, std::filesystem::path(opt->out_dir) / "report.html");
-        std::cout << "html:   " << opt->out_dir << "/report.html\n";
+        if (!*quiet) std::cout << "html:   " << opt->out_dir << "/report.html\n";
       }
       const auto& sum = report["summary"];
       if (sum.value("interrupted", false)) {
@@ -202,7 +203,7 @@ void AddMergeCommand(CLI::App& app, Runner* run, const std::vector<std::string>&
       std::cout << "\nreport: " << opt->out_dir << "/report.json\n";
       if (!*no_html) {
         WriteHtmlReport(report, opt->out_dir, std::filesystem::path(opt->out_dir) / "report.html");
-        std::cout << "html:   " << opt->out_dir << "/report.html\n";
+        if (!*quiet) std::cout << "html:   " << opt->out_dir << "/report.html\n";
       }
       const auto& sum = report["summary"];
       return sum["samples_failed"].get<int64_t>() > 0 || sum["probes_failed"].get<int64_t>() > 0 ? 3 : 0;

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 namespace ncb {
 
@@ -12,5 +13,10 @@ struct CommandOutput {
 
 // Runs `shell_command` with /bin/sh and waits for it.
 CommandOutput RunCommand(const std::string& shell_command);
+
+// `argv` as one line a POSIX shell reads back into the same arguments: each argument with a
+// character outside [A-Za-z0-9_@%+=:,./-] is single-quoted (a ' inside becomes '\''). The
+// report's context.command_line, so a run can be repeated by pasting it.
+std::string ShellQuote(const std::vector<std::string>& argv);
 
 }  // namespace ncb

@@ -9,6 +9,7 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <sstream>
 #include <stdexcept>
 #include <string>
 
@@ -41,6 +42,14 @@ class MissingError : public Error {
 // Builds "<where>: <what>" messages so every error names its location the same way.
 inline std::string At(const std::string& where, const std::string& what) {
   return where + ": " + what;
+}
+
+// A number as people write it in a message: 25, 29.97, 0.5 (not std::to_string's 25.000000).
+inline std::string NumText(double v) {
+  std::ostringstream s;
+  s.precision(10);
+  s << v;
+  return s.str();
 }
 
 }  // namespace ncb

@@ -101,9 +101,9 @@ PreparedSample PrepareSample(const Sample& s, const NcSpec& spec, const AlignOpt
   so.cast_fps = s.fps.value_or(spec.fps);
   auto src = OpenFrameSource(s.video, so);
   if (s.fps && std::abs(*s.fps - src->fps()) > 1e-3 && s.video.extension() != ".cast") {
-    throw FormatError(At(s.video.string(), "plays at " + std::to_string(src->fps()) +
+    throw FormatError(At(s.video.string(), "plays at " + NumText(src->fps()) +
                                                " fps; the manifest line " + std::to_string(s.line) +
-                                               " says " + std::to_string(*s.fps)));
+                                               " says " + NumText(*s.fps)));
   }
   // A .cast carries its own screen text; other footage may have it beside it.
   if (!s.screen_text.empty() && s.video.extension() != ".cast") src = WithScreenText(std::move(src), s.screen_text);
@@ -114,7 +114,7 @@ PreparedSample PrepareSample(const Sample& s, const NcSpec& spec, const AlignOpt
   if (o.max_frames > 0) p.num_frames = std::min(p.num_frames, o.max_frames);
   if (p.num_frames < 1) {
     throw FormatError(At(s.video.string(), "has " + std::to_string(p.ground_truth->frame_count()) +
-                                               " frame(s) at " + std::to_string(spec.fps) +
+                                               " frame(s) at " + NumText(spec.fps) +
                                                " fps; at least 2 are needed (first frame + 1)"));
   }
   cv::Mat frame0;

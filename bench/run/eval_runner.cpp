@@ -58,7 +58,6 @@ double Seconds(Clock::time_point a, Clock::time_point b) {
 
 const char* ModeName(RolloutMode m) {
   switch (m) {
-    case RolloutMode::kAuto: return "auto";
     case RolloutMode::kRollout: return "rollout";
     case RolloutMode::kStep: return "step";
   }
@@ -167,7 +166,7 @@ json RunEval(const EvalOptions& opt, const Logger& log) {
   phases.Add("checkpoint_load", Seconds(t_load0, Clock::now()));
   const NcSpec& spec = ckpt->spec();
   log(LogLevel::kInfo, "checkpoint " + spec.name + ": " + std::to_string(spec.width) + "x" +
-                           std::to_string(spec.height) + " at " + std::to_string(spec.fps) + " fps");
+                           std::to_string(spec.height) + " at " + NumText(spec.fps) + " fps");
 
   const Manifest manifest = ReadManifest(opt.manifest);
   AlignOptions align = opt.align;
@@ -175,7 +174,7 @@ json RunEval(const EvalOptions& opt, const Logger& log) {
   align.run_seed = opt.seed;
   const int batch_size = std::min(opt.batch_size, ckpt->max_batch());
   while (static_cast<int>(metric_slots.size()) < batch_size) metric_slots.push_back(make_metrics());
-  const RolloutMode mode = opt.mode == RolloutMode::kAuto ? RolloutMode::kRollout : opt.mode;
+  const RolloutMode mode = opt.mode;
 
   fs::create_directories(opt.out_dir);
   // What a sample's result depends on: samples.jsonl's lines carry its hash, and --resume
@@ -335,7 +334,7 @@ json RunEval(const EvalOptions& opt, const Logger& log) {
         if (!gt.errors[b].empty()) {
           fail(sl, "ground_truth", gt.errors[b]);
         } else if (auto bad = ValidateFrame(gen[static_cast<int64_t>(b)], spec.height, spec.width)) {
-          fail(sl, "rollout", ContractError(At(opt.checkpoint, "sample " + sl.prepared.sample->id + ", frame " +
+          fail(sl, "rollout", ContractError(At(ckpt->where(), "sample " + sl.prepared.sample->id + ", frame " +
                                                                    std::to_string(k) + ": " + *bad)).what());
         } else {
           live.push_back(b);
@@ -393,10 +392,22 @@ json RunEval(const EvalOptions& opt, const Logger& log) {
         ++frames_scored;
       }
     };
+    // Time lost to the model's faults (a request that failed, timed out or crashed, and starting
+    // the server again) goes to the phase "model_faults", not to the rollout or the harness.
+    auto call_t0 = Clock::now();
+    double restart_s0 = ckpt->restart_seconds();
+    auto less_restarts = [&](double dt) {
+      const double r = ckpt->restart_seconds() - restart_s0;
+      restart_s0 = ckpt->restart_seconds();
+      if (r <= 0) return dt;
+      phases.Add("model_faults", r);
+      return std::max(0.0, dt - r);
+    };
     try {
+      call_t0 = Clock::now();
       timer.Start();
       auto stream = ckpt->Rollout(MakeRequest(batch), mode);
-      const double start_s = timer.StopSeconds();  // init() in step mode, all of it in rollout mode
+      const double start_s = less_restarts(timer.StopSeconds());  // init() in step mode, all of it in rollout mode
       stream_mode = stream->mode();
       run_mode = stream_mode;
       phases.Add("rollout", start_s);
@@ -421,9 +432,10 @@ json RunEval(const EvalOptions& opt, const Logger& log) {
         } else {
           gt = decode();
         }
+        call_t0 = Clock::now();
         timer.Start();
         auto gen = stream->Next();
-        const double dt = timer.StopSeconds();
+        const double dt = less_restarts(timer.StopSeconds());
         if (opt.pipeline) {
           const auto t_wait = Clock::now();
           gt = worker.get();
@@ -432,7 +444,7 @@ json RunEval(const EvalOptions& opt, const Logger& log) {
         phases.Add("rollout", dt, B);
         if (stream_mode == "step") call_latency.push_back(dt);
         if (!gen) {
-          throw ContractError(At(opt.checkpoint, "stream ended after " + std::to_string(k - 1) +
+          throw ContractError(At(ckpt->where(), "stream ended after " + std::to_string(k - 1) +
                                                      " frames; expected " + std::to_string(T)));
         }
         frames_generated += B;
@@ -445,6 +457,8 @@ json RunEval(const EvalOptions& opt, const Logger& log) {
       }
       if (prev_gen.defined() && !interrupted) score(T, prev_gen, prev_gt);
     } catch (const Error& e) {
+      phases.Add("model_faults", Seconds(call_t0, Clock::now()));
+      restart_s0 = ckpt->restart_seconds();
       for (auto& sl : slots) {
         if (!sl->failed) {
           sl->record = ErrorRecord(sl->prepared.sample->id, "rollout", e.what());
@@ -556,6 +570,7 @@ json RunEval(const EvalOptions& opt, const Logger& log) {
                              {"scope", m.info().scope}, {"reference", m.info().reference},
                              {"options", m.options()},
                              {"requested", {{"name", active[i]}, {"options", options_of(active[i])}}}});
+    if (const auto p = m.preprocessing(); !p.is_null()) metric_config.back()["preprocessing"] = p;
   }
   phases.Add("aggregate", Seconds(t_aggregate0, Clock::now()));
   // Probes: the same checkpoint, rolled out from prompts ncbench makes itself.
@@ -649,6 +664,7 @@ json RunEval(const EvalOptions& opt, const Logger& log) {
   }
   const double total_s = Seconds(t_start, Clock::now());
   const double rollout_s = phases.Seconds("rollout"), load_s = phases.Seconds("checkpoint_load");
+  const double model_s = rollout_s + load_s + phases.Seconds("model_faults");  // the model's time, not the harness's
   const auto peak_device = PeakDeviceMemoryBytes(device);
   report["throughput"] = {
       {"device", DescribeDevice(device)},
@@ -666,8 +682,8 @@ json RunEval(const EvalOptions& opt, const Logger& log) {
         {"latency", SummarizeLatency(call_latency, run_mode == "step" ? opt.warmup_steps : 1,
                                      run_mode == "step" ? "step" : "rollout_call").ToJson()}}},
       {"harness",
-       {{"wall_s", total_s - rollout_s - load_s},
-        {"share_of_wall", total_s > 0 ? (total_s - rollout_s - load_s) / total_s : 0.0},
+       {{"wall_s", total_s - model_s},
+        {"share_of_wall", total_s > 0 ? (total_s - model_s) / total_s : 0.0},
         {"heap_trims", trims},
         {"samples_resumed", resumed.size()},
         {"pipeline", opt.pipeline ? "while the model makes frame k, a second thread scores frame k-1 and decodes "

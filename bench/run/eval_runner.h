@@ -33,7 +33,7 @@ struct EvalOptions {
   std::string device = "cpu";
   int64_t seed = 0;
   int batch_size = 1;
-  RolloutMode mode = RolloutMode::kAuto;
+  RolloutMode mode = RolloutMode::kRollout;
   int threads = 0;           // LibTorch intra-op threads; 0: its default (physical cores)
   int64_t warmup_steps = 3;  // step() calls excluded from the latency percentiles
   bool pipeline = true;      // score and decode ground truth while the model computes (docs/report.md)

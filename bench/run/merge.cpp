@@ -5,6 +5,7 @@
 #include <fstream>
 #include <map>
 
+#include "bench/core/command.h"
 #include "bench/core/errors.h"
 #include "bench/core/hashing.h"
 #include "reports/report.h"
@@ -278,7 +279,7 @@ json MergeShards(const MergeOptions& opt) {
                     {"time", s.report["context"].value("time", json(nullptr))}});
   }
   report["merged_from"] = std::move(from);
-  report["context"]["command_line"] = opt.command_line;
+  report["context"]["command_line"] = ShellQuote(opt.command_line);
 
   // The output folder: report, per-sample lines, the shards' strips (named by manifest line).
   fs::create_directories(fs::path(opt.out_dir) / "strips");

@@ -85,7 +85,7 @@ json RunThroughput(const ThroughputOptions& o, const Logger& log) {
   std::unique_ptr<Checkpoint> ckpt;
   {
     ScopedPhase phase(&phases, "checkpoint_load");
-    ckpt = OpenCheckpoint(o.checkpoint, device);
+    ckpt = OpenCheckpoint(o.checkpoint, device, o.checkpoint_options);
     SynchronizeDevice(device);
   }
   const NcSpec& spec = ckpt->spec();

@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "bench/checkpoint/checkpoint.h"
 #include "bench/core/logger.h"
 
 namespace ncb {
@@ -30,6 +31,7 @@ struct ThroughputOptions {
   int64_t seed = 0;
   std::string out_dir;   // report.json goes here
   std::vector<std::string> command_line;
+  CheckpointOptions checkpoint_options;  // --process-timeout
 };
 
 // Runs the sweep, writes OUT/report.json and returns it.

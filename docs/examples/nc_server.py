@@ -17,14 +17,15 @@ The protocol. Every message, both ways, is one line of JSON followed by the raw 
 the tensors its "tensors" list describes ({"name", "dtype": "float32", "shape"}), float32
 little-endian, C order, one after another.
   server -> {"protocol": "ncbench.nc-process/1", "spec": {...}, "methods": [...],
-             "max_batch": N, "server": {...}}                          (once, at start)
+             "max_batch": N, "server": {...}, "model_files": [...]}    (once, at start, no tensors)
   ncbench -> {"op": "rollout", "ids", "prompts", "seed", "num_frames",
               "tensors": [first_frame [B,3,H,W], actions [B,T,A]]}
           <- {"ok": true, "tensors": [frames [B,T,3,H,W]]}
-  ncbench -> {"op": "init", "ids", "prompts", "seed", "tensors": [first_frame]}
+  ncbench -> {"op": "init", "ids", "prompts", "seed", "num_frames", "tensors": [first_frame]}
           <- {"ok": true, "tensors": []}
-  ncbench -> {"op": "step", "t", "tensors": [action [B,A]]}
+  ncbench -> {"op": "step", "t", "tensors": [action [B,A]]}     (t = 0, 1, ...: makes frame k = t + 1)
           <- {"ok": true, "tensors": [frame [B,3,H,W]]}
+Reply tensors carry the names above ("frames", "frame"); another name is refused.
   a request the model fails: <- {"ok": false, "error": "..."}  (the server stays up)
 End of input: the server exits. Anything the model prints goes to standard error, never to
 the protocol stream.
@@ -99,11 +100,13 @@ def load_factory(target, args):
     return getattr(importlib.import_module(mod_name), fn_name)(*args)
 
 
-def serve(model, spec, methods, device, inp, out, max_batch=None, server_info=None):
+def serve(model, spec, methods, device, inp, out, max_batch=None, server_info=None, model_files=()):
     hello = {"protocol": PROTOCOL, "spec": spec, "methods": methods,
              "server": server_info or {"name": "nc_server.py", "torch": torch.__version__}}
     if max_batch:
         hello["max_batch"] = max_batch
+    if model_files:  # ncbench hashes them into the checkpoint's identity (report: checkpoint.sha256)
+        hello["model_files"] = list(model_files)
     write_message(out, hello)
     state = None
     with torch.no_grad():
@@ -138,6 +141,9 @@ def main(argv=None):
     src.add_argument("--factory", help="module:function returning the model object")
     ap.add_argument("--factory-arg", action="append", default=[], help="passed to the factory (repeatable)")
     ap.add_argument("--spec", help="nc_spec.json for --factory")
+    ap.add_argument("--model-file", action="append", default=[],
+                    help="a file the --factory model is made of (weights, config), named in the handshake so that "
+                         "ncbench identifies the model by its content (repeatable)")
     ap.add_argument("--device", default="cpu")
     ap.add_argument("--max-batch", type=int, default=0, help="largest batch the model takes (0: any)")
     ap.add_argument("--threads", type=int, default=0, help="torch.set_num_threads (0: torch's default)")
@@ -152,6 +158,7 @@ def main(argv=None):
     if a.torchscript:
         model = TorchScriptModel(a.torchscript, a.device)
         spec, methods = model.spec, model.methods
+        files = [a.torchscript]
     else:
         if not a.spec:
             raise SystemExit("--factory needs --spec nc_spec.json")
@@ -159,7 +166,8 @@ def main(argv=None):
             spec = json.load(f)
         model = load_factory(a.factory, a.factory_arg)
         methods = ["rollout"] + (["init", "step"] if hasattr(model, "init") and hasattr(model, "step") else [])
-    serve(model, spec, methods, a.device, inp, out, a.max_batch or None)
+        files = a.model_file + [a.spec]
+    serve(model, spec, methods, a.device, inp, out, a.max_batch or None, model_files=files)
 
 
 if __name__ == "__main__":

@@ -48,6 +48,7 @@ class SelectedFramesMetric : public Metric {
     info_.reference += "; " + reference;
   }
   const MetricInfo& info() const override { return info_; }
+  nlohmann::json preprocessing() const override { return base_->preprocessing(); }
   nlohmann::json options() const override {
     auto o = base_->options();
     o[option_key_] = option_value_;

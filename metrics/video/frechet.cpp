@@ -2,6 +2,8 @@
 
 #include <torch/types.h>
 
+#include <algorithm>
+
 #include "bench/core/errors.h"
 
 namespace ncb {
@@ -68,6 +70,10 @@ double FrechetDistance(const torch::Tensor& mu1, const torch::Tensor& s1, const 
   const double tr_covmean = l.clamp_min(0).sqrt().sum().item<double>();
   const double diff = (mu1.to(torch::kFloat64) - mu2.to(torch::kFloat64)).square().sum().item<double>();
   return diff + a.trace().item<double>() + b.trace().item<double>() - 2 * tr_covmean;
+}
+
+double FrechetDistanceOfSets(const FeatureStats& a, const FeatureStats& b) {
+  return std::max(0.0, FrechetDistance(a.Mean(), a.Covariance(), b.Mean(), b.Covariance()));
 }
 
 }  // namespace ncb

@@ -2,6 +2,7 @@
 // of a run, from per-side feature statistics that merge across shards.
 #include <torch/types.h>
 
+#include <algorithm>
 #include <mutex>
 
 #include "bench/core/errors.h"
@@ -34,8 +35,33 @@ class FvdMetric : public Metric {
     options_["provenance"] = x_->provenance();
   }
   static std::string DefaultClip(const std::string& detector) { return detector == "i3d" ? "first" : "uniform"; }
+  // What video_features.cpp does to the frames, in words, for the report.
+  static nlohmann::json Preprocessing(const std::string& detector, const std::string& clip) {
+    nlohmann::json p;
+    p["clip"] = clip == "uniform"
+                    ? "16 of the compared frames 1..T at indices round(linspace(0, T-1, 16)) (half to even); "
+                      "T < 16: all T, padded with the last"
+                    : "the first 16 compared frames; T < 16: all T, padded with the last";
+    if (detector == "i3d") {
+      p["input"] = "float RGB in [0, 1] as rendered (not rounded to 8 bits)";
+      p["resize"] = "short side to 224, bilinear, align_corners=False, the long side rounded up";
+      p["crop"] = "centre 224x224";
+      p["normalisation"] = "2x - 1, to [-1, 1]";
+      p["features"] = "model(x, rescale=False, resize=False, return_features=True): 400-d";
+    } else {
+      p["input"] = "8-bit frames, round(255 x), as torchvision's Kinetics preset receives them";
+      p["resize"] = "128x171, bilinear on the 0..255 values, align_corners=False, rounded back to integers";
+      p["crop"] = "centre 112x112, offsets rounded half to even";
+      p["normalisation"] = "x / 255, then Kinetics mean [0.43216, 0.394666, 0.37645], std [0.22803, 0.22145, 0.216989]";
+      p["features"] = "model(x): the 512-d prelogits";
+    }
+    p["distance"] = "Frechet distance of Gaussians fitted to the two feature sets (unbiased covariances), float64; "
+                    "a negative result of round-off is reported as 0";
+    return p;
+  }
   const MetricInfo& info() const override { return info_; }
   nlohmann::json options() const override { return options_; }
+  nlohmann::json preprocessing() const override { return Preprocessing(x_->protocol().name, clip_); }
 
   void BeginSample(const SampleInfo& s) override {
     // Frames k = 1..T arrive in order; keep only the prepared frames the clip uses.
@@ -106,7 +132,7 @@ class FvdMetric : public Metric {
       PutScore(&a, "fvd", 0, false, "FVD needs at least 2 clips per side; " + std::to_string(gen.n()) + " were scored");
       return a;
     }
-    a["fvd"] = FrechetDistance(gt.Mean(), gt.Covariance(), gen.Mean(), gen.Covariance());
+    a["fvd"] = FrechetDistanceOfSets(gt, gen);  // clamped at 0
     if (gen.n() < gen.dim()) {
       a["fvd_warning"] = std::to_string(gen.n()) + " clips < feature dimension " + std::to_string(gen.dim()) +
                          ": both covariances are singular and FVD is biased at this sample size; compare only runs "

@@ -133,7 +133,7 @@ json RunArithmeticProbe(Checkpoint& ckpt, const ArithmeticProbeOptions& o, const
   const torch::Tensor first = MatToFrame(RenderProbeScreen(screen, "$ "));
   auto ocr = OcrPool::Shared(o.ocr);
   const int batch_size = std::max(1, std::min(o.batch_size, ckpt.max_batch()));
-  const RolloutMode mode = o.mode == RolloutMode::kAuto ? RolloutMode::kRollout : o.mode;
+  const RolloutMode mode = o.mode;
 
   std::vector<std::string> variants = {"plain"};
   if (o.reprompt) variants.push_back("reprompt");

@@ -30,7 +30,7 @@ struct ArithmeticProbeOptions {
   std::string theme = "catppuccin-mocha";
   int batch_size = 1;
   int64_t seed = 0;
-  RolloutMode mode = RolloutMode::kAuto;
+  RolloutMode mode = RolloutMode::kRollout;
   OcrOptions ocr;
 };
 

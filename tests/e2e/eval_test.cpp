@@ -3,6 +3,7 @@
 #include <torch/cuda.h>
 #include <torch/types.h>
 
+#include <algorithm>
 #include <fstream>
 #include <iomanip>
 
@@ -11,6 +12,7 @@
 #include "datasets/frame_source.h"
 #include "datasets/manifest.h"
 #include "datasets/vhs_import.h"
+#include "metrics/metric.h"
 #include "tests/test_util.h"
 
 namespace ncb {
@@ -113,6 +115,40 @@ TEST(Eval, DegradedCopyMatchesScikitImage) {
   for (size_t i = 0; i < ours.size(); ++i) {
     EXPECT_NEAR(ours[i]["ssim"].get<double>(), want[i]["ssim"].get<double>(), kGoldenTol) << pairs[i];
     EXPECT_NEAR(ours[i]["psnr"].get<double>(), want[i]["psnr"].get<double>(), kGoldenTol) << pairs[i];
+  }
+}
+
+// A `videos:` rollout of unpadded frame files (1.png .. 13.png, or 0.png .. 12.png) that copy
+// the ground truth is read in frame order, not name order (10.png after 9.png, not after 1.png):
+// SSIM 1 and PSNR null, as for the video itself.
+TEST(Eval, UnpaddedFrameFoldersAreScoredInFrameOrder) {
+  NCB_REQUIRE_SHARED();
+  test::TempDir tmp;
+  const std::string id = "demo_000003";
+  const auto manifest = CligenManifest(tmp, {id});
+  constexpr int kFrames = 12;
+  for (int first : {1, 0}) {
+    SCOPED_TRACE("numbered from " + std::to_string(first));
+    const fs::path dir = tmp / ("from" + std::to_string(first));
+    fs::create_directories(dir / id);
+    auto src = OpenFrameSource(Cligen() / (id + ".mp4"));
+    cv::Mat f;
+    for (int k = 0; k <= kFrames && src->Read(&f); ++k) {
+      cv::imwrite((dir / id / (std::to_string(k + first) + ".png")).string(), f);
+    }
+    std::ofstream(dir / id / "fps.txt") << src->fps() << "\n";
+    EvalOptions o;
+    o.checkpoint = "videos:" + dir.string();
+    o.manifest = manifest.string();
+    o.out_dir = (dir / "out").string();
+    o.align.max_frames = kFrames;
+    o.strip_frames = 0;
+    const json r = RunEval(o);
+    ASSERT_EQ(r["summary"]["samples_ok"], 1) << r["samples"].dump();
+    const json& smp = r["samples"][0];
+    ASSERT_EQ(smp["frames"].size(), static_cast<size_t>(kFrames));
+    EXPECT_EQ(smp["scores"]["ssim"].get<double>(), 1.0);
+    EXPECT_TRUE(smp["scores"]["psnr"].is_null()) << smp["scores"].dump();
   }
 }
 
@@ -234,6 +270,37 @@ TEST(Eval, CliReportsExitCodes) {
                 " --dataset " + manifest.string() + " --max-frames 2 --out " + (tmp / "o").string());
   EXPECT_EQ(r.status, 0) << r.output;
   EXPECT_NE(r.output.find("report: "), std::string::npos);
+  // Numbers read as people write them: "at 25 fps", never "25.000000".
+  EXPECT_NE(r.output.find("x900 at 25 fps"), std::string::npos) << r.output;
+  EXPECT_EQ(r.output.find(".000000"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("html:   "), std::string::npos);
+  // --quiet prints the report's path and nothing else.
+  r = test::Run(test::NcbenchExe().string() + " eval --quiet --checkpoint videos:" + Cligen().string() +
+                " --dataset " + manifest.string() + " --max-frames 2 --out " + (tmp / "q").string());
+  EXPECT_EQ(r.status, 0) << r.output;
+  EXPECT_EQ(r.output, "\nreport: " + (tmp / "q").string() + "/report.json\n");
+  EXPECT_TRUE(fs::exists(tmp / "q/report.html"));
+}
+
+// `eval --help` lists every metric the registry has, with its variants, and one default mode.
+TEST(Eval, HelpListsEveryMetricAndTheDefaultMode) {
+  const auto r = test::Run(test::NcbenchExe().string() + " eval --help");
+  ASSERT_EQ(r.status, 0) << r.output;
+  std::string help = r.output;
+  help.erase(std::remove(help.begin(), help.end(), '\n'), help.end());  // CLI11 wraps long lines
+  help.erase(std::unique(help.begin(), help.end(), [](char a, char b) { return a == ' ' && b == ' '; }), help.end());
+  for (const auto& name : MetricNames()) {
+    EXPECT_NE(help.find(name), std::string::npos) << name;
+    if (name != "ocr") {
+      EXPECT_NE(help.find(name + "+W"), std::string::npos) << name;
+    }
+    if (name != "ocr" && name != "cursor") {
+      EXPECT_NE(help.find(name + "_all"), std::string::npos) << name;
+    }
+  }
+  EXPECT_NE(help.find("fvd_r3d18"), std::string::npos);
+  EXPECT_EQ(help.find("auto |"), std::string::npos) << "a mode the runner does not have";
+  EXPECT_NE(help.find("--mode TEXT:{rollout,step}=rollout"), std::string::npos) << help;
 }
 
 }  // namespace

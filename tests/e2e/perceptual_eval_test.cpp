@@ -76,6 +76,22 @@ TEST(Fvd, StandInDetectorsRunEndToEndReplayIsZeroStaticIsNot) {
     EXPECT_EQ(r["metric_states"]["fvd"]["gt_sxx_upper"].size(), 400u * 401u / 2u);
     std::printf("%s: fvd %.6g, fvd_r3d18_+15 %.6g\n", out.c_str(), a["fvd"]["fvd"].get<double>(),
                 a["fvd_r3d18_+15"]["fvd_+15"].get<double>());
+    // The report says how the frames were prepared, per detector.
+    for (const auto& m : r["config"]["metrics"]) {
+      if (m["name"] == "psnr") {
+        EXPECT_FALSE(m.contains("preprocessing"));
+        continue;
+      }
+      const json& p = m["preprocessing"];
+      for (const char* k : {"clip", "input", "resize", "crop", "normalisation", "features", "distance"}) {
+        EXPECT_TRUE(p.contains(k)) << m["name"] << " " << k;
+      }
+      const bool r3d = m["name"] == "fvd_r3d18_+15";
+      EXPECT_NE(p["input"].get<std::string>().find(r3d ? "8-bit" : "not rounded"), std::string::npos) << p;
+      EXPECT_NE(p["clip"].get<std::string>().find(r3d ? "round(linspace(0, T-1, 16))" : "first 16"), std::string::npos) << p;
+    }
+    EXPECT_GE(a["fvd"]["fvd"].get<double>(), 0.0);  // a distance, clamped at 0
+    EXPECT_GE(a["fvd_r3d18_+15"]["fvd_+15"].get<double>(), 0.0);
     if (out == "replay") {
       EXPECT_NEAR(a["fvd"]["fvd"].get<double>(), 0.0, 1e-6);
       EXPECT_NEAR(a["fvd_r3d18_+15"]["fvd_+15"].get<double>(), 0.0, 1e-6);

@@ -9,7 +9,10 @@ path, records that it fired; later servers, the restarts, behave):
   garbage     reply with a line that is not JSON
   wrong_size  reply with frames of half the width
   raise       reply {"ok": false} (the model raised; the server stays up)
+  wrong_name  reply with the frames named "video" instead of "frames"
+  nan         reply with frames that are all NaN (a frame check, not the protocol, fails)
   no_handshake  exit before the handshake (every start)
+  crash_then_other_spec  crash like `crash`; the restarted servers declare fps + 1
 """
 import os
 import sys
@@ -29,10 +32,12 @@ real_write = nc_server.write_message
 
 def faulty_write(out, header, tensors=()):
     global armed
+    if fault == "crash_then_other_spec" and not armed and "protocol" in header:
+        header = dict(header, spec=dict(header["spec"], fps=header["spec"]["fps"] + 1))
     if armed and "protocol" not in header:
         armed = False
         open(marker, "w").close()
-        if fault == "crash":
+        if fault in ("crash", "crash_then_other_spec"):
             sys.stderr.write("faulty_nc_server: crashing\n")
             sys.stderr.flush()
             os._exit(3)
@@ -44,6 +49,10 @@ def faulty_write(out, header, tensors=()):
             return
         if fault == "wrong_size" and tensors:
             tensors = [t[..., : t.shape[-1] // 2].contiguous() for t in tensors]
+        if fault == "wrong_name" and tensors:
+            header = dict(header, names=["video"])
+        if fault == "nan" and tensors:
+            tensors = [t * float("nan") for t in tensors]
         if fault == "raise":
             header = {"ok": False, "error": "RuntimeError: planted failure"}
             tensors = ()

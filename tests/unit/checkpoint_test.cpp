@@ -1,7 +1,10 @@
 // The ncbench.nc/1 contract: each broken rule gets its own clear error.
 #include <torch/types.h>
 
+#include <functional>
+
 #include "bench/checkpoint/checkpoint.h"
+#include "bench/checkpoint/process_protocol.h"
 #include "bench/checkpoint/reference_checkpoints.h"
 #include "bench/core/errors.h"
 #include "bench/core/frame.h"
@@ -145,6 +148,55 @@ TEST(Contract, ModelThatRaises) {
 TEST(Contract, MissingFileAndUnknownAdapter) {
   EXPECT_THROW(OpenCheckpoint("/nonexistent/model.pt", torch::kCPU), MissingError);
   EXPECT_THROW(OpenCheckpoint("onnx:model.onnx", torch::kCPU), Error);
+}
+
+// ncbench.nc-process/1's messages (docs/checkpoints.md#process), parsed without a server.
+const char* kProcSpec = R"({"contract": "ncbench.nc/1", "name": "m", "modality": "cli", "height": 8, "width": 8,
+                        "fps": 15, "action_dim": 0, "action_encoding": "none"})";
+
+std::string ProtocolRefusal(const std::function<void()>& f) {
+  try {
+    f();
+  } catch (const ProtocolError& e) {
+    return e.what();
+  }
+  return "(accepted)";
+}
+
+TEST(ProcessProtocol, TheHandshakeNamesModelFilesAndCarriesNoTensors) {
+  const std::string head = std::string(R"({"protocol": "ncbench.nc-process/1", "spec": )") + kProcSpec;
+  const auto h = ParseHandshake(head + R"(, "model_files": ["w/model.pt", "cfg.json"], "tensors": []})");
+  EXPECT_EQ(h.model_files, (std::vector<std::string>{"w/model.pt", "cfg.json"}));
+  EXPECT_TRUE(ParseHandshake(head + "}").model_files.empty());
+  EXPECT_NE(ProtocolRefusal([&] { ParseHandshake(head + R"(, "tensors": [{"name": "x", "dtype": "float32", "shape": [1]}]})"); })
+                .find("field \"tensors\": the handshake carries no tensors"),
+            std::string::npos);
+  EXPECT_NE(ProtocolRefusal([&] { ParseHandshake(head + R"(, "model_files": "model.pt"})"); })
+                .find("field \"model_files\": expected an array of paths"),
+            std::string::npos);
+}
+
+TEST(ProcessProtocol, ReplyTensorsMustCarryTheExpectedNames) {
+  const TensorShapes want = {{"frames", {1, 2, 3, 8, 8}}};
+  const auto reply = [](const std::string& name) {
+    return nlohmann::json::parse(R"({"ok": true, "tensors": [{"name": ")" + name +
+                                 R"(", "dtype": "float32", "shape": [1, 2, 3, 8, 8]}]})");
+  };
+  EXPECT_NO_THROW(CheckReply(reply("frames"), "rollout", want));
+  EXPECT_NE(ProtocolRefusal([&] { CheckReply(reply("video"), "rollout", want); })
+                .find("reply to rollout: tensor 0 is named \"video\"; expected \"frames\""),
+            std::string::npos);
+}
+
+TEST(ProcessProtocol, FirstDifferenceNamesTheField) {
+  const nlohmann::json a = {{"spec", {{"fps", 15}, {"name", "m"}}}, {"server", {{"v", 1}}}};
+  nlohmann::json b = a;
+  EXPECT_EQ(FirstDifference(a, b), "");
+  b["spec"]["fps"] = 25;
+  EXPECT_EQ(FirstDifference(a, b), "spec.fps: 15 vs 25");
+  b = a;
+  b["server"]["device"] = "cuda";
+  EXPECT_EQ(FirstDifference(a, b), "server.device: (absent) vs \"cuda\"");
 }
 
 }  // namespace

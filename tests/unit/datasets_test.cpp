@@ -1,4 +1,6 @@
 // Readers of the datasets layer: vhs tapes, asciinema casts, manifests, resampling.
+#include <opencv2/imgcodecs.hpp>
+
 #include <fstream>
 #include <sstream>
 
@@ -212,6 +214,93 @@ TEST(Resample, FrameCounts) {
   EXPECT_EQ(ResampledFrameCount(1, 25, 15), 1);
   EXPECT_EQ(ResampledFrameCount(0, 25, 15), 0);
 }
+
+// Frame folders: frame-number order whatever the padding; ambiguous folders are refused with
+// the folder and the offending names.
+namespace frames {
+namespace fs = std::filesystem;
+
+// Writes frame files `names` into a fresh folder; the image of each is a flat grey of its
+// position in `names` (to check the order they are read in).
+fs::path Folder(const test::TempDir& tmp, const std::string& dir, const std::vector<std::string>& names) {
+  const fs::path d = tmp / dir;
+  fs::create_directories(d);
+  for (size_t i = 0; i < names.size(); ++i) {
+    cv::imwrite((d / names[i]).string(), cv::Mat(4, 6, CV_8UC3, cv::Scalar::all(static_cast<double>(10 * i))));
+  }
+  return d;
+}
+
+// The grey level of each frame the source yields, in order.
+std::vector<int> Levels(const fs::path& d) {
+  auto src = OpenFrameSource(d);
+  std::vector<int> out;
+  cv::Mat f;
+  while (src->Read(&f)) out.push_back(f.at<cv::Vec3b>(0, 0)[0]);
+  return out;
+}
+
+std::string Refusal(const fs::path& d) {
+  try {
+    NumberedFrames(d);
+  } catch (const FormatError& e) {
+    return e.what();
+  }
+  return "(accepted)";
+}
+
+std::vector<std::string> Numbered(int first, int last, const std::string& prefix = "", int width = 0) {
+  std::vector<std::string> out;
+  for (int k = first; k <= last; ++k) {
+    std::string n = std::to_string(k);
+    if (static_cast<int>(n.size()) < width) n = std::string(static_cast<size_t>(width) - n.size(), '0') + n;
+    out.push_back(prefix + n + ".png");
+  }
+  return out;
+}
+
+TEST(FrameFolder, UnpaddedNumbersAreReadInFrameOrder) {
+  test::TempDir tmp;
+  for (int first : {0, 1}) {
+    // Written in frame order, so frame i has level 10 i; name order would give 0, 10, 100, 110, ...
+    const auto d = Folder(tmp, "from" + std::to_string(first), Numbered(first, first + 12));
+    std::vector<int> want;
+    for (int i = 0; i <= 12; ++i) want.push_back(10 * i);
+    EXPECT_EQ(Levels(d), want) << first;
+  }
+  // With a prefix, and with mixed padding that does not collide (name order: 0, 003, 02, 1).
+  const auto d = Folder(tmp, "mixed", {"f_0.png", "f_1.png", "f_02.png", "f_003.png"});
+  EXPECT_EQ(Levels(d), (std::vector<int>{0, 10, 20, 30}));
+  // Other files and subfolders are not frames.
+  std::ofstream(d / "fps.txt") << "15\n";
+  std::ofstream(d / "notes.txt") << "x\n";
+  fs::create_directories(d / "thumbs");
+  EXPECT_EQ(NumberedFrames(d).size(), 4u);
+}
+
+TEST(FrameFolder, AmbiguousFoldersAreRefusedNamingTheFiles) {
+  test::TempDir tmp;
+  const struct {
+    std::vector<std::string> names;
+    std::vector<std::string> expect;  // pieces of the message
+  } cases[] = {
+      {{"1.png", "01.png", "2.png"}, {"'01.png' and '1.png' both hold frame 1"}},
+      {{"1.png", "1.jpg", "2.png"}, {"both hold frame 1"}},
+      {{"1.png", "2.png", "4.png"}, {"jump from 2 ('2.png') to 4 ('4.png')"}},
+      {{"000001.png", "000002.png", "cover.png"}, {"must end in its frame number", "'cover.png'"}},
+      {{"frame_1.png", "img_2.png"}, {"share one prefix", "'frame_1.png'", "'img_2.png'"}},
+      {{"5.png", "6.png"}, {"first frame is numbered 5 ('5.png'); expected frames numbered from 0 or 1"}},
+  };
+  int i = 0;
+  for (const auto& c : cases) {
+    const auto d = Folder(tmp, "case" + std::to_string(i++), c.names);
+    const std::string m = Refusal(d);
+    EXPECT_EQ(m.rfind(d.string() + ": ", 0), 0u) << m;  // names the folder first
+    for (const auto& piece : c.expect) EXPECT_NE(m.find(piece), std::string::npos) << m;
+    EXPECT_THROW(OpenFrameSource(d), FormatError);
+  }
+}
+}  // namespace frames
 
 }  // namespace
 }  // namespace ncb

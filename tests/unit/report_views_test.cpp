@@ -6,6 +6,7 @@
 #include "bench/run/intervals.h"
 #include "bench/core/errors.h"
 #include "reports/compare.h"
+#include "reports/report.h"
 #include "reports/table.h"
 #include "tests/test_util.h"
 
@@ -190,6 +191,19 @@ TEST(Table, LatexEscapesLabelsAndKeys) {
   EXPECT_NE(t.find("ocr\\_char\\_accuracy $\\uparrow$"), std::string::npos) << t;
   EXPECT_NE(t.find("\\textbf{0.900}"), std::string::npos) << t;
   EXPECT_EQ(t.rfind("\\begin{tabular}{lrr}", 0), 0u) << t;
+}
+
+// context.command_line is one line a shell reads back into the same arguments.
+TEST(Context, TheCommandLineCanBeRunAsWritten) {
+  const std::vector<std::string> argv = {"ncbench", "eval", "--metric-option", "ocr.psm=6", "--checkpoint",
+                                         "process:python3 srv.py --name 'a b'", "--out", "runs/it's here", "",
+                                         "$HOME", "a\"b"};
+  const std::string line = MakeContext({argv, "cpu", 0})["command_line"];
+  EXPECT_EQ(line.rfind("ncbench eval --metric-option ocr.psm=6 --checkpoint 'process:python3", 0), 0u) << line;
+  const auto r = RunCommand("set -- " + line + "; for a in \"$@\"; do printf '[%s]\\n' \"$a\"; done");
+  std::string want;
+  for (const auto& a : argv) want += "[" + a + "]\n";
+  EXPECT_EQ(r.output, want) << line;
 }
 
 }  // namespace
