@@ -31,7 +31,7 @@ torch::Tensor Ssim(const torch::Tensor& x_in, const torch::Tensor& y_in, const S
   const auto maps = torch::cat({x, y, x * x, y * y, x * y}, 1).contiguous();  // [N,5C,H,W]
   const int64_t groups = 5 * c;
   torch::Tensor f;
-  if (maps.device().is_cpu()) {
+  if (maps.device().is_cpu() && !o.conv2d_on_cpu) {
     // LibTorch's CPU depthwise convolutions are slow for 11-tap separable kernels (about 1 s
     // per 1600x900 frame in Debian's build); OpenCV's SIMD separable filter runs over the
     // same tensor memory instead, one plane per task on ATen's thread pool. Only the valid

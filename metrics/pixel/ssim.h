@@ -24,6 +24,10 @@ struct SsimOptions {
   double k1 = 0.01;
   double k2 = 0.03;
   bool float64 = false;  // accumulate in float32 (default; within 1e-5 of float64) or float64
+  // The Gaussian filtering: OpenCV's separable filter on the CPU, torch::conv2d on a GPU. True
+  // runs the GPU's code (torch::conv2d) on the CPU too, so that tests hold it to the reference
+  // on machines without a GPU.
+  bool conv2d_on_cpu = false;
 };
 
 // SSIM of each image pair of x, y: [N,C,H,W] -> [N] float64.

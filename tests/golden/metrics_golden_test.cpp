@@ -61,7 +61,9 @@ TEST(Golden, PsnrAndSsimMatchScikitImageOnCligenFrames) {
   const auto ref = nlohmann::json::parse(r.output);
   ASSERT_EQ(ref["values"].size(), pairs.size());
   EXPECT_EQ(ref["skimage_version"], "0.19.3");  // the version the headers cite
-  double worst_ssim = 0, worst_psnr = 0;
+  double worst_ssim = 0, worst_psnr = 0, worst_conv2d = 0;
+  SsimOptions conv2d;  // the code CUDA runs (torch::conv2d), here on the CPU
+  conv2d.conv2d_on_cpu = true;
   for (size_t i = 0; i < pairs.size(); ++i) {
     const auto gen = MatToFrame(cv::imread(pairs[i][0].get<std::string>())).unsqueeze(0);
     const auto gt = MatToFrame(cv::imread(pairs[i][1].get<std::string>())).unsqueeze(0);
@@ -70,6 +72,10 @@ TEST(Golden, PsnrAndSsimMatchScikitImageOnCligenFrames) {
     const auto& want = ref["values"][i];
     EXPECT_NEAR(ssim, want["ssim"].get<double>(), kGoldenTol) << pairs[i];
     worst_ssim = std::max(worst_ssim, std::abs(ssim - want["ssim"].get<double>()));
+    const double ssim_conv2d = Ssim(gen, gt, conv2d).item<double>();
+    EXPECT_NEAR(ssim_conv2d, want["ssim"].get<double>(), kGoldenTol) << pairs[i];
+    EXPECT_NEAR(ssim_conv2d, ssim, 1e-5) << "conv2d vs OpenCV path " << pairs[i];
+    worst_conv2d = std::max(worst_conv2d, std::abs(ssim_conv2d - ssim));
     if (want["psnr"].is_null()) {
       EXPECT_FALSE(psnr.has_value()) << pairs[i];
     } else {
@@ -79,7 +85,8 @@ TEST(Golden, PsnrAndSsimMatchScikitImageOnCligenFrames) {
     }
   }
   std::cout << pairs.size() << " pairs; worst |SSIM - skimage| = " << worst_ssim
-            << ", worst |PSNR - skimage| = " << worst_psnr << " dB\n";
+            << ", worst |PSNR - skimage| = " << worst_psnr << " dB, worst |SSIM conv2d path - OpenCV path| = "
+            << worst_conv2d << "\n";
 }
 
 }  // namespace
