@@ -7,8 +7,8 @@
 #include <cmath>
 #include <map>
 
-#include "bench/core/errors.h"
-#include "bench/core/frame.h"
+#include "core/errors.h"
+#include "core/frame.h"
 
 namespace ncb {
 
@@ -37,9 +37,7 @@ ScreenMap ScreenMap::Letterbox(int src_w, int src_h, int dst_w, int dst_h) {
   return m;
 }
 
-int64_t EventFrame(double time, double fps) {
-  return std::max<int64_t>(0, TimeToFrame(time, fps));
-}
+int64_t EventFrame(double time, double fps) { return std::max<int64_t>(0, TimeToFrame(time, fps)); }
 
 EncodedActions EncodeGuiActions(const GuiLog& log, const EncodeOptions& o) {
   NCB_CHECK(o.fps > 0 && o.video_fps > 0 && o.num_frames >= 1 && o.map.width > 0);
@@ -59,9 +57,10 @@ EncodedActions EncodeGuiActions(const GuiLog& log, const EncodeOptions& o) {
   for (const auto& e : log.events) {
     ++out.events;
     if (EventFrame(e.time, o.video_fps) >= o.video_frames) {
-      throw FormatError(log.file + ":" + std::to_string(e.line) + ": " + e.action + " at " + std::to_string(e.time) +
-                        " s is past the video's end (" + std::to_string(o.video_frames) + " frames at " +
-                        NumText(o.video_fps) + " fps end at " + std::to_string(video_end) +
+      throw FormatError(log.file + ":" + std::to_string(e.line) + ": " + e.action + " at " +
+                        std::to_string(e.time) + " s is past the video's end (" +
+                        std::to_string(o.video_frames) + " frames at " + NumText(o.video_fps) +
+                        " fps end at " + std::to_string(video_end) +
                         " s); expected events within the recording");
     }
     const int64_t f = EventFrame(e.time, o.fps);
@@ -84,7 +83,8 @@ EncodedActions EncodeGuiActions(const GuiLog& log, const EncodeOptions& o) {
     }
     if (f < 1) continue;  // frame 0 is the conditioning frame: only its position counts
     auto row = a[f - 1];
-    if (e.action == "left_click" || e.action == "double_click" || e.action == "triple_click") row[2] = 1;
+    if (e.action == "left_click" || e.action == "double_click" || e.action == "triple_click")
+      row[2] = 1;
     if (e.action == "right_click") row[3] = 1;
     if (e.action == "middle_click") row[4] = 1;
     if (e.action == "scroll") {

@@ -30,8 +30,8 @@ namespace ncb {
 // Where a source-screen pixel lands on the model's canvas: x' = x * sx + px.
 struct ScreenMap {
   double sx = 1, sy = 1, px = 0, py = 0;
-  int width = 0, height = 0;          // the canvas
-  int content_w = 0, content_h = 0;   // the scaled source on it (the canvas less the bars)
+  int width = 0, height = 0;         // the canvas
+  int content_w = 0, content_h = 0;  // the scaled source on it (the canvas less the bars)
   // Stretched to fill the canvas (ncbench's default resize).
   static ScreenMap Stretch(int src_w, int src_h, int dst_w, int dst_h);
   // Scaled by min(dst_w/src_w, dst_h/src_h) to whole pixels (round(s*w) x round(s*h)) and
@@ -45,17 +45,17 @@ struct EncodedActions {
   torch::Tensor actions;  // [T, ActionDim()] float32
   // The logged cursor of frames 0..T in canvas pixels (nullopt before the log has one).
   std::vector<std::optional<std::pair<double, double>>> cursor;
-  int64_t events = 0;           // events read from the log
-  int64_t events_after_t = 0;   // inside the video but after frame T (--max-frames): unused
+  int64_t events = 0;          // events read from the log
+  int64_t events_after_t = 0;  // inside the video but after frame T (--max-frames): unused
 };
 
 struct EncodeOptions {
-  double fps = 0;               // the checkpoint's
-  int64_t num_frames = 0;       // T
-  double video_fps = 0;         // the ground truth's own frame rate
-  int64_t video_frames = 0;     // its frame count
+  double fps = 0;                   // the checkpoint's
+  int64_t num_frames = 0;           // T
+  double video_fps = 0;             // the ground truth's own frame rate
+  int64_t video_frames = 0;         // its frame count
   double scale_x = 1, scale_y = 1;  // log pixels -> video pixels
-  ScreenMap map;                // video pixels -> canvas pixels
+  ScreenMap map;                    // video pixels -> canvas pixels
 };
 
 // Encodes `log`. An event past the video's end (its frame at the video's own fps beyond the

@@ -12,10 +12,12 @@ const std::vector<std::string>& ActionKeyVocabulary() {
     for (char c = 'a'; c <= 'z'; ++c) k.emplace_back(1, c);
     for (char c = '0'; c <= '9'; ++c) k.emplace_back(1, c);
     for (int i = 1; i <= 12; ++i) k.push_back("F" + std::to_string(i));
-    for (const char* n : {"space", "Return", "Tab", "BackSpace", "Escape", "Delete", "Insert", "Home", "End",
-                          "Page_Up", "Page_Down", "Left", "Right", "Up", "Down", "Shift", "Control", "Alt",
-                          "Super", "minus", "equal", "bracketleft", "bracketright", "backslash", "semicolon",
-                          "apostrophe", "grave", "comma", "period", "slash", "other"}) {
+    for (const char* n :
+         {"space",       "Return",       "Tab",       "BackSpace", "Escape",     "Delete", "Insert",
+          "Home",        "End",          "Page_Up",   "Page_Down", "Left",       "Right",  "Up",
+          "Down",        "Shift",        "Control",   "Alt",       "Super",      "minus",  "equal",
+          "bracketleft", "bracketright", "backslash", "semicolon", "apostrophe", "grave",  "comma",
+          "period",      "slash",        "other"}) {
       k.emplace_back(n);
     }
     return k;
@@ -37,19 +39,53 @@ const std::map<std::string, std::string>& Aliases() {
   static const std::map<std::string, std::string> a = [] {
     std::map<std::string, std::string> m;
     for (const auto& n : ActionKeyVocabulary()) m[Lower(n)] = n;
-    const std::vector<std::pair<const char*, const char*>> extra = {
-        {" ", "space"},         {"enter", "Return"},      {"return", "Return"},     {"kp_enter", "Return"},
-        {"\n", "Return"},       {"\t", "Tab"},            {"esc", "Escape"},        {"backspace", "BackSpace"},
-        {"del", "Delete"},      {"pageup", "Page_Up"},    {"page_up", "Page_Up"},   {"prior", "Page_Up"},
-        {"pagedown", "Page_Down"}, {"page_down", "Page_Down"}, {"next", "Page_Down"}, {"arrowleft", "Left"},
-        {"arrowright", "Right"}, {"arrowup", "Up"},       {"arrowdown", "Down"},    {"shift_l", "Shift"},
-        {"shift_r", "Shift"},   {"ctrl", "Control"},      {"ctrl_l", "Control"},    {"ctrl_r", "Control"},
-        {"control_l", "Control"}, {"control_r", "Control"}, {"alt_l", "Alt"},     {"alt_r", "Alt"},
-        {"alt_gr", "Alt"},      {"meta", "Alt"},          {"super_l", "Super"},     {"super_r", "Super"},
-        {"cmd", "Super"},       {"cmd_l", "Super"},       {"cmd_r", "Super"},       {"win", "Super"},
-        {"-", "minus"},         {"=", "equal"},           {"[", "bracketleft"},     {"]", "bracketright"},
-        {"\\", "backslash"},    {";", "semicolon"},       {"'", "apostrophe"},      {"`", "grave"},
-        {",", "comma"},         {".", "period"},          {"/", "slash"}};
+    const std::vector<std::pair<const char*, const char*>> extra = {{" ", "space"},
+                                                                    {"enter", "Return"},
+                                                                    {"return", "Return"},
+                                                                    {"kp_enter", "Return"},
+                                                                    {"\n", "Return"},
+                                                                    {"\t", "Tab"},
+                                                                    {"esc", "Escape"},
+                                                                    {"backspace", "BackSpace"},
+                                                                    {"del", "Delete"},
+                                                                    {"pageup", "Page_Up"},
+                                                                    {"page_up", "Page_Up"},
+                                                                    {"prior", "Page_Up"},
+                                                                    {"pagedown", "Page_Down"},
+                                                                    {"page_down", "Page_Down"},
+                                                                    {"next", "Page_Down"},
+                                                                    {"arrowleft", "Left"},
+                                                                    {"arrowright", "Right"},
+                                                                    {"arrowup", "Up"},
+                                                                    {"arrowdown", "Down"},
+                                                                    {"shift_l", "Shift"},
+                                                                    {"shift_r", "Shift"},
+                                                                    {"ctrl", "Control"},
+                                                                    {"ctrl_l", "Control"},
+                                                                    {"ctrl_r", "Control"},
+                                                                    {"control_l", "Control"},
+                                                                    {"control_r", "Control"},
+                                                                    {"alt_l", "Alt"},
+                                                                    {"alt_r", "Alt"},
+                                                                    {"alt_gr", "Alt"},
+                                                                    {"meta", "Alt"},
+                                                                    {"super_l", "Super"},
+                                                                    {"super_r", "Super"},
+                                                                    {"cmd", "Super"},
+                                                                    {"cmd_l", "Super"},
+                                                                    {"cmd_r", "Super"},
+                                                                    {"win", "Super"},
+                                                                    {"-", "minus"},
+                                                                    {"=", "equal"},
+                                                                    {"[", "bracketleft"},
+                                                                    {"]", "bracketright"},
+                                                                    {"\\", "backslash"},
+                                                                    {";", "semicolon"},
+                                                                    {"'", "apostrophe"},
+                                                                    {"`", "grave"},
+                                                                    {",", "comma"},
+                                                                    {".", "period"},
+                                                                    {"/", "slash"}};
     for (const auto& [k, v] : extra) m[k] = v;
     return m;
   }();
@@ -71,7 +107,8 @@ std::vector<int> KeysOf(const std::string& spec) {
     size_t start = 0;
     while (start <= spec.size()) {
       const auto plus = spec.find('+', start);
-      const std::string part = spec.substr(start, plus == std::string::npos ? std::string::npos : plus - start);
+      const std::string part =
+          spec.substr(start, plus == std::string::npos ? std::string::npos : plus - start);
       if (!part.empty()) out.push_back(KeyIndex(part));
       if (plus == std::string::npos) break;
       start = plus + 1;
@@ -87,7 +124,8 @@ std::vector<int> KeysOfText(const std::string& text) {
   for (char c : text) {
     const bool shifted = std::isupper(static_cast<unsigned char>(c)) || Unshift(c) != c;
     if (shifted) out.push_back(KeyIndex("Shift"));
-    out.push_back(KeyIndex(std::string(1, static_cast<char>(std::tolower(static_cast<unsigned char>(Unshift(c)))))));
+    out.push_back(KeyIndex(
+        std::string(1, static_cast<char>(std::tolower(static_cast<unsigned char>(Unshift(c)))))));
   }
   return out;
 }

@@ -4,7 +4,7 @@
 #include <fstream>
 #include <sstream>
 
-#include "bench/core/errors.h"
+#include "core/errors.h"
 
 namespace ncb {
 namespace {
@@ -14,11 +14,12 @@ using nlohmann::json;
 constexpr int kMaxTermSize = 1000;  // columns or rows; beyond this a cast is hostile or broken
 
 int TermSize(const json& v, const std::string& where, const char* field) {
-  if (!v.is_number_integer()) throw FormatError(At(where, std::string(field) + " must be an integer"));
+  if (!v.is_number_integer())
+    throw FormatError(At(where, std::string(field) + " must be an integer"));
   const auto n = v.get<int64_t>();
   if (n < 1 || n > kMaxTermSize) {
-    throw FormatError(At(where, std::string(field) + " is " + std::to_string(n) +
-                                    "; expected 1.." + std::to_string(kMaxTermSize)));
+    throw FormatError(At(where, std::string(field) + " is " + std::to_string(n) + "; expected 1.." +
+                                    std::to_string(kMaxTermSize)));
   }
   return static_cast<int>(n);
 }
@@ -26,7 +27,8 @@ int TermSize(const json& v, const std::string& where, const char* field) {
 CastEvent ParseEvent(const json& e, const std::string& where) {
   if (!e.is_array() || e.size() != 3 || !e[0].is_number() || !e[1].is_string() ||
       !e[2].is_string()) {
-    throw FormatError(At(where, "expected an event [time, code, data] with a number and two strings"));
+    throw FormatError(
+        At(where, "expected an event [time, code, data] with a number and two strings"));
   }
   CastEvent ev;
   ev.time = e[0].get<double>();
@@ -77,7 +79,8 @@ Cast ParseCast(std::istream& in, const std::string& name) {
     rest << line << "\n" << in.rdbuf();
     header = ParseLine(rest.str(), name);
   }
-  if (!header.is_object() || !header.contains("version") || !header["version"].is_number_integer()) {
+  if (!header.is_object() || !header.contains("version") ||
+      !header["version"].is_number_integer()) {
     throw FormatError(At(header_where, "expected a header object with an integer \"version\""));
   }
   cast.version = header["version"].get<int>();
@@ -120,8 +123,8 @@ Cast ParseCast(std::istream& in, const std::string& name) {
       if (cast.version == 3) {
         ev.time += prev;
       } else if (ev.time + 1e-9 < prev) {
-        throw FormatError(At(where, "event time " + std::to_string(ev.time) +
-                                        " goes back before " + std::to_string(prev)));
+        throw FormatError(At(where, "event time " + std::to_string(ev.time) + " goes back before " +
+                                        std::to_string(prev)));
       }
       prev = ev.time;
       cast.events.push_back(std::move(ev));
@@ -149,8 +152,8 @@ void WriteCast(const Cast& cast, const std::filesystem::path& path) {
   header["height"] = cast.height;
   out << header.dump() << "\n";
   for (const auto& e : cast.events) {
-    out << json::array({e.time, e.code, e.data}).dump(-1, ' ', false,
-                                                       json::error_handler_t::replace)
+    out << json::array({e.time, e.code, e.data})
+               .dump(-1, ' ', false, json::error_handler_t::replace)
         << "\n";
   }
   if (!out) throw Error(At(path.string(), "write failed"));

@@ -8,10 +8,9 @@
 // Events are normalised to absolute times. Errors name the file and line.
 #pragma once
 
-#include <nlohmann/json.hpp>
-
 #include <filesystem>
 #include <iosfwd>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
@@ -25,8 +24,8 @@ struct CastEvent {
 
 struct Cast {
   int version = 2;
-  int width = 80;   // columns
-  int height = 24;  // rows
+  int width = 80;       // columns
+  int height = 24;      // rows
   double duration = 0;  // time of the last event
   nlohmann::json header;
   std::vector<CastEvent> events;

@@ -1,16 +1,15 @@
 #include "datasets/frame_source.h"
 
-#include <opencv2/imgcodecs.hpp>
-#include <nlohmann/json.hpp>
-#include <opencv2/videoio.hpp>
-
 #include <algorithm>
 #include <cctype>
 #include <cmath>
 #include <fstream>
+#include <nlohmann/json.hpp>
+#include <opencv2/imgcodecs.hpp>
+#include <opencv2/videoio.hpp>
 #include <set>
 
-#include "bench/core/errors.h"
+#include "core/errors.h"
 #include "datasets/cast.h"
 
 namespace ncb {
@@ -114,7 +113,9 @@ class FrameDirSource : public FrameSource {
 class CastSource : public FrameSource {
  public:
   CastSource(const fs::path& path, const FrameSourceOptions& options)
-      : name_(path.string()), cast_(ReadCast(path)), fps_(options.cast_fps),
+      : name_(path.string()),
+        cast_(ReadCast(path)),
+        fps_(options.cast_fps),
         term_(cast_.height, cast_.width, options.render) {
     if (!(fps_ > 0)) throw Error(At(name_, "cast frame rate must be positive"));
     count_ = static_cast<int64_t>(std::floor(cast_.duration * fps_ + 1e-9)) + 1;
@@ -156,7 +157,8 @@ class CastSource : public FrameSource {
 class ResampledSource : public FrameSource {
  public:
   ResampledSource(std::unique_ptr<FrameSource> src, double dst_fps)
-      : src_(std::move(src)), dst_fps_(dst_fps),
+      : src_(std::move(src)),
+        dst_fps_(dst_fps),
         count_(ResampledFrameCount(src_->frame_count(), src_->fps(), dst_fps)) {}
   double fps() const override { return dst_fps_; }
   int height() const override { return src_->height(); }
@@ -203,10 +205,12 @@ class ScreenTextSource : public FrameSource {
         const auto j = nlohmann::json::parse(line);
         const auto frame = j.at("frame").get<int64_t>();
         if (frame < 0) throw FormatError(At(where, "field \"frame\" must be >= 0"));
-        if (static_cast<int64_t>(text_.size()) <= frame) text_.resize(static_cast<size_t>(frame) + 1);
+        if (static_cast<int64_t>(text_.size()) <= frame)
+          text_.resize(static_cast<size_t>(frame) + 1);
         text_[static_cast<size_t>(frame)] = j.at("text").get<std::string>();
       } catch (const nlohmann::json::exception& e) {
-        throw FormatError(At(where, std::string("expected {\"frame\": int, \"text\": string}: ") + e.what()));
+        throw FormatError(
+            At(where, std::string("expected {\"frame\": int, \"text\": string}: ") + e.what()));
       }
     }
   }
@@ -233,7 +237,8 @@ class ScreenTextSource : public FrameSource {
 
 }  // namespace
 
-std::unique_ptr<FrameSource> WithScreenText(std::unique_ptr<FrameSource> source, const fs::path& jsonl) {
+std::unique_ptr<FrameSource> WithScreenText(std::unique_ptr<FrameSource> source,
+                                            const fs::path& jsonl) {
   return std::make_unique<ScreenTextSource>(std::move(source), jsonl);
 }
 
@@ -266,38 +271,44 @@ std::vector<fs::path> NumberedFrames(const fs::path& dir) {
       prefix = stem.substr(0, digits);
       prefix_example = name;
     } else if (stem.substr(0, digits) != prefix) {
-      throw FormatError(At(where, "frame names must share one prefix before their number; '" + prefix_example +
-                                      "' and '" + name + "' do not (a stray image in the frame folder?)"));
+      throw FormatError(At(where, "frame names must share one prefix before their number; '" +
+                                      prefix_example + "' and '" + name +
+                                      "' do not (a stray image in the frame folder?)"));
     }
     frames.push_back({std::stoull(stem.substr(digits)), e.path()});
   }
   if (!unnumbered.empty()) {
     std::sort(unnumbered.begin(), unnumbered.end());
     std::string list;
-    for (size_t i = 0; i < unnumbered.size() && i < 5; ++i) list += (i ? ", '" : "'") + unnumbered[i] + "'";
-    throw FormatError(At(where, "every image in a frame folder must end in its frame number (e.g. 000001.png); " +
-                                    list + (unnumbered.size() > 5 ? " and others" : "") + " do not"));
+    for (size_t i = 0; i < unnumbered.size() && i < 5; ++i)
+      list += (i ? ", '" : "'") + unnumbered[i] + "'";
+    throw FormatError(
+        At(where, "every image in a frame folder must end in its frame number (e.g. 000001.png); " +
+                      list + (unnumbered.size() > 5 ? " and others" : "") + " do not"));
   }
   if (frames.empty()) throw FormatError(At(where, "frame directory holds no PNG/JPEG frames"));
   std::sort(frames.begin(), frames.end(), [](const Numbered& a, const Numbered& b) {
     return a.number != b.number ? a.number < b.number : a.path < b.path;
   });
   if (frames[0].number > 1) {
-    throw FormatError(At(where, "the first frame is numbered " + std::to_string(frames[0].number) + " ('" +
-                                    frames[0].path.filename().string() + "'); expected frames numbered from 0 or 1"));
+    throw FormatError(At(where, "the first frame is numbered " + std::to_string(frames[0].number) +
+                                    " ('" + frames[0].path.filename().string() +
+                                    "'); expected frames numbered from 0 or 1"));
   }
   std::vector<fs::path> out;
   for (size_t i = 0; i < frames.size(); ++i) {
     if (i > 0 && frames[i].number == frames[i - 1].number) {
       throw FormatError(At(where, "'" + frames[i - 1].path.filename().string() + "' and '" +
                                       frames[i].path.filename().string() + "' both hold frame " +
-                                      std::to_string(frames[i].number) + "; expected one file per frame number"));
+                                      std::to_string(frames[i].number) +
+                                      "; expected one file per frame number"));
     }
     if (i > 0 && frames[i].number != frames[i - 1].number + 1) {
-      throw FormatError(At(where, "frame numbers jump from " + std::to_string(frames[i - 1].number) + " ('" +
-                                      frames[i - 1].path.filename().string() + "') to " +
-                                      std::to_string(frames[i].number) + " ('" + frames[i].path.filename().string() +
-                                      "'); expected consecutive numbers (a missing frame?)"));
+      throw FormatError(At(
+          where, "frame numbers jump from " + std::to_string(frames[i - 1].number) + " ('" +
+                     frames[i - 1].path.filename().string() + "') to " +
+                     std::to_string(frames[i].number) + " ('" + frames[i].path.filename().string() +
+                     "'); expected consecutive numbers (a missing frame?)"));
     }
     out.push_back(frames[i].path);
   }
@@ -317,8 +328,8 @@ std::unique_ptr<FrameSource> OpenFrameSource(const fs::path& path,
   if (fs::is_directory(path)) return std::make_unique<FrameDirSource>(path);
   if (path.extension() == ".cast") return std::make_unique<CastSource>(path, options);
   if (IsVideoFile(path)) return std::make_unique<VideoFileSource>(path);
-  throw FormatError(At(path.string(),
-                       "unknown footage type; expected a video file, a frame directory or a .cast"));
+  throw FormatError(At(
+      path.string(), "unknown footage type; expected a video file, a frame directory or a .cast"));
 }
 
 int64_t ResampledFrameCount(int64_t src_frames, double src_fps, double dst_fps) {

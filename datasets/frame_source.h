@@ -7,10 +7,9 @@
 // Frames are streamed: a source holds one frame at a time, never the whole clip.
 #pragma once
 
-#include <opencv2/core.hpp>
-
 #include <filesystem>
 #include <memory>
+#include <opencv2/core.hpp>
 #include <optional>
 #include <string>
 #include <vector>

@@ -1,15 +1,14 @@
 #include "datasets/gui_log.h"
 
-#include <nlohmann/json.hpp>
-
 #include <algorithm>
 #include <cctype>
 #include <cmath>
 #include <fstream>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <sstream>
 
-#include "bench/core/errors.h"
+#include "core/errors.h"
 
 namespace ncb {
 namespace {
@@ -40,7 +39,9 @@ std::vector<Record> ParseCsv(const std::string& text, const std::string& file) {
       in_record = true;
     }
     if (quoted) {
-      if (i == text.size()) throw FormatError(file + ":" + std::to_string(rec.line) + ": a quoted field is never closed");
+      if (i == text.size())
+        throw FormatError(file + ":" + std::to_string(rec.line) +
+                          ": a quoted field is never closed");
       if (c == '"' && i + 1 < text.size() && text[i + 1] == '"') {
         field += '"';
         ++i;
@@ -83,11 +84,14 @@ std::string Trim(const std::string& s) {
 std::vector<std::pair<std::string, std::string>> ParsePairs(const std::string& s) {
   std::vector<std::pair<std::string, std::string>> out;
   size_t i = 0;
-  auto skip = [&] { while (i < s.size() && std::isspace(static_cast<unsigned char>(s[i]))) ++i; };
+  auto skip = [&] {
+    while (i < s.size() && std::isspace(static_cast<unsigned char>(s[i]))) ++i;
+  };
   auto expect = [&](const std::string& any) {
     skip();
     if (i >= s.size() || any.find(s[i]) == std::string::npos) {
-      throw std::runtime_error("expected one of \"" + any + "\" at character " + std::to_string(i + 1));
+      throw std::runtime_error("expected one of \"" + any + "\" at character " +
+                               std::to_string(i + 1));
     }
     return s[i++];
   };
@@ -119,7 +123,9 @@ std::vector<std::pair<std::string, std::string>> ParsePairs(const std::string& s
     if (expect(",]") == ']') break;
   }
   skip();
-  if (i != s.size()) throw std::runtime_error("unexpected text after the list at character " + std::to_string(i + 1));
+  if (i != s.size())
+    throw std::runtime_error("unexpected text after the list at character " +
+                             std::to_string(i + 1));
   return out;
 }
 
@@ -156,10 +162,12 @@ std::pair<double, double> Scroll(const std::string& spec, const std::string& whe
 // JSON actions: non-negative times that never go backwards.
 void CheckChronological(const GuiLog& log, const GuiEvent& e, const std::string& where) {
   if (!log.events.empty() && e.time < log.events.back().time) {
-    throw FormatError(where + ": timestamp " + std::to_string(e.time) + " goes backwards (the previous one is " +
+    throw FormatError(where + ": timestamp " + std::to_string(e.time) +
+                      " goes backwards (the previous one is " +
                       std::to_string(log.events.back().time) + ")");
   }
-  if (e.time < 0) throw FormatError(where + ": timestamp " + std::to_string(e.time) + " is negative");
+  if (e.time < 0)
+    throw FormatError(where + ": timestamp " + std::to_string(e.time) + " is negative");
 }
 
 }  // namespace
@@ -168,7 +176,8 @@ GuiLog ReadGuiCsv(const std::filesystem::path& path) {
   GuiLog log;
   log.file = path.string();
   const auto records = ParseCsv(ReadAll(path), log.file);
-  if (records.empty()) throw FormatError(log.file + ": empty; expected a header and one row per frame");
+  if (records.empty())
+    throw FormatError(log.file + ": empty; expected a header and one row per frame");
   std::map<std::string, size_t> col;
   for (size_t i = 0; i < records[0].fields.size(); ++i) col[Trim(records[0].fields[i])] = i;
   auto find = [&](std::initializer_list<const char*> names, bool required) -> long {
@@ -178,7 +187,8 @@ GuiLog ReadGuiCsv(const std::filesystem::path& path) {
     if (required) {
       std::string have;
       for (const auto& [k, v] : col) have += (have.empty() ? "" : ", ") + k;
-      throw FormatError(log.file + ":1: missing column '" + *names.begin() + "' (columns: " + have + ")");
+      throw FormatError(log.file + ":1: missing column '" + *names.begin() + "' (columns: " + have +
+                        ")");
     }
     return -1;
   };
@@ -193,8 +203,8 @@ GuiLog ReadGuiCsv(const std::filesystem::path& path) {
     auto cell = [&](long c, const char* name) -> std::string {
       if (c < 0) return "";
       if (static_cast<size_t>(c) >= rec.fields.size()) {
-        throw FormatError(at + ": column '" + name + "' is missing (the row has " + std::to_string(rec.fields.size()) +
-                          " fields)");
+        throw FormatError(at + ": column '" + name + "' is missing (the row has " +
+                          std::to_string(rec.fields.size()) + " fields)");
       }
       return rec.fields[static_cast<size_t>(c)];
     };
@@ -204,13 +214,16 @@ GuiLog ReadGuiCsv(const std::filesystem::path& path) {
     base.time = Number(cell(ts, "Timestamp"), where("Timestamp"));
     base.x = Number(cell(cx, "X"), where("X"));
     base.y = Number(cell(cy, "Y"), where("Y"));
-    if (base.time < 0) throw FormatError(where("Timestamp") + ": " + std::to_string(base.time) + " is negative");
+    if (base.time < 0)
+      throw FormatError(where("Timestamp") + ": " + std::to_string(base.time) + " is negative");
     for (const auto& [v, name] : {std::pair{base.x, "X"}, std::pair{base.y, "Y"}}) {
-      if (v < 0) throw FormatError(where(name) + ": " + std::to_string(v) + " is negative; expected a screen pixel >= 0");
+      if (v < 0)
+        throw FormatError(where(name) + ": " + std::to_string(v) +
+                          " is negative; expected a screen pixel >= 0");
     }
     if (base.time < prev_t) {
-      throw FormatError(where("Timestamp") + ": " + std::to_string(base.time) + " goes backwards (the previous row has " +
-                        std::to_string(prev_t) + ")");
+      throw FormatError(where("Timestamp") + ": " + std::to_string(base.time) +
+                        " goes backwards (the previous row has " + std::to_string(prev_t) + ")");
     }
     if (prev_t >= 0 && base.time > prev_t) deltas.push_back(base.time - prev_t);
     prev_t = base.time;
@@ -219,31 +232,44 @@ GuiLog ReadGuiCsv(const std::filesystem::path& path) {
     GuiEvent move = base;
     move.action = "mouse_move";
     push(move);
-    if (Bool(cell(left, "Left Click"), where("Left Click"))) { auto e = base; e.action = "left_click"; push(e); }
-    if (Bool(cell(right, "Right Click"), where("Right Click"))) { auto e = base; e.action = "right_click"; push(e); }
+    if (Bool(cell(left, "Left Click"), where("Left Click"))) {
+      auto e = base;
+      e.action = "left_click";
+      push(e);
+    }
+    if (Bool(cell(right, "Right Click"), where("Right Click"))) {
+      auto e = base;
+      e.action = "right_click";
+      push(e);
+    }
     const std::string keys_cell = cell(keys, "Keys");
     std::vector<std::pair<std::string, std::string>> pairs;
     try {
       pairs = ParsePairs(keys_cell);
     } catch (const std::runtime_error& e) {
-      throw FormatError(where("Keys") + ": " + e.what() + "; expected a list of (event, key) tuples");
+      throw FormatError(where("Keys") + ": " + e.what() +
+                        "; expected a list of (event, key) tuples");
     }
     for (const auto& [ev, key] : pairs) {
       auto e = base;
       e.key = key;
-      if (ev == "keydown") e.action = "key_down";
-      else if (ev == "keyup") e.action = "key_up";
+      if (ev == "keydown")
+        e.action = "key_down";
+      else if (ev == "keyup")
+        e.action = "key_up";
       else if (ev == "scroll") {
         e.action = "scroll";
         std::tie(e.scroll_dy, e.scroll_dx) = Scroll(key, where("Keys"));
       } else {
-        throw FormatError(where("Keys") + ": unknown event '" + ev + "'; expected keydown, keyup or scroll");
+        throw FormatError(where("Keys") + ": unknown event '" + ev +
+                          "'; expected keydown, keyup or scroll");
       }
       push(e);
     }
   }
   if (!deltas.empty()) {  // the median row spacing, as the released loader estimates fps
-    std::nth_element(deltas.begin(), deltas.begin() + static_cast<long>(deltas.size() / 2), deltas.end());
+    std::nth_element(deltas.begin(), deltas.begin() + static_cast<long>(deltas.size() / 2),
+                     deltas.end());
     log.fps = 1.0 / deltas[deltas.size() / 2];
   }
   return log;
@@ -268,13 +294,24 @@ GuiLog ReadGuiActionsJson(const std::filesystem::path& path) {
     log.fps = j["metadata"]["fps"].get<double>();
   }
   // Canonical names and the released loader's aliases (MOUSE_ACTION_ALIASES).
-  static const std::map<std::string, std::string> names = {
-      {"left_click", "left_click"}, {"lclick", "left_click"}, {"left", "left_click"},
-      {"right_click", "right_click"}, {"rclick", "right_click"}, {"right", "right_click"},
-      {"middle_click", "middle_click"}, {"mclick", "middle_click"}, {"middle", "middle_click"},
-      {"double_click", "double_click"}, {"dblclick", "double_click"}, {"doubleclick", "double_click"},
-      {"triple_click", "triple_click"}, {"tripleclick", "triple_click"},
-      {"type", "type"}, {"key", "key"}, {"scroll", "scroll"}, {"mouse_move", "mouse_move"}};
+  static const std::map<std::string, std::string> names = {{"left_click", "left_click"},
+                                                           {"lclick", "left_click"},
+                                                           {"left", "left_click"},
+                                                           {"right_click", "right_click"},
+                                                           {"rclick", "right_click"},
+                                                           {"right", "right_click"},
+                                                           {"middle_click", "middle_click"},
+                                                           {"mclick", "middle_click"},
+                                                           {"middle", "middle_click"},
+                                                           {"double_click", "double_click"},
+                                                           {"dblclick", "double_click"},
+                                                           {"doubleclick", "double_click"},
+                                                           {"triple_click", "triple_click"},
+                                                           {"tripleclick", "triple_click"},
+                                                           {"type", "type"},
+                                                           {"key", "key"},
+                                                           {"scroll", "scroll"},
+                                                           {"mouse_move", "mouse_move"}};
   const auto& actions = j["actions"];
   for (size_t i = 0; i < actions.size(); ++i) {
     const auto& a = actions[i];
@@ -285,24 +322,29 @@ GuiLog ReadGuiActionsJson(const std::filesystem::path& path) {
         if (required) throw FormatError(at + ": missing \"" + field + "\"");
         return dflt;
       }
-      if (!a[field].is_number()) throw FormatError(at + "." + field + ": expected a number, got " + a[field].dump());
+      if (!a[field].is_number())
+        throw FormatError(at + "." + field + ": expected a number, got " + a[field].dump());
       return a[field].get<double>();
     };
     GuiEvent e;
     e.line = static_cast<int>(i);
     e.time = num("timestamp", true, 0);
-    if (!a.contains("action") || !a["action"].is_string()) throw FormatError(at + ".action: expected a string");
+    if (!a.contains("action") || !a["action"].is_string())
+      throw FormatError(at + ".action: expected a string");
     std::string name = a["action"].get<std::string>();
-    std::transform(name.begin(), name.end(), name.begin(), [](unsigned char c) { return std::tolower(c); });
+    std::transform(name.begin(), name.end(), name.begin(),
+                   [](unsigned char c) { return std::tolower(c); });
     auto it = names.find(name);
-    if (it == names.end()) throw FormatError(at + ".action: unknown action '" + a["action"].get<std::string>() + "'");
+    if (it == names.end())
+      throw FormatError(at + ".action: unknown action '" + a["action"].get<std::string>() + "'");
     e.action = it->second;
     e.x = num("x", false, -1);
     e.y = num("y", false, -1);
     for (const auto& [v, name] : {std::pair{e.x, "x"}, std::pair{e.y, "y"}}) {
       // -1 stands for "not given" (the default above); a given coordinate is a screen pixel.
       if (a.contains(name) && v < 0) {
-        throw FormatError(at + "." + name + ": " + std::to_string(v) + " is negative; expected a screen pixel >= 0");
+        throw FormatError(at + "." + name + ": " + std::to_string(v) +
+                          " is negative; expected a screen pixel >= 0");
       }
     }
     for (const char* f : {"text", "key"}) {
@@ -314,7 +356,8 @@ GuiLog ReadGuiActionsJson(const std::filesystem::path& path) {
     if (e.action == "scroll") {
       const double n = num("scroll_amount", false, 1);
       const std::string dir = a.value("scroll_direction", std::string("down"));
-      std::tie(e.scroll_dy, e.scroll_dx) = Scroll(dir + ":" + std::to_string(n), at + ".scroll_direction");
+      std::tie(e.scroll_dy, e.scroll_dx) =
+          Scroll(dir + ":" + std::to_string(n), at + ".scroll_direction");
     }
     CheckChronological(log, e, at + ".timestamp");
     log.events.push_back(std::move(e));
@@ -326,7 +369,8 @@ GuiLog ReadGuiLog(const std::filesystem::path& path) {
   const auto ext = path.extension().string();
   if (ext == ".csv") return ReadGuiCsv(path);
   if (ext == ".json") return ReadGuiActionsJson(path);
-  throw FormatError(path.string() + ": unsupported GUI action log type '" + ext + "'; expected .csv or .json");
+  throw FormatError(path.string() + ": unsupported GUI action log type '" + ext +
+                    "'; expected .csv or .json");
 }
 
 std::vector<double> GuiActionTimes(const GuiLog& log) {

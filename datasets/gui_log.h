@@ -23,19 +23,19 @@
 namespace ncb {
 
 struct GuiEvent {
-  double time = 0;      // seconds from the first frame
-  std::string action;   // left_click, right_click, middle_click, double_click, triple_click,
-                        // key_down, key_up, type, key, scroll, mouse_move
+  double time = 0;        // seconds from the first frame
+  std::string action;     // left_click, right_click, middle_click, double_click, triple_click,
+                          // key_down, key_up, type, key, scroll, mouse_move
   double x = -1, y = -1;  // screen pixels where known, else -1
-  std::string key;      // key name or typed text
+  std::string key;        // key name or typed text
   double scroll_dy = 0, scroll_dx = 0;  // notches, positive down / right
-  int line = 0;         // CSV line or JSON action index
+  int line = 0;                         // CSV line or JSON action index
 };
 
 struct GuiLog {
   std::string file;
-  double fps = 0;               // from the JSON's metadata or the CSV's row spacing; 0 unknown
-  std::vector<GuiEvent> events; // chronological
+  double fps = 0;                // from the JSON's metadata or the CSV's row spacing; 0 unknown
+  std::vector<GuiEvent> events;  // chronological
 };
 
 GuiLog ReadGuiCsv(const std::filesystem::path& path);

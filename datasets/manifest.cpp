@@ -4,7 +4,7 @@
 #include <regex>
 #include <set>
 
-#include "bench/core/errors.h"
+#include "core/errors.h"
 
 namespace ncb {
 namespace fs = std::filesystem;
@@ -20,7 +20,8 @@ std::string Sample::Caption(const std::string& style) const {
 
 namespace {
 
-std::string RequireString(const json& j, const char* field, bool required, const std::string& where) {
+std::string RequireString(const json& j, const char* field, bool required,
+                          const std::string& where) {
   if (!j.contains(field)) {
     if (required) throw FormatError(At(where, std::string("missing field \"") + field + "\""));
     return "";
@@ -45,9 +46,13 @@ Sample ParseSample(const json& j, const fs::path& base, const std::string& where
     throw FormatError(At(where, "modality \"" + s.modality + "\"; expected \"cli\" or \"gui\""));
   }
   if (j.contains("captions")) {
-    if (!j["captions"].is_object()) throw FormatError(At(where, std::string("field \"captions\" must be an object, got ") + j["captions"].type_name()));
+    if (!j["captions"].is_object())
+      throw FormatError(At(where, std::string("field \"captions\" must be an object, got ") +
+                                      j["captions"].type_name()));
     for (const auto& [style, text] : j["captions"].items()) {
-      if (!text.is_string()) throw FormatError(At(where, "field \"captions." + style + "\" must be a string, got " + text.type_name()));
+      if (!text.is_string())
+        throw FormatError(At(
+            where, "field \"captions." + style + "\" must be a string, got " + text.type_name()));
       s.captions[style] = text.get<std::string>();
     }
   }
@@ -67,21 +72,26 @@ Sample ParseSample(const json& j, const fs::path& base, const std::string& where
   if (auto t = RequireString(j, "screen_text", false, where); !t.empty()) s.screen_text = base / t;
   if (j.contains("fps")) {
     if (!j["fps"].is_number() || !(j["fps"].get<double>() > 0) || j["fps"].get<double>() > 1000) {
-      throw FormatError(At(where, "field \"fps\" must be a number in (0, 1000], got " + j["fps"].dump()));
+      throw FormatError(
+          At(where, "field \"fps\" must be a number in (0, 1000], got " + j["fps"].dump()));
     }
     s.fps = j["fps"].get<double>();
   }
   if (j.contains("action_scale")) {
     const auto& a = j["action_scale"];
-    auto positive = [](const json& v) { return v.is_number() && v.get<double>() > 0 && v.get<double>() < 1e4; };
+    auto positive = [](const json& v) {
+      return v.is_number() && v.get<double>() > 0 && v.get<double>() < 1e4;
+    };
     if (positive(a)) {
       s.action_scale_x = s.action_scale_y = a.get<double>();
     } else if (a.is_array() && a.size() == 2 && positive(a[0]) && positive(a[1])) {
       s.action_scale_x = a[0].get<double>();
       s.action_scale_y = a[1].get<double>();
     } else {
-      throw FormatError(At(where, "field \"action_scale\" must be a positive number or [sx, sy] (video pixels per log pixel), got " +
-                                      a.dump()));
+      throw FormatError(At(where,
+                           "field \"action_scale\" must be a positive number or [sx, sy] (video "
+                           "pixels per log pixel), got " +
+                               a.dump()));
     }
   }
   if (auto sp = RequireString(j, "split", false, where); !sp.empty()) s.split = sp;
@@ -136,7 +146,8 @@ json SampleToJson(const Sample& s, const fs::path& base_dir) {
   if (!s.actions.empty()) j["actions"] = rel(s.actions);
   if (!s.screen_text.empty()) j["screen_text"] = rel(s.screen_text);
   if (s.fps) j["fps"] = *s.fps;
-  if (s.action_scale_x != 1 || s.action_scale_y != 1) j["action_scale"] = {s.action_scale_x, s.action_scale_y};
+  if (s.action_scale_x != 1 || s.action_scale_y != 1)
+    j["action_scale"] = {s.action_scale_x, s.action_scale_y};
   return j;
 }
 

@@ -14,10 +14,9 @@
 // keeps going: bad lines become errors that name the line, good lines become samples.
 #pragma once
 
-#include <nlohmann/json.hpp>
-
 #include <filesystem>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>

@@ -5,17 +5,16 @@
 #include <set>
 #include <sstream>
 
-#include "bench/core/errors.h"
+#include "core/errors.h"
 
 namespace ncb {
 namespace {
 
 const std::map<std::string, std::string>& KeyBytes() {
   static const std::map<std::string, std::string> k = {
-      {"Enter", "\r"},        {"Backspace", "\x7f"},   {"Delete", "\x1b[3~"},
-      {"Insert", "\x1b[2~"},  {"Tab", "\t"},           {"Space", " "},
-      {"Escape", "\x1b"},     {"Up", "\x1b[A"},        {"Down", "\x1b[B"},
-      {"Right", "\x1b[C"},    {"Left", "\x1b[D"},      {"PageUp", "\x1b[5~"},
+      {"Enter", "\r"},        {"Backspace", "\x7f"}, {"Delete", "\x1b[3~"}, {"Insert", "\x1b[2~"},
+      {"Tab", "\t"},          {"Space", " "},        {"Escape", "\x1b"},    {"Up", "\x1b[A"},
+      {"Down", "\x1b[B"},     {"Right", "\x1b[C"},   {"Left", "\x1b[D"},    {"PageUp", "\x1b[5~"},
       {"PageDown", "\x1b[6~"}};
   return k;
 }
@@ -45,9 +44,13 @@ std::string CtrlBytes(const std::string& key, const std::string& where) {
   if (key.size() == 1 && std::isalpha(static_cast<unsigned char>(key[0]))) {
     return std::string(1, static_cast<char>(std::toupper(key[0]) & 0x1f));
   }
-  static const std::map<std::string, std::string> special = {
-      {"@", std::string(1, '\0')}, {"[", "\x1b"}, {"\\", "\x1c"}, {"]", "\x1d"},
-      {"^", "\x1e"}, {"_", "\x1f"}, {"Space", std::string(1, '\0')}};
+  static const std::map<std::string, std::string> special = {{"@", std::string(1, '\0')},
+                                                             {"[", "\x1b"},
+                                                             {"\\", "\x1c"},
+                                                             {"]", "\x1d"},
+                                                             {"^", "\x1e"},
+                                                             {"_", "\x1f"},
+                                                             {"Space", std::string(1, '\0')}};
   auto it = special.find(key);
   if (it == special.end()) throw FormatError(At(where, "unknown Ctrl key '" + key + "'"));
   return it->second;
@@ -66,10 +69,15 @@ double ParseDuration(const std::string& raw, const std::string& where) {
   }
   const std::string unit = s.substr(used);
   double scale = 1.0;
-  if (unit == "ms") scale = 1e-3;
-  else if (unit == "s" || unit.empty()) scale = 1.0;
-  else if (unit == "m") scale = 60.0;
-  else throw FormatError(At(where, "unknown time unit '" + unit + "' in '" + s + "'; expected ms, s or m"));
+  if (unit == "ms")
+    scale = 1e-3;
+  else if (unit == "s" || unit.empty())
+    scale = 1.0;
+  else if (unit == "m")
+    scale = 60.0;
+  else
+    throw FormatError(
+        At(where, "unknown time unit '" + unit + "' in '" + s + "'; expected ms, s or m"));
   if (!(v >= 0) || v * scale > 3600) {
     throw FormatError(At(where, "duration '" + s + "' is outside 0..1h"));
   }
@@ -130,7 +138,8 @@ Tape ParseTape(const std::string& text, const std::string& name) {
         try {
           tape.theme = nlohmann::json::parse(block);
         } catch (const std::exception& e) {
-          throw FormatError(At(where, std::string("Set Theme block is not valid JSON: ") + e.what()));
+          throw FormatError(
+              At(where, std::string("Set Theme block is not valid JSON: ") + e.what()));
         }
         continue;
       }
@@ -156,12 +165,15 @@ Tape ParseTape(const std::string& text, const std::string& name) {
       }
     } else if (cmd.rfind("Ctrl+", 0) == 0 || cmd.rfind("Alt+", 0) == 0) {
       const std::string key = cmd.substr(cmd.find('+') + 1);
-      if (cmd[0] == 'C') CtrlBytes(key, where);  // validates
-      else if (key.empty()) throw FormatError(At(where, "Alt+ needs a key"));
+      if (cmd[0] == 'C')
+        CtrlBytes(key, where);  // validates
+      else if (key.empty())
+        throw FormatError(At(where, "Alt+ needs a key"));
     } else {
-      throw FormatError(At(where, "unknown command '" + cmd +
-                                      "'; expected Type, Sleep, Enter or another vhs key, Ctrl+<key>, "
-                                      "Hide, Show, Set, Output or Require"));
+      throw FormatError(
+          At(where, "unknown command '" + cmd +
+                        "'; expected Type, Sleep, Enter or another vhs key, Ctrl+<key>, "
+                        "Hide, Show, Set, Output or Require"));
     }
     tape.commands.push_back(std::move(c));
   }
@@ -190,7 +202,12 @@ std::vector<TapeEvent> TapeTimeline(const Tape& tape) {
       for (size_t i = 0; i < c.text.size();) {
         size_t n = 1;
         const auto b = static_cast<unsigned char>(c.text[i]);
-        if (b >= 0xF0) n = 4; else if (b >= 0xE0) n = 3; else if (b >= 0xC0) n = 2;
+        if (b >= 0xF0)
+          n = 4;
+        else if (b >= 0xE0)
+          n = 3;
+        else if (b >= 0xC0)
+          n = 2;
         const std::string ch = c.text.substr(i, n);
         out.push_back({t, "type", ch, ch, c.line});
         t += step;
@@ -200,9 +217,12 @@ std::vector<TapeEvent> TapeTimeline(const Tape& tape) {
       out.push_back({t, c.name == "Hide" ? "hide" : "show", "", c.name, c.line});
     } else {
       std::string bytes;
-      if (c.name.rfind("Ctrl+", 0) == 0) bytes = CtrlBytes(c.name.substr(5), tape.file);
-      else if (c.name.rfind("Alt+", 0) == 0) bytes = "\x1b" + c.name.substr(4);
-      else bytes = KeyBytes().at(c.name);
+      if (c.name.rfind("Ctrl+", 0) == 0)
+        bytes = CtrlBytes(c.name.substr(5), tape.file);
+      else if (c.name.rfind("Alt+", 0) == 0)
+        bytes = "\x1b" + c.name.substr(4);
+      else
+        bytes = KeyBytes().at(c.name);
       for (int k = 0; k < c.count; ++k) {
         out.push_back({t, "key", bytes, c.name, c.line});
         t += step;
@@ -217,11 +237,24 @@ std::vector<std::string> TapeEnteredCommands(const Tape& tape) {
   std::vector<std::string> cmds;
   std::string pending;
   for (const auto& c : tape.commands) {
-    if (c.name == "Type") pending += c.text;
-    else if (c.name == "Enter" && !pending.empty()) cmds.push_back(std::exchange(pending, ""));
-    else if (c.name == "Backspace" && !pending.empty()) pending.pop_back();
+    if (c.name == "Type")
+      pending += c.text;
+    else if (c.name == "Enter" && !pending.empty())
+      cmds.push_back(std::exchange(pending, ""));
+    else if (c.name == "Backspace" && !pending.empty())
+      pending.pop_back();
   }
   return cmds;
+}
+
+std::string CaptionFromTape(const Tape& tape) {
+  const auto cmds = TapeEnteredCommands(tape);
+  if (cmds.empty()) return "The terminal shows a shell prompt and nothing is run.";
+  std::string s = "The terminal runs `" + cmds[0] + "`";
+  for (size_t i = 1; i < cmds.size(); ++i) {
+    s += (i + 1 == cmds.size() ? ", and then runs `" : ", then runs `") + cmds[i] + "`";
+  }
+  return s + ".";
 }
 
 }  // namespace ncb

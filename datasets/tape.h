@@ -8,10 +8,9 @@
 // Times: "500ms", "1.5s", "2m", or a bare number of seconds.
 #pragma once
 
-#include <nlohmann/json.hpp>
-
 #include <filesystem>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
@@ -19,26 +18,26 @@ namespace ncb {
 
 struct TapeCommand {
   int line = 0;
-  std::string name;    // "Type", "Enter", "Sleep", "Ctrl+C", "Hide", ...
-  std::string text;    // Type's text
-  int count = 1;       // key repeat count
-  double seconds = -1; // Sleep duration, or the @<time> override (-1 when absent)
+  std::string name;     // "Type", "Enter", "Sleep", "Ctrl+C", "Hide", ...
+  std::string text;     // Type's text
+  int count = 1;        // key repeat count
+  double seconds = -1;  // Sleep duration, or the @<time> override (-1 when absent)
 };
 
 struct Tape {
   std::string file;
   std::string id;
-  std::string instruction;            // the caption (`# INSTRUCTION:`)
+  std::string instruction;                      // the caption (`# INSTRUCTION:`)
   std::map<std::string, std::string> settings;  // Set Name -> raw value
-  nlohmann::json theme;               // Set Theme {...}, when present
+  nlohmann::json theme;                         // Set Theme {...}, when present
   std::vector<TapeCommand> commands;
-  double typing_seconds = 0.05;       // Set TypingSpeed (vhs default 50ms)
+  double typing_seconds = 0.05;  // Set TypingSpeed (vhs default 50ms)
 };
 
 // One input event of the timed action log. `bytes` is what the key sends to a terminal.
 struct TapeEvent {
-  double time = 0;  // seconds from the start of the recording
-  std::string kind; // "type" (one character), "key", "hide", "show", "end"
+  double time = 0;   // seconds from the start of the recording
+  std::string kind;  // "type" (one character), "key", "hide", "show", "end"
   std::string bytes;
   std::string label;  // "a", "Enter", "Ctrl+C", ...
   int line = 0;
@@ -56,5 +55,8 @@ std::vector<TapeEvent> TapeTimeline(const Tape& tape);
 
 // The commands a tape types and enters, in order ("echo hi", "ls -la").
 std::vector<std::string> TapeEnteredCommands(const Tape& tape);
+
+// The caption CLIGen-style: "The terminal runs `a`, then runs `b`." from the typed commands.
+std::string CaptionFromTape(const Tape& tape);
 
 }  // namespace ncb

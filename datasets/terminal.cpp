@@ -11,7 +11,7 @@
 #include <mutex>
 #include <vector>
 
-#include "bench/core/errors.h"
+#include "core/errors.h"
 
 namespace ncb {
 namespace {
@@ -119,7 +119,8 @@ struct Terminal::Fonts {
       if (bm.rows > 0 && bm.width > 0 && bm.pixel_mode == FT_PIXEL_MODE_GRAY) {
         g.alpha = cv::Mat(static_cast<int>(bm.rows), static_cast<int>(bm.width), CV_8UC1);
         for (unsigned r = 0; r < bm.rows; ++r) {
-          std::copy_n(bm.buffer + r * bm.pitch, bm.width, g.alpha.ptr<uint8_t>(static_cast<int>(r)));
+          std::copy_n(bm.buffer + r * bm.pitch, bm.width,
+                      g.alpha.ptr<uint8_t>(static_cast<int>(r)));
         }
       }
     }
@@ -135,9 +136,11 @@ int Terminal::OnSetTermProp(int prop, void* value, void* user) {
   return 1;
 }
 
-
 Terminal::Terminal(int rows, int cols, const RenderOptions& options)
-    : rows_(rows), cols_(cols), options_(options), theme_(ThemeByName(options.theme)),
+    : rows_(rows),
+      cols_(cols),
+      options_(options),
+      theme_(ThemeByName(options.theme)),
       fonts_(std::make_unique<Fonts>(options)) {
   if (rows < 1 || cols < kMinCols || rows > 1000 || cols > 1000) {
     throw Error("terminal size " + std::to_string(cols) + "x" + std::to_string(rows) +
@@ -261,8 +264,8 @@ void Terminal::Feed(std::string_view bytes) {
 
 void Terminal::Resize(const std::string& cols_x_rows) {
   int c = 0, r = 0;
-  if (std::sscanf(cols_x_rows.c_str(), "%dx%d", &c, &r) != 2 || c < kMinCols || r < 1 ||
-      c > 1000 || r > 1000) {
+  if (std::sscanf(cols_x_rows.c_str(), "%dx%d", &c, &r) != 2 || c < kMinCols || r < 1 || c > 1000 ||
+      r > 1000) {
     throw FormatError("resize event '" + cols_x_rows +
                       "'; expected COLSxROWS with columns 2..1000, rows 1..1000");
   }
@@ -337,9 +340,11 @@ cv::Mat Terminal::Render() const {
       VTermColor fg = cell.fg, bg = cell.bg;
       vterm_screen_convert_color_to_rgb(screen_, &fg);
       vterm_screen_convert_color_to_rgb(screen_, &bg);
-      cv::Vec3b fgc(fg.rgb.blue, fg.rgb.green, fg.rgb.red), bgc(bg.rgb.blue, bg.rgb.green, bg.rgb.red);
+      cv::Vec3b fgc(fg.rgb.blue, fg.rgb.green, fg.rgb.red),
+          bgc(bg.rgb.blue, bg.rgb.green, bg.rgb.red);
       if (cell.attrs.reverse) std::swap(fgc, bgc);
-      const bool at_cursor = options_.draw_cursor && cursor_visible_ && r == cursor.row && c == cursor.col;
+      const bool at_cursor =
+          options_.draw_cursor && cursor_visible_ && r == cursor.row && c == cursor.col;
       if (at_cursor) {
         bgc = cv::Vec3b(th.cursor.b, th.cursor.g, th.cursor.r);
         fgc = cv::Vec3b(th.background.b, th.background.g, th.background.r);
@@ -360,7 +365,8 @@ cv::Mat Terminal::Render() const {
             const int px = gx + xx;
             if (px < x0 || px >= x0 + w || px >= img.cols || a[xx] == 0) continue;
             for (int k = 0; k < 3; ++k) {
-              dst[px][k] = static_cast<uint8_t>((fgc[k] * a[xx] + bgc[k] * (255 - a[xx]) + 127) / 255);
+              dst[px][k] =
+                  static_cast<uint8_t>((fgc[k] * a[xx] + bgc[k] * (255 - a[xx]) + 127) / 255);
             }
           }
         }

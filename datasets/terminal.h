@@ -7,10 +7,9 @@
 // cell background, bold, reverse video, underline and a block cursor.
 #pragma once
 
-#include <opencv2/core.hpp>
-
 #include <array>
 #include <memory>
+#include <opencv2/core.hpp>
 #include <string>
 #include <string_view>
 
@@ -76,7 +75,7 @@ class Terminal {
   // Feed()'s guard in front of libvterm 0.1.4, whose parser has two bugs (terminal.cpp):
   // where it stands in a control sequence, across calls.
   enum class Escape { kNone, kEsc, kCsi } escape_ = Escape::kNone;
-  std::string csi_;        // the parameter and intermediate bytes of the CSI sequence so far
+  std::string csi_;  // the parameter and intermediate bytes of the CSI sequence so far
   int csi_separators_ = 0;
   std::string last_char_;  // the last graphic character written (UTF-8), for REP
   std::string fed_;        // the bytes that go on to libvterm

@@ -3,9 +3,8 @@
 #include <algorithm>
 #include <fstream>
 
-#include "bench/core/errors.h"
+#include "core/errors.h"
 #include "datasets/frame_source.h"
-#include "datasets/recorder.h"
 #include "datasets/tape.h"
 
 namespace ncb {

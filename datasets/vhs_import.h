@@ -5,7 +5,7 @@
 #include <filesystem>
 #include <vector>
 
-#include "bench/core/logger.h"
+#include "core/logger.h"
 #include "datasets/manifest.h"
 
 namespace ncb {
@@ -13,7 +13,8 @@ namespace ncb {
 // Writes `out` and returns its samples. A tape that does not parse still gets its line
 // (and a warning), so `eval` reports the problem for that sample instead of dropping it.
 // Captions: the tape's `# INSTRUCTION:` as "regular", the command summary as "semantic".
-std::vector<Sample> ImportVhsFolder(const std::filesystem::path& dir, const std::filesystem::path& out,
+std::vector<Sample> ImportVhsFolder(const std::filesystem::path& dir,
+                                    const std::filesystem::path& out,
                                     const Logger& log = NullLogger());
 
 }  // namespace ncb

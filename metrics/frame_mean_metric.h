@@ -3,7 +3,7 @@
 // per-frame, per-sample and dataset numbers under the metric's key.
 #pragma once
 
-#include "bench/core/errors.h"
+#include "core/errors.h"
 #include "metrics/metric.h"
 
 namespace ncb {
@@ -19,7 +19,8 @@ class FrameMeanMetric : public Metric {
     return out;
   }
   bool batchable() const override { return true; }
-  std::vector<nlohmann::json> ObserveAcross(const std::vector<Metric*>& instances, const torch::Tensor& gen,
+  std::vector<nlohmann::json> ObserveAcross(const std::vector<Metric*>& instances,
+                                            const torch::Tensor& gen,
                                             const torch::Tensor& gt) override {
     NCB_CHECK(static_cast<int64_t>(instances.size()) == gen.size(0));
     const auto v = Score(gen, gt).to(torch::kCPU, torch::kFloat64).contiguous();
@@ -47,7 +48,8 @@ class FrameMeanMetric : public Metric {
     nlohmann::json a;
     const double n = st.Get("samples"), f = st.Get("frames");
     PutRatio(&a, key(), st.Get("sample_" + key() + "_sum"), n, "no samples were scored");
-    PutRatio(&a, key() + "_frame_mean", st.Get("frame_" + key() + "_sum"), f, "no frames were scored");
+    PutRatio(&a, key() + "_frame_mean", st.Get("frame_" + key() + "_sum"), f,
+             "no frames were scored");
     a["samples"] = n;
     a["frames"] = f;
     return a;

@@ -8,12 +8,12 @@
 // Frames are float32 RGB [N,3,H,W] in [0,1] on the device the run uses.
 #pragma once
 
-#include <nlohmann/json.hpp>
 #include <torch/types.h>
 
 #include <filesystem>
 #include <map>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
@@ -52,9 +52,9 @@ struct MetricState {
 
 // What the run tells every metric instance (the same for all its samples).
 struct MetricEnv {
-  std::string dataset_id;                // sha256 of the manifest: per-dataset caches
-  std::filesystem::path cache_dir;       // empty: no on-disk caches
-  std::filesystem::path dataset_dir;     // the manifest's folder (e.g. its cursors/ library)
+  std::string dataset_id;             // sha256 of the manifest: per-dataset caches
+  std::filesystem::path cache_dir;    // empty: no on-disk caches
+  std::filesystem::path dataset_dir;  // the manifest's folder (e.g. its cursors/ library)
 };
 
 // The sample a metric instance is about to score.

@@ -3,7 +3,7 @@
 #include <functional>
 #include <map>
 
-#include "bench/core/errors.h"
+#include "core/errors.h"
 #include "metrics/metric.h"
 #include "metrics/selection/frame_selection.h"
 
@@ -20,12 +20,8 @@ namespace {
 using Factory = std::function<std::unique_ptr<Metric>(const nlohmann::json&, const MetricEnv&)>;
 const std::map<std::string, Factory>& Registry() {
   static const std::map<std::string, Factory> r = {
-      {"cursor", MakeCursorMetric},
-      {"fvd", MakeFvdMetric},
-      {"lpips", MakeLpipsMetric},
-      {"ocr", MakeOcrMetric},
-      {"psnr", MakePsnrMetric},
-      {"ssim", MakeSsimMetric},
+      {"cursor", MakeCursorMetric}, {"fvd", MakeFvdMetric},   {"lpips", MakeLpipsMetric},
+      {"ocr", MakeOcrMetric},       {"psnr", MakePsnrMetric}, {"ssim", MakeSsimMetric},
   };
   return r;
 }
@@ -53,7 +49,8 @@ std::string MetricHelp() {
   }
   return "Metrics: " + all + " (fvd.detector=r3d18 names it fvd_r3d18). " +
          "On the GUIWorld decode (3 fps, 256 px short side, first 5 s): " + decoded + ". " +
-         "On the W frames after each action event (the paper's +15): " + windowed + ", e.g. ssim+15";
+         "On the W frames after each action event (the paper's +15): " + windowed +
+         ", e.g. ssim+15";
 }
 
 std::unique_ptr<Metric> CreateMetric(const std::string& name, const nlohmann::json& options,
@@ -62,10 +59,14 @@ std::unique_ptr<Metric> CreateMetric(const std::string& name, const nlohmann::js
   // its options may add "window_offset".
   if (const auto plus = name.find('+'); plus != std::string::npos) {
     const std::string base = name.substr(0, plus), w = name.substr(plus + 1);
-    if (w.empty() || w.size() > 4 || !std::all_of(w.begin(), w.end(), ::isdigit) || std::stoi(w) < 1) {
-      throw Error("metric '" + name + "': the action window after '+' must be a number of frames, e.g. ssim+15");
+    if (w.empty() || w.size() > 4 || !std::all_of(w.begin(), w.end(), ::isdigit) ||
+        std::stoi(w) < 1) {
+      throw Error("metric '" + name +
+                  "': the action window after '+' must be a number of frames, e.g. ssim+15");
     }
-    if (base == "ocr") throw Error("metric '" + name + "': ocr has its own frame selection (ocr.k); no action windows");
+    if (base == "ocr")
+      throw Error("metric '" + name +
+                  "': ocr has its own frame selection (ocr.k); no action windows");
     nlohmann::json o = SelectedBaseOptions(base, options);
     const int64_t offset = o.value("window_offset", int64_t{-1});
     o.erase("window_offset");
@@ -73,10 +74,12 @@ std::unique_ptr<Metric> CreateMetric(const std::string& name, const nlohmann::js
   }
   // "<metric>_all": the metric on the GUIWorld decode (selection/frame_selection.h); its
   // options may add decode_fps, decode_size, decode_max_s.
-  if (name.size() > 4 && name.compare(name.size() - 4, 4, "_all") == 0 && Registry().count(name.substr(0, name.size() - 4))) {
+  if (name.size() > 4 && name.compare(name.size() - 4, 4, "_all") == 0 &&
+      Registry().count(name.substr(0, name.size() - 4))) {
     const std::string base = name.substr(0, name.size() - 4);
     if (base == "ocr" || base == "cursor") {
-      throw Error("metric '" + name + "': " + base + " reads the full-size frames; it has no _all decode");
+      throw Error("metric '" + name + "': " + base +
+                  " reads the full-size frames; it has no _all decode");
     }
     nlohmann::json o = SelectedBaseOptions(base, options);
     DecodeOptions d;
@@ -85,7 +88,8 @@ std::unique_ptr<Metric> CreateMetric(const std::string& name, const nlohmann::js
     d.max_s = o.value("decode_max_s", d.max_s);
     for (const char* k : {"decode_fps", "decode_size", "decode_max_s"}) o.erase(k);
     if (!(d.fps > 0) || d.size < 0 || !(d.max_s > 0)) {
-      throw Error("metric '" + name + "': decode_fps and decode_max_s must be > 0, decode_size >= 0");
+      throw Error("metric '" + name +
+                  "': decode_fps and decode_max_s must be > 0, decode_size >= 0");
     }
     return WithDecode(CreateMetric(base, o, env), d);
   }
@@ -122,8 +126,8 @@ void MetricState::AddArray(const std::string& key, const std::vector<double>& v)
   auto& a = arrays[key];
   if (a.empty()) a.assign(v.size(), 0.0);
   if (a.size() != v.size()) {
-    throw Error("metric state '" + key + "': cannot merge arrays of " + std::to_string(a.size()) + " and " +
-                std::to_string(v.size()) + " values (different feature extractors?)");
+    throw Error("metric state '" + key + "': cannot merge arrays of " + std::to_string(a.size()) +
+                " and " + std::to_string(v.size()) + " values (different feature extractors?)");
   }
   for (size_t i = 0; i < v.size(); ++i) a[i] += v[i];
 }

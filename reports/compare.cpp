@@ -6,10 +6,11 @@
 #include <set>
 #include <sstream>
 
-#include "bench/core/errors.h"
-#include "bench/core/hashing.h"
-#include "bench/core/stats.h"
+#include "core/errors.h"
+#include "core/hashing.h"
+#include "core/stats.h"
 #include "reports/html/html_report.h"
+#include "reports/markdown_table.h"
 #include "reports/report.h"
 
 namespace ncb {
@@ -24,7 +25,8 @@ std::vector<Gate> ParseGates(const std::string& spec) {
     const auto op = clause.find_first_of("<>");
     Gate g;
     if (op == std::string::npos || op == 0 || op + 1 >= clause.size()) {
-      throw Error("--fail-on clause '" + clause + "': expected KEY<THRESHOLD or KEY>THRESHOLD, e.g. ssim<-0.005");
+      throw Error("--fail-on clause '" + clause +
+                  "': expected KEY<THRESHOLD or KEY>THRESHOLD, e.g. ssim<-0.005");
     }
     g.key = clause.substr(0, op);
     g.op = clause[op];
@@ -33,7 +35,8 @@ std::vector<Gate> ParseGates(const std::string& spec) {
       g.threshold = std::stod(clause.substr(op + 1), &used);
       if (used != clause.size() - op - 1) throw std::invalid_argument("trailing");
     } catch (const std::exception&) {
-      throw Error("--fail-on clause '" + clause + "': '" + clause.substr(op + 1) + "' is not a number");
+      throw Error("--fail-on clause '" + clause + "': '" + clause.substr(op + 1) +
+                  "' is not a number");
     }
     gates.push_back(g);
   }
@@ -43,12 +46,14 @@ std::vector<Gate> ParseGates(const std::string& spec) {
 std::vector<std::string> Incompatibilities(const json& a, const json& b) {
   std::vector<std::string> why;
   if (a.value("schema", "") != b.value("schema", "")) {
-    why.push_back("report schemas differ: " + a.value("schema", "?") + " vs " + b.value("schema", "?"));
+    why.push_back("report schemas differ: " + a.value("schema", "?") + " vs " +
+                  b.value("schema", "?"));
   }
   const auto sha_a = a["dataset"].value("sha256", ""), sha_b = b["dataset"].value("sha256", "");
   if (sha_a != sha_b) {
-    why.push_back("datasets differ: " + a["dataset"].value("manifest", "?") + " (sha256 " + sha_a.substr(0, 12) +
-                  ") vs " + b["dataset"].value("manifest", "?") + " (sha256 " + sha_b.substr(0, 12) + ")");
+    why.push_back("datasets differ: " + a["dataset"].value("manifest", "?") + " (sha256 " +
+                  sha_a.substr(0, 12) + ") vs " + b["dataset"].value("manifest", "?") +
+                  " (sha256 " + sha_b.substr(0, 12) + ")");
   }
   std::map<std::string, json> ma, mb;
   for (const auto& m : ArrayOr(a["config"], "metrics")) ma[m.value("name", "")] = m;
@@ -57,8 +62,8 @@ std::vector<std::string> Incompatibilities(const json& a, const json& b) {
     auto it = mb.find(name);
     if (it == mb.end()) continue;  // compared only where both have it
     if (m.value("version", 0) != it->second.value("version", 0)) {
-      why.push_back("metric " + name + ": version " + std::to_string(m.value("version", 0)) + " vs " +
-                    std::to_string(it->second.value("version", 0)));
+      why.push_back("metric " + name + ": version " + std::to_string(m.value("version", 0)) +
+                    " vs " + std::to_string(it->second.value("version", 0)));
     }
     if (ObjectOr(m, "options") != ObjectOr(it->second, "options")) {
       why.push_back("metric " + name + ": options " + ObjectOr(m, "options").dump() + " vs " +
@@ -91,13 +96,7 @@ json AggregateOf(const json& r, const std::string& key) {
   return nullptr;
 }
 
-std::string Num(double v, int digits = 4) {
-  std::ostringstream s;
-  s.setf(std::ios::fixed);
-  s.precision(digits);
-  s << v;
-  return s.str();
-}
+std::string Num(double v, int digits = 4) { return Fixed(v, digits); }
 
 }  // namespace
 
@@ -131,7 +130,8 @@ json Compare(const json& base, const json& neu, const CompareOptions& o) {
     for (const auto& id : ids) {
       const json& sa = (*a.at(id))["scores"];
       const json& sb = (*b.at(id))["scores"];
-      if (!sa.contains(key) || !sb.contains(key) || !sa[key].is_number() || !sb[key].is_number()) continue;
+      if (!sa.contains(key) || !sb.contains(key) || !sa[key].is_number() || !sb[key].is_number())
+        continue;
       xa.push_back(sa[key].get<double>());
       xb.push_back(sb[key].get<double>());
       d.push_back(xb.back() - xa.back());
@@ -170,18 +170,23 @@ json Compare(const json& base, const json& neu, const CompareOptions& o) {
                       {"ci95", {lo, hi}},
                       {"p_value", p},
                       {"significant", significant},
-                      {"change", !significant ? "none" : worse ? "regression" : "improvement"},
+                      {"change", !significant ? "none"
+                                 : worse      ? "regression"
+                                              : "improvement"},
                       {"base_aggregate", AggregateOf(base, key)},
                       {"new_aggregate", AggregateOf(neu, key)}});
   }
   json gates = json::array();
   bool failed = false;
   for (const auto& g : o.fail_on) {
-    auto it = std::find_if(scores.begin(), scores.end(), [&](const json& s) { return s["key"] == g.key; });
+    auto it = std::find_if(scores.begin(), scores.end(),
+                           [&](const json& s) { return s["key"] == g.key; });
     if (it == scores.end()) {
       std::string known;
-      for (const auto& s : scores) known += (known.empty() ? "" : ", ") + s["key"].get<std::string>();
-      throw Error("--fail-on: no per-sample score '" + g.key + "' in both reports; compared: " + known);
+      for (const auto& s : scores)
+        known += (known.empty() ? "" : ", ") + s["key"].get<std::string>();
+      throw Error("--fail-on: no per-sample score '" + g.key +
+                  "' in both reports; compared: " + known);
     }
     const double delta = (*it)["delta"].get<double>();
     const bool crossed = g.op == '<' ? delta < g.threshold : delta > g.threshold;
@@ -220,29 +225,38 @@ json Compare(const json& base, const json& neu, const CompareOptions& o) {
 
 std::string CompareMarkdown(const json& c) {
   std::ostringstream out;
-  out << "base: " << c["base"]["checkpoint"].get<std::string>() << " (seed " << c["base"]["seed"] << ")  \n"
-      << "new:  " << c["new"]["checkpoint"].get<std::string>() << " (seed " << c["new"]["seed"] << ")  \n"
+  out << "base: " << c["base"]["checkpoint"].get<std::string>() << " (seed " << c["base"]["seed"]
+      << ")  \n"
+      << "new:  " << c["new"]["checkpoint"].get<std::string>() << " (seed " << c["new"]["seed"]
+      << ")  \n"
       << c["pairs"] << " paired samples";
   if (!c["only_in_base"].empty() || !c["only_in_new"].empty()) {
-    out << " (" << c["only_in_base"].size() << " only in base, " << c["only_in_new"].size() << " only in new)";
+    out << " (" << c["only_in_base"].size() << " only in base, " << c["only_in_new"].size()
+        << " only in new)";
   }
-  out << "; paired bootstrap, " << c["options"]["replicates"] << " replicates, alpha " << c["options"]["alpha"]
-      << "\n\n| score | better | n | base | new | delta | 95% CI | p | change |\n|---|---|---|---|---|---|---|---|---|\n";
+  out << "; paired bootstrap, " << c["options"]["replicates"] << " replicates, alpha "
+      << c["options"]["alpha"] << "\n\n";
+  MarkdownTable table(
+      {{"score"}, {"better"}, {"n"}, {"base"}, {"new"}, {"delta"}, {"95% CI"}, {"p"}, {"change"}});
   for (const auto& s : c["scores"]) {
-    out << "| " << s["key"].get<std::string>() << " | " << (s["direction"] == "lower_is_better" ? "↓" : "↑")
-        << " | " << s["n"] << " | " << Num(s["base_mean"].get<double>()) << " | " << Num(s["new_mean"].get<double>())
-        << " | " << (s["delta"].get<double>() >= 0 ? "+" : "") << Num(s["delta"].get<double>()) << " | ["
-        << Num(s["ci95"][0].get<double>()) << ", " << Num(s["ci95"][1].get<double>()) << "] | "
-        << Num(s["p_value"].get<double>()) << " | "
-        << (s["change"] == "regression" ? "**regression**" : s["change"].get<std::string>()) << " |\n";
+    const double delta = s["delta"].get<double>();
+    table.Row({s["key"].get<std::string>(), s["direction"] == "lower_is_better" ? "↓" : "↑",
+               s["n"].dump(), Num(s["base_mean"].get<double>()), Num(s["new_mean"].get<double>()),
+               (delta >= 0 ? "+" : "") + Num(delta),
+               "[" + Num(s["ci95"][0].get<double>()) + ", " + Num(s["ci95"][1].get<double>()) + "]",
+               Num(s["p_value"].get<double>()),
+               s["change"] == "regression" ? "**regression**" : s["change"].get<std::string>()});
   }
-  for (const auto& m : c["mismatches"]) out << "\nwarning (compared anyway): " << m.get<std::string>() << "\n";
+  out << table.str();
+  for (const auto& m : c["mismatches"])
+    out << "\nwarning (compared anyway): " << m.get<std::string>() << "\n";
   if (!c["gates"].empty()) {
     out << "\n";
     for (const auto& g : c["gates"]) {
-      out << "gate " << g["gate"].get<std::string>() << ": " << (g["failed"].get<bool>() ? "FAILED" : "passed")
-          << " (delta " << Num(g["delta"].get<double>()) << (g["significant"].get<bool>() ? ", significant" : ", not significant")
-          << ")\n";
+      out << "gate " << g["gate"].get<std::string>() << ": "
+          << (g["failed"].get<bool>() ? "FAILED" : "passed") << " (delta "
+          << Num(g["delta"].get<double>())
+          << (g["significant"].get<bool>() ? ", significant" : ", not significant") << ")\n";
     }
   }
   return out.str();
@@ -250,28 +264,35 @@ std::string CompareMarkdown(const json& c) {
 
 std::string CompareHtml(const json& c) {
   std::ostringstream b;
-  b << "<h1>ncbench compare</h1><p class=\"muted\">base <b>" << HtmlEscape(c["base"]["checkpoint"].get<std::string>())
-    << "</b> (seed " << c["base"]["seed"] << ") vs new <b>" << HtmlEscape(c["new"]["checkpoint"].get<std::string>())
-    << "</b> (seed " << c["new"]["seed"] << "); " << c["pairs"] << " paired samples; "
+  b << "<h1>ncbench compare</h1><p class=\"muted\">base <b>"
+    << HtmlEscape(c["base"]["checkpoint"].get<std::string>()) << "</b> (seed " << c["base"]["seed"]
+    << ") vs new <b>" << HtmlEscape(c["new"]["checkpoint"].get<std::string>()) << "</b> (seed "
+    << c["new"]["seed"] << "); " << c["pairs"] << " paired samples; "
     << HtmlEscape(c["options"]["interval"].get<std::string>()) << ", " << c["options"]["replicates"]
     << " replicates; p-value " << HtmlEscape(c["options"]["p_value"].get<std::string>()) << ".</p>"
-    << "<table><thead><tr><th>score</th><th>better</th><th>n</th><th>base</th><th>new</th><th>delta</th>"
+    << "<table><thead><tr><th>score</th><th>better</th><th>n</th><th>base</th><th>new</"
+       "th><th>delta</th>"
        "<th>95% CI</th><th>p</th><th>change</th></tr></thead><tbody>";
   for (const auto& s : c["scores"]) {
     const std::string change = s["change"].get<std::string>();
     b << "<tr" << (change == "regression" ? " class=\"error\"" : "") << "><td class=\"mono\">"
-      << HtmlEscape(s["key"].get<std::string>()) << "</td><td>" << (s["direction"] == "lower_is_better" ? "&darr;" : "&uarr;")
-      << "</td><td class=\"num\">" << s["n"] << "</td><td class=\"num\">" << Num(s["base_mean"].get<double>())
+      << HtmlEscape(s["key"].get<std::string>()) << "</td><td>"
+      << (s["direction"] == "lower_is_better" ? "&darr;" : "&uarr;") << "</td><td class=\"num\">"
+      << s["n"] << "</td><td class=\"num\">" << Num(s["base_mean"].get<double>())
       << "</td><td class=\"num\">" << Num(s["new_mean"].get<double>()) << "</td><td class=\"num\">"
-      << Num(s["delta"].get<double>()) << "</td><td class=\"num\">[" << Num(s["ci95"][0].get<double>()) << ", "
-      << Num(s["ci95"][1].get<double>()) << "]</td><td class=\"num\">" << Num(s["p_value"].get<double>())
-      << "</td><td>" << change << "</td></tr>";
+      << Num(s["delta"].get<double>()) << "</td><td class=\"num\">["
+      << Num(s["ci95"][0].get<double>()) << ", " << Num(s["ci95"][1].get<double>())
+      << "]</td><td class=\"num\">" << Num(s["p_value"].get<double>()) << "</td><td>" << change
+      << "</td></tr>";
   }
   b << "</tbody></table>";
-  for (const auto& m : c["mismatches"]) b << "<p class=\"muted\">warning (compared anyway): " << HtmlEscape(m.get<std::string>()) << "</p>";
+  for (const auto& m : c["mismatches"])
+    b << "<p class=\"muted\">warning (compared anyway): " << HtmlEscape(m.get<std::string>())
+      << "</p>";
   for (const auto& g : c["gates"]) {
-    b << "<p>gate <code>" << HtmlEscape(g["gate"].get<std::string>()) << "</code>: "
-      << (g["failed"].get<bool>() ? "<b class=\"error\">FAILED</b>" : "passed") << "</p>";
+    b << "<p>gate <code>" << HtmlEscape(g["gate"].get<std::string>())
+      << "</code>: " << (g["failed"].get<bool>() ? "<b class=\"error\">FAILED</b>" : "passed")
+      << "</p>";
   }
   return HtmlPage("ncbench compare", b.str());
 }

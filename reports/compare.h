@@ -14,7 +14,6 @@
 #pragma once
 
 #include <nlohmann/json.hpp>
-
 #include <string>
 #include <vector>
 
@@ -44,7 +43,8 @@ std::vector<std::string> Incompatibilities(const nlohmann::json& base, const nlo
 // options, scores: [{key, direction, n, base_mean, new_mean, delta, ci95, p_value,
 // significant, change: "regression"|"improvement"|"none", base_aggregate, new_aggregate}],
 // gates: [{gate, key, delta, significant, failed}], failed}.
-nlohmann::json Compare(const nlohmann::json& base, const nlohmann::json& neu, const CompareOptions& options);
+nlohmann::json Compare(const nlohmann::json& base, const nlohmann::json& neu,
+                       const CompareOptions& options);
 
 std::string CompareMarkdown(const nlohmann::json& comparison);
 std::string CompareHtml(const nlohmann::json& comparison);

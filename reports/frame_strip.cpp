@@ -1,20 +1,21 @@
 #include "reports/frame_strip.h"
 
-#include <opencv2/imgcodecs.hpp>
-#include <opencv2/imgproc.hpp>
 #include <torch/types.h>
 
 #include <cmath>
+#include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgproc.hpp>
 
-#include "bench/core/errors.h"
-#include "bench/core/frame.h"
+#include "core/errors.h"
+#include "core/frame.h"
 
 namespace ncb {
 
 std::vector<int64_t> StripFrames(int64_t num_frames, int n) {
   std::vector<int64_t> ks;
   for (int j = 1; j <= n && num_frames > 0; ++j) {
-    const auto k = std::max<int64_t>(1, std::llround(static_cast<double>(j) * static_cast<double>(num_frames) / n));
+    const auto k = std::max<int64_t>(
+        1, std::llround(static_cast<double>(j) * static_cast<double>(num_frames) / n));
     if (ks.empty() || ks.back() != k) ks.push_back(k);
   }
   return ks;
@@ -22,7 +23,8 @@ std::vector<int64_t> StripFrames(int64_t num_frames, int n) {
 
 namespace {
 cv::Mat Thumb(const cv::Mat& m) {
-  const int h = std::max(1, static_cast<int>(std::lround(static_cast<double>(m.rows) * kStripThumbWidth / m.cols)));
+  const int h = std::max(
+      1, static_cast<int>(std::lround(static_cast<double>(m.rows) * kStripThumbWidth / m.cols)));
   cv::Mat out;
   cv::resize(m, out, cv::Size(kStripThumbWidth, h), 0, 0, cv::INTER_AREA);
   return out;
@@ -34,8 +36,17 @@ void FrameStrip::Add(int64_t k, const torch::Tensor& generated, const torch::Ten
   ks_.push_back(k);
   gen_.push_back(Thumb(FrameToMat(g)));
   gt_.push_back(Thumb(FrameToMat(t)));
-  const auto d = (g - t).abs().mean(0).div(kStripDiffFullScale).clamp(0, 1).mul(255).round().to(torch::kUInt8).contiguous();
-  cv::Mat diff(static_cast<int>(d.size(0)), static_cast<int>(d.size(1)), CV_8UC1, d.data_ptr<uint8_t>());
+  const auto d = (g - t)
+                     .abs()
+                     .mean(0)
+                     .div(kStripDiffFullScale)
+                     .clamp(0, 1)
+                     .mul(255)
+                     .round()
+                     .to(torch::kUInt8)
+                     .contiguous();
+  cv::Mat diff(static_cast<int>(d.size(0)), static_cast<int>(d.size(1)), CV_8UC1,
+               d.data_ptr<uint8_t>());
   cv::Mat heat;
   cv::applyColorMap(Thumb(diff), heat, cv::COLORMAP_INFERNO);
   diff_.push_back(heat);

@@ -7,10 +7,10 @@
 // frames k, each thumbnail kStripThumbWidth px wide.
 #pragma once
 
-#include <opencv2/core.hpp>
 #include <torch/types.h>
 
 #include <filesystem>
+#include <opencv2/core.hpp>
 #include <string>
 #include <vector>
 

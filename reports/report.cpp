@@ -1,23 +1,24 @@
 #include "reports/report.h"
 
-#include <opencv2/core/version.hpp>
+#include <ATen/Parallel.h>
 #include <torch/version.h>
 #include <unistd.h>
 
-#include <ATen/Parallel.h>
 #include <chrono>
 #include <cmath>
 #include <ctime>
 #include <fstream>
-#include <set>
 #include <iomanip>
+#include <opencv2/core/version.hpp>
 #include <ostream>
+#include <set>
 #include <sstream>
 
-#include "bench/core/command.h"
-#include "bench/core/errors.h"
-#include "bench/throughput/throughput.h"
+#include "core/command.h"
+#include "core/errors.h"
+#include "core/throughput.h"
 #include "reports/build_info.h"
+#include "reports/markdown_table.h"
 
 namespace ncb {
 
@@ -84,10 +85,13 @@ nlohmann::json ReadReportFile(const std::string& path) {
     throw Error(At(path, std::string("field \"schema\": expected \"") + kReportSchema + "\""));
   }
   if (j.contains("kind") && j["kind"] == "throughput") {
-    throw Error(At(path, "is an `eval --throughput-only` report: it has no scores to show, compare or tabulate "
-                         "(its numbers are under \"throughput\".\"sweep\")"));
+    throw Error(
+        At(path,
+           "is an `eval --throughput-only` report: it has no scores to show, compare or tabulate "
+           "(its numbers are under \"throughput\".\"sweep\")"));
   }
-  for (const char* k : {"checkpoint", "dataset", "config", "samples", "aggregates", "context", "summary"}) {
+  for (const char* k :
+       {"checkpoint", "dataset", "config", "samples", "aggregates", "context", "summary"}) {
     if (!j.contains(k)) throw Error(At(path, std::string("has no field \"") + k + "\""));
   }
   return j;
@@ -110,7 +114,8 @@ const nlohmann::json& ArrayOr(const nlohmann::json& j, const std::string& key) {
 std::string KeyDirection(const nlohmann::json& report, const std::string& key) {
   for (const char* suffix : {"_cer", "_error_mean", "_error_median", "_not_found_rate", "_error"}) {
     const std::string s = suffix;
-    if (key.size() >= s.size() && key.compare(key.size() - s.size(), s.size(), s) == 0) return "lower_is_better";
+    if (key.size() >= s.size() && key.compare(key.size() - s.size(), s.size(), s) == 0)
+      return "lower_is_better";
   }
   std::string best, dir = "higher_is_better";
   for (const auto& m : ArrayOr(report["config"], "metrics")) {
@@ -124,46 +129,49 @@ std::string KeyDirection(const nlohmann::json& report, const std::string& key) {
 }
 
 bool IsCountKey(const std::string& key) {
-  static const std::set<std::string> kCounts = {"samples", "frames", "frames_identical", "samples_with_psnr",
-                                                "hits", "misses", "correct", "total", "errors",
-                                                "samples_excluded", "clips", "feature_dim", "cursor_radius_px"};
-  return kCounts.count(key) > 0 || (key.size() > 7 && key.compare(key.size() - 7, 7, "_frames") == 0);
+  static const std::set<std::string> kCounts = {
+      "samples",         "frames", "frames_identical", "samples_with_psnr", "hits",  "misses",
+      "correct",         "total",  "errors",           "samples_excluded",  "clips", "feature_dim",
+      "cursor_radius_px"};
+  return kCounts.count(key) > 0 ||
+         (key.size() > 7 && key.compare(key.size() - 7, 7, "_frames") == 0);
 }
 
 namespace {
 
 // One row per number; nested objects become dotted keys ("ceiling.gt_vs_reference_char_accuracy").
 // `ci` is the metric's ci95 object: a key with an interval shows it in the note column.
-void PrintAggregate(std::ostream& out, const std::string& metric, const std::string& prefix,
-                    const nlohmann::json& agg, const nlohmann::json& ci) {
+void AggregateRows(MarkdownTable* t, const std::string& metric, const std::string& prefix,
+                   const nlohmann::json& agg, const nlohmann::json& ci) {
   for (const auto& [key, v] : agg.items()) {
     if (key.size() > 12 && key.substr(key.size() - 12) == "_null_reason") continue;
     if (key == "ci95" || key == "ci95_method") continue;
     if (v.is_object()) {
-      PrintAggregate(out, metric, prefix + key + ".", v, ci);
+      AggregateRows(t, metric, prefix + key + ".", v, ci);
       continue;
     }
     if (key == "unavailable" && v.is_string()) {
-      out << "| " << metric << " | unavailable | | " << v.get<std::string>() << " |\n";
+      t->Row({metric, "unavailable", "", v.get<std::string>()});
       continue;
     }
     if (key == "fvd_warning" && v.is_string()) {
-      out << "| " << metric << " | " << prefix << key << " | | " << v.get<std::string>() << " |\n";
+      t->Row({metric, prefix + key, "", v.get<std::string>()});
       continue;
     }
     if (!v.is_null() && !v.is_number()) continue;
-    out << "| " << metric << " | " << prefix << key << " | ";
     if (v.is_null()) {
-      out << "null | " << agg.value(key + "_null_reason", "") << " |\n";
+      t->Row({metric, prefix + key, "null", agg.value(key + "_null_reason", "")});
     } else if (IsCountKey(key)) {
-      out << static_cast<int64_t>(v.get<double>()) << " | count |\n";
+      t->Row(
+          {metric, prefix + key, std::to_string(static_cast<int64_t>(v.get<double>())), "count"});
     } else {
-      out << std::fixed << std::setprecision(4) << v.get<double>() << " | ";
+      std::string note;
       if (ci.contains(prefix + key)) {
         const auto& c = ci[prefix + key];
-        out << "95% CI [" << c[0].get<double>() << ", " << c[1].get<double>() << "]";
+        note =
+            "95% CI [" + Fixed(c[0].get<double>(), 4) + ", " + Fixed(c[1].get<double>(), 4) + "]";
       }
-      out << " |\n";
+      t->Row({metric, prefix + key, Fixed(v.get<double>(), 4), note});
     }
   }
 }
@@ -183,33 +191,37 @@ void PrintSummary(std::ostream& out, const nlohmann::json& r) {
     const auto& ro = t["rollout"];
     const auto& l = ro["latency"];
     std::ostringstream line;
-    line << std::fixed << std::setprecision(2) << "throughput " << ro.value("frames_per_s", 0.0) << " frames/s ("
-         << t["device"].value("name", "?") << ")";
+    line << std::fixed << std::setprecision(2) << "throughput " << ro.value("frames_per_s", 0.0)
+         << " frames/s (" << t["device"].value("name", "?") << ")";
     if (l.value("count", 0) > 0) {
-      line << "; per " << l.value("unit", "") << " p50 " << l.value("p50_ms", 0.0) << " ms, p95 " << l.value("p95_ms", 0.0)
-           << " ms, p99 " << l.value("p99_ms", 0.0) << " ms";
+      line << "; per " << l.value("unit", "") << " p50 " << l.value("p50_ms", 0.0) << " ms, p95 "
+           << l.value("p95_ms", 0.0) << " ms, p99 " << l.value("p99_ms", 0.0) << " ms";
     }
     line << "; harness " << std::setprecision(1) << 100 * t["harness"].value("share_of_wall", 0.0)
          << "% of " << t.value("wall_s", 0.0) << " s; peak RSS " << std::setprecision(0)
          << t["memory"].value("peak_rss_mib", 0.0) << " MiB\n";
     out << line.str() << "\n";
   }
-  out << "| metric | key | value | note |\n|---|---|---|---|\n";
-  for (const auto& [metric, agg] : r["aggregates"].items()) PrintAggregate(out, metric, "", agg, agg.is_object() && agg.contains("ci95") ? agg["ci95"] : nlohmann::json::object());
+  MarkdownTable table({{"metric"}, {"key"}, {"value"}, {"note"}});
+  for (const auto& [metric, agg] : r["aggregates"].items()) {
+    AggregateRows(&table, metric, "", agg,
+                  agg.is_object() && agg.contains("ci95") ? agg["ci95"] : nlohmann::json::object());
+  }
   if (r.contains("probes")) {
     for (const auto& [name, probe] : r["probes"].items()) {
       if (probe.contains("error")) {
-        out << "| " << name << " | error | | " << probe["error"].get<std::string>() << " |\n";
+        table.Row({name, "error", "", probe["error"].get<std::string>()});
         continue;
       }
       for (const auto& [variant, v] : probe["variants"].items()) {
-        out << "| " << name << " | " << variant << ".accuracy | " << std::fixed << std::setprecision(4)
-            << v["accuracy"].get<double>() << " | " << v["correct"] << "/" << v["total"] << ", 95% CI ["
-            << v["wilson95"][0].get<double>() << ", " << v["wilson95"][1].get<double>() << "] |\n";
+        table.Row({name, variant + ".accuracy", Fixed(v["accuracy"].get<double>(), 4),
+                   v["correct"].dump() + "/" + v["total"].dump() + ", 95% CI [" +
+                       Fixed(v["wilson95"][0].get<double>(), 4) + ", " +
+                       Fixed(v["wilson95"][1].get<double>(), 4) + "]"});
       }
     }
   }
-  out.unsetf(std::ios::fixed);
+  out << table.str();
   bool header = false;
   for (const auto& smp : r["samples"]) {
     if (smp["status"] == "ok") continue;
@@ -219,6 +231,5 @@ void PrintSummary(std::ostream& out, const nlohmann::json& r) {
         << smp.value("error", "") << "\n";
   }
 }
-
 
 }  // namespace ncb

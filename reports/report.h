@@ -5,16 +5,15 @@
 //   checkpoint{adapter, path, sha256, spec}, dataset{manifest, sha256, ...},
 //   config{metrics, alignment, ...}, samples[{id, status, scores, frames[] | error}],
 //   aggregates{metric: {...}}, metric_states{metric: sums}, summary{samples_total, ok, failed},
-//   throughput{device, threads, phases, rollout, harness, memory, timeline} (bench/throughput).
+//   throughput{device, threads, phases, rollout, harness, memory, timeline} (core/throughput.h).
 // Everything outside context.time and throughput is a pure function of the inputs, so
 // identical inputs give identical reports apart from those two.
 // Non-finite numbers never appear: a value without a defined number is null with a reason.
 #pragma once
 
-#include <nlohmann/json.hpp>
-
 #include <filesystem>
 #include <iosfwd>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 

@@ -5,8 +5,9 @@
 #include <optional>
 #include <sstream>
 
-#include "bench/core/errors.h"
+#include "core/errors.h"
 #include "reports/compare.h"
+#include "reports/markdown_table.h"
 #include "reports/report.h"
 
 namespace ncb {
@@ -57,7 +58,8 @@ Cell Lookup(const json& r, const std::string& key) {
       const auto& vs = ObjectOr(r["probes"][head], "variants");
       if (vs.contains(rest)) {
         c.value = vs[rest]["accuracy"].get<double>();
-        c.half_width = (vs[rest]["wilson95"][1].get<double>() - vs[rest]["wilson95"][0].get<double>()) / 2;
+        c.half_width =
+            (vs[rest]["wilson95"][1].get<double>() - vs[rest]["wilson95"][0].get<double>()) / 2;
       }
       return c;
     }
@@ -70,7 +72,8 @@ Cell Lookup(const json& r, const std::string& key) {
       }
       if (node->is_number()) c.value = node->get<double>();
       const auto& ci = ObjectOr(r["aggregates"][head], "ci95");
-      if (ci.contains(rest)) c.half_width = (ci[rest][1].get<double>() - ci[rest][0].get<double>()) / 2;
+      if (ci.contains(rest))
+        c.half_width = (ci[rest][1].get<double>() - ci[rest][0].get<double>()) / 2;
       return c;
     }
   }
@@ -99,22 +102,30 @@ std::string LatexEscape(const std::string& s) {
   std::string out;
   for (char ch : s) {
     switch (ch) {
-      case '&': case '%': case '$': case '#': case '_': case '{': case '}': out += '\\'; out += ch; break;
-      case '~': out += "\\textasciitilde{}"; break;
-      case '^': out += "\\textasciicircum{}"; break;
-      case '\\': out += "\\textbackslash{}"; break;
-      default: out += ch;
+      case '&':
+      case '%':
+      case '$':
+      case '#':
+      case '_':
+      case '{':
+      case '}':
+        out += '\\';
+        out += ch;
+        break;
+      case '~':
+        out += "\\textasciitilde{}";
+        break;
+      case '^':
+        out += "\\textasciicircum{}";
+        break;
+      case '\\':
+        out += "\\textbackslash{}";
+        break;
+      default:
+        out += ch;
     }
   }
   return out;
-}
-
-std::string Fixed(double v, int digits) {
-  std::ostringstream s;
-  s.setf(std::ios::fixed);
-  s.precision(digits);
-  s << v;
-  return s.str();
 }
 
 std::string CsvField(const std::string& s) {
@@ -129,7 +140,8 @@ std::string CsvField(const std::string& s) {
 std::string MakeTable(const std::vector<json>& runs, const TableOptions& o) {
   if (runs.empty()) throw Error("table: no runs given");
   if (!o.labels.empty() && o.labels.size() != runs.size()) {
-    throw Error("table: " + std::to_string(o.labels.size()) + " labels for " + std::to_string(runs.size()) + " runs");
+    throw Error("table: " + std::to_string(o.labels.size()) + " labels for " +
+                std::to_string(runs.size()) + " runs");
   }
   if (o.format != "markdown" && o.format != "latex" && o.format != "csv") {
     throw Error("table: --format '" + o.format + "'; expected markdown, latex or csv");
@@ -137,7 +149,8 @@ std::string MakeTable(const std::vector<json>& runs, const TableOptions& o) {
   const auto cols = o.columns.empty() ? DefaultColumns(runs) : o.columns;
   std::vector<std::string> labels;
   for (size_t i = 0; i < runs.size(); ++i) {
-    labels.push_back(o.labels.empty() ? runs[i]["checkpoint"]["spec"].value("name", "run " + std::to_string(i + 1))
+    labels.push_back(o.labels.empty() ? runs[i]["checkpoint"]["spec"].value(
+                                            "name", "run " + std::to_string(i + 1))
                                       : o.labels[i]);
   }
   std::vector<std::vector<Cell>> cells(runs.size());
@@ -148,7 +161,9 @@ std::string MakeTable(const std::vector<json>& runs, const TableOptions& o) {
       cells[i].push_back(Lookup(runs[i], c));
       any = any || cells[i].back().value.has_value();
     }
-    if (!any) throw Error("table: no run has the key '" + c + "' (aggregate key, metric.key or probe.variant)");
+    if (!any)
+      throw Error("table: no run has the key '" + c +
+                  "' (aggregate key, metric.key or probe.variant)");
     dirs.push_back(Direction(runs, c));
   }
   // The best value per column (ties: all bold), at the printed precision.
@@ -161,7 +176,8 @@ std::string MakeTable(const std::vector<json>& runs, const TableOptions& o) {
     }
   }
   auto is_best = [&](size_t i, size_t j) {
-    return runs.size() > 1 && cells[i][j].value && std::stod(Fixed(*cells[i][j].value, o.digits)) == *best[j];
+    return runs.size() > 1 && cells[i][j].value &&
+           std::stod(Fixed(*cells[i][j].value, o.digits)) == *best[j];
   };
   std::ostringstream out;
   if (o.format == "csv") {
@@ -189,7 +205,8 @@ std::string MakeTable(const std::vector<json>& runs, const TableOptions& o) {
     const Cell& c = cells[i][j];
     if (!c.value) return std::string(latex ? "--" : "-");
     std::string v = Fixed(*c.value, o.digits);
-    if (o.intervals && c.half_width) v += (latex ? " $\\pm$ " : " ± ") + Fixed(*c.half_width, o.digits);
+    if (o.intervals && c.half_width)
+      v += (latex ? " $\\pm$ " : " ± ") + Fixed(*c.half_width, o.digits);
     if (is_best(i, j)) v = latex ? "\\textbf{" + v + "}" : "**" + v + "**";
     return v;
   };
@@ -206,17 +223,15 @@ std::string MakeTable(const std::vector<json>& runs, const TableOptions& o) {
     out << "\\hline\n\\end{tabular}\n";
     return out.str();
   }
-  out << "| Run |";
-  for (size_t j = 0; j < cols.size(); ++j) out << " " << cols[j] << arrow(dirs[j]) << " |";
-  out << "\n|---|";
-  for (size_t j = 0; j < cols.size(); ++j) out << "---:|";
-  out << "\n";
+  std::vector<MarkdownTable::Column> columns = {{"Run"}};
+  for (size_t j = 0; j < cols.size(); ++j) columns.push_back({cols[j] + arrow(dirs[j]), true});
+  MarkdownTable table(columns);
   for (size_t i = 0; i < runs.size(); ++i) {
-    out << "| " << labels[i] << " |";
-    for (size_t j = 0; j < cols.size(); ++j) out << " " << value(i, j) << " |";
-    out << "\n";
+    std::vector<std::string> row = {labels[i]};
+    for (size_t j = 0; j < cols.size(); ++j) row.push_back(value(i, j));
+    table.Row(std::move(row));
   }
-  return out.str();
+  return out.str() + table.str();
 }
 
 }  // namespace ncb

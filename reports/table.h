@@ -9,14 +9,13 @@
 #pragma once
 
 #include <nlohmann/json.hpp>
-
 #include <string>
 #include <vector>
 
 namespace ncb {
 
 struct TableOptions {
-  std::string format = "markdown";  // markdown | latex | csv
+  std::string format = "markdown";   // markdown | latex | csv
   std::vector<std::string> columns;  // empty: each metric's main key
   std::vector<std::string> labels;   // per run; empty: checkpoint names
   bool intervals = false;

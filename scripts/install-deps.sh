@@ -21,6 +21,7 @@ packages=(
   python3-torch python3-skimage python3-scipy python3-pil  # tests' independent references
   python3-torchvision          # tests: the r3d_18 export script and torchvision's Kinetics preset
   clang                        # tests: the parsers' libFuzzer targets under ASan/UBSan (tests/fuzz)
+  clang-format clang-tidy      # tests: the house style (scripts/check-format.sh); .clang-tidy's checks
   slurm-wlm                    # tests: bench/slurm's job array and merge on a private single-node Slurm
 )
 missing=()

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # README command 2 (and .ci/run): install, build with -Werror, run every test through ctest.
 # With NCBENCH_SANITIZE=address,undefined (.ci/sanitize): the same suite, built with AddressSanitizer
-# and UBSan into build-sanitize/ (their options: bench/core/sanitizer_defaults.h); any sanitizer
+# and UBSan into build-sanitize/ (their options: core/sanitizer_defaults.h); any sanitizer
 # report fails the test it happens in.
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -1,8 +1,8 @@
 // The tests' main: the same process set-up as the ncbench program (caching allocator).
 #include <gtest/gtest.h>
 
-#include "bench/core/cpu_allocator.h"
-#include "bench/core/sanitizer_defaults.h"
+#include "core/cpu_allocator.h"
+#include "core/sanitizer_defaults.h"
 
 int main(int argc, char** argv) {
   ncb::InstallCachingCpuAllocator();

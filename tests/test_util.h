@@ -1,10 +1,8 @@
 // Helpers shared by the tests: paths, temporary folders, running programs.
 #pragma once
 
-#include <gtest/gtest.h>
-#include <nlohmann/json.hpp>
-
 #include <fcntl.h>
+#include <gtest/gtest.h>
 #include <sys/file.h>
 #include <unistd.h>
 
@@ -15,10 +13,11 @@
 #include <fstream>
 #include <functional>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <string>
 
 #include "bench/checkpoint/nc_spec.h"
-#include "bench/core/command.h"
+#include "core/command.h"
 #include "tests/test_paths.h"
 
 namespace ncb::test {
@@ -31,8 +30,8 @@ inline fs::path SharedDir() { return fs::path(NCBENCH_SOURCE_DIR) / ".." / "shar
 inline fs::path NcbenchExe() { return fs::path(NCBENCH_BUILD_DIR) / "bench" / "cli" / "ncbench"; }
 
 // Skips the test when ../shared is absent (a user without it); CI always has it.
-#define NCB_REQUIRE_SHARED()                                                      \
-  if (!std::filesystem::exists(::ncb::test::SharedDir() / "README.md"))           \
+#define NCB_REQUIRE_SHARED()                                            \
+  if (!std::filesystem::exists(::ncb::test::SharedDir() / "README.md")) \
   GTEST_SKIP() << "../shared is not beside the checkout; this test reads it"
 
 // A fresh folder under the system temp dir, removed at the end of the test.
@@ -58,15 +57,18 @@ class TempDir {
 // (ctest runs each test in its own process): the first process to take the folder's lock makes
 // it, the others wait and reuse it. It is made again when the ncbench program is newer, or
 // when making it failed.
-inline fs::path SharedFixture(const std::string& name, const std::function<void(const fs::path&)>& make) {
+inline fs::path SharedFixture(const std::string& name,
+                              const std::function<void(const fs::path&)>& make) {
   const fs::path dir = BuildDir() / "test_fixtures" / name;
   fs::create_directories(dir.parent_path());
   const std::string lock = dir.string() + ".lock";
   const int fd = ::open(lock.c_str(), O_CREAT | O_RDWR, 0644);
   if (fd >= 0) ::flock(fd, LOCK_EX);
   std::error_code ec;
-  const auto exe_time = fs::last_write_time(fs::path(NCBENCH_BUILD_DIR) / "bench" / "cli" / "ncbench", ec);
-  const fs::path done = dir / (".made-" + std::to_string(ec ? 0 : exe_time.time_since_epoch().count()));
+  const auto exe_time =
+      fs::last_write_time(fs::path(NCBENCH_BUILD_DIR) / "bench" / "cli" / "ncbench", ec);
+  const fs::path done =
+      dir / (".made-" + std::to_string(ec ? 0 : exe_time.time_since_epoch().count()));
   if (!fs::exists(done)) {
     fs::remove_all(dir, ec);
     fs::create_directories(dir);

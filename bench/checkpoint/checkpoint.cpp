@@ -2,7 +2,7 @@
 
 #include <filesystem>
 
-#include "bench/core/errors.h"
+#include "core/errors.h"
 
 namespace ncb {
 
@@ -12,9 +12,9 @@ std::unique_ptr<Checkpoint> OpenCheckpoint(const std::string& uri, const torch::
   const std::string scheme = colon == std::string::npos ? "" : uri.substr(0, colon);
   if (scheme == "torchscript") return OpenTorchScriptCheckpoint(uri.substr(colon + 1), device);
   if (scheme == "videos") return OpenVideosCheckpoint(uri.substr(colon + 1), device);
-  if (scheme == "process") return OpenProcessCheckpoint(uri.substr(colon + 1), device, options.process_timeout_s);
-  if (!scheme.empty() && scheme.find('/') == std::string::npos &&
-      !std::filesystem::exists(uri)) {
+  if (scheme == "process")
+    return OpenProcessCheckpoint(uri.substr(colon + 1), device, options.process_timeout_s);
+  if (!scheme.empty() && scheme.find('/') == std::string::npos && !std::filesystem::exists(uri)) {
     throw Error("checkpoint '" + uri + "': unknown adapter '" + scheme +
                 "'; expected torchscript:PATH, videos:DIR or process:COMMAND");
   }

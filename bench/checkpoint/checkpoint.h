@@ -10,10 +10,10 @@
 // Nothing else in ncbench knows the model.
 #pragma once
 
-#include <nlohmann/json.hpp>
 #include <torch/types.h>
 
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
@@ -74,10 +74,11 @@ std::unique_ptr<Checkpoint> OpenCheckpoint(const std::string& uri, const torch::
 
 std::unique_ptr<Checkpoint> OpenTorchScriptCheckpoint(const std::string& path,
                                                       const torch::Device& device);
-std::unique_ptr<Checkpoint> OpenVideosCheckpoint(const std::string& dir, const torch::Device& device);
+std::unique_ptr<Checkpoint> OpenVideosCheckpoint(const std::string& dir,
+                                                 const torch::Device& device);
 // Starts `command` with /bin/sh -c and reads its handshake; throws ContractError when it breaks
 // the protocol, MissingError when it cannot be started.
-std::unique_ptr<Checkpoint> OpenProcessCheckpoint(const std::string& command, const torch::Device& device,
-                                                  double timeout_s);
+std::unique_ptr<Checkpoint> OpenProcessCheckpoint(const std::string& command,
+                                                  const torch::Device& device, double timeout_s);
 
 }  // namespace ncb

@@ -1,6 +1,6 @@
 #include "bench/checkpoint/nc_spec.h"
 
-#include "bench/core/errors.h"
+#include "core/errors.h"
 #include "datasets/action_keys.h"
 
 namespace ncb {
@@ -47,7 +47,8 @@ NcSpec NcSpec::FromJson(const json& j, const std::string& where) {
   OneOf(j, "contract", {kContract}, where);
   NcSpec s;
   const json& name = Field(j, "name", where);
-  if (!name.is_string() || name.get<std::string>().empty()) Bad(where, "name", "a non-empty string", name);
+  if (!name.is_string() || name.get<std::string>().empty())
+    Bad(where, "name", "a non-empty string", name);
   s.name = name.get<std::string>();
   s.modality = OneOf(j, "modality", {"cli", "gui"}, where);
   s.height = IntIn(j, "height", 8, 8192, where);
@@ -60,21 +61,24 @@ NcSpec NcSpec::FromJson(const json& j, const std::string& where) {
   s.action_dim = IntIn(j, "action_dim", 0, 65536, where);
   s.action_encoding = OneOf(j, "action_encoding", {"none", "ncbench.actions/1"}, where);
   if (s.action_encoding == kActionEncoding && s.action_dim != ActionDim()) {
-    throw ContractError(At(where, "nc_spec.json: action_encoding \"ncbench.actions/1\" has action_dim " +
-                                      std::to_string(ActionDim()) + " (7 + " +
-                                      std::to_string(ActionKeyVocabulary().size()) + " keys), got " +
-                                      std::to_string(s.action_dim)));
+    throw ContractError(
+        At(where, "nc_spec.json: action_encoding \"ncbench.actions/1\" has action_dim " +
+                      std::to_string(ActionDim()) + " (7 + " +
+                      std::to_string(ActionKeyVocabulary().size()) + " keys), got " +
+                      std::to_string(s.action_dim)));
   }
   if (s.action_encoding == "none" && s.action_dim != 0) {
-    throw ContractError(At(where, "nc_spec.json: action_encoding \"none\" needs action_dim 0, got " +
-                                      std::to_string(s.action_dim)));
+    throw ContractError(
+        At(where, "nc_spec.json: action_encoding \"none\" needs action_dim 0, got " +
+                      std::to_string(s.action_dim)));
   }
   return s;
 }
 
 json NcSpec::ToJson() const {
-  return {{"contract", kContract}, {"name", name},     {"modality", modality},
-          {"height", height},      {"width", width},   {"fps", fps},
+  return {{"contract", kContract},    {"name", name},
+          {"modality", modality},     {"height", height},
+          {"width", width},           {"fps", fps},
           {"action_dim", action_dim}, {"action_encoding", action_encoding}};
 }
 

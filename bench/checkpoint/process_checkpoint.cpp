@@ -14,9 +14,9 @@
 
 #include "bench/checkpoint/checkpoint.h"
 #include "bench/checkpoint/process_protocol.h"
-#include "bench/core/child_process.h"
-#include "bench/core/errors.h"
-#include "bench/core/hashing.h"
+#include "core/child_process.h"
+#include "core/errors.h"
+#include "core/hashing.h"
 
 namespace ncb {
 namespace {
@@ -28,7 +28,9 @@ constexpr size_t kMaxHeader = 1 << 20;
 class ProcessCheckpoint : public Checkpoint {
  public:
   ProcessCheckpoint(std::string command, const torch::Device& device, double timeout_s)
-      : command_(std::move(command)), where_("process server '" + command_ + "'"), device_(device),
+      : command_(std::move(command)),
+        where_("process server '" + command_ + "'"),
+        device_(device),
         timeout_s_(timeout_s) {
     identity_ = Start(&spec_);
   }
@@ -44,10 +46,15 @@ class ProcessCheckpoint : public Checkpoint {
     json content = identity_;  // the files by content: a copy elsewhere is the same model
     content["model_files"] = json::array();
     for (const auto& f : identity_["model_files"]) content["model_files"].push_back(f["sha256"]);
-    json d = {{"adapter", "process"}, {"path", "process:" + command_}, {"command", command_},
-              {"protocol", kProcessProtocol}, {"sha256", Sha256Hex(content.dump())},
-              {"sha256_of", "the handshake's spec, methods and server fields and the sha256 of each model file"},
-              {"timeout_s", timeout_s_}, {"restarts", restarts_}};
+    json d = {{"adapter", "process"},
+              {"path", "process:" + command_},
+              {"command", command_},
+              {"protocol", kProcessProtocol},
+              {"sha256", Sha256Hex(content.dump())},
+              {"sha256_of",
+               "the handshake's spec, methods and server fields and the sha256 of each model file"},
+              {"timeout_s", timeout_s_},
+              {"restarts", restarts_}};
     for (const char* k : {"server", "spec", "methods", "model_files"}) d[k] = identity_[k];
     return d;
   }
@@ -63,18 +70,21 @@ class ProcessCheckpoint : public Checkpoint {
       const json again = Start(&unused);
       restart_s_ += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
       if (again != identity_) {
-        Fail("the restarted server is not the one the run began with (" + FirstDifference(identity_, again) +
-             "); the run never mixes two models");
+        Fail("the restarted server is not the one the run began with (" +
+             FirstDifference(identity_, again) + "); the run never mixes two models");
       }
     }
     json h = header;
     h["tensors"] = json::array();
     for (size_t i = 0; i < tensors.size(); ++i) {
-      h["tensors"].push_back({{"name", header["_names"][i]}, {"dtype", "float32"}, {"shape", tensors[i].sizes().vec()}});
+      h["tensors"].push_back({{"name", header["_names"][i]},
+                              {"dtype", "float32"},
+                              {"shape", tensors[i].sizes().vec()}});
     }
     h.erase("_names");
     const std::string line = h.dump() + "\n";
-    if (!child_->Write(line.data(), line.size(), timeout_s_)) Fail("stopped reading its input (" + Ended() + ")");
+    if (!child_->Write(line.data(), line.size(), timeout_s_))
+      Fail("stopped reading its input (" + Ended() + ")");
     for (const auto& t : tensors) {
       const auto c = t.to(torch::kCPU, torch::kFloat32).contiguous();
       if (!child_->Write(c.data_ptr(), static_cast<size_t>(c.numel()) * 4, timeout_s_)) {
@@ -102,7 +112,8 @@ class ProcessCheckpoint : public Checkpoint {
     }
     while (!tail.empty() && (tail.back() == '\n' || tail.back() == ' ')) tail.pop_back();
     if (tail.size() > 600) tail = "..." + tail.substr(tail.size() - 600);
-    throw ContractError(At(where_, what + (tail.empty() ? "" : "; its last standard error: " + tail)));
+    throw ContractError(
+        At(where_, what + (tail.empty() ? "" : "; its last standard error: " + tail)));
   }
   const torch::Device& device() const { return device_; }
 
@@ -115,7 +126,8 @@ class ProcessCheckpoint : public Checkpoint {
   std::string ReadHeaderLine(const std::string& what) {
     std::string line, why;
     if (!child_->ReadLine(&line, kMaxHeader, timeout_s_, &why)) {
-      Fail("no " + what + ": " + why + (why.rfind("the program closed", 0) == 0 ? " (" + Ended() + ")" : ""));
+      Fail("no " + what + ": " + why +
+           (why.rfind("the program closed", 0) == 0 ? " (" + Ended() + ")" : ""));
     }
     return line;
   }
@@ -162,11 +174,15 @@ class ProcessCheckpoint : public Checkpoint {
     json files = json::array();
     for (const auto& f : hello.model_files) {
       if (!std::filesystem::is_regular_file(f)) {
-        Fail("handshake: field \"model_files\": '" + f + "' is not a file (paths are relative to ncbench's working directory)");
+        Fail("handshake: field \"model_files\": '" + f +
+             "' is not a file (paths are relative to ncbench's working directory)");
       }
       files.push_back({{"path", f}, {"sha256", Sha256File(f)}});
     }
-    return {{"spec", hello.spec.ToJson()}, {"methods", methods}, {"server", hello.server}, {"model_files", files}};
+    return {{"spec", hello.spec.ToJson()},
+            {"methods", methods},
+            {"server", hello.server},
+            {"model_files", files}};
   }
 
   std::string command_, where_;
@@ -182,7 +198,11 @@ class ProcessCheckpoint : public Checkpoint {
 };
 
 json Request(const std::string& op, const RolloutRequest& r, std::vector<std::string> names) {
-  return {{"op", op}, {"ids", r.ids}, {"prompts", r.prompts}, {"seed", r.seed}, {"num_frames", r.num_frames},
+  return {{"op", op},
+          {"ids", r.ids},
+          {"prompts", r.prompts},
+          {"seed", r.seed},
+          {"num_frames", r.num_frames},
           {"_names", std::move(names)}};
 }
 
@@ -209,8 +229,8 @@ class StepStream : public FrameStream {
   std::optional<torch::Tensor> Next() override {
     if (t_ >= steps_) return std::nullopt;
     const auto& s = c_->spec();
-    auto out = c_->Call({{"op", "step"}, {"t", t_}, {"_names", {"action"}}}, {actions_.select(1, t_)},
-                        {{"frame", {batch_, 3, s.height, s.width}}});
+    auto out = c_->Call({{"op", "step"}, {"t", t_}, {"_names", {"action"}}},
+                        {actions_.select(1, t_)}, {{"frame", {batch_, 3, s.height, s.width}}});
     ++t_;
     return out[0];
   }
@@ -224,7 +244,8 @@ class StepStream : public FrameStream {
 
 std::unique_ptr<FrameStream> ProcessCheckpoint::Rollout(const RolloutRequest& r, RolloutMode mode) {
   if (mode == RolloutMode::kStep) {
-    if (!can_step_) throw ContractError(At(where_, "step mode asked for, but the server offers no init/step"));
+    if (!can_step_)
+      throw ContractError(At(where_, "step mode asked for, but the server offers no init/step"));
     return std::make_unique<StepStream>(this, r);
   }
   const int64_t b = r.first_frame.size(0);
@@ -235,8 +256,8 @@ std::unique_ptr<FrameStream> ProcessCheckpoint::Rollout(const RolloutRequest& r,
 
 }  // namespace
 
-std::unique_ptr<Checkpoint> OpenProcessCheckpoint(const std::string& command, const torch::Device& device,
-                                                  double timeout_s) {
+std::unique_ptr<Checkpoint> OpenProcessCheckpoint(const std::string& command,
+                                                  const torch::Device& device, double timeout_s) {
   if (command.empty()) throw Error("checkpoint 'process:': expected a command after process:");
   if (!(timeout_s > 0)) throw Error("--process-timeout must be positive");
   return std::make_unique<ProcessCheckpoint>(command, device, timeout_s);

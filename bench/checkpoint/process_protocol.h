@@ -3,15 +3,14 @@
 // Kept apart from the adapter so that tests/fuzz/fuzz_process_protocol can feed them anything.
 #pragma once
 
-#include <nlohmann/json.hpp>
-
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "bench/checkpoint/nc_spec.h"
-#include "bench/core/errors.h"
+#include "core/errors.h"
 
 namespace ncb {
 
@@ -51,6 +50,6 @@ std::string ShapeText(const std::vector<int64_t>& shape);
 
 // The first place where two JSON values differ, as "field.sub: A vs B" ("" when equal): what
 // changed between a server's handshake and its restart's.
-std::string FirstDifference(const nlohmann::json& a, const nlohmann::json& b, const std::string& path = "");
+std::string FirstDifference(const nlohmann::json& a, const nlohmann::json& b);
 
 }  // namespace ncb

@@ -1,10 +1,11 @@
 #include "bench/checkpoint/reference_checkpoints.h"
 
-#include <opencv2/imgproc.hpp>
 #include <torch/script.h>
 
-#include "bench/core/errors.h"
-#include "bench/core/frame.h"
+#include <opencv2/imgproc.hpp>
+
+#include "core/errors.h"
+#include "core/frame.h"
 #include "datasets/action_encoding.h"
 
 namespace ncb {
@@ -38,8 +39,8 @@ def step(self, state: Tensor, action: Tensor) -> Tuple[Tensor, Tensor]:
   SaveScriptedCheckpoint("ncbench_static_baseline", kSource, spec.ToJson().dump(), path);
 }
 
-void WriteCursorCheckpoint(NcSpec spec, const cv::Mat& sprite, double hot_x, double hot_y, bool ignore_actions,
-                           const std::filesystem::path& path) {
+void WriteCursorCheckpoint(NcSpec spec, const cv::Mat& sprite, double hot_x, double hot_y,
+                           bool ignore_actions, const std::filesystem::path& path) {
   NCB_CHECK(sprite.type() == CV_8UC4);
   if (spec.name.empty()) spec.name = ignore_actions ? "cursor-fixed" : "cursor";
   spec.modality = "gui";
@@ -95,13 +96,14 @@ def step(self, state: Tensor, action: Tensor) -> Tuple[Tensor, Tensor]:
   cv::extractChannel(sprite, alpha, 3);
   const auto rgb = MatToFrame(bgr);
   const auto a = MatToFrame(alpha).narrow(0, 0, 1).contiguous();
-  SaveScriptedCheckpoint("ncbench_cursor", kSource, spec.ToJson().dump(), path, [&](torch::jit::Module& m) {
-    m.register_buffer("rgb", rgb);
-    m.register_buffer("alpha", a);
-    m.register_attribute("hot_x", c10::FloatType::get(), hot_x);
-    m.register_attribute("hot_y", c10::FloatType::get(), hot_y);
-    m.register_attribute("ignore_actions", c10::BoolType::get(), ignore_actions);
-  });
+  SaveScriptedCheckpoint(
+      "ncbench_cursor", kSource, spec.ToJson().dump(), path, [&](torch::jit::Module& m) {
+        m.register_buffer("rgb", rgb);
+        m.register_buffer("alpha", a);
+        m.register_attribute("hot_x", c10::FloatType::get(), hot_x);
+        m.register_attribute("hot_y", c10::FloatType::get(), hot_y);
+        m.register_attribute("ignore_actions", c10::BoolType::get(), ignore_actions);
+      });
 }
 
 }  // namespace ncb

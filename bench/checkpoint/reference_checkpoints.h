@@ -2,10 +2,9 @@
 // Python: TorchScript source compiled by LibTorch (Module::define) and saved with the spec.
 #pragma once
 
-#include <opencv2/core.hpp>
-
 #include <filesystem>
 #include <functional>
+#include <opencv2/core.hpp>
 #include <optional>
 #include <string>
 
@@ -35,7 +34,7 @@ void WriteStaticBaseline(NcSpec spec, const std::filesystem::path& path);
 // cursor position (dims 0-1; nothing where they are -1). With `ignore_actions` the sprite
 // stays at the canvas centre whatever the actions say. spec gets modality gui and the
 // ncbench.actions/1 encoding. Has rollout, init and step.
-void WriteCursorCheckpoint(NcSpec spec, const cv::Mat& sprite, double hot_x, double hot_y, bool ignore_actions,
-                           const std::filesystem::path& path);
+void WriteCursorCheckpoint(NcSpec spec, const cv::Mat& sprite, double hot_x, double hot_y,
+                           bool ignore_actions, const std::filesystem::path& path);
 
 }  // namespace ncb

@@ -4,8 +4,8 @@
 #include <sstream>
 
 #include "bench/checkpoint/checkpoint.h"
-#include "bench/core/errors.h"
-#include "bench/core/hashing.h"
+#include "core/errors.h"
+#include "core/hashing.h"
 
 namespace ncb {
 namespace {
@@ -32,7 +32,8 @@ class TorchScriptCheckpoint : public Checkpoint {
     try {
       module_ = torch::jit::load(path, device, extra);
     } catch (const std::exception& e) {
-      throw ContractError(At(path, "cannot be loaded as a TorchScript archive: " + Brief(e.what())));
+      throw ContractError(
+          At(path, "cannot be loaded as a TorchScript archive: " + Brief(e.what())));
     }
     module_.eval();
     const std::string& spec_text = extra[kSpecFile];
@@ -52,7 +53,8 @@ class TorchScriptCheckpoint : public Checkpoint {
     const bool has_init = RequireMethod("init", {"first_frame", "prompts", "seed"}, false);
     const bool has_step = RequireMethod("step", {"state", "action"}, false);
     if (has_init != has_step) {
-      throw ContractError(At(path, "has only one of init/step; the contract needs both or neither"));
+      throw ContractError(
+          At(path, "has only one of init/step; the contract needs both or neither"));
     }
     can_step_ = has_init && has_step;
     sha256_ = Sha256File(path);
@@ -63,8 +65,11 @@ class TorchScriptCheckpoint : public Checkpoint {
   nlohmann::json Describe() const override {
     nlohmann::json methods = {"rollout"};
     if (can_step_) methods.insert(methods.end(), {"init", "step"});
-    return {{"adapter", "torchscript"}, {"path", path_},   {"sha256", sha256_},
-            {"spec", spec_.ToJson()},   {"methods", methods}};
+    return {{"adapter", "torchscript"},
+            {"path", path_},
+            {"sha256", sha256_},
+            {"spec", spec_.ToJson()},
+            {"methods", methods}};
   }
 
   std::unique_ptr<FrameStream> Rollout(const RolloutRequest& r, RolloutMode mode) override;
@@ -82,7 +87,8 @@ class TorchScriptCheckpoint : public Checkpoint {
       if (!required) return false;
       std::string sig;
       for (const auto& a : args) sig += (sig.empty() ? "" : ", ") + a;
-      throw ContractError(At(path_, "has no method " + name + "(" + sig + ") required by " + kContract));
+      throw ContractError(
+          At(path_, "has no method " + name + "(" + sig + ") required by " + kContract));
     }
     const auto& schema = m->function().getSchema();
     const size_t got = schema.arguments().size() - 1;  // without self
@@ -127,7 +133,9 @@ class WholeRolloutStream : public FrameStream {
 class SteppedStream : public FrameStream {
  public:
   SteppedStream(TorchScriptCheckpoint* ckpt, const RolloutRequest& r)
-      : ckpt_(ckpt), actions_(r.actions.to(ckpt->device())), steps_(r.num_frames),
+      : ckpt_(ckpt),
+        actions_(r.actions.to(ckpt->device())),
+        steps_(r.num_frames),
         batch_(r.first_frame.size(0)) {
     torch::NoGradGuard no_grad;
     try {
@@ -144,22 +152,23 @@ class SteppedStream : public FrameStream {
     try {
       out = ckpt_->module().get_method("step")({state_, actions_.select(1, t_)});
     } catch (const std::exception& e) {
-      throw ContractError(At(ckpt_->path(), "step " + std::to_string(t_) + " raised: " + Brief(e.what())));
+      throw ContractError(
+          At(ckpt_->path(), "step " + std::to_string(t_) + " raised: " + Brief(e.what())));
     }
     const auto& spec = ckpt_->spec();
     if (!out.isTuple() || out.toTupleRef().elements().size() != 2 ||
         !out.toTupleRef().elements()[1].isTensor()) {
       throw ContractError(At(ckpt_->path(), "step returned " + out.tagKind() +
-                                                 "; expected Tuple[state, Tensor[B,3,H,W]]"));
+                                                "; expected Tuple[state, Tensor[B,3,H,W]]"));
     }
     state_ = out.toTupleRef().elements()[0];
     auto frame = out.toTupleRef().elements()[1].toTensor();
     if (frame.dim() != 4 || frame.size(0) != batch_ || frame.size(1) != 3 ||
         frame.size(2) != spec.height || frame.size(3) != spec.width) {
       throw ContractError(At(ckpt_->path(), "step returned a frame of shape " + Shape(frame) +
-                                                 "; expected [" + std::to_string(batch_) + ", 3, " +
-                                                 std::to_string(spec.height) + ", " +
-                                                 std::to_string(spec.width) + "]"));
+                                                "; expected [" + std::to_string(batch_) + ", 3, " +
+                                                std::to_string(spec.height) + ", " +
+                                                std::to_string(spec.width) + "]"));
     }
     ++t_;
     return frame;
@@ -178,7 +187,8 @@ class SteppedStream : public FrameStream {
 std::unique_ptr<FrameStream> TorchScriptCheckpoint::Rollout(const RolloutRequest& r,
                                                             RolloutMode mode) {
   if (mode == RolloutMode::kStep) {
-    if (!can_step_) throw ContractError(At(path_, "step mode asked for, but the checkpoint has no init/step"));
+    if (!can_step_)
+      throw ContractError(At(path_, "step mode asked for, but the checkpoint has no init/step"));
     return std::make_unique<SteppedStream>(this, r);
   }
   torch::NoGradGuard no_grad;
@@ -190,7 +200,8 @@ std::unique_ptr<FrameStream> TorchScriptCheckpoint::Rollout(const RolloutRequest
     throw ContractError(At(path_, "rollout raised: " + Brief(e.what())));
   }
   if (!out.isTensor()) {
-    throw ContractError(At(path_, "rollout returned " + out.tagKind() + "; expected Tensor[B,T,3,H,W]"));
+    throw ContractError(
+        At(path_, "rollout returned " + out.tagKind() + "; expected Tensor[B,T,3,H,W]"));
   }
   auto frames = out.toTensor();
   const int64_t b = r.first_frame.size(0);
@@ -208,7 +219,8 @@ std::unique_ptr<FrameStream> TorchScriptCheckpoint::Rollout(const RolloutRequest
 
 std::unique_ptr<Checkpoint> OpenTorchScriptCheckpoint(const std::string& path,
                                                       const torch::Device& device) {
-  if (!std::filesystem::exists(path)) throw MissingError(At(path, "checkpoint file does not exist"));
+  if (!std::filesystem::exists(path))
+    throw MissingError(At(path, "checkpoint file does not exist"));
   return std::make_unique<TorchScriptCheckpoint>(path, device);
 }
 

@@ -7,9 +7,9 @@
 #include <fstream>
 
 #include "bench/checkpoint/checkpoint.h"
-#include "bench/core/errors.h"
-#include "bench/core/frame.h"
-#include "bench/core/hashing.h"
+#include "core/errors.h"
+#include "core/frame.h"
+#include "core/hashing.h"
 #include "datasets/frame_source.h"
 
 namespace ncb {
@@ -18,7 +18,8 @@ namespace {
 
 class VideosCheckpoint : public Checkpoint {
  public:
-  VideosCheckpoint(const std::string& dir, const torch::Device& device) : dir_(dir), device_(device) {
+  VideosCheckpoint(const std::string& dir, const torch::Device& device)
+      : dir_(dir), device_(device) {
     if (!fs::is_directory(dir_)) throw MissingError(At(dir, "videos directory does not exist"));
     nlohmann::json given = nlohmann::json::object();
     if (fs::exists(dir_ / kSpecFile)) {
@@ -26,7 +27,8 @@ class VideosCheckpoint : public Checkpoint {
       try {
         given = nlohmann::json::parse(in);
       } catch (const std::exception& e) {
-        throw ContractError(At((dir_ / kSpecFile).string(), std::string("not valid JSON: ") + e.what()));
+        throw ContractError(
+            At((dir_ / kSpecFile).string(), std::string("not valid JSON: ") + e.what()));
       }
     }
     includes_first_ = given.value("includes_first_frame", true);
@@ -36,8 +38,11 @@ class VideosCheckpoint : public Checkpoint {
       if (e.is_directory() || IsVideoFile(e.path())) clips.push_back(e.path());
     }
     std::sort(clips.begin(), clips.end());
-    nlohmann::json spec = {{"contract", kContract}, {"name", dir_.filename().string()},
-                           {"modality", "cli"}, {"action_dim", 0}, {"action_encoding", "none"}};
+    nlohmann::json spec = {{"contract", kContract},
+                           {"name", dir_.filename().string()},
+                           {"modality", "cli"},
+                           {"action_dim", 0},
+                           {"action_encoding", "none"}};
     if (!given.contains("fps") || !given.contains("height") || !given.contains("width")) {
       if (clips.empty()) throw ContractError(At(dir, "holds no videos or frame folders"));
       auto first = OpenFrameSource(clips.front());
@@ -56,8 +61,11 @@ class VideosCheckpoint : public Checkpoint {
   int max_batch() const override { return 1; }
   std::string where() const override { return dir_.string(); }
   nlohmann::json Describe() const override {
-    return {{"adapter", "videos"}, {"path", dir_.string()}, {"sha256", sha256_},
-            {"spec", spec_.ToJson()}, {"includes_first_frame", includes_first_}};
+    return {{"adapter", "videos"},
+            {"path", dir_.string()},
+            {"sha256", sha256_},
+            {"spec", spec_.ToJson()},
+            {"includes_first_frame", includes_first_}};
   }
 
   std::unique_ptr<FrameStream> Rollout(const RolloutRequest& r, RolloutMode) override;
@@ -119,20 +127,23 @@ std::unique_ptr<FrameStream> VideosCheckpoint::Rollout(const RolloutRequest& r, 
   }
   auto src = OpenFrameSource(clip);
   if (std::abs(src->fps() - spec_.fps) > 1e-3) {
-    throw ContractError(At(clip.string(), "runs at " + NumText(src->fps()) +
-                                              " fps; the folder's spec says " + NumText(spec_.fps)));
+    throw ContractError(At(
+        clip.string(),
+        "runs at " + NumText(src->fps()) + " fps; the folder's spec says " + NumText(spec_.fps)));
   }
   if (src->height() != spec_.height || src->width() != spec_.width) {
-    throw ContractError(At(clip.string(), "is " + std::to_string(src->width()) + "x" +
-                                              std::to_string(src->height()) + "; the folder's spec says " +
-                                              std::to_string(spec_.width) + "x" + std::to_string(spec_.height)));
+    throw ContractError(
+        At(clip.string(), "is " + std::to_string(src->width()) + "x" +
+                              std::to_string(src->height()) + "; the folder's spec says " +
+                              std::to_string(spec_.width) + "x" + std::to_string(spec_.height)));
   }
   return std::make_unique<ClipStream>(std::move(src), r.num_frames, device_, includes_first_);
 }
 
 }  // namespace
 
-std::unique_ptr<Checkpoint> OpenVideosCheckpoint(const std::string& dir, const torch::Device& device) {
+std::unique_ptr<Checkpoint> OpenVideosCheckpoint(const std::string& dir,
+                                                 const torch::Device& device) {
   return std::make_unique<VideosCheckpoint>(dir, device);
 }
 

@@ -3,25 +3,27 @@
 #include <iostream>
 
 #include "bench/cli/commands.h"
-#include "bench/core/errors.h"
+#include "core/errors.h"
 #include "datasets/frame_source.h"
-#include "datasets/gui_recorder.h"
 #include "datasets/manifest.h"
-#include "datasets/recorder.h"
+#include "datasets/record/gui_recorder.h"
+#include "datasets/record/recorder.h"
 #include "datasets/vhs_import.h"
 
 namespace ncb::cli {
 namespace fs = std::filesystem;
 
-
 void AddDatasetsCommand(CLI::App& app, Runner* run) {
   auto* cmd = app.add_subcommand("datasets", "Import, record and render held-out datasets");
   cmd->require_subcommand(1);
 
-  auto* imp = cmd->add_subcommand("import-vhs", "Write a manifest for a folder of vhs tapes + videos");
+  auto* imp =
+      cmd->add_subcommand("import-vhs", "Write a manifest for a folder of vhs tapes + videos");
   auto dir = std::make_shared<std::string>();
   auto out = std::make_shared<std::string>();
-  imp->add_option("DIR", *dir, "Folder of .tape files and their videos")->required()->check(CLI::ExistingDirectory);
+  imp->add_option("DIR", *dir, "Folder of .tape files and their videos")
+      ->required()
+      ->check(CLI::ExistingDirectory);
   imp->add_option("--out", *out, "Manifest to write")->required();
   imp->callback([=] {
     *run = [=] {
@@ -33,7 +35,8 @@ void AddDatasetsCommand(CLI::App& app, Runner* run) {
     };
   });
 
-  auto* rec = cmd->add_subcommand("record", "Play tapes against a real shell; write casts, frames, manifest");
+  auto* rec = cmd->add_subcommand("record",
+                                  "Play tapes against a real shell; write casts, frames, manifest");
   auto tapes = std::make_shared<std::vector<std::string>>();
   auto rec_out = std::make_shared<std::string>();
   auto record = std::make_shared<RecordOptions>();
@@ -50,13 +53,15 @@ void AddDatasetsCommand(CLI::App& app, Runner* run) {
     *run = [=] {
       std::vector<fs::path> paths(tapes->begin(), tapes->end());
       const auto samples = RecordDataset(paths, *rec_out, *fps, *record, *render);
-      std::cout << "recorded " << samples.size() << " samples into " << *rec_out << "/manifest.jsonl\n";
+      std::cout << "recorded " << samples.size() << " samples into " << *rec_out
+                << "/manifest.jsonl\n";
       return 0;
     };
   });
 
   auto* gui = cmd->add_subcommand("record-gui",
-                                  "Play .gui scripts on a fresh Xvfb desktop; write frames, CSV/JSON logs, cursor sprites, manifest");
+                                  "Play .gui scripts on a fresh Xvfb desktop; write frames, "
+                                  "CSV/JSON logs, cursor sprites, manifest");
   auto scripts = std::make_shared<std::vector<std::string>>();
   auto gui_out = std::make_shared<std::string>();
   auto gui_opts = std::make_shared<GuiRecordOptions>();
@@ -65,9 +70,11 @@ void AddDatasetsCommand(CLI::App& app, Runner* run) {
   gui->add_option("--width", gui_opts->width)->capture_default_str();
   gui->add_option("--height", gui_opts->height)->capture_default_str();
   gui->add_option("--fps", gui_opts->fps)->capture_default_str();
-  gui->add_option("--settle-ms", gui_opts->settle_ms, "Wait after each frame's input before the grab")
+  gui->add_option("--settle-ms", gui_opts->settle_ms,
+                  "Wait after each frame's input before the grab")
       ->capture_default_str();
-  gui->add_option("--window-manager", gui_opts->window_manager, "Window manager program (empty: none)")
+  gui->add_option("--window-manager", gui_opts->window_manager,
+                  "Window manager program (empty: none)")
       ->capture_default_str();
   gui->add_option("--launch-timeout", gui_opts->launch_timeout_s,
                   "Seconds to wait for Xvfb, the window manager and each launched program's window")
@@ -76,12 +83,14 @@ void AddDatasetsCommand(CLI::App& app, Runner* run) {
     *run = [=] {
       std::vector<fs::path> paths(scripts->begin(), scripts->end());
       const auto samples = RecordGuiDataset(paths, *gui_out, *gui_opts);
-      std::cout << "recorded " << samples.size() << " GUI samples into " << *gui_out << "/manifest.jsonl\n";
+      std::cout << "recorded " << samples.size() << " GUI samples into " << *gui_out
+                << "/manifest.jsonl\n";
       return 0;
     };
   });
 
-  auto* ren = cmd->add_subcommand("render", "Render an asciinema cast to PNG frames and screen text");
+  auto* ren =
+      cmd->add_subcommand("render", "Render an asciinema cast to PNG frames and screen text");
   auto cast = std::make_shared<std::string>();
   auto ren_out = std::make_shared<std::string>();
   auto ren_opts = std::make_shared<RenderOptions>();
@@ -93,8 +102,9 @@ void AddDatasetsCommand(CLI::App& app, Runner* run) {
   ren->add_option("--theme", ren_opts->theme)->capture_default_str();
   ren->callback([=] {
     *run = [=] {
-      const auto clip = RenderCastToFrames(*cast, *ren_fps, *ren_opts, fs::path(*ren_out) / "frames",
-                                           fs::path(*ren_out) / "text.jsonl");
+      const auto clip =
+          RenderCastToFrames(*cast, *ren_fps, *ren_opts, fs::path(*ren_out) / "frames",
+                             fs::path(*ren_out) / "text.jsonl");
       std::cout << "rendered " << clip.frames << " frames of " << clip.width << "x" << clip.height
                 << " into " << *ren_out << "\n";
       return 0;

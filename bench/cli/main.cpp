@@ -4,9 +4,9 @@
 #include <iostream>
 
 #include "bench/cli/commands.h"
-#include "bench/core/cpu_allocator.h"
-#include "bench/core/errors.h"
-#include "bench/core/sanitizer_defaults.h"
+#include "core/cpu_allocator.h"
+#include "core/errors.h"
+#include "core/sanitizer_defaults.h"
 
 int main(int argc, char** argv) {
   std::setlocale(LC_NUMERIC, "C");

@@ -3,28 +3,28 @@
 // rollout time: per 1600x900 RGB frame SSIM <= 80 ms, PSNR <= 10 ms, LPIPS (SqueezeNet)
 // <= 2.5 s, decoding a frame of an H.264 video <= 15 ms; the Levenshtein distance of a whole
 // screen's text <= 50 ms (under 5% of OCR'ing that frame); a Frechet distance of I3D's 400-d
-// statistics <= 500 ms (once per run). Each kernel runs once before its timing starts. Run in CI as a smoke test with a tiny --benchmark_min_time; bench-peers compares
-// the same kernels with other tools.
+// statistics <= 500 ms (once per run). Each kernel runs once before its timing starts. Run in CI as
+// a smoke test with a tiny --benchmark_min_time; bench-peers compares the same kernels with other
+// tools.
 #include <benchmark/benchmark.h>
-#include <opencv2/core.hpp>
 #include <torch/types.h>
+#include <unistd.h>
 
+#include <filesystem>
+#include <opencv2/core.hpp>
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 #include <opencv2/videoio.hpp>
 
-#include <filesystem>
-#include <unistd.h>
-
-#include "bench/core/cpu_allocator.h"
-#include "bench/core/frame.h"
-#include "bench/core/sanitizer_defaults.h"
+#include "core/cpu_allocator.h"
+#include "core/frame.h"
+#include "core/sanitizer_defaults.h"
 #include "datasets/frame_source.h"
-#include "metrics/text/text_accuracy.h"
-#include "metrics/video/frechet.h"
 #include "metrics/perceptual/lpips.h"
 #include "metrics/pixel/psnr.h"
 #include "metrics/pixel/ssim.h"
+#include "metrics/text/text_accuracy.h"
+#include "metrics/video/frechet.h"
 #include "metrics/weights.h"
 
 namespace {
@@ -56,7 +56,8 @@ void BM_Lpips(benchmark::State& state) {
   auto [a, b] = Pair(state);
   std::unique_ptr<ncb::Lpips> net;
   try {
-    net = std::make_unique<ncb::Lpips>(ncb::ResolveLpipsFiles("squeeze", "", "", "", ncb::DefaultWeightsDir()));
+    net = std::make_unique<ncb::Lpips>(
+        ncb::ResolveLpipsFiles("squeeze", "", "", "", ncb::DefaultWeightsDir()));
   } catch (const std::exception& e) {
     state.SkipWithError(e.what());
     return;
@@ -117,8 +118,9 @@ void BM_Levenshtein(benchmark::State& state) {
 // through ncbench's FrameSource, reopened when it runs out.
 void BM_FrameDecode(benchmark::State& state) {
   const int w = static_cast<int>(state.range(0)), h = static_cast<int>(state.range(1));
-  const auto path = std::filesystem::temp_directory_path() /
-                    ("ncbench-decode-" + std::to_string(getpid()) + "-" + std::to_string(w) + ".mp4");
+  const auto path =
+      std::filesystem::temp_directory_path() /
+      ("ncbench-decode-" + std::to_string(getpid()) + "-" + std::to_string(w) + ".mp4");
   std::string codec = "avc1";
   {
     cv::VideoWriter writer(path.string(), cv::VideoWriter::fourcc('a', 'v', 'c', '1'), 15, {w, h});

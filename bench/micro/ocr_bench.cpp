@@ -8,14 +8,14 @@
 // users run it, and >= 1.8x from 1 to 2 threads. Measured 2026-11-23: program 0.17 frames/s
 // (0.97 with OMP_THREAD_LIMIT=1), pool 1.23 (1 thread) and 2.30 (2 threads).
 #include <benchmark/benchmark.h>
-#include <opencv2/imgcodecs.hpp>
-#include <opencv2/imgproc.hpp>
+#include <unistd.h>
 
 #include <chrono>
 #include <cstdlib>
-#include <unistd.h>
 #include <filesystem>
 #include <future>
+#include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgproc.hpp>
 #include <thread>
 
 #include "datasets/terminal.h"
@@ -32,7 +32,8 @@ struct Frames {
   std::vector<cv::Mat> rgb;
   std::vector<fs::path> png;
   Frames() {
-    const fs::path dir = fs::temp_directory_path() / ("ncbench-ocr-bench-" + std::to_string(getpid()));
+    const fs::path dir =
+        fs::temp_directory_path() / ("ncbench-ocr-bench-" + std::to_string(getpid()));
     fs::create_directories(dir);
     ncb::RenderOptions ro;
     ro.font_px = 20;
@@ -41,8 +42,8 @@ struct Frames {
       std::string text = "$ ls -la /var/log/apt\r\n";
       for (int line = 0; line < 20; ++line) {
         text += "-rw-r--r-- 1 root adm " + std::to_string(1000 * (i + 1) + 37 * line) + " Nov " +
-                std::to_string(1 + (line + i) % 28) + " 12:" + std::to_string(10 + line) + " term-" +
-                std::to_string(i) + "-" + std::to_string(line) + ".log\r\n";
+                std::to_string(1 + (line + i) % 28) + " 12:" + std::to_string(10 + line) +
+                " term-" + std::to_string(i) + "-" + std::to_string(line) + ".log\r\n";
       }
       text += "$ echo $((6 * 7))\r\n42\r\n$ ";
       term.Feed(text);
@@ -71,8 +72,8 @@ void BM_Ocr_TesseractProgram(benchmark::State& state) {
   const auto t0 = Clock::now();
   for (auto _ : state) {
     for (const auto& p : f.png) {
-      const std::string cmd = std::string(state.range(0) ? "OMP_THREAD_LIMIT=1 " : "") + "tesseract " +
-                              p.string() + " - --psm 3 >/dev/null 2>&1";
+      const std::string cmd = std::string(state.range(0) ? "OMP_THREAD_LIMIT=1 " : "") +
+                              "tesseract " + p.string() + " - --psm 3 >/dev/null 2>&1";
       if (std::system(cmd.c_str()) != 0) state.SkipWithError("tesseract failed");
     }
   }
@@ -104,6 +105,16 @@ void BM_Ocr_Pool(benchmark::State& state) {
 
 }  // namespace
 
-BENCHMARK(BM_Ocr_TesseractProgram)->Arg(0)->Arg(1)->ArgName("omp_thread_limit_1")->Unit(benchmark::kMillisecond)->UseRealTime()->Iterations(1);
-BENCHMARK(BM_Ocr_Pool)->Arg(1)->Arg(static_cast<int64_t>(std::max(1u, std::thread::hardware_concurrency())))
-    ->ArgName("threads")->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(BM_Ocr_TesseractProgram)
+    ->Arg(0)
+    ->Arg(1)
+    ->ArgName("omp_thread_limit_1")
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime()
+    ->Iterations(1);
+BENCHMARK(BM_Ocr_Pool)
+    ->Arg(1)
+    ->Arg(static_cast<int64_t>(std::max(1u, std::thread::hardware_concurrency())))
+    ->ArgName("threads")
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();

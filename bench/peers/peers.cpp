@@ -1,8 +1,6 @@
 #include "bench/peers/peers.h"
 
 #include <ATen/Parallel.h>
-#include <opencv2/imgcodecs.hpp>
-#include <opencv2/imgproc.hpp>
 #include <torch/types.h>
 
 #include <chrono>
@@ -11,18 +9,21 @@
 #include <fstream>
 #include <future>
 #include <iomanip>
+#include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgproc.hpp>
 #include <sstream>
 
-#include "bench/core/command.h"
-#include "bench/core/errors.h"
-#include "bench/core/frame.h"
-#include "bench/throughput/throughput.h"
+#include "core/command.h"
+#include "core/errors.h"
+#include "core/frame.h"
+#include "core/throughput.h"
 #include "datasets/terminal.h"
 #include "metrics/perceptual/lpips.h"
 #include "metrics/pixel/psnr.h"
 #include "metrics/pixel/ssim.h"
 #include "metrics/text/tesseract_ocr.h"
 #include "metrics/weights.h"
+#include "reports/markdown_table.h"
 #include "reports/report.h"
 
 #ifndef NCBENCH_SOURCE_DIR
@@ -36,7 +37,9 @@ using Clock = std::chrono::steady_clock;
 
 namespace {
 
-double Since(Clock::time_point t0) { return std::chrono::duration<double>(Clock::now() - t0).count(); }
+double Since(Clock::time_point t0) {
+  return std::chrono::duration<double>(Clock::now() - t0).count();
+}
 
 std::string Quote(const fs::path& p) { return "'" + p.string() + "'"; }
 
@@ -49,9 +52,9 @@ cv::Mat Screen(int i, int variant, int width, int height) {
   std::string text = "$ ls -la /var/log/apt\r\n";
   for (int line = 0; line + 3 < rows; ++line) {
     const int size = 1000 * (i + 1) + 37 * line + (variant && line % 4 == 1 ? 7 : 0);
-    text += "-rw-r--r-- 1 root adm " + std::to_string(size) + " Nov " + std::to_string(1 + (line + i) % 28) +
-            " 12:" + std::to_string(10 + line % 50) + " term-" + std::to_string(i) + "-" + std::to_string(line) +
-            ".log\r\n";
+    text += "-rw-r--r-- 1 root adm " + std::to_string(size) + " Nov " +
+            std::to_string(1 + (line + i) % 28) + " 12:" + std::to_string(10 + line % 50) +
+            " term-" + std::to_string(i) + "-" + std::to_string(line) + ".log\r\n";
   }
   text += "$ echo $((6 * 7))\r\n" + std::string(variant ? "24" : "42") + "\r\n$ ";
   term.Feed(text);
@@ -62,10 +65,13 @@ cv::Mat Screen(int i, int variant, int width, int height) {
   return out(cv::Rect(0, 0, width, height)).clone();
 }
 
-json Row(const std::string& kernel, double ours, const std::string& peer, double theirs, double target,
-         const std::string& note) {
-  json r = {{"kernel", kernel},          {"ncbench_frames_per_s", ours}, {"peer", peer},
-            {"peer_frames_per_s", theirs}, {"ratio", theirs > 0 ? ours / theirs : 0.0}};
+json Row(const std::string& kernel, double ours, const std::string& peer, double theirs,
+         double target, const std::string& note) {
+  json r = {{"kernel", kernel},
+            {"ncbench_frames_per_s", ours},
+            {"peer", peer},
+            {"peer_frames_per_s", theirs},
+            {"ratio", theirs > 0 ? ours / theirs : 0.0}};
   if (target > 0) {
     r["target_ratio"] = target;
     r["met"] = theirs > 0 && ours / theirs >= target;
@@ -82,22 +88,27 @@ json Skipped(const std::string& kernel, const std::string& peer, const std::stri
 
 json RunPeers(const PeersOptions& o, const Logger& log) {
   if (o.frames < 1 || o.ocr_frames < 0 || o.width < 16 || o.height < 16) {
-    throw Error("bench-peers: --frames must be >= 1, --ocr-frames >= 0, and the size at least 16x16");
+    throw Error(
+        "bench-peers: --frames must be >= 1, --ocr-frames >= 0, and the size at least 16x16");
   }
   if (o.threads > 0) at::set_num_threads(o.threads);
-  const fs::path out = o.out_dir.empty() ? fs::temp_directory_path() / "ncbench-peers" : fs::path(o.out_dir);
-  const fs::path tools = o.tools_dir.empty() ? fs::path(NCBENCH_SOURCE_DIR) / "tests" / "tools" : fs::path(o.tools_dir);
+  const fs::path out =
+      o.out_dir.empty() ? fs::temp_directory_path() / "ncbench-peers" : fs::path(o.out_dir);
+  const fs::path tools = o.tools_dir.empty() ? fs::path(NCBENCH_SOURCE_DIR) / "tests" / "tools"
+                                             : fs::path(o.tools_dir);
   fs::create_directories(out / "frames");
 
   // The frames, as images in memory, PNG files and raw rgb24 streams.
-  log(LogLevel::kInfo, "rendering " + std::to_string(o.frames) + " frame pairs at " + std::to_string(o.width) +
-                           "x" + std::to_string(o.height));
+  log(LogLevel::kInfo, "rendering " + std::to_string(o.frames) + " frame pairs at " +
+                           std::to_string(o.width) + "x" + std::to_string(o.height));
   std::vector<cv::Mat> gen, gt;
   json pairs = json::array();
-  std::ofstream gen_raw(out / "gen.rgb", std::ios::binary), gt_raw(out / "gt.rgb", std::ios::binary);
+  std::ofstream gen_raw(out / "gen.rgb", std::ios::binary),
+      gt_raw(out / "gt.rgb", std::ios::binary);
   cv::RNG rng(7);
   for (int i = 0; i < o.frames; ++i) {
-    cv::Mat t = Screen(i, 0, o.width, o.height), g = Screen(i, 1, o.width, o.height), noise(g.size(), CV_16SC3);
+    cv::Mat t = Screen(i, 0, o.width, o.height), g = Screen(i, 1, o.width, o.height),
+            noise(g.size(), CV_16SC3);
     rng.fill(noise, cv::RNG::NORMAL, 0, 3);
     cv::Mat g16;
     g.convertTo(g16, CV_16SC3);
@@ -113,7 +124,8 @@ json RunPeers(const PeersOptions& o, const Logger& log) {
     for (auto [img, stream] : {std::pair{&g, &gen_raw}, std::pair{&t, &gt_raw}}) {
       cv::Mat rgb;
       cv::cvtColor(*img, rgb, cv::COLOR_BGR2RGB);
-      stream->write(reinterpret_cast<const char*>(rgb.data), static_cast<std::streamsize>(rgb.total() * 3));
+      stream->write(reinterpret_cast<const char*>(rgb.data),
+                    static_cast<std::streamsize>(rgb.total() * 3));
     }
   }
   gen_raw.close();
@@ -126,7 +138,8 @@ json RunPeers(const PeersOptions& o, const Logger& log) {
   auto time_pairs = [&](auto&& score) {
     score(gen[0], gt[0]);  // warm-up: allocator, thread pool
     const auto t0 = Clock::now();
-    for (int i = 0; i < o.frames; ++i) score(gen[static_cast<size_t>(i)], gt[static_cast<size_t>(i)]);
+    for (int i = 0; i < o.frames; ++i)
+      score(gen[static_cast<size_t>(i)], gt[static_cast<size_t>(i)]);
     return n / Since(t0);
   };
   bool warm = true;
@@ -147,15 +160,18 @@ json RunPeers(const PeersOptions& o, const Logger& log) {
   json rows = json::array();
   auto max_diff = [](const std::vector<double>& a, const std::vector<double>& b) {
     double d = 0;
-    for (size_t i = 0; i < std::min(a.size(), b.size()); ++i) d = std::max(d, std::abs(a[i] - b[i]));
+    for (size_t i = 0; i < std::min(a.size(), b.size()); ++i)
+      d = std::max(d, std::abs(a[i] - b[i]));
     return d;
   };
 
   // scikit-image.
-  const auto sk = RunCommand(o.python + " " + Quote(tools / "skimage_reference.py") + " " + Quote(out / "pairs.json") + " 2>&1");
+  const auto sk = RunCommand(o.python + " " + Quote(tools / "skimage_reference.py") + " " +
+                             Quote(out / "pairs.json") + " 2>&1");
   json skj = json::parse(sk.output, nullptr, false);
   if (sk.status != 0 || skj.is_discarded() || !skj.contains("seconds")) {
-    const std::string why = "scikit-image run failed (" + o.python + " with python3-skimage): " + sk.output.substr(0, 300);
+    const std::string why = "scikit-image run failed (" + o.python +
+                            " with python3-skimage): " + sk.output.substr(0, 300);
     rows.push_back(Skipped("ssim", "scikit-image", why));
     rows.push_back(Skipped("psnr", "scikit-image", why));
   } else {
@@ -165,34 +181,41 @@ json RunPeers(const PeersOptions& o, const Logger& log) {
       sk_psnr.push_back(v["psnr"].is_null() ? INFINITY : v["psnr"].get<double>());
     }
     std::ostringstream ns, np;
-    ns << "scikit-image " << skj["skimage_version"].get<std::string>() << ", 1 thread; max |ssim difference| "
-       << max_diff(our_ssim, sk_ssim);
+    ns << "scikit-image " << skj["skimage_version"].get<std::string>()
+       << ", 1 thread; max |ssim difference| " << max_diff(our_ssim, sk_ssim);
     np << "max |psnr difference| " << max_diff(our_psnr, sk_psnr) << " dB";
-    rows.push_back(Row("ssim", ssim_fps, "scikit-image", n / skj["seconds"]["ssim"].get<double>(), 5.0, ns.str()));
-    rows.push_back(Row("psnr", psnr_fps, "scikit-image", n / skj["seconds"]["psnr"].get<double>(), 0, np.str()));
+    rows.push_back(Row("ssim", ssim_fps, "scikit-image", n / skj["seconds"]["ssim"].get<double>(),
+                       5.0, ns.str()));
+    rows.push_back(Row("psnr", psnr_fps, "scikit-image", n / skj["seconds"]["psnr"].get<double>(),
+                       0, np.str()));
   }
 
   // ffmpeg's ssim and psnr filters over the raw streams.
-  const std::string ff_version = RunCommand("ffmpeg -hide_banner -version 2>/dev/null | head -1").output;
+  const std::string ff_version =
+      RunCommand("ffmpeg -hide_banner -version 2>/dev/null | head -1").output;
   for (const std::string filter : {"ssim", "psnr"}) {
     const std::string size = std::to_string(o.width) + "x" + std::to_string(o.height);
     const std::string input = " -f rawvideo -pix_fmt rgb24 -s " + size + " -r 15 -i ";
-    const std::string cmd = "ffmpeg -hide_banner -nostats -loglevel info" + input + Quote(out / "gen.rgb") + input +
-                            Quote(out / "gt.rgb") + " -lavfi '[0:v][1:v]" + filter + "' -f null - 2>&1";
+    const std::string cmd = "ffmpeg -hide_banner -nostats -loglevel info" + input +
+                            Quote(out / "gen.rgb") + input + Quote(out / "gt.rgb") +
+                            " -lavfi '[0:v][1:v]" + filter + "' -f null - 2>&1";
     const auto t0 = Clock::now();
     const auto r = RunCommand(cmd);
     const double s = Since(t0);
     if (r.status != 0 || ff_version.empty()) {
-      rows.push_back(Skipped(filter, "ffmpeg", "ffmpeg failed or is not installed: " + r.output.substr(0, 300)));
+      rows.push_back(Skipped(filter, "ffmpeg",
+                             "ffmpeg failed or is not installed: " + r.output.substr(0, 300)));
       continue;
     }
     std::string summary;
     const auto at = r.output.find(filter == "ssim" ? "SSIM " : "PSNR ");
     if (at != std::string::npos) summary = r.output.substr(at, r.output.find('\n', at) - at);
     const std::string version = ff_version.substr(0, ff_version.find(" Copyright"));
-    rows.push_back(Row(filter, filter == "ssim" ? ssim_fps : psnr_fps, "ffmpeg", n / s, filter == "psnr" ? 1.0 : 0,
+    rows.push_back(Row(filter, filter == "ssim" ? ssim_fps : psnr_fps, "ffmpeg", n / s,
+                       filter == "psnr" ? 1.0 : 0,
                        version + " (its clock includes its start-up and reading the raw frames" +
-                           (filter == "ssim" ? std::string("; its SSIM is the 8x8-block variant") : std::string()) +
+                           (filter == "ssim" ? std::string("; its SSIM is the 8x8-block variant")
+                                             : std::string()) +
                            "); its result: " + summary));
   }
 
@@ -202,22 +225,28 @@ json RunPeers(const PeersOptions& o, const Logger& log) {
     Lpips net(files);
     warm = true;
     const double lpips_fps = time_pairs([&](const cv::Mat& a, const cv::Mat& b) {
-      const double v = net.Distance(MatToFrame(a).unsqueeze(0), MatToFrame(b).unsqueeze(0))[0].item<double>();
+      const double v =
+          net.Distance(MatToFrame(a).unsqueeze(0), MatToFrame(b).unsqueeze(0))[0].item<double>();
       if (!warm) our_lpips.push_back(v);
       warm = false;
     });
-    if (files.full.empty()) throw MissingError("the complete LPIPS SqueezeNet state_dict (lpips_squeeze_full.pt)");
-    const auto py = RunCommand("NCBENCH_TORCH_THREADS=" + std::to_string(std::max(1, o.threads)) + " " + o.python + " " +
-                            Quote(tools / "lpips_reference.py") + " score --net squeeze --weights " +
-                            Quote(files.full) + " " + Quote(out / "pairs.json") + " 2>&1");
+    if (files.full.empty())
+      throw MissingError("the complete LPIPS SqueezeNet state_dict (lpips_squeeze_full.pt)");
+    const auto py = RunCommand("NCBENCH_TORCH_THREADS=" + std::to_string(std::max(1, o.threads)) +
+                               " " + o.python + " " + Quote(tools / "lpips_reference.py") +
+                               " score --net squeeze --weights " + Quote(files.full) + " " +
+                               Quote(out / "pairs.json") + " 2>&1");
     json pj = json::parse(py.output, nullptr, false);
     if (py.status != 0 || pj.is_discarded() || !pj.contains("seconds")) {
-      rows.push_back(Skipped("lpips", "PyTorch LPIPS", "the reference run failed: " + py.output.substr(0, 300)));
+      rows.push_back(Skipped("lpips", "PyTorch LPIPS",
+                             "the reference run failed: " + py.output.substr(0, 300)));
     } else {
       std::ostringstream note;
-      note << "PyTorch " << pj["torch_version"].get<std::string>() << ", " << pj["threads"] << " threads; max |lpips difference| "
+      note << "PyTorch " << pj["torch_version"].get<std::string>() << ", " << pj["threads"]
+           << " threads; max |lpips difference| "
            << max_diff(our_lpips, pj["values"].get<std::vector<double>>());
-      rows.push_back(Row("lpips", lpips_fps, "PyTorch LPIPS", n / pj["seconds"].get<double>(), 0, note.str()));
+      rows.push_back(
+          Row("lpips", lpips_fps, "PyTorch LPIPS", n / pj["seconds"].get<double>(), 0, note.str()));
     }
   } catch (const Error& e) {
     rows.push_back(Skipped("lpips", "PyTorch LPIPS", e.what()));
@@ -248,15 +277,17 @@ json RunPeers(const PeersOptions& o, const Logger& log) {
       t0 = Clock::now();
       bool ok = true;
       for (size_t i = 0; i < rgb.size(); ++i) {
-        const auto r = RunCommand("tesseract " + Quote(pairs[i][1].get<std::string>()) + " - --psm " +
-                               std::to_string(oo.psm) + " -l " + oo.lang + " 2>/dev/null");
+        const auto r =
+            RunCommand("tesseract " + Quote(pairs[i][1].get<std::string>()) + " - --psm " +
+                       std::to_string(oo.psm) + " -l " + oo.lang + " 2>/dev/null");
         ok &= r.status == 0;
       }
       const double theirs = static_cast<double>(rgb.size()) / Since(t0);
       if (!ok) throw MissingError("the tesseract program (package tesseract-ocr) failed");
-      rows.push_back(Row("ocr", ours, "tesseract program", theirs, 1.5,
-                         std::to_string(pool.threads()) + " pool workers vs one program run per frame, --psm " +
-                             std::to_string(oo.psm) + ", " + std::to_string(rgb.size()) + " frames"));
+      rows.push_back(Row(
+          "ocr", ours, "tesseract program", theirs, 1.5,
+          std::to_string(pool.threads()) + " pool workers vs one program run per frame, --psm " +
+              std::to_string(oo.psm) + ", " + std::to_string(rgb.size()) + " frames"));
     } catch (const Error& e) {
       rows.push_back(Skipped("ocr", "tesseract program", e.what()));
     }
@@ -276,28 +307,36 @@ json RunPeers(const PeersOptions& o, const Logger& log) {
 std::string PeersTable(const json& r) {
   std::ostringstream s;
   s << std::fixed << std::setprecision(2);
-  s << "ncbench vs peers: " << r["frames"] << " frame pairs at " << r["size"][0] << "x" << r["size"][1] << ", "
-    << r["device"].value("name", "?") << ", " << r["threads"]["intra_op"] << " LibTorch threads\n\n";
-  s << "| kernel | ncbench frames/s | peer | peer frames/s | ratio | target | met |\n"
-       "|---|---:|---|---:|---:|---:|---|\n";
+  s << "ncbench vs peers: " << r["frames"] << " frame pairs at " << r["size"][0] << "x"
+    << r["size"][1] << ", " << r["device"].value("name", "?") << ", " << r["threads"]["intra_op"]
+    << " LibTorch threads\n\n";
+  MarkdownTable table({{"kernel"},
+                       {"ncbench frames/s", true},
+                       {"peer"},
+                       {"peer frames/s", true},
+                       {"ratio", true},
+                       {"target", true},
+                       {"met"}});
   for (const auto& row : r["rows"]) {
+    const std::string kernel = row["kernel"].get<std::string>(),
+                      peer = row["peer"].get<std::string>();
     if (row.contains("skipped")) {
-      s << "| " << row["kernel"].get<std::string>() << " | | " << row["peer"].get<std::string>() << " | | | | skipped: "
-        << row["skipped"].get<std::string>() << " |\n";
+      table.Row({kernel, "", peer, "", "", "", "skipped: " + row["skipped"].get<std::string>()});
       continue;
     }
-    s << "| " << row["kernel"].get<std::string>() << " | " << row["ncbench_frames_per_s"].get<double>() << " | "
-      << row["peer"].get<std::string>() << " | " << row["peer_frames_per_s"].get<double>() << " | "
-      << row["ratio"].get<double>() << "x | ";
-    if (row.contains("target_ratio")) {
-      s << ">= " << row["target_ratio"].get<double>() << "x | " << (row["met"].get<bool>() ? "yes" : "NO") << " |\n";
-    } else {
-      s << " | |\n";
-    }
+    const bool target = row.contains("target_ratio");
+    table.Row({kernel, Fixed(row["ncbench_frames_per_s"].get<double>(), 2), peer,
+               Fixed(row["peer_frames_per_s"].get<double>(), 2),
+               Fixed(row["ratio"].get<double>(), 2) + "x",
+               target ? ">= " + Fixed(row["target_ratio"].get<double>(), 2) + "x" : "",
+               target ? (row["met"].get<bool>() ? "yes" : "NO") : ""});
   }
+  s << table.str();
   s << "\n";
   for (const auto& row : r["rows"]) {
-    if (row.contains("note")) s << row["kernel"].get<std::string>() << " vs " << row["peer"].get<std::string>() << ": " << row["note"].get<std::string>() << "\n";
+    if (row.contains("note"))
+      s << row["kernel"].get<std::string>() << " vs " << row["peer"].get<std::string>() << ": "
+        << row["note"].get<std::string>() << "\n";
   }
   return s.str();
 }

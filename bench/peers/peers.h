@@ -8,7 +8,8 @@
 //
 // What is timed, each side from 8-bit frames already in memory (the peers decode their PNGs
 // before their clock starts; ffmpeg's clock includes its start-up and reading raw frames):
-//   ssim   ncbench Ssim (8-bit -> float conversion included) vs skimage.metrics.structural_similarity
+//   ssim   ncbench Ssim (8-bit -> float conversion included) vs
+//   skimage.metrics.structural_similarity
 //          (same settings, tests/tools/skimage_reference.py) and ffmpeg's `ssim` filter
 //   psnr   ncbench SquaredErrorSum + PsnrFromSse vs skimage's peak_signal_noise_ratio and
 //          ffmpeg's `psnr` filter
@@ -22,18 +23,17 @@
 #pragma once
 
 #include <nlohmann/json.hpp>
-
 #include <string>
 
-#include "bench/core/logger.h"
+#include "core/logger.h"
 
 namespace ncb {
 
 struct PeersOptions {
-  int frames = 24;       // frame pairs for ssim, psnr, lpips
-  int ocr_frames = 4;    // the tesseract program takes seconds a frame
+  int frames = 24;     // frame pairs for ssim, psnr, lpips
+  int ocr_frames = 4;  // the tesseract program takes seconds a frame
   int width = 1600, height = 900;
-  int threads = 2;       // LibTorch intra-op threads and OCR workers for ncbench's side
+  int threads = 2;  // LibTorch intra-op threads and OCR workers for ncbench's side
   std::string python = "/usr/bin/python3";  // Debian's, with python3-skimage and python3-torch
   std::string tools_dir;  // the reference scripts; empty: the source tree's tests/tools
   std::string out_dir;    // frames and peers.json

@@ -1,11 +1,12 @@
 #include "bench/rollout/rollout.h"
 
-#include <opencv2/imgcodecs.hpp>
 #include <torch/types.h>
 
-#include "bench/core/errors.h"
-#include "bench/core/frame.h"
-#include "bench/core/hashing.h"
+#include <opencv2/imgcodecs.hpp>
+
+#include "core/errors.h"
+#include "core/frame.h"
+#include "core/hashing.h"
 #include "datasets/action_encoding.h"
 #include "datasets/cast.h"
 #include "datasets/gui_log.h"
@@ -29,13 +30,15 @@ torch::Tensor Align(const cv::Mat& bgr, const std::string& where, const NcSpec& 
   auto t = MatToFrame(bgr, o.device);
   if (t.size(1) == spec.height && t.size(2) == spec.width) return t;
   if (o.resize == "none") {
-    throw FormatError(At(where, "frame is " + std::to_string(t.size(2)) + "x" + std::to_string(t.size(1)) +
-                                    "; the checkpoint renders " + std::to_string(spec.width) + "x" +
-                                    std::to_string(spec.height) + " and --resize none forbids resizing"));
+    throw FormatError(At(where, "frame is " + std::to_string(t.size(2)) + "x" +
+                                    std::to_string(t.size(1)) + "; the checkpoint renders " +
+                                    std::to_string(spec.width) + "x" + std::to_string(spec.height) +
+                                    " and --resize none forbids resizing"));
   }
   if (resized) *resized = true;
   const auto m = MapFor(static_cast<int>(t.size(2)), static_cast<int>(t.size(1)), spec, o);
-  if (m.content_w == spec.width && m.content_h == spec.height) return ResizeFrame(t, spec.height, spec.width);
+  if (m.content_w == spec.width && m.content_h == spec.height)
+    return ResizeFrame(t, spec.height, spec.width);
   auto canvas = torch::zeros({3, spec.height, spec.width}, t.options());
   canvas.narrow(1, static_cast<int64_t>(m.py), m.content_h)
       .narrow(2, static_cast<int64_t>(m.px), m.content_w)
@@ -63,16 +66,18 @@ void BuildActions(const Sample& s, const NcSpec& spec, const AlignOptions& o, do
       gui = ReadGuiLog(s.actions);
       p->event_times = GuiActionTimes(*gui);
     } else {
-      throw FormatError(At(s.actions.string(), "unsupported action log type '" + ext +
-                                                   "'; this build reads .tape, .cast, and GUI .csv/.json logs"));
+      throw FormatError(
+          At(s.actions.string(), "unsupported action log type '" + ext +
+                                     "'; this build reads .tape, .cast, and GUI .csv/.json logs"));
     }
   }
   p->actions = torch::zeros({p->num_frames, static_cast<int64_t>(spec.action_dim)});
   if (!gui) {
     if (spec.action_encoding != "none") {
-      throw FormatError(At(s.actions.empty() ? s.video.string() : s.actions.string(),
-                           "checkpoint '" + spec.name + "' takes " + spec.action_encoding +
-                               " actions; expected a GUI action log (.csv or .json) in the manifest's \"actions\""));
+      throw FormatError(At(
+          s.actions.empty() ? s.video.string() : s.actions.string(),
+          "checkpoint '" + spec.name + "' takes " + spec.action_encoding +
+              " actions; expected a GUI action log (.csv or .json) in the manifest's \"actions\""));
     }
     return;
   }
@@ -106,7 +111,8 @@ PreparedSample PrepareSample(const Sample& s, const NcSpec& spec, const AlignOpt
                                                " says " + NumText(*s.fps)));
   }
   // A .cast carries its own screen text; other footage may have it beside it.
-  if (!s.screen_text.empty() && s.video.extension() != ".cast") src = WithScreenText(std::move(src), s.screen_text);
+  if (!s.screen_text.empty() && s.video.extension() != ".cast")
+    src = WithScreenText(std::move(src), s.screen_text);
   const double source_fps = src->fps();
   const int64_t source_frames = src->frame_count();
   p.ground_truth = Resample(std::move(src), spec.fps);

@@ -41,14 +41,14 @@ struct PreparedSample {
   torch::Tensor first_frame;                  // [3,H,W] at the checkpoint's size
   int64_t num_frames = 0;                     // T
   std::string prompt;
-  torch::Tensor actions;                      // [T, action_dim] (ncbench.actions/1 or zeros)
-  std::vector<double> event_times;            // key/click/scroll events, seconds from frame 0
+  torch::Tensor actions;            // [T, action_dim] (ncbench.actions/1 or zeros)
+  std::vector<double> event_times;  // key/click/scroll events, seconds from frame 0
   // GUI logs: the logged cursor of frames 0..T in the checkpoint's pixels (empty otherwise),
   // the events read and those after frame T (a --max-frames cut).
   std::vector<std::optional<std::pair<double, double>>> cursor;
   int64_t action_events = 0, action_events_after_t = 0;
   int64_t seed = 0;
-  bool resized = false;                       // ground truth was resized
+  bool resized = false;  // ground truth was resized
   // The true screen text of the ground-truth frame last read, where the dataset has it.
   std::optional<std::string> screen_text;
 };
@@ -58,7 +58,8 @@ struct PreparedSample {
 PreparedSample PrepareSample(const Sample& sample, const NcSpec& spec, const AlignOptions& options);
 
 // The next aligned ground-truth frame [3,H,W] on the run's device.
-torch::Tensor NextGroundTruthFrame(PreparedSample& p, const NcSpec& spec, const AlignOptions& options);
+torch::Tensor NextGroundTruthFrame(PreparedSample& p, const NcSpec& spec,
+                                   const AlignOptions& options);
 
 // A batch request from samples of equal T.
 RolloutRequest MakeRequest(const std::vector<PreparedSample*>& batch);

@@ -6,17 +6,15 @@
 // fail_fast. Each finished sample is also appended, flushed, to samples.jsonl.
 #pragma once
 
-#include <nlohmann/json.hpp>
-
 #include <map>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
 #include "bench/checkpoint/checkpoint.h"
-#include "bench/core/logger.h"
 #include "bench/rollout/rollout.h"
 #include "bench/run/intervals.h"
-#include "probes/arithmetic/probe.h"
+#include "core/logger.h"
 
 namespace ncb {
 
@@ -26,9 +24,10 @@ struct EvalOptions {
   std::string manifest;
   std::vector<std::string> metrics = {"psnr", "ssim"};
   std::map<std::string, nlohmann::json> metric_options;  // by metric name, e.g. ocr -> {"psm": 6}
-  std::string cache_dir;                                  // on-disk caches (ground-truth OCR); empty: none
-  std::vector<std::string> probes;                        // "arithmetic"
-  ArithmeticProbeOptions arithmetic;                      // seed, device mode and batch come from below
+  std::string cache_dir;            // on-disk caches (ground-truth OCR); empty: none
+  std::vector<std::string> probes;  // "arithmetic" (probes/registry.cpp)
+  std::map<std::string, nlohmann::json>
+      probe_options;  // by probe name, e.g. arithmetic -> {"problems": 100}
   std::string out_dir;
   std::string device = "cpu";
   int64_t seed = 0;
@@ -36,7 +35,7 @@ struct EvalOptions {
   RolloutMode mode = RolloutMode::kRollout;
   int threads = 0;           // LibTorch intra-op threads; 0: its default (physical cores)
   int64_t warmup_steps = 3;  // step() calls excluded from the latency percentiles
-  bool pipeline = true;      // score and decode ground truth while the model computes (docs/report.md)
+  bool pipeline = true;  // score and decode ground truth while the model computes (docs/report.md)
   // Samples per call of a batchable metric (PSNR, SSIM, LPIPS); 0: every sample of the batch
   // on CUDA, one on the CPU (where one frame already fills the threads, and larger working
   // sets run slower: SSIM over 4 frames at 640x408 took 3.3x as long as 4 calls of one).
@@ -49,8 +48,8 @@ struct EvalOptions {
   // configuration (a killed or interrupted one) and score only the rest (docs/report.md).
   bool resume = false;
   bool fail_fast = false;
-  AlignOptions align;       // device and seed are filled from the fields above
-  int strip_frames = 4;     // frames per sample in OUT/strips/*.jpg (reports/frame_strip.h); 0: none
+  AlignOptions align;    // device and seed are filled from the fields above
+  int strip_frames = 4;  // frames per sample in OUT/strips/*.jpg (reports/frame_strip.h); 0: none
   BootstrapOptions bootstrap;  // its seed is the run seed
   std::vector<std::string> command_line;
 };

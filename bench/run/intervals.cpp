@@ -3,7 +3,7 @@
 #include <map>
 #include <string>
 
-#include "bench/core/stats.h"
+#include "core/stats.h"
 #include "reports/report.h"
 
 namespace ncb {
@@ -13,8 +13,9 @@ json DescribeBootstrap(const BootstrapOptions& o) {
   return {{"level", o.level},
           {"replicates", o.replicates},
           {"seed", o.seed},
-          {"method", "percentile bootstrap over samples (each replicate re-finalizes the summed per-sample "
-                     "metric states); rates over frames: Wilson score interval"},
+          {"method",
+           "percentile bootstrap over samples (each replicate re-finalizes the summed per-sample "
+           "metric states); rates over frames: Wilson score interval"},
           {"rng", "SplitMix64, index = next() mod n"}};
 }
 
@@ -24,7 +25,8 @@ MetricState StateDifference(const MetricState& after, const MetricState& before)
   for (const auto& [k, v] : after.arrays) {
     auto& out = d.arrays[k];
     out = v;
-    if (auto it = before.arrays.find(k); it != before.arrays.end() && it->second.size() == v.size()) {
+    if (auto it = before.arrays.find(k);
+        it != before.arrays.end() && it->second.size() == v.size()) {
       for (size_t i = 0; i < v.size(); ++i) out[i] -= it->second[i];
     }
   }
@@ -48,7 +50,8 @@ void Leaves(const json& j, const std::string& prefix, std::map<std::string, doub
 }  // namespace
 
 void AddBootstrapIntervals(json* aggregate, const std::vector<MetricState>& per_sample,
-                           const std::function<json(const MetricState&)>& finalize, const BootstrapOptions& o) {
+                           const std::function<json(const MetricState&)>& finalize,
+                           const BootstrapOptions& o) {
   if (o.replicates <= 0 || per_sample.size() < 2 || !aggregate->is_object()) return;
   std::map<std::string, double> point;
   Leaves(*aggregate, "", &point);

@@ -7,9 +7,8 @@
 // an interval (the Wilson intervals of rates) keep it; counts get none.
 #pragma once
 
-#include <nlohmann/json.hpp>
-
 #include <functional>
+#include <nlohmann/json.hpp>
 #include <vector>
 
 #include "metrics/metric.h"

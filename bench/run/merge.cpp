@@ -5,22 +5,25 @@
 #include <fstream>
 #include <map>
 
-#include "bench/core/command.h"
-#include "bench/core/errors.h"
-#include "bench/core/hashing.h"
+#include "core/command.h"
+#include "core/errors.h"
+#include "core/hashing.h"
+#include "core/json_path.h"
 #include "reports/report.h"
 
 namespace ncb {
 namespace fs = std::filesystem;
 using nlohmann::json;
 
-json AggregateMetric(const Metric& m, const MetricState& merged, const std::vector<MetricState>& per_sample,
-                     const BootstrapOptions& bootstrap, int64_t run_seed) {
+json AggregateMetric(const Metric& m, const MetricState& merged,
+                     const std::vector<MetricState>& per_sample, const BootstrapOptions& bootstrap,
+                     int64_t run_seed) {
   json a = m.Finalize(merged);
   if (m.info().scope != "distribution") {
     BootstrapOptions bo = bootstrap;
     bo.seed = static_cast<uint64_t>(run_seed) + Fnv1a64(m.info().name);
-    AddBootstrapIntervals(&a, per_sample, [&m](const MetricState& st) { return m.Finalize(st); }, bo);
+    AddBootstrapIntervals(
+        &a, per_sample, [&m](const MetricState& st) { return m.Finalize(st); }, bo);
   }
   return a;
 }
@@ -32,50 +35,6 @@ struct Shard {
   json report;
   int index = 0;
 };
-
-// The first place where a and b differ, as a dotted path ("" when equal).
-std::string FirstDifference(const json& a, const json& b, const std::string& at) {
-  if (a.type() != b.type()) return at;
-  if (a.is_object()) {
-    for (const auto& [k, v] : a.items()) {
-      const std::string here = at.empty() ? k : at + "." + k;
-      if (!b.contains(k)) return here;
-      if (auto d = FirstDifference(v, b[k], here); !d.empty()) return d;
-    }
-    for (const auto& [k, v] : b.items()) {
-      if (!a.contains(k)) return at.empty() ? k : at + "." + k;
-    }
-    return "";
-  }
-  if (a.is_array()) {
-    if (a.size() != b.size()) return at;
-    for (size_t i = 0; i < a.size(); ++i) {
-      if (auto d = FirstDifference(a[i], b[i], at + "[" + std::to_string(i) + "]"); !d.empty()) return d;
-    }
-    return "";
-  }
-  return a == b ? "" : at;
-}
-
-json AtPath(const json& j, const std::string& dotted) {
-  json cur = j;
-  std::string part;
-  for (size_t i = 0; i <= dotted.size(); ++i) {
-    if (i == dotted.size() || dotted[i] == '.') {
-      const auto br = part.find('[');
-      const std::string key = part.substr(0, br);
-      if (!key.empty()) cur = cur.is_object() && cur.contains(key) ? cur[key] : json("(absent)");
-      for (size_t p = br; p != std::string::npos && p < part.size(); p = part.find('[', p + 1)) {
-        const size_t idx = std::stoul(part.substr(p + 1));
-        cur = cur.is_array() && idx < cur.size() ? cur[idx] : json("(absent)");
-      }
-      part.clear();
-    } else {
-      part += dotted[i];
-    }
-  }
-  return cur;
-}
 
 // What must be equal for shards to belong to one run.
 json Identity(const json& r) {
@@ -95,7 +54,8 @@ Shard ReadShard(const std::string& given) {
   s.report = ReadReportFile(s.path);
   const auto& sh = ObjectOr(s.report, "shard");
   if (!sh.contains("index") || !sh["index"].is_number_integer() || !sh.contains("count")) {
-    throw Error(At(s.path, "has no field \"shard\": it is not the report of an `eval --shard i/N` run"));
+    throw Error(
+        At(s.path, "has no field \"shard\": it is not the report of an `eval --shard i/N` run"));
   }
   s.index = sh["index"].get<int>();
   if (s.report["summary"].value("interrupted", false)) {
@@ -113,12 +73,15 @@ json SumPhases(const std::vector<Shard>& shards) {
       if (o.is_null()) o = json::object();
       o["wall_s"] = o.value("wall_s", 0.0) + p.value("wall_s", 0.0);
       o["calls"] = o.value("calls", int64_t{0}) + p.value("calls", int64_t{0});
-      if (p.contains("frames")) o["frames"] = o.value("frames", int64_t{0}) + p["frames"].get<int64_t>();
+      if (p.contains("frames"))
+        o["frames"] = o.value("frames", int64_t{0}) + p["frames"].get<int64_t>();
     }
   }
   for (auto& [name, o] : out.items()) {
     if (o.contains("frames")) {
-      o["frames_per_s"] = o["wall_s"].get<double>() > 0 ? o["frames"].get<double>() / o["wall_s"].get<double>() : 0.0;
+      o["frames_per_s"] = o["wall_s"].get<double>() > 0
+                              ? o["frames"].get<double>() / o["wall_s"].get<double>()
+                              : 0.0;
     }
   }
   return out;
@@ -151,19 +114,22 @@ json MergeThroughput(const std::vector<Shard>& shards) {
     per.push_back(std::move(st));
   }
   const json& ro0 = ObjectOr(first, "rollout");
-  t["merged"] = "from " + std::to_string(shards.size()) + " shards: work (phases, rollout frames and seconds, harness "
-                "seconds) summed over the shards; wall_s is the longest shard's, memory the largest peak of any; "
+  t["merged"] = "from " + std::to_string(shards.size()) +
+                " shards: work (phases, rollout frames and seconds, harness "
+                "seconds) summed over the shards; wall_s is the longest shard's, memory the "
+                "largest peak of any; "
                 "latency percentiles are per shard, under shards";
   t["wall_s"] = wall;
   t["phases"] = SumPhases(shards);
-  t["rollout"] = {{"mode", ro0.value("mode", json(nullptr))},
-                  {"batch_size", ro0.value("batch_size", json(nullptr))},
-                  {"timer", ro0.value("timer", json(nullptr))},
-                  {"frames", frames},
-                  {"frames_scored", scored},
-                  {"wall_s", ro_wall},
-                  {"frames_per_s", ro_wall > 0 ? static_cast<double>(frames) / ro_wall : 0.0},
-                  {"latency", {{"count", 0}, {"note", "per shard: throughput.shards[i].rollout.latency"}}}};
+  t["rollout"] = {
+      {"mode", ro0.value("mode", json(nullptr))},
+      {"batch_size", ro0.value("batch_size", json(nullptr))},
+      {"timer", ro0.value("timer", json(nullptr))},
+      {"frames", frames},
+      {"frames_scored", scored},
+      {"wall_s", ro_wall},
+      {"frames_per_s", ro_wall > 0 ? static_cast<double>(frames) / ro_wall : 0.0},
+      {"latency", {{"count", 0}, {"note", "per shard: throughput.shards[i].rollout.latency"}}}};
   t["harness"] = {{"wall_s", harness}};
   t["memory"] = {{"peak_rss_mib", rss}, {"peak_device_mib", dev >= 0 ? json(dev) : json(nullptr)}};
   t["shards"] = std::move(per);
@@ -176,25 +142,33 @@ json MergeShards(const MergeOptions& opt) {
   if (opt.shards.empty()) throw Error("merge: no shard reports given");
   std::vector<Shard> shards;
   for (const auto& p : opt.shards) shards.push_back(ReadShard(p));
-  std::sort(shards.begin(), shards.end(), [](const Shard& a, const Shard& b) { return a.index < b.index; });
+  std::sort(shards.begin(), shards.end(),
+            [](const Shard& a, const Shard& b) { return a.index < b.index; });
 
   // One run: the same configuration, each shard 1..N exactly once.
   const json id0 = Identity(shards[0].report);
   for (size_t i = 1; i < shards.size(); ++i) {
     const json id = Identity(shards[i].report);
-    if (const auto d = FirstDifference(id0, id, ""); !d.empty()) {
-      throw Error("merge: " + shards[i].path + " and " + shards[0].path + " are shards of different runs: " + d +
-                  " is " + AtPath(id, d).dump() + " in the first, " + AtPath(id0, d).dump() + " in the second");
+    if (const auto d = DifferencePath(id0, id); !d.empty()) {
+      throw Error("merge: " + shards[i].path + " and " + shards[0].path +
+                  " are shards of different runs: " + d + " is " + AtPath(id, d).dump() +
+                  " in the first, " + AtPath(id0, d).dump() + " in the second");
     }
   }
   const int count = id0["shard_count"].get<int>();
   for (int i = 1; i <= count; ++i) {
-    const auto n = std::count_if(shards.begin(), shards.end(), [i](const Shard& s) { return s.index == i; });
-    if (n == 0) throw Error("merge: shard " + std::to_string(i) + " of " + std::to_string(count) + " is missing");
-    if (n > 1) throw Error("merge: shard " + std::to_string(i) + " of " + std::to_string(count) + " is given " + std::to_string(n) + " times");
+    const auto n =
+        std::count_if(shards.begin(), shards.end(), [i](const Shard& s) { return s.index == i; });
+    if (n == 0)
+      throw Error("merge: shard " + std::to_string(i) + " of " + std::to_string(count) +
+                  " is missing");
+    if (n > 1)
+      throw Error("merge: shard " + std::to_string(i) + " of " + std::to_string(count) +
+                  " is given " + std::to_string(n) + " times");
   }
   if (static_cast<int>(shards.size()) != count) {
-    throw Error("merge: " + std::to_string(shards.size()) + " reports for " + std::to_string(count) + " shards");
+    throw Error("merge: " + std::to_string(shards.size()) + " reports for " +
+                std::to_string(count) + " shards");
   }
 
   // Samples in manifest order.
@@ -224,16 +198,21 @@ json MergeShards(const MergeOptions& opt) {
   bootstrap.replicates = iv.value("replicates", 0);
   bootstrap.level = iv.value("level", 0.95);
   const int64_t seed = first["context"].value("seed", int64_t{0});
-  const MetricEnv env{first["dataset"].value("sha256", ""), "", fs::path(first["dataset"].value("manifest", "")).parent_path()};
+  const MetricEnv env{first["dataset"].value("sha256", ""), "",
+                      fs::path(first["dataset"].value("manifest", "")).parent_path()};
   json aggregates = json::object(), states = json::object();
   for (const auto& mc : ArrayOr(config, "metrics")) {
     const std::string name = mc["name"];
-    if (!mc.contains("requested")) throw Error(At(shards[0].path, "config.metrics: \"" + name + "\" has no \"requested\" (a report of an older ncbench?)"));
+    if (!mc.contains("requested"))
+      throw Error(At(
+          shards[0].path,
+          "config.metrics: \"" + name + "\" has no \"requested\" (a report of an older ncbench?)"));
     std::unique_ptr<Metric> m;
     try {
       m = CreateMetric(mc["requested"]["name"], mc["requested"]["options"], env);
     } catch (const MissingError& e) {
-      throw MissingError(std::string("merge: metric ") + name + " needs what its shards had: " + e.what());
+      throw MissingError(std::string("merge: metric ") + name +
+                         " needs what its shards had: " + e.what());
     }
     MetricState merged;
     for (const auto& s : shards) {
@@ -246,14 +225,16 @@ json MergeShards(const MergeOptions& opt) {
       for (const auto& rec : samples) {
         if (rec["status"] != "ok") continue;
         const auto& ms = ObjectOr(rec, "metric_states");
-        if (!ms.contains(name)) throw Error("merge: sample " + rec["id"].dump() + " has no metric state of " + name);
+        if (!ms.contains(name))
+          throw Error("merge: sample " + rec["id"].dump() + " has no metric state of " + name);
         per_sample.push_back(MetricState::FromJson(ms[name]));
       }
     }
     aggregates[name] = AggregateMetric(*m, merged, per_sample, bootstrap, seed);
     states[name] = merged.ToJson();
   }
-  for (const auto& [name, why] : ObjectOr(first, "metrics_unavailable").items()) aggregates[name] = {{"unavailable", why}};
+  for (const auto& [name, why] : ObjectOr(first, "metrics_unavailable").items())
+    aggregates[name] = {{"unavailable", why}};
 
   json report = first;
   report.erase("shard");
@@ -266,7 +247,8 @@ json MergeShards(const MergeOptions& opt) {
     report["checkpoint"]["restarts"] = restarts;
   }
   int64_t probes_failed = 0;
-  for (const auto& [name, p] : ObjectOr(report, "probes").items()) probes_failed += p.contains("error");
+  for (const auto& [name, p] : ObjectOr(report, "probes").items())
+    probes_failed += p.contains("error");
   report["summary"] = {{"samples_total", report["samples"].size()},
                        {"samples_ok", ok},
                        {"samples_failed", static_cast<int64_t>(report["samples"].size()) - ok},
@@ -275,7 +257,9 @@ json MergeShards(const MergeOptions& opt) {
   report["throughput"] = MergeThroughput(shards);
   json from = json::array();
   for (const auto& s : shards) {
-    from.push_back({{"shard", s.index}, {"report", s.path}, {"host", s.report["context"].value("host", json(nullptr))},
+    from.push_back({{"shard", s.index},
+                    {"report", s.path},
+                    {"host", s.report["context"].value("host", json(nullptr))},
                     {"time", s.report["context"].value("time", json(nullptr))}});
   }
   report["merged_from"] = std::move(from);
@@ -285,13 +269,15 @@ json MergeShards(const MergeOptions& opt) {
   fs::create_directories(fs::path(opt.out_dir) / "strips");
   {
     std::ofstream jsonl(fs::path(opt.out_dir) / "samples.jsonl.tmp", std::ios::trunc);
-    for (const auto& rec : report["samples"]) jsonl << rec.dump(-1, ' ', false, json::error_handler_t::replace) << "\n";
+    for (const auto& rec : report["samples"])
+      jsonl << rec.dump(-1, ' ', false, json::error_handler_t::replace) << "\n";
     if (!jsonl) throw Error(At(opt.out_dir, "cannot write samples.jsonl"));
   }
   fs::rename(fs::path(opt.out_dir) / "samples.jsonl.tmp", fs::path(opt.out_dir) / "samples.jsonl");
   for (const auto& s : shards) {
     const fs::path strips = fs::path(s.path).parent_path() / "strips";
-    if (!fs::is_directory(strips) || fs::equivalent(strips, fs::path(opt.out_dir) / "strips")) continue;
+    if (!fs::is_directory(strips) || fs::equivalent(strips, fs::path(opt.out_dir) / "strips"))
+      continue;
     for (const auto& e : fs::directory_iterator(strips)) {
       fs::copy_file(e.path(), fs::path(opt.out_dir) / "strips" / e.path().filename(),
                     fs::copy_options::overwrite_existing);

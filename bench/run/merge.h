@@ -11,7 +11,6 @@
 #pragma once
 
 #include <nlohmann/json.hpp>
-
 #include <string>
 #include <vector>
 
@@ -32,7 +31,7 @@ nlohmann::json MergeShards(const MergeOptions& options);
 // A metric's aggregate as every report gives it: Finalize over the run's merged state plus
 // the bootstrap intervals over the per-sample states (seeded by the run seed and the name).
 nlohmann::json AggregateMetric(const Metric& metric, const MetricState& merged,
-                               const std::vector<MetricState>& per_sample, const BootstrapOptions& bootstrap,
-                               int64_t run_seed);
+                               const std::vector<MetricState>& per_sample,
+                               const BootstrapOptions& bootstrap, int64_t run_seed);
 
 }  // namespace ncb

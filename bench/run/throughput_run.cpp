@@ -11,12 +11,13 @@
 #include <sstream>
 
 #include "bench/checkpoint/checkpoint.h"
-#include "bench/core/errors.h"
-#include "bench/core/stats.h"
 #include "bench/rollout/rollout.h"
 #include "bench/run/eval_runner.h"
-#include "bench/throughput/throughput.h"
+#include "core/errors.h"
+#include "core/stats.h"
+#include "core/throughput.h"
 #include "datasets/manifest.h"
+#include "reports/markdown_table.h"
 #include "reports/report.h"
 
 namespace ncb {
@@ -34,13 +35,16 @@ struct Inputs {
 Inputs MakeInputs(const ThroughputOptions& o, const NcSpec& spec, const torch::Device& device) {
   if (!o.manifest.empty()) {
     const Manifest m = ReadManifest(o.manifest);
-    if (m.samples.empty()) throw Error(At(o.manifest, "no valid sample to take the first frame from"));
+    if (m.samples.empty())
+      throw Error(At(o.manifest, "no valid sample to take the first frame from"));
     AlignOptions align;
     align.device = device;
     align.run_seed = o.seed;
     PreparedSample p = PrepareSample(m.samples[0], spec, align);
-    return {p.first_frame, p.prompt,
-            {{"first_frame", "sample " + m.samples[0].id + " of " + o.manifest}, {"prompt", p.prompt},
+    return {p.first_frame,
+            p.prompt,
+            {{"first_frame", "sample " + m.samples[0].id + " of " + o.manifest},
+             {"prompt", p.prompt},
              {"actions", "zeros"}}};
   }
   return {torch::full({3, spec.height, spec.width}, 0.5f, torch::TensorOptions().device(device)),
@@ -62,7 +66,9 @@ double TimedRollout(Checkpoint& ckpt, const RolloutRequest& r, RolloutMode mode,
     auto f = stream->Next();
     const double dt = timer.StopSeconds();
     total += dt;
-    if (!f) throw ContractError("stream ended after " + std::to_string(k) + " of " + std::to_string(r.num_frames) + " frames");
+    if (!f)
+      throw ContractError("stream ended after " + std::to_string(k) + " of " +
+                          std::to_string(r.num_frames) + " frames");
     if (mode == RolloutMode::kStep && latency) latency->push_back(dt);
   }
   return total;
@@ -78,7 +84,8 @@ json RunThroughput(const ThroughputOptions& o, const Logger& log) {
   if (o.repeats < 1) throw Error("--repeats must be at least 1");
   if (o.batch_sizes.empty()) throw Error("--batch-sizes: give at least one");
   for (int b : o.batch_sizes) {
-    if (b < 1) throw Error("--batch-sizes: " + std::to_string(b) + " is not a batch size (expected >= 1)");
+    if (b < 1)
+      throw Error("--batch-sizes: " + std::to_string(b) + " is not a batch size (expected >= 1)");
   }
   if (o.threads > 0) at::set_num_threads(o.threads);
   PhaseTimes phases;
@@ -98,7 +105,8 @@ json RunThroughput(const ThroughputOptions& o, const Logger& log) {
   for (int b : o.batch_sizes) {
     for (RolloutMode mode : modes) {
       const std::string mode_name = mode == RolloutMode::kStep ? "step" : "rollout";
-      json row = {{"batch_size", b}, {"mode", mode_name}, {"frames", o.frames}, {"repeats", o.repeats}};
+      json row = {
+          {"batch_size", b}, {"mode", mode_name}, {"frames", o.frames}, {"repeats", o.repeats}};
       if (b > ckpt->max_batch()) {
         row["error"] = "the adapter takes batches of at most " + std::to_string(ckpt->max_batch());
         sweep.push_back(row);
@@ -110,7 +118,8 @@ json RunThroughput(const ThroughputOptions& o, const Logger& log) {
           r.ids.push_back("throughput-" + std::to_string(i));
           r.prompts.push_back(in.prompt);
         }
-        r.first_frame = in.first_frame.unsqueeze(0).expand({b, 3, spec.height, spec.width}).contiguous();
+        r.first_frame =
+            in.first_frame.unsqueeze(0).expand({b, 3, spec.height, spec.width}).contiguous();
         r.actions = torch::zeros({b, o.frames, spec.action_dim});
         r.num_frames = o.frames;
         r.seed = o.seed;
@@ -122,7 +131,8 @@ json RunThroughput(const ThroughputOptions& o, const Logger& log) {
         std::vector<double> seconds, latency;
         {
           ScopedPhase phase(&phases, "rollout", static_cast<int64_t>(b) * o.frames * o.repeats);
-          for (int rep = 0; rep < o.repeats; ++rep) seconds.push_back(TimedRollout(*ckpt, r, mode, timer, &latency));
+          for (int rep = 0; rep < o.repeats; ++rep)
+            seconds.push_back(TimedRollout(*ckpt, r, mode, timer, &latency));
         }
         json fps = json::array();
         std::vector<double> fps_v;
@@ -133,9 +143,12 @@ json RunThroughput(const ThroughputOptions& o, const Logger& log) {
         row["wall_s"] = seconds;
         row["frames_per_s_runs"] = fps;
         row["frames_per_s"] = Quantile(fps_v, 0.5);
-        row["latency"] = SummarizeLatency(latency, 0, mode == RolloutMode::kStep ? "step" : "rollout_call").ToJson();
+        row["latency"] =
+            SummarizeLatency(latency, 0, mode == RolloutMode::kStep ? "step" : "rollout_call")
+                .ToJson();
         const auto peak = PeakDeviceMemoryBytes(device);
-        row["peak_device_mib"] = peak ? json(static_cast<double>(*peak) / (1024.0 * 1024.0)) : json(nullptr);
+        row["peak_device_mib"] =
+            peak ? json(static_cast<double>(*peak) / (1024.0 * 1024.0)) : json(nullptr);
         log(LogLevel::kInfo, "batch " + std::to_string(b) + ", " + mode_name + ": " +
                                  std::to_string(row["frames_per_s"].get<double>()) + " frames/s");
       } catch (const std::exception& e) {  // c10::Error for out-of-memory, ContractError, ...
@@ -151,14 +164,17 @@ json RunThroughput(const ThroughputOptions& o, const Logger& log) {
   report["kind"] = "throughput";
   report["context"] = MakeContext({o.command_line, device.str(), o.seed});
   report["checkpoint"] = ckpt->Describe();
-  report["config"] = {{"frames", o.frames},
-                      {"repeats", o.repeats},
-                      {"batch_sizes", o.batch_sizes},
-                      {"inputs", in.source},
-                      {"warmup", "one untimed rollout of the same batch size and mode before the timed ones"},
-                      {"frames_per_s", "batch size x frames / wall time of a whole rollout (init or rollout() "
-                                       "call included), median over repeats"}};
-  const double total_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t_start).count();
+  report["config"] = {
+      {"frames", o.frames},
+      {"repeats", o.repeats},
+      {"batch_sizes", o.batch_sizes},
+      {"inputs", in.source},
+      {"warmup", "one untimed rollout of the same batch size and mode before the timed ones"},
+      {"frames_per_s",
+       "batch size x frames / wall time of a whole rollout (init or rollout() "
+       "call included), median over repeats"}};
+  const double total_s =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - t_start).count();
   report["throughput"] = {{"device", DescribeDevice(device)},
                           {"threads", DescribeThreads()},
                           {"wall_s", total_s},
@@ -174,22 +190,31 @@ std::string ThroughputTable(const json& r) {
   std::ostringstream out;
   out << std::fixed << std::setprecision(2);
   const auto& t = r.at("throughput");
-  out << "device: " << t["device"].value("name", "?") << " (" << t["device"].value("type", "?") << "), "
-      << t["threads"].value("intra_op", 0) << " LibTorch threads; timer " << t.value("timer", "?") << "\n\n";
-  out << "| batch | mode | frames/s | latency unit | p50 ms | p95 ms | p99 ms | peak device MiB |\n"
-         "|---:|---|---:|---|---:|---:|---:|---:|\n";
+  out << "device: " << t["device"].value("name", "?") << " (" << t["device"].value("type", "?")
+      << "), " << t["threads"].value("intra_op", 0) << " LibTorch threads; timer "
+      << t.value("timer", "?") << "\n\n";
+  MarkdownTable table({{"batch", true},
+                       {"mode"},
+                       {"frames/s", true},
+                       {"latency unit"},
+                       {"p50 ms", true},
+                       {"p95 ms", true},
+                       {"p99 ms", true},
+                       {"peak device MiB", true}});
   for (const auto& row : t.at("sweep")) {
-    out << "| " << row["batch_size"] << " | " << row["mode"].get<std::string>() << " | ";
+    const std::string batch = row["batch_size"].dump(), mode = row["mode"].get<std::string>();
     if (row.contains("error")) {
-      out << "error: " << row["error"].get<std::string>() << " | | | | | |\n";
+      table.Row({batch, mode, "error: " + row["error"].get<std::string>()});
       continue;
     }
     const auto& l = row["latency"];
-    out << row["frames_per_s"].get<double>() << " | " << l["unit"].get<std::string>() << " | "
-        << l["p50_ms"].get<double>() << " | " << l["p95_ms"].get<double>() << " | " << l["p99_ms"].get<double>()
-        << " | " << (row["peak_device_mib"].is_null() ? std::string("-") : std::to_string(row["peak_device_mib"].get<double>()))
-        << " |\n";
+    const json& dev = row["peak_device_mib"];
+    table.Row({batch, mode, Fixed(row["frames_per_s"].get<double>(), 2),
+               l["unit"].get<std::string>(), Fixed(l["p50_ms"].get<double>(), 2),
+               Fixed(l["p95_ms"].get<double>(), 2), Fixed(l["p99_ms"].get<double>(), 2),
+               dev.is_null() ? "-" : Fixed(dev.get<double>(), 2)});
   }
+  out << table.str();
   out << "\npeak host RSS " << t["memory"]["peak_rss_mib"].get<double>() << " MiB\n";
   return out.str();
 }

@@ -11,12 +11,11 @@
 #pragma once
 
 #include <nlohmann/json.hpp>
-
 #include <string>
 #include <vector>
 
 #include "bench/checkpoint/checkpoint.h"
-#include "bench/core/logger.h"
+#include "core/logger.h"
 
 namespace ncb {
 
@@ -25,11 +24,11 @@ struct ThroughputOptions {
   std::string manifest;  // optional: take the first frame and prompt of its first sample
   std::string device = "cpu";
   std::vector<int> batch_sizes = {1, 2, 4};
-  int64_t frames = 16;   // T per rollout
-  int repeats = 3;       // timed rollouts per (batch size, mode)
-  int threads = 0;       // LibTorch intra-op threads; 0: its default (physical cores)
+  int64_t frames = 16;  // T per rollout
+  int repeats = 3;      // timed rollouts per (batch size, mode)
+  int threads = 0;      // LibTorch intra-op threads; 0: its default (physical cores)
   int64_t seed = 0;
-  std::string out_dir;   // report.json goes here
+  std::string out_dir;  // report.json goes here
   std::vector<std::string> command_line;
   CheckpointOptions checkpoint_options;  // --process-timeout
 };

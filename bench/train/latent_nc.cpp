@@ -9,8 +9,8 @@
 
 #include "bench/checkpoint/nc_spec.h"
 #include "bench/checkpoint/reference_checkpoints.h"
-#include "bench/core/errors.h"
 #include "bench/rollout/rollout.h"
+#include "core/errors.h"
 #include "datasets/manifest.h"
 
 namespace ncb {
@@ -99,7 +99,8 @@ LatentTrainResult TrainLatentNc(const LatentTrainOptions& o, const Logger& log) 
 
   // Every clip's first max_frames + 1 frames, pooled: a few MB for the whole set.
   const Manifest manifest = ReadManifest(o.manifest);
-  for (const auto& e : manifest.errors) throw Error(At(o.manifest + ":" + std::to_string(e.line), e.message));
+  for (const auto& e : manifest.errors)
+    throw Error(At(o.manifest + ":" + std::to_string(e.line), e.message));
   AlignOptions align;
   align.max_frames = o.max_frames;
   const auto pool_k = torch::full({3, 1, kPool, kPool}, 1.0 / (kPool * kPool));
@@ -111,14 +112,17 @@ LatentTrainResult TrainLatentNc(const LatentTrainOptions& o, const Logger& log) 
   for (const auto& s : manifest.samples) {
     auto p = PrepareSample(s, spec, align);
     std::vector<torch::Tensor> frames = {pool(p.first_frame)};
-    for (int64_t k = 1; k <= p.num_frames; ++k) frames.push_back(pool(NextGroundTruthFrame(p, spec, align)));
+    for (int64_t k = 1; k <= p.num_frames; ++k)
+      frames.push_back(pool(NextGroundTruthFrame(p, spec, align)));
     clips.push_back({p.prompt, torch::stack(frames)});
   }
   if (clips.empty()) throw Error(At(o.manifest, "has no samples to train on"));
   log(LogLevel::kInfo, "training on " + std::to_string(clips.size()) + " clips from " + o.manifest);
 
   const int c = o.channels;
-  auto param = [&](std::vector<int64_t> shape, double scale) { return torch::randn(shape) * scale; };
+  auto param = [&](std::vector<int64_t> shape, double scale) {
+    return torch::randn(shape) * scale;
+  };
   auto fan = [](int in, int k) { return std::sqrt(2.0 / (in * k * k)); };
   torch::jit::Module m("ncbench_latent_nc");
   m.register_buffer("pool_k", pool_k);
@@ -172,8 +176,9 @@ LatentTrainResult TrainLatentNc(const LatentTrainOptions& o, const Logger& log) 
     adam.step();
     result.loss.push_back(total);
     if (step % 25 == 0 || step + 1 == last) {
-      log(LogLevel::kInfo, "step " + std::to_string(step + 1) + "/" + std::to_string(last) + ": loss " +
-                               std::to_string(total) + " (" + std::to_string(Seconds(t0)) + " s)");
+      log(LogLevel::kInfo, "step " + std::to_string(step + 1) + "/" + std::to_string(last) +
+                               ": loss " + std::to_string(total) + " (" +
+                               std::to_string(Seconds(t0)) + " s)");
     }
   }
   result.seconds = Seconds(t0);

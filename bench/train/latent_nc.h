@@ -18,19 +18,19 @@
 #include <string>
 #include <vector>
 
-#include "bench/core/logger.h"
+#include "core/logger.h"
 
 namespace ncb {
 
 struct LatentTrainOptions {
-  std::string manifest;            // training clips (recorded CLI tapes)
-  std::filesystem::path out_dir;   // latent-step<N>.pt per saved step
+  std::string manifest;                         // training clips (recorded CLI tapes)
+  std::filesystem::path out_dir;                // latent-step<N>.pt per saved step
   std::vector<int> save_steps = {0, 100, 400};  // the largest is the training length
   int channels = 8;
-  int max_frames = 64;             // frames per clip per step (BPTT length)
+  int max_frames = 64;  // frames per clip per step (BPTT length)
   double learning_rate = 3e-3;
   uint64_t seed = 1;
-  int threads = 0;                 // 0: LibTorch's default
+  int threads = 0;  // 0: LibTorch's default
 };
 
 struct LatentTrainResult {
@@ -39,6 +39,7 @@ struct LatentTrainResult {
   double seconds = 0;
 };
 
-LatentTrainResult TrainLatentNc(const LatentTrainOptions& options, const Logger& log = NullLogger());
+LatentTrainResult TrainLatentNc(const LatentTrainOptions& options,
+                                const Logger& log = NullLogger());
 
 }  // namespace ncb

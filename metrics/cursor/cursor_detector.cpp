@@ -1,14 +1,13 @@
 #include "metrics/cursor/cursor_detector.h"
 
-#include <nlohmann/json.hpp>
-#include <opencv2/imgcodecs.hpp>
-#include <opencv2/core/utility.hpp>
-#include <opencv2/imgproc.hpp>
-
 #include <cmath>
 #include <fstream>
+#include <nlohmann/json.hpp>
+#include <opencv2/core/utility.hpp>
+#include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgproc.hpp>
 
-#include "bench/core/errors.h"
+#include "core/errors.h"
 
 namespace ncb {
 namespace fs = std::filesystem;
@@ -17,8 +16,10 @@ CursorLibrary CursorLibrary::Load(const fs::path& dir) {
   const fs::path index = dir / "cursors.json";
   std::ifstream in(index);
   if (!in) {
-    throw MissingError(index.string() + ": no cursor library (the GUI recorder writes it: ncbench datasets record-gui; "
-                       "or give cursor.templates=DIR)");
+    throw MissingError(
+        index.string() +
+        ": no cursor library (the GUI recorder writes it: ncbench datasets record-gui; "
+        "or give cursor.templates=DIR)");
   }
   nlohmann::json j;
   try {
@@ -31,27 +32,32 @@ CursorLibrary CursorLibrary::Load(const fs::path& dir) {
   };
   CursorLibrary lib;
   lib.dir = dir;
-  if (!j.is_object() || !j.contains("screen") || !j["screen"].is_array() || j["screen"].size() != 2 ||
-      !j["screen"][0].is_number_integer() || !j["screen"][1].is_number_integer() || j["screen"][0].get<int>() < 1 ||
+  if (!j.is_object() || !j.contains("screen") || !j["screen"].is_array() ||
+      j["screen"].size() != 2 || !j["screen"][0].is_number_integer() ||
+      !j["screen"][1].is_number_integer() || j["screen"][0].get<int>() < 1 ||
       j["screen"][1].get<int>() < 1) {
     bad("screen", "[width, height] in pixels");
   }
   lib.screen = {j["screen"][0].get<int>(), j["screen"][1].get<int>()};
-  if (j.contains("default") && j["default"].is_string()) lib.default_sprite = fs::path(j["default"].get<std::string>()).stem().string();
-  if (!j.contains("sprites") || !j["sprites"].is_array() || j["sprites"].empty()) bad("sprites", "a non-empty array");
+  if (j.contains("default") && j["default"].is_string())
+    lib.default_sprite = fs::path(j["default"].get<std::string>()).stem().string();
+  if (!j.contains("sprites") || !j["sprites"].is_array() || j["sprites"].empty())
+    bad("sprites", "a non-empty array");
   for (size_t i = 0; i < j["sprites"].size(); ++i) {
     const auto& s = j["sprites"][i];
     const std::string at = "sprites[" + std::to_string(i) + "]";
-    if (!s.is_object() || !s.contains("file") || !s["file"].is_string()) bad(at + ".file", "a PNG file name");
-    if (!s.contains("hotspot") || !s["hotspot"].is_array() || s["hotspot"].size() != 2 || !s["hotspot"][0].is_number() ||
-        !s["hotspot"][1].is_number()) {
+    if (!s.is_object() || !s.contains("file") || !s["file"].is_string())
+      bad(at + ".file", "a PNG file name");
+    if (!s.contains("hotspot") || !s["hotspot"].is_array() || s["hotspot"].size() != 2 ||
+        !s["hotspot"][0].is_number() || !s["hotspot"][1].is_number()) {
       bad(at + ".hotspot", "[x, y]");
     }
     CursorSprite sp;
     sp.name = fs::path(s["file"].get<std::string>()).stem().string();
     sp.bgra = cv::imread((dir / s["file"].get<std::string>()).string(), cv::IMREAD_UNCHANGED);
     if (sp.bgra.empty() || sp.bgra.type() != CV_8UC4) {
-      throw FormatError((dir / s["file"].get<std::string>()).string() + ": expected an 8-bit BGRA PNG (" + at + ")");
+      throw FormatError((dir / s["file"].get<std::string>()).string() +
+                        ": expected an 8-bit BGRA PNG (" + at + ")");
     }
     sp.hotspot = {s["hotspot"][0].get<double>(), s["hotspot"][1].get<double>()};
     lib.sprites.push_back(std::move(sp));
@@ -71,11 +77,12 @@ cv::Mat Spectrum(const cv::Mat& m, cv::Size padded) {
 
 }  // namespace
 
-CursorDetector::CursorDetector(const CursorLibrary& library, cv::Size frame, std::vector<double> scales,
-                               double min_confidence)
+CursorDetector::CursorDetector(const CursorLibrary& library, cv::Size frame,
+                               std::vector<double> scales, double min_confidence)
     : frame_(frame), min_confidence_(min_confidence) {
   const double base = static_cast<double>(frame.width) / library.screen.width;
-  std::vector<std::pair<Template, std::pair<cv::Mat, cv::Mat>>> pending;  // (template, (gray, mask))
+  std::vector<std::pair<Template, std::pair<cv::Mat, cv::Mat>>>
+      pending;  // (template, (gray, mask))
   int max_w = 1, max_h = 1;
   for (const auto& sp : library.sprites) {
     for (double m : scales) {
@@ -97,7 +104,8 @@ CursorDetector::CursorDetector(const CursorLibrary& library, cv::Size frame, std
       t.size = {w, h};
       t.opaque = cv::sum(mask)[0];
       t.energy = cv::sum(mask.mul(gray32.mul(gray32)))[0];
-      t.hotspot = {sp.hotspot.x * static_cast<double>(w) / sp.bgra.cols, sp.hotspot.y * static_cast<double>(h) / sp.bgra.rows};
+      t.hotspot = {sp.hotspot.x * static_cast<double>(w) / sp.bgra.cols,
+                   sp.hotspot.y * static_cast<double>(h) / sp.bgra.rows};
       if (t.opaque >= 4 && w <= frame.width && h <= frame.height) {
         max_w = std::max(max_w, w);
         max_h = std::max(max_h, h);
@@ -106,11 +114,13 @@ CursorDetector::CursorDetector(const CursorLibrary& library, cv::Size frame, std
     }
   }
   if (pending.empty()) {
-    throw FormatError(library.dir.string() + ": no cursor sprite fits a " + std::to_string(frame.width) + "x" +
-                      std::to_string(frame.height) + " frame at the searched scales");
+    throw FormatError(library.dir.string() + ": no cursor sprite fits a " +
+                      std::to_string(frame.width) + "x" + std::to_string(frame.height) +
+                      " frame at the searched scales");
   }
   // Linear (not circular) correlation for every place the template fits.
-  padded_ = {cv::getOptimalDFTSize(frame.width + max_w - 1), cv::getOptimalDFTSize(frame.height + max_h - 1)};
+  padded_ = {cv::getOptimalDFTSize(frame.width + max_w - 1),
+             cv::getOptimalDFTSize(frame.height + max_h - 1)};
   for (auto& [t, gm] : pending) {
     t.mask_spectrum = Spectrum(gm.second, padded_);
     t.masked_spectrum = Spectrum(gm.second.mul(gm.first), padded_);
@@ -136,7 +146,8 @@ std::optional<CursorDetection> CursorDetector::Detect(const cv::Mat& bgr) const 
       cv::mulSpectrums(f_image, t.masked_spectrum, b, 0, true);
       cv::scaleAdd(b, -2.0, a, a);
       cv::dft(a, ssd, cv::DFT_INVERSE | cv::DFT_SCALE | cv::DFT_REAL_OUTPUT);
-      const cv::Mat valid = ssd(cv::Rect(0, 0, frame_.width - t.size.width + 1, frame_.height - t.size.height + 1));
+      const cv::Mat valid =
+          ssd(cv::Rect(0, 0, frame_.width - t.size.width + 1, frame_.height - t.size.height + 1));
       double lo = 0;
       cv::minMaxLoc(valid, &lo, nullptr, &at[static_cast<size_t>(i)], nullptr);
       rms[static_cast<size_t>(i)] = std::sqrt(std::max(0.0, lo + t.energy) / t.opaque);
@@ -146,7 +157,8 @@ std::optional<CursorDetection> CursorDetector::Detect(const cv::Mat& bgr) const 
   const auto& t = templates_[i];
   const double confidence = 1.0 - rms[i] / 255.0;
   if (confidence < min_confidence_) return std::nullopt;
-  return CursorDetection{{at[i].x + t.hotspot.x, at[i].y + t.hotspot.y}, confidence, t.sprite, t.scale};
+  return CursorDetection{
+      {at[i].x + t.hotspot.x, at[i].y + t.hotspot.y}, confidence, t.sprite, t.scale};
 }
 
 }  // namespace ncb

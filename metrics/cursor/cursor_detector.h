@@ -19,9 +19,8 @@
 // sprite's hotspot (the arrow's tip), which is what the logged X, Y are.
 #pragma once
 
-#include <opencv2/core.hpp>
-
 #include <filesystem>
+#include <opencv2/core.hpp>
 #include <optional>
 #include <string>
 #include <vector>
@@ -54,7 +53,8 @@ struct CursorDetection {
 class CursorDetector {
  public:
   // `scales`: multipliers of frame_width / screen width to search.
-  CursorDetector(const CursorLibrary& library, cv::Size frame, std::vector<double> scales, double min_confidence);
+  CursorDetector(const CursorLibrary& library, cv::Size frame, std::vector<double> scales,
+                 double min_confidence);
   // The best match, or nullopt when none reaches min_confidence. `bgr`: 8-bit, the frame size.
   std::optional<CursorDetection> Detect(const cv::Mat& bgr) const;
 

@@ -22,9 +22,9 @@
 #include <algorithm>
 #include <cmath>
 
-#include "bench/core/errors.h"
-#include "bench/core/frame.h"
-#include "bench/core/stats.h"
+#include "core/errors.h"
+#include "core/frame.h"
+#include "core/stats.h"
 #include "metrics/cursor/cursor_detector.h"
 #include "metrics/metric.h"
 
@@ -46,15 +46,21 @@ class CursorMetric : public Metric {
       throw Error("cursor: radius must be > 0, min_confidence in (0, 1], scales non-empty");
     }
     library_ = CursorLibrary::Load(templates_);
-    info_ = {"cursor", 1, "px", "higher_is_better", "frame",
-             "ncbench template matching of the recordings' cursor sprites (hotspot), hit within R px"};
+    info_ = {
+        "cursor",
+        1,
+        "px",
+        "higher_is_better",
+        "frame",
+        "ncbench template matching of the recordings' cursor sprites (hotspot), hit within R px"};
   }
   const MetricInfo& info() const override { return info_; }
   nlohmann::json options() const override {
     return {{"templates", templates_.string()},
             {"radius", radius_},
             {"radius_unit", "px of a " + std::to_string(library_.screen.width) + "x" +
-                                std::to_string(library_.screen.height) + " screen, scaled with the frame"},
+                                std::to_string(library_.screen.height) +
+                                " screen, scaled with the frame"},
             {"min_confidence", min_confidence_},
             {"scales", scales_},
             {"sprites", library_.sprites.size()}};
@@ -111,7 +117,8 @@ class CursorMetric : public Metric {
   nlohmann::json EndSample() override {
     nlohmann::json s;
     if (sample_.Get("frames") == 0) {
-      s["cursor_excluded"] = cursor_.empty() ? "no GUI action log" : "no frame with a logged cursor position";
+      s["cursor_excluded"] =
+          cursor_.empty() ? "no GUI action log" : "no frame with a logged cursor position";
       return s;
     }
     s = Summary(sample_);
@@ -143,7 +150,8 @@ class CursorMetric : public Metric {
   }
 
  private:
-  static void Put(nlohmann::json* f, const std::string& key, const std::optional<CursorDetection>& d) {
+  static void Put(nlohmann::json* f, const std::string& key,
+                  const std::optional<CursorDetection>& d) {
     if (!d) {
       (*f)[key] = nullptr;
       (*f)[key + "_null_reason"] = "no cursor found";
@@ -175,10 +183,13 @@ class CursorMetric : public Metric {
     nlohmann::json a;
     const double n = st.Get("frames"), found = st.Get("gen_found"), gt_found = st.Get("gt_found");
     PutRatio(&a, "cursor_hit_rate", st.Get("gen_hits"), n, "no frame with a logged cursor");
-    PutRatio(&a, "cursor_hit_rate_vs_gt", st.Get("gen_hits_vs_gt"), gt_found, "no cursor found in the ground truth");
-    PutRatio(&a, "cursor_error_mean", st.Get("error_sum"), found, "no cursor found in the generated frames");
+    PutRatio(&a, "cursor_hit_rate_vs_gt", st.Get("gen_hits_vs_gt"), gt_found,
+             "no cursor found in the ground truth");
+    PutRatio(&a, "cursor_error_mean", st.Get("error_sum"), found,
+             "no cursor found in the generated frames");
     const auto median = Median(st);
-    PutScore(&a, "cursor_error_median", median.value_or(0), median.has_value(), "no cursor found in the generated frames");
+    PutScore(&a, "cursor_error_median", median.value_or(0), median.has_value(),
+             "no cursor found in the generated frames");
     PutRatio(&a, "cursor_not_found_rate", n - found, n, "no frame with a logged cursor");
     PutRatio(&a, "cursor_gt_hit_rate", st.Get("gt_hits"), n, "no frame with a logged cursor");
     PutRatio(&a, "cursor_gt_not_found_rate", n - gt_found, n, "no frame with a logged cursor");

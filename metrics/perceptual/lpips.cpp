@@ -1,50 +1,60 @@
 #include "metrics/perceptual/lpips.h"
 
-#include <torch/torch.h>
-
 #include <ATen/Parallel.h>
+#include <torch/torch.h>
 
 #include <cstdlib>
 
-#include "bench/core/errors.h"
-#include "bench/core/hashing.h"
+#include "core/errors.h"
+#include "core/hashing.h"
 #include "metrics/perceptual/state_dict.h"
 
 namespace ncb {
 namespace {
 
 struct NetFiles {
-  std::string backbone;      // torchvision's file name
-  std::string backbone_url;  // where it comes from
-  std::vector<int> channels; // per slice, = the heads' input channels
+  std::string backbone;       // torchvision's file name
+  std::string backbone_url;   // where it comes from
+  std::vector<int> channels;  // per slice, = the heads' input channels
 };
 
 const std::map<std::string, NetFiles>& Nets() {
   static const std::map<std::string, NetFiles> nets = {
-      {"squeeze", {"squeezenet1_1-b8a52dc0.pth", "https://download.pytorch.org/models/squeezenet1_1-b8a52dc0.pth",
-                   {64, 128, 256, 384, 384, 512, 512}}},
-      {"alex", {"alexnet-owt-7be5be79.pth", "https://download.pytorch.org/models/alexnet-owt-7be5be79.pth",
-                {64, 192, 384, 256, 256}}},
-      {"vgg", {"vgg16-397923af.pth", "https://download.pytorch.org/models/vgg16-397923af.pth",
-               {64, 128, 256, 512, 512}}},
+      {"squeeze",
+       {"squeezenet1_1-b8a52dc0.pth",
+        "https://download.pytorch.org/models/squeezenet1_1-b8a52dc0.pth",
+        {64, 128, 256, 384, 384, 512, 512}}},
+      {"alex",
+       {"alexnet-owt-7be5be79.pth",
+        "https://download.pytorch.org/models/alexnet-owt-7be5be79.pth",
+        {64, 192, 384, 256, 256}}},
+      {"vgg",
+       {"vgg16-397923af.pth",
+        "https://download.pytorch.org/models/vgg16-397923af.pth",
+        {64, 128, 256, 512, 512}}},
   };
   return nets;
 }
 
-const std::string kHeadsUrl = "https://github.com/richzhang/PerceptualSimilarity/tree/master/lpips/weights/v0.1";
+const std::string kHeadsUrl =
+    "https://github.com/richzhang/PerceptualSimilarity/tree/master/lpips/weights/v0.1";
 
 }  // namespace
 
 LpipsFiles ResolveLpipsFiles(const std::string& net, const std::filesystem::path& full,
-                             const std::filesystem::path& backbone, const std::filesystem::path& heads,
-                             const std::filesystem::path& dir) {
+                             const std::filesystem::path& backbone,
+                             const std::filesystem::path& heads, const std::filesystem::path& dir) {
   auto it = Nets().find(net);
-  if (it == Nets().end()) throw Error("lpips: unknown net '" + net + "'; known: alex, squeeze, vgg");
+  if (it == Nets().end())
+    throw Error("lpips: unknown net '" + net + "'; known: alex, squeeze, vgg");
   LpipsFiles f;
   f.net = net;
-  auto exists = [](const std::filesystem::path& p) { return !p.empty() && std::filesystem::exists(p); };
+  auto exists = [](const std::filesystem::path& p) {
+    return !p.empty() && std::filesystem::exists(p);
+  };
   if (!full.empty()) {
-    if (!exists(full)) throw MissingError("lpips: weights file " + full.string() + " does not exist");
+    if (!exists(full))
+      throw MissingError("lpips: weights file " + full.string() + " does not exist");
     f.full = full;
     return f;
   }
@@ -56,15 +66,16 @@ LpipsFiles ResolveLpipsFiles(const std::string& net, const std::filesystem::path
   f.backbone = backbone.empty() ? dir / it->second.backbone : backbone;
   f.heads = heads.empty() ? dir / (net + "_lin_v0.1.pth") : heads;
   if (!exists(f.backbone)) {
-    throw MissingError("lpips: net=" + net + " needs torchvision's backbone weights " + f.backbone.string() +
-                       " (not found; download " + it->second.backbone_url + " into " + dir.string() +
-                       ", or set --metric-option lpips.backbone=PATH" +
+    throw MissingError("lpips: net=" + net + " needs torchvision's backbone weights " +
+                       f.backbone.string() + " (not found; download " + it->second.backbone_url +
+                       " into " + dir.string() + ", or set --metric-option lpips.backbone=PATH" +
                        (net == "squeeze" ? "; scripts/fetch-weights.sh does this" : "") + ")");
   }
   if (!exists(f.heads)) {
-    throw MissingError("lpips: net=" + net + " needs the LPIPS v0.1 linear heads " + f.heads.string() +
-                       " (not found; " + net + ".pth from " + kHeadsUrl + ", saved as " + net +
-                       "_lin_v0.1.pth in " + dir.string() + ", or --metric-option lpips.heads=PATH)");
+    throw MissingError("lpips: net=" + net + " needs the LPIPS v0.1 linear heads " +
+                       f.heads.string() + " (not found; " + net + ".pth from " + kHeadsUrl +
+                       ", saved as " + net + "_lin_v0.1.pth in " + dir.string() +
+                       ", or --metric-option lpips.heads=PATH)");
   }
   return f;
 }
@@ -76,19 +87,28 @@ Lpips::Lpips(const LpipsFiles& files) : net_(files.net) {
   auto pool = [](int i, int k, bool ceil) { return L{L::kMaxPool, i, 2, 0, k, ceil}; };
   auto fire = [](int i) { return L{L::kFire, i}; };
   if (net_ == "squeeze") {  // torchvision squeezenet1_1().features; lpips.pn.squeezenet slices
-    slices_ = {{conv(0, 2, 0), relu(1)}, {pool(2, 3, true), fire(3), fire(4)},
-               {pool(5, 3, true), fire(6), fire(7)}, {pool(8, 3, true), fire(9)},
-               {fire(10)}, {fire(11)}, {fire(12)}};
+    slices_ = {{conv(0, 2, 0), relu(1)},
+               {pool(2, 3, true), fire(3), fire(4)},
+               {pool(5, 3, true), fire(6), fire(7)},
+               {pool(8, 3, true), fire(9)},
+               {fire(10)},
+               {fire(11)},
+               {fire(12)}};
   } else if (net_ == "alex") {  // torchvision alexnet().features; lpips.pn.alexnet slices
-    slices_ = {{conv(0, 4, 2), relu(1)}, {pool(2, 3, false), conv(3, 1, 2), relu(4)},
-               {pool(5, 3, false), conv(6, 1, 1), relu(7)}, {conv(8, 1, 1), relu(9)},
+    slices_ = {{conv(0, 4, 2), relu(1)},
+               {pool(2, 3, false), conv(3, 1, 2), relu(4)},
+               {pool(5, 3, false), conv(6, 1, 1), relu(7)},
+               {conv(8, 1, 1), relu(9)},
                {conv(10, 1, 1), relu(11)}};
   } else if (net_ == "vgg") {  // torchvision vgg16().features; lpips.pn.vgg16 slices
     slices_ = {{conv(0, 1, 1), relu(1), conv(2, 1, 1), relu(3)},
                {pool(4, 2, false), conv(5, 1, 1), relu(6), conv(7, 1, 1), relu(8)},
-               {pool(9, 2, false), conv(10, 1, 1), relu(11), conv(12, 1, 1), relu(13), conv(14, 1, 1), relu(15)},
-               {pool(16, 2, false), conv(17, 1, 1), relu(18), conv(19, 1, 1), relu(20), conv(21, 1, 1), relu(22)},
-               {pool(23, 2, false), conv(24, 1, 1), relu(25), conv(26, 1, 1), relu(27), conv(28, 1, 1), relu(29)}};
+               {pool(9, 2, false), conv(10, 1, 1), relu(11), conv(12, 1, 1), relu(13),
+                conv(14, 1, 1), relu(15)},
+               {pool(16, 2, false), conv(17, 1, 1), relu(18), conv(19, 1, 1), relu(20),
+                conv(21, 1, 1), relu(22)},
+               {pool(23, 2, false), conv(24, 1, 1), relu(25), conv(26, 1, 1), relu(27),
+                conv(28, 1, 1), relu(29)}};
   } else {
     throw Error("lpips: unknown net '" + net_ + "'; known: alex, squeeze, vgg");
   }
@@ -108,35 +128,41 @@ Lpips::Lpips(const LpipsFiles& files) : net_(files.net) {
       if (k.rfind("features.", 0) != 0) continue;  // the classifier is not used
       const auto dot = k.find('.', 9);
       const int index = std::atoi(k.substr(9, dot - 9).c_str());
-      if (slice_of.count(index)) w_["net.slice" + std::to_string(slice_of[index]) + "." + k.substr(9)] = v;
+      if (slice_of.count(index))
+        w_["net.slice" + std::to_string(slice_of[index]) + "." + k.substr(9)] = v;
     }
     for (const auto& [k, v] : LoadStateDict(files.heads)) w_[k] = v;
     where = files.backbone.string() + " + " + files.heads.string();
-    provenance_["backbone"] = {{"file", files.backbone.string()}, {"sha256", Sha256File(files.backbone)}};
+    provenance_["backbone"] = {{"file", files.backbone.string()},
+                               {"sha256", Sha256File(files.backbone)}};
     provenance_["heads"] = {{"file", files.heads.string()}, {"sha256", Sha256File(files.heads)}};
   }
   auto need = [&](const std::string& key, std::vector<int64_t> shape) {
     auto it = w_.find(key);
     if (it == w_.end()) {
-      throw FormatError("lpips: " + where + ": missing tensor '" + key + "' (expected LPIPS net=" + net_ +
-                        " weights: the lpips package's state_dict, or torchvision's backbone plus the v0.1 heads)");
+      throw FormatError("lpips: " + where + ": missing tensor '" + key +
+                        "' (expected LPIPS net=" + net_ +
+                        " weights: the lpips package's state_dict, or torchvision's backbone plus "
+                        "the v0.1 heads)");
     }
     if (!shape.empty() && it->second.sizes() != c10::IntArrayRef(shape)) {
       std::ostringstream got;
       got << it->second.sizes();
-      throw FormatError("lpips: " + where + ": tensor '" + key + "' has shape " + got.str() + ", expected " +
-                        c10::str(c10::IntArrayRef(shape)));
+      throw FormatError("lpips: " + where + ": tensor '" + key + "' has shape " + got.str() +
+                        ", expected " + c10::str(c10::IntArrayRef(shape)));
     }
     it->second = it->second.to(torch::kFloat32).contiguous();
     return it->second;
   };
   for (size_t s = 0; s < slices_.size(); ++s) {
     for (const auto& l : slices_[s]) {
-      const std::string p = "net.slice" + std::to_string(s + 1) + "." + std::to_string(l.index) + ".";
+      const std::string p =
+          "net.slice" + std::to_string(s + 1) + "." + std::to_string(l.index) + ".";
       if (l.kind == L::kConv) {
         need(p + "weight", {}), need(p + "bias", {});
       } else if (l.kind == L::kFire) {
-        for (const char* m : {"squeeze", "expand1x1", "expand3x3"}) need(p + m + ".weight", {}), need(p + m + ".bias", {});
+        for (const char* m : {"squeeze", "expand1x1", "expand3x3"})
+          need(p + m + ".weight", {}), need(p + m + ".bias", {});
       }
     }
   }
@@ -144,11 +170,14 @@ Lpips::Lpips(const LpipsFiles& files) : net_(files.net) {
   for (size_t l = 0; l < channels.size(); ++l) {
     heads_.push_back(need("lin" + std::to_string(l) + ".model.1.weight", {1, channels[l], 1, 1}));
   }
-  // The ScalingLayer's constants (lpips/pretrained_networks.py); a complete state_dict has them as buffers.
-  shift_ = w_.count("scaling_layer.shift") ? need("scaling_layer.shift", {1, 3, 1, 1})
-                                           : torch::tensor({-.030f, -.088f, -.188f}).view({1, 3, 1, 1});
-  scale_ = w_.count("scaling_layer.scale") ? need("scaling_layer.scale", {1, 3, 1, 1})
-                                           : torch::tensor({.458f, .448f, .450f}).view({1, 3, 1, 1});
+  // The ScalingLayer's constants (lpips/pretrained_networks.py); a complete state_dict has them as
+  // buffers.
+  shift_ = w_.count("scaling_layer.shift")
+               ? need("scaling_layer.shift", {1, 3, 1, 1})
+               : torch::tensor({-.030f, -.088f, -.188f}).view({1, 3, 1, 1});
+  scale_ = w_.count("scaling_layer.scale")
+               ? need("scaling_layer.scale", {1, 3, 1, 1})
+               : torch::tensor({.458f, .448f, .450f}).view({1, 3, 1, 1});
 }
 
 torch::Tensor Lpips::W(int slice, int index, const std::string& name) const {
@@ -172,16 +201,22 @@ std::vector<torch::Tensor> Lpips::Features(const torch::Tensor& input) {
     for (const auto& l : slices_[s]) {
       switch (l.kind) {
         case Layer::kConv:
-          h = torch::conv2d(h, W(sl, l.index, "weight"), W(sl, l.index, "bias"), l.stride, l.padding);
+          h = torch::conv2d(h, W(sl, l.index, "weight"), W(sl, l.index, "bias"), l.stride,
+                            l.padding);
           break;
-        case Layer::kRelu: h = torch::relu(h); break;
+        case Layer::kRelu:
+          h = torch::relu(h);
+          break;
         case Layer::kMaxPool:
           h = torch::max_pool2d(h, l.kernel, l.stride, 0, 1, l.ceil);
           break;
         case Layer::kFire: {
-          auto sq = torch::relu(torch::conv2d(h, W(sl, l.index, "squeeze.weight"), W(sl, l.index, "squeeze.bias")));
-          h = torch::cat({torch::relu(torch::conv2d(sq, W(sl, l.index, "expand1x1.weight"), W(sl, l.index, "expand1x1.bias"))),
-                          torch::relu(torch::conv2d(sq, W(sl, l.index, "expand3x3.weight"), W(sl, l.index, "expand3x3.bias"), 1, 1))},
+          auto sq = torch::relu(
+              torch::conv2d(h, W(sl, l.index, "squeeze.weight"), W(sl, l.index, "squeeze.bias")));
+          h = torch::cat({torch::relu(torch::conv2d(sq, W(sl, l.index, "expand1x1.weight"),
+                                                    W(sl, l.index, "expand1x1.bias"))),
+                          torch::relu(torch::conv2d(sq, W(sl, l.index, "expand3x3.weight"),
+                                                    W(sl, l.index, "expand3x3.bias"), 1, 1))},
                          1);
           break;
         }
@@ -199,14 +234,17 @@ void Lpips::BuildCvNet() {
     return cv::Mat(static_cast<int>(sizes.size()), sizes.data(), CV_32F, c.data_ptr()).clone();
   };
   int id = 0;  // the last layer's id; 0 is the network's input
-  auto add = [&](const std::string& name, const std::string& type, cv::dnn::LayerParams lp, std::vector<int> inputs) {
+  auto add = [&](const std::string& name, const std::string& type, cv::dnn::LayerParams lp,
+                 std::vector<int> inputs) {
     lp.name = name;
     lp.type = type;
     const int l = cv_net_.addLayer(name, type, lp);
-    for (size_t i = 0; i < inputs.size(); ++i) cv_net_.connect(inputs[i], 0, l, static_cast<int>(i));
+    for (size_t i = 0; i < inputs.size(); ++i)
+      cv_net_.connect(inputs[i], 0, l, static_cast<int>(i));
     return l;
   };
-  auto conv = [&](const std::string& name, const torch::Tensor& w, const torch::Tensor& b, int stride, int pad, int in) {
+  auto conv = [&](const std::string& name, const torch::Tensor& w, const torch::Tensor& b,
+                  int stride, int pad, int in) {
     cv::dnn::LayerParams lp;
     lp.set("kernel_h", static_cast<int>(w.size(2)));
     lp.set("kernel_w", static_cast<int>(w.size(3)));
@@ -223,8 +261,12 @@ void Lpips::BuildCvNet() {
     for (const auto& l : slices_[s]) {
       const std::string n = "s" + std::to_string(sl) + "_" + std::to_string(l.index);
       switch (l.kind) {
-        case Layer::kConv: id = conv(n, W(sl, l.index, "weight"), W(sl, l.index, "bias"), l.stride, l.padding, id); break;
-        case Layer::kRelu: id = relu(n, id); break;
+        case Layer::kConv:
+          id = conv(n, W(sl, l.index, "weight"), W(sl, l.index, "bias"), l.stride, l.padding, id);
+          break;
+        case Layer::kRelu:
+          id = relu(n, id);
+          break;
         case Layer::kMaxPool: {
           cv::dnn::LayerParams lp;
           lp.set("pool", "max");
@@ -235,9 +277,12 @@ void Lpips::BuildCvNet() {
           break;
         }
         case Layer::kFire: {
-          const int sq = relu(n + "_sq_relu", conv(n + "_sq", W(sl, l.index, "squeeze.weight"), W(sl, l.index, "squeeze.bias"), 1, 0, id));
-          const int e1 = relu(n + "_e1_relu", conv(n + "_e1", W(sl, l.index, "expand1x1.weight"), W(sl, l.index, "expand1x1.bias"), 1, 0, sq));
-          const int e3 = relu(n + "_e3_relu", conv(n + "_e3", W(sl, l.index, "expand3x3.weight"), W(sl, l.index, "expand3x3.bias"), 1, 1, sq));
+          const int sq = relu(n + "_sq_relu", conv(n + "_sq", W(sl, l.index, "squeeze.weight"),
+                                                   W(sl, l.index, "squeeze.bias"), 1, 0, id));
+          const int e1 = relu(n + "_e1_relu", conv(n + "_e1", W(sl, l.index, "expand1x1.weight"),
+                                                   W(sl, l.index, "expand1x1.bias"), 1, 0, sq));
+          const int e3 = relu(n + "_e3_relu", conv(n + "_e3", W(sl, l.index, "expand3x3.weight"),
+                                                   W(sl, l.index, "expand3x3.bias"), 1, 1, sq));
           cv::dnn::LayerParams lp;
           lp.set("axis", 1);
           id = add(n, "Concat", lp, {e1, e3});
@@ -258,7 +303,8 @@ namespace {
 //   sum_c w_c (a_c/na - b_c/nb)^2 = WAA/na^2 - 2 WAB/(na nb) + WBB/nb^2,
 // accumulated in double (no cancellation worth the name), then averaged over pixels.
 // Fixed blocks summed in order: the same result for any thread count.
-double HeadDistance(const float* a, const float* b, const float* w, int64_t channels, int64_t pixels) {
+double HeadDistance(const float* a, const float* b, const float* w, int64_t channels,
+                    int64_t pixels) {
   constexpr int64_t kBlock = 2048;
   const int64_t blocks = (pixels + kBlock - 1) / kBlock;
   std::vector<double> partial(static_cast<size_t>(blocks));
@@ -266,7 +312,8 @@ double HeadDistance(const float* a, const float* b, const float* w, int64_t chan
     std::vector<double> aa(kBlock), bb(kBlock), waa(kBlock), wbb(kBlock), wab(kBlock);
     for (int64_t blk = begin; blk < end; ++blk) {
       const int64_t p0 = blk * kBlock, n = std::min(kBlock, pixels - p0);
-      std::fill_n(aa.begin(), n, 0.0), std::fill_n(bb.begin(), n, 0.0), std::fill_n(waa.begin(), n, 0.0);
+      std::fill_n(aa.begin(), n, 0.0), std::fill_n(bb.begin(), n, 0.0),
+          std::fill_n(waa.begin(), n, 0.0);
       std::fill_n(wbb.begin(), n, 0.0), std::fill_n(wab.begin(), n, 0.0);
       for (int64_t c = 0; c < channels; ++c) {
         const float* pa = a + c * pixels + p0;

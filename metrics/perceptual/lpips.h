@@ -9,30 +9,30 @@
 // ("features.N.*", renamed to "net.sliceK.N.*") plus the official *_lin_v0.1.pth heads.
 #pragma once
 
-#include <nlohmann/json.hpp>
-#include <opencv2/dnn.hpp>
 #include <torch/types.h>
 
 #include <filesystem>
 #include <map>
+#include <nlohmann/json.hpp>
+#include <opencv2/dnn.hpp>
 #include <string>
 #include <vector>
 
 namespace ncb {
 
 struct LpipsFiles {
-  std::string net = "squeeze";      // squeeze | alex | vgg
-  std::filesystem::path full;       // a complete lpips state_dict, or
-  std::filesystem::path backbone;   // a torchvision backbone state_dict
-  std::filesystem::path heads;      // plus the v0.1 linear heads
+  std::string net = "squeeze";     // squeeze | alex | vgg
+  std::filesystem::path full;      // a complete lpips state_dict, or
+  std::filesystem::path backbone;  // a torchvision backbone state_dict
+  std::filesystem::path heads;     // plus the v0.1 linear heads
 };
 
 // Picks the files for `net` from explicit paths or from `dir`: the complete state_dict
 // (lpips_<net>_full.pt) if present, else the torchvision backbone and the heads by their
 // official file names. Throws MissingError saying which file to supply and where it comes from.
 LpipsFiles ResolveLpipsFiles(const std::string& net, const std::filesystem::path& full,
-                             const std::filesystem::path& backbone, const std::filesystem::path& heads,
-                             const std::filesystem::path& dir);
+                             const std::filesystem::path& backbone,
+                             const std::filesystem::path& heads, const std::filesystem::path& dir);
 
 class Lpips {
  public:

@@ -1,7 +1,7 @@
 // The `lpips` metric: LPIPS v0.1 per frame pair, averaged per sample, then over samples.
 #include <mutex>
 
-#include "bench/core/errors.h"
+#include "core/errors.h"
 #include "metrics/frame_mean_metric.h"
 #include "metrics/perceptual/lpips.h"
 #include "metrics/weights.h"
@@ -14,7 +14,8 @@ namespace {
 std::shared_ptr<Lpips> SharedLpips(const LpipsFiles& f) {
   static std::mutex mu;
   static std::map<std::string, std::shared_ptr<Lpips>> nets;
-  const std::string key = f.net + "|" + f.full.string() + "|" + f.backbone.string() + "|" + f.heads.string();
+  const std::string key =
+      f.net + "|" + f.full.string() + "|" + f.backbone.string() + "|" + f.heads.string();
   std::lock_guard<std::mutex> lock(mu);
   auto& p = nets[key];
   if (!p) p = std::make_shared<Lpips>(f);
@@ -26,7 +27,11 @@ class LpipsMetric : public FrameMeanMetric {
   LpipsMetric(std::shared_ptr<Lpips> net, int64_t chunk, nlohmann::json options)
       : net_(std::move(net)), chunk_(chunk), options_(std::move(options)) {
     const std::string name = net_->provenance()["net"];
-    info_ = {name == "squeeze" ? "lpips" : "lpips_" + name, 1, "", "lower_is_better", "frame",
+    info_ = {name == "squeeze" ? "lpips" : "lpips_" + name,
+             1,
+             "",
+             "lower_is_better",
+             "frame",
              "lpips 0.1.4 (LPIPS(net='" + name + "', version='0.1'), inputs scaled to [-1, 1])"};
     options_["provenance"] = net_->provenance();
   }
@@ -57,12 +62,14 @@ std::unique_ptr<Metric> MakeLpipsMetric(const nlohmann::json& j, const MetricEnv
   CheckOptionKeys("lpips", j, {"net", "weights", "backbone", "heads", "weights_dir", "chunk"});
   const std::string net = j.value("net", std::string("squeeze"));
   const std::filesystem::path dir = j.value("weights_dir", DefaultWeightsDir().string());
-  const auto files = ResolveLpipsFiles(net, j.value("weights", std::string()), j.value("backbone", std::string()),
-                                       j.value("heads", std::string()), dir);
+  const auto files =
+      ResolveLpipsFiles(net, j.value("weights", std::string()), j.value("backbone", std::string()),
+                        j.value("heads", std::string()), dir);
   const int64_t chunk = j.value("chunk", 2);
   if (chunk < 1) throw Error("lpips: option chunk must be at least 1");
-  return std::make_unique<LpipsMetric>(SharedLpips(files), chunk,
-                                       nlohmann::json{{"net", net}, {"weights_dir", dir.string()}, {"chunk", chunk}});
+  return std::make_unique<LpipsMetric>(
+      SharedLpips(files), chunk,
+      nlohmann::json{{"net", net}, {"weights_dir", dir.string()}, {"chunk", chunk}});
 }
 
 }  // namespace ncb

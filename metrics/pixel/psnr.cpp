@@ -4,7 +4,7 @@
 
 #include <cmath>
 
-#include "bench/core/errors.h"
+#include "core/errors.h"
 #include "metrics/metric.h"
 
 namespace ncb {
@@ -21,14 +21,14 @@ std::optional<double> PsnrFromSse(double sse, double count, double data_range) {
 
 namespace {
 
-constexpr const char* kIdentical =
-    "identical to the ground truth (MSE = 0): PSNR is unbounded";
+constexpr const char* kIdentical = "identical to the ground truth (MSE = 0): PSNR is unbounded";
 
 class PsnrMetric : public Metric {
  public:
   explicit PsnrMetric(double data_range) : data_range_(data_range) {
-    info_ = {"psnr", 1, "dB", "higher_is_better", "frame",
-             "skimage.metrics.peak_signal_noise_ratio (scikit-image 0.19.3)"};
+    info_ = {"psnr",  1,
+             "dB",    "higher_is_better",
+             "frame", "skimage.metrics.peak_signal_noise_ratio (scikit-image 0.19.3)"};
     if (data_range != 1.0) info_.name += "_data_range_" + std::to_string(data_range);
   }
   const MetricInfo& info() const override { return info_; }
@@ -40,11 +40,13 @@ class PsnrMetric : public Metric {
     const auto sse = SquaredErrorSum(gen, gt).cpu().contiguous();
     const double count = static_cast<double>(gen[0].numel());
     std::vector<nlohmann::json> out;
-    for (int64_t i = 0; i < sse.size(0); ++i) out.push_back(Record(sse.data_ptr<double>()[i], count));
+    for (int64_t i = 0; i < sse.size(0); ++i)
+      out.push_back(Record(sse.data_ptr<double>()[i], count));
     return out;
   }
   bool batchable() const override { return true; }
-  std::vector<nlohmann::json> ObserveAcross(const std::vector<Metric*>& instances, const torch::Tensor& gen,
+  std::vector<nlohmann::json> ObserveAcross(const std::vector<Metric*>& instances,
+                                            const torch::Tensor& gen,
                                             const torch::Tensor& gt) override {
     NCB_CHECK(static_cast<int64_t>(instances.size()) == gen.size(0));
     const auto sse = SquaredErrorSum(gen, gt).cpu().contiguous();

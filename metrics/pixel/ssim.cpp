@@ -1,17 +1,18 @@
 #include "metrics/pixel/ssim.h"
 
-#include <cstring>
-
 #include <ATen/Parallel.h>
-#include <opencv2/imgproc.hpp>
 #include <torch/types.h>
 
-#include "bench/core/errors.h"
+#include <cstring>
+#include <opencv2/imgproc.hpp>
+
+#include "core/errors.h"
 #include "metrics/frame_mean_metric.h"
 
 namespace ncb {
 
-torch::Tensor GaussianWindow(int size, double sigma, torch::ScalarType dtype, torch::Device device) {
+torch::Tensor GaussianWindow(int size, double sigma, torch::ScalarType dtype,
+                             torch::Device device) {
   auto x = torch::arange(size, torch::TensorOptions().dtype(torch::kFloat64)) - (size - 1) / 2.0;
   auto g = torch::exp(-0.5 * x.square() / (sigma * sigma));
   return (g / g.sum()).to(device, dtype);
@@ -21,8 +22,8 @@ torch::Tensor Ssim(const torch::Tensor& x_in, const torch::Tensor& y_in, const S
   NCB_CHECK(x_in.sizes() == y_in.sizes() && x_in.dim() == 4);
   if (x_in.size(2) < o.window || x_in.size(3) < o.window) {
     throw Error("ssim: frames of " + std::to_string(x_in.size(3)) + "x" +
-                std::to_string(x_in.size(2)) + " are smaller than the " +
-                std::to_string(o.window) + "x" + std::to_string(o.window) + " window");
+                std::to_string(x_in.size(2)) + " are smaller than the " + std::to_string(o.window) +
+                "x" + std::to_string(o.window) + " window");
   }
   const auto dt = o.float64 ? torch::kFloat64 : torch::kFloat32;
   const auto x = x_in.to(dt), y = y_in.to(dt);
@@ -49,7 +50,8 @@ torch::Tensor Ssim(const torch::Tensor& x_in, const torch::Tensor& y_in, const S
                     static_cast<char*>(maps.data_ptr()) + off);
         cv::Mat dst(static_cast<int>(h), static_cast<int>(w), cv_type,
                     static_cast<char*>(full.data_ptr()) + off);
-        cv::sepFilter2D(src, dst, cv_type, kernel, kernel, cv::Point(-1, -1), 0, cv::BORDER_REFLECT_101);
+        cv::sepFilter2D(src, dst, cv_type, kernel, kernel, cv::Point(-1, -1), 0,
+                        cv::BORDER_REFLECT_101);
       }
     });
     const int64_t r = o.window / 2;
@@ -67,7 +69,8 @@ torch::Tensor Ssim(const torch::Tensor& x_in, const torch::Tensor& y_in, const S
   const auto vxy = f.narrow(1, 4 * c, c) - mx * my;
   const double c1 = (o.k1 * o.data_range) * (o.k1 * o.data_range);
   const double c2 = (o.k2 * o.data_range) * (o.k2 * o.data_range);
-  const auto s = ((2 * mx * my + c1) * (2 * vxy + c2)) / ((mx * mx + my * my + c1) * (vx + vy + c2));
+  const auto s =
+      ((2 * mx * my + c1) * (2 * vxy + c2)) / ((mx * mx + my * my + c1) * (vx + vy + c2));
   return s.to(torch::kFloat64).mean({1, 2, 3});
 }
 
@@ -76,7 +79,11 @@ namespace {
 class SsimMetric : public FrameMeanMetric {
  public:
   explicit SsimMetric(SsimOptions o) : o_(o) {
-    info_ = {"ssim", 1, "", "higher_is_better", "frame",
+    info_ = {"ssim",
+             1,
+             "",
+             "higher_is_better",
+             "frame",
              "skimage.metrics.structural_similarity (scikit-image 0.19.3, gaussian_weights=True, "
              "use_sample_covariance=False)"};
     const SsimOptions d;
@@ -85,12 +92,19 @@ class SsimMetric : public FrameMeanMetric {
   }
   const MetricInfo& info() const override { return info_; }
   nlohmann::json options() const override {
-    return {{"data_range", o_.data_range}, {"window", o_.window}, {"sigma", o_.sigma},
-            {"k1", o_.k1}, {"k2", o_.k2}, {"float64", o_.float64}};
+    return {{"data_range", o_.data_range},
+            {"window", o_.window},
+            {"sigma", o_.sigma},
+            {"k1", o_.k1},
+            {"k2", o_.k2},
+            {"float64", o_.float64}};
   }
+
  protected:
   std::string key() const override { return "ssim"; }
-  torch::Tensor Score(const torch::Tensor& gen, const torch::Tensor& gt) override { return Ssim(gen, gt, o_); }
+  torch::Tensor Score(const torch::Tensor& gen, const torch::Tensor& gt) override {
+    return Ssim(gen, gt, o_);
+  }
 
  private:
   SsimOptions o_;

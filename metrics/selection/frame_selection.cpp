@@ -7,13 +7,13 @@
 #include <functional>
 #include <sstream>
 
-#include "bench/core/errors.h"
-#include "bench/core/frame.h"
+#include "core/errors.h"
+#include "core/frame.h"
 
 namespace ncb {
 
-std::vector<int64_t> ActionWindowFrames(const std::vector<double>& event_times, double fps, int64_t num_frames,
-                                        int64_t window, int64_t offset) {
+std::vector<int64_t> ActionWindowFrames(const std::vector<double>& event_times, double fps,
+                                        int64_t num_frames, int64_t window, int64_t offset) {
   std::vector<int64_t> ks;
   for (double tau : event_times) {
     // The released loader's _timestamp_to_csv_frame_index: round(t * fps - 1), ties to even,
@@ -34,8 +34,9 @@ using Selector = std::function<std::vector<int64_t>(const SampleInfo&)>;
 // resizes them (area) to that short side first.
 class SelectedFramesMetric : public Metric {
  public:
-  SelectedFramesMetric(std::unique_ptr<Metric> base, Selector select, std::string suffix, const std::string& reference,
-                       std::string option_key, nlohmann::json option_value, std::string empty_reason, int resize_short)
+  SelectedFramesMetric(std::unique_ptr<Metric> base, Selector select, std::string suffix,
+                       const std::string& reference, std::string option_key,
+                       nlohmann::json option_value, std::string empty_reason, int resize_short)
       : base_(std::move(base)),
         select_(std::move(select)),
         suffix_(std::move(suffix)),
@@ -77,13 +78,15 @@ class SelectedFramesMetric : public Metric {
       if (it == selected_.end() || *it != k) continue;
       if (rows.empty()) sub.first_index = (it - selected_.begin()) + 1;  // renumbered 1..n
       rows.push_back(i);
-      if (static_cast<size_t>(i) < c.screen_text.size()) sub.screen_text.push_back(c.screen_text[static_cast<size_t>(i)]);
+      if (static_cast<size_t>(i) < c.screen_text.size())
+        sub.screen_text.push_back(c.screen_text[static_cast<size_t>(i)]);
     }
     if (rows.empty()) return out;
     const auto idx = torch::tensor(rows, torch::kInt64).to(gen.device());
     auto g = gen.index_select(0, idx), t = gt.index_select(0, idx);
     if (resize_short_ > 0) {
-      const double scale = static_cast<double>(resize_short_) / static_cast<double>(std::min(g.size(2), g.size(3)));
+      const double scale =
+          static_cast<double>(resize_short_) / static_cast<double>(std::min(g.size(2), g.size(3)));
       const int h = static_cast<int>(std::lround(static_cast<double>(g.size(2)) * scale));
       const int w = static_cast<int>(std::lround(static_cast<double>(g.size(3)) * scale));
       std::vector<torch::Tensor> gs, ts;
@@ -95,7 +98,8 @@ class SelectedFramesMetric : public Metric {
       t = torch::stack(ts);
     }
     const auto res = base_->ObserveFrames(g, t, sub);
-    for (size_t j = 0; j < rows.size() && j < res.size(); ++j) out[static_cast<size_t>(rows[j])] = Suffixed(res[j]);
+    for (size_t j = 0; j < rows.size() && j < res.size(); ++j)
+      out[static_cast<size_t>(rows[j])] = Suffixed(res[j]);
     return out;
   }
   nlohmann::json EndSample() override {
@@ -122,7 +126,8 @@ class SelectedFramesMetric : public Metric {
     if (kept.contains("excluded")) {
       st.Add("samples_excluded", 1);
     } else {
-      if (!kept.contains("base")) throw Error(info_.name + ": a kept sample has neither \"excluded\" nor \"base\"");
+      if (!kept.contains("base"))
+        throw Error(info_.name + ": a kept sample has neither \"excluded\" nor \"base\"");
       st = base_->StateOfSample(kept["base"]);
       st.Add("samples_excluded", 0);
     }
@@ -172,11 +177,14 @@ class SelectedFramesMetric : public Metric {
 
 }  // namespace
 
-std::unique_ptr<Metric> WithActionWindow(std::unique_ptr<Metric> base, int64_t window, int64_t offset) {
-  const std::string suffix = "_+" + std::to_string(window) + (offset == -1 ? "" : "_offset" + std::to_string(offset));
+std::unique_ptr<Metric> WithActionWindow(std::unique_ptr<Metric> base, int64_t window,
+                                         int64_t offset) {
+  const std::string suffix =
+      "_+" + std::to_string(window) + (offset == -1 ? "" : "_offset" + std::to_string(offset));
   const std::string reference = "frames f+1..f+" + std::to_string(window) +
-                                " after each click/scroll/key event, f = round(tau*fps" + (offset < 0 ? " - " : " + ") +
-                                std::to_string(std::abs(offset)) + ") clamped to 0..T (Neural Computers +15 metrics)";
+                                " after each click/scroll/key event, f = round(tau*fps" +
+                                (offset < 0 ? " - " : " + ") + std::to_string(std::abs(offset)) +
+                                ") clamped to 0..T (Neural Computers +15 metrics)";
   auto select = [window, offset](const SampleInfo& s) {
     return ActionWindowFrames(s.event_times, s.fps, s.num_frames, window, offset);
   };
@@ -198,16 +206,18 @@ std::vector<int64_t> DecodeFrames(double fps, int64_t num_frames, const DecodeOp
 
 std::unique_ptr<Metric> WithDecode(std::unique_ptr<Metric> base, const DecodeOptions& d) {
   std::ostringstream ref;
-  ref << "GUIWorld decode: " << d.fps << " fps, at most " << d.max_s << " s, short side " << d.size << " px (area)";
+  ref << "GUIWorld decode: " << d.fps << " fps, at most " << d.max_s << " s, short side " << d.size
+      << " px (area)";
   const bool paper = d.fps == 3 && d.size == 256 && d.max_s == 5;
   std::ostringstream suffix;
   suffix << "_all";
   if (!paper) suffix << "_" << d.fps << "fps_" << d.size << "px_" << d.max_s << "s";
   auto select = [d](const SampleInfo& s) { return DecodeFrames(s.fps, s.num_frames, d); };
-  return std::make_unique<SelectedFramesMetric>(std::move(base), select, suffix.str(), ref.str(), "decode",
-                                                nlohmann::json{{"fps", d.fps}, {"size", d.size}, {"max_s", d.max_s},
-                                                               {"resize", "short side, area"}},
-                                                "no decoded frame inside frames 1..T", d.size);
+  return std::make_unique<SelectedFramesMetric>(
+      std::move(base), select, suffix.str(), ref.str(), "decode",
+      nlohmann::json{
+          {"fps", d.fps}, {"size", d.size}, {"max_s", d.max_s}, {"resize", "short side, area"}},
+      "no decoded frame inside frames 1..T", d.size);
 }
 
 }  // namespace ncb

@@ -31,15 +31,16 @@
 namespace ncb {
 
 // The selected frames k (1-based, ascending) of a clip with T compared frames.
-std::vector<int64_t> ActionWindowFrames(const std::vector<double>& event_times, double fps, int64_t num_frames,
-                                        int64_t window, int64_t offset);
+std::vector<int64_t> ActionWindowFrames(const std::vector<double>& event_times, double fps,
+                                        int64_t num_frames, int64_t window, int64_t offset);
 
 // `base` restricted to the action windows of each sample.
-std::unique_ptr<Metric> WithActionWindow(std::unique_ptr<Metric> base, int64_t window, int64_t offset);
+std::unique_ptr<Metric> WithActionWindow(std::unique_ptr<Metric> base, int64_t window,
+                                         int64_t offset);
 
 struct DecodeOptions {
   double fps = 3;
-  int size = 256;       // short side; 0 keeps the size
+  int size = 256;  // short side; 0 keeps the size
   double max_s = 5;
 };
 

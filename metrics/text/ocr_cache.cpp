@@ -1,11 +1,10 @@
 #include "metrics/text/ocr_cache.h"
 
+#include <map>
 #include <nlohmann/json.hpp>
 
-#include <map>
-
-#include "bench/core/errors.h"
-#include "bench/core/hashing.h"
+#include "core/errors.h"
+#include "core/hashing.h"
 
 namespace ncb {
 namespace fs = std::filesystem;
@@ -24,7 +23,8 @@ OcrTextCache::OcrTextCache(const fs::path& file) : file_(file) {
     }
   }
   out_.open(file, std::ios::app);
-  if (!out_) throw Error(At(file.string(), "cannot be opened for appending (OCR cache); pass --cache-dir"));
+  if (!out_)
+    throw Error(At(file.string(), "cannot be opened for appending (OCR cache); pass --cache-dir"));
 }
 
 std::shared_ptr<OcrTextCache> OcrTextCache::Open(const fs::path& file) {
@@ -47,8 +47,8 @@ std::optional<std::string> OcrTextCache::Get(const std::string& key) {
 void OcrTextCache::Put(const std::string& key, const std::string& text) {
   std::lock_guard lock(mu_);
   if (!entries_.emplace(key, text).second) return;
-  out_ << nlohmann::json{{"key", key}, {"text", text}}.dump(-1, ' ', false,
-                                                             nlohmann::json::error_handler_t::replace)
+  out_ << nlohmann::json{{"key", key}, {"text", text}}.dump(
+              -1, ' ', false, nlohmann::json::error_handler_t::replace)
        << "\n";
   out_.flush();
 }

@@ -7,12 +7,11 @@
 // as they are made, so an interrupted run keeps what it did; a torn last line is skipped.
 #pragma once
 
-#include <opencv2/core.hpp>
-
 #include <filesystem>
 #include <fstream>
 #include <memory>
 #include <mutex>
+#include <opencv2/core.hpp>
 #include <optional>
 #include <string>
 #include <unordered_map>

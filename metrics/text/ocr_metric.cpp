@@ -8,7 +8,7 @@
 
 #include <set>
 
-#include "bench/core/errors.h"
+#include "core/errors.h"
 #include "metrics/metric.h"
 #include "metrics/text/ocr_cache.h"
 #include "metrics/text/tesseract_ocr.h"
@@ -50,12 +50,18 @@ Pair Score(const std::vector<std::string>& ref, const std::vector<std::string>& 
 
 class OcrMetric : public Metric {
  public:
-  OcrMetric(const OcrMetricOptions& o, const MetricEnv& env) : o_(o), pool_(OcrPool::Shared(o.ocr)) {
+  OcrMetric(const OcrMetricOptions& o, const MetricEnv& env)
+      : o_(o), pool_(OcrPool::Shared(o.ocr)) {
     if (o_.cache && !env.cache_dir.empty() && !env.dataset_id.empty()) {
-      cache_ = OcrTextCache::Open(env.cache_dir / "ocr" / (env.dataset_id.substr(0, 16) + ".jsonl"));
+      cache_ =
+          OcrTextCache::Open(env.cache_dir / "ocr" / (env.dataset_id.substr(0, 16) + ".jsonl"));
     }
     const OcrMetricOptions d;
-    info_ = {"ocr", 1, "", "higher_is_better", "clip",
+    info_ = {"ocr",
+             1,
+             "",
+             "higher_is_better",
+             "clip",
              "Neural Computers (Zhuge et al., 2026) App. B.2 protocol; Tesseract " +
                  pool_->provenance()["tesseract_version"].get<std::string>() + " C++ API"};
     if (o_.k != d.k) info_.name += "_k" + std::to_string(o_.k);
@@ -168,8 +174,8 @@ class OcrMetric : public Metric {
 
     // Dataset sums: per-sample means (mean over videos) plus pooled counts.
     state_.Add("samples", 1);
-    for (const char* key : {"frames", "edits", "reference_chars", "buffer_edits", "buffer_reference_chars",
-                            "gt_cache_hits", "gt_cache_misses"}) {
+    for (const char* key : {"frames", "edits", "reference_chars", "buffer_edits",
+                            "buffer_reference_chars", "gt_cache_hits", "gt_cache_misses"}) {
       state_.Add(key, s.Get(key));
     }
     if (n > 0) {
@@ -195,13 +201,19 @@ class OcrMetric : public Metric {
     const char* no_buffer = "no sample has screen text (buffer) in this dataset";
     PutRatio(&a, "ocr_char_accuracy", st.Get("sample_char_sum"), n, "no sample was scored");
     PutRatio(&a, "ocr_line_accuracy", st.Get("sample_line_sum"), n, "no sample was scored");
-    PutRatio(&a, "ocr_cer", st.Get("edits"), st.Get("reference_chars"), "the reference text is empty everywhere");
+    PutRatio(&a, "ocr_cer", st.Get("edits"), st.Get("reference_chars"),
+             "the reference text is empty everywhere");
     json ceiling;
-    PutRatio(&ceiling, "gt_vs_reference_char_accuracy", st.Get("sample_ceiling_char_sum"), n, "no sample was scored");
-    PutRatio(&ceiling, "gt_vs_reference_line_accuracy", st.Get("sample_ceiling_line_sum"), n, "no sample was scored");
-    PutRatio(&ceiling, "gt_ocr_vs_buffer_char_accuracy", st.Get("sample_buffer_char_sum"), nb, no_buffer);
-    PutRatio(&ceiling, "gt_ocr_vs_buffer_line_accuracy", st.Get("sample_buffer_line_sum"), nb, no_buffer);
-    PutRatio(&ceiling, "gt_ocr_vs_buffer_cer", st.Get("buffer_edits"), st.Get("buffer_reference_chars"), no_buffer);
+    PutRatio(&ceiling, "gt_vs_reference_char_accuracy", st.Get("sample_ceiling_char_sum"), n,
+             "no sample was scored");
+    PutRatio(&ceiling, "gt_vs_reference_line_accuracy", st.Get("sample_ceiling_line_sum"), n,
+             "no sample was scored");
+    PutRatio(&ceiling, "gt_ocr_vs_buffer_char_accuracy", st.Get("sample_buffer_char_sum"), nb,
+             no_buffer);
+    PutRatio(&ceiling, "gt_ocr_vs_buffer_line_accuracy", st.Get("sample_buffer_line_sum"), nb,
+             no_buffer);
+    PutRatio(&ceiling, "gt_ocr_vs_buffer_cer", st.Get("buffer_edits"),
+             st.Get("buffer_reference_chars"), no_buffer);
     a["ceiling"] = ceiling;
     a["samples"] = n;
     a["frames"] = st.Get("frames");
@@ -223,7 +235,9 @@ class OcrMetric : public Metric {
 }  // namespace
 
 std::unique_ptr<Metric> MakeOcrMetric(const json& j, const MetricEnv& env) {
-  CheckOptionKeys("ocr", j, {"k", "gt_source", "cache", "lang", "psm", "tessdata", "threads", "upscale", "invert"});
+  CheckOptionKeys(
+      "ocr", j,
+      {"k", "gt_source", "cache", "lang", "psm", "tessdata", "threads", "upscale", "invert"});
   OcrMetricOptions o;
   o.ocr = OcrOptions::FromJson(j, "ocr");
   try {
@@ -235,8 +249,10 @@ std::unique_ptr<Metric> MakeOcrMetric(const json& j, const MetricEnv& env) {
   }
   if (o.k < 1) throw Error("ocr: option k must be at least 1");
   if (o.gt_source != "ocr" && o.gt_source != "buffer") {
-    throw Error("ocr: option gt_source must be \"ocr\" (Tesseract on the ground truth, the paper's) or "
-                "\"buffer\" (the terminal emulator's screen text), got \"" + o.gt_source + "\"");
+    throw Error(
+        "ocr: option gt_source must be \"ocr\" (Tesseract on the ground truth, the paper's) or "
+        "\"buffer\" (the terminal emulator's screen text), got \"" +
+        o.gt_source + "\"");
   }
   return std::make_unique<OcrMetric>(o, env);
 }

@@ -4,18 +4,17 @@
 #include <tesseract/baseapi.h>
 #include <torch/types.h>
 
-#include <opencv2/imgproc.hpp>
-
 #include <condition_variable>
 #include <cstdlib>
 #include <deque>
 #include <filesystem>
 #include <map>
 #include <mutex>
+#include <opencv2/imgproc.hpp>
 #include <thread>
 
-#include "bench/core/errors.h"
-#include "bench/core/hashing.h"
+#include "core/errors.h"
+#include "core/hashing.h"
 
 namespace ncb {
 namespace fs = std::filesystem;
@@ -36,22 +35,34 @@ OcrOptions OcrOptions::FromJson(const nlohmann::json& j, const std::string& wher
   get("threads", &o.threads);
   get("upscale", &o.upscale);
   get("invert", &o.invert);
-  if (o.psm < 0 || o.psm > 13) throw Error(where + ": option psm must be 0..13 (tesseract --help-psm), got " + std::to_string(o.psm));
+  if (o.psm < 0 || o.psm > 13)
+    throw Error(where + ": option psm must be 0..13 (tesseract --help-psm), got " +
+                std::to_string(o.psm));
   if (o.threads < 0) throw Error(where + ": option threads must be >= 0 (0: every core)");
-  if (o.upscale < 1 || o.upscale > 8) throw Error(where + ": option upscale must be 1..8, got " + std::to_string(o.upscale));
+  if (o.upscale < 1 || o.upscale > 8)
+    throw Error(where + ": option upscale must be 1..8, got " + std::to_string(o.upscale));
   if (o.lang.empty()) throw Error(where + ": option lang must name a traineddata file, e.g. eng");
   return o;
 }
 
 nlohmann::json OcrOptions::ToJson() const {
-  return {{"engine", "tesseract"}, {"lang", lang}, {"psm", psm}, {"tessdata", tessdata},
-          {"threads", threads}, {"preprocess", {{"upscale", upscale}, {"invert", invert}}}};
+  return {{"engine", "tesseract"},
+          {"lang", lang},
+          {"psm", psm},
+          {"tessdata", tessdata},
+          {"threads", threads},
+          {"preprocess", {{"upscale", upscale}, {"invert", invert}}}};
 }
 
 cv::Mat FrameToRgb8(const at::Tensor& frame) {
-  auto u8 = frame.detach().to(torch::kCPU, torch::kFloat32)
-                .mul(255.0).round_().clamp_(0, 255).to(torch::kUInt8)
-                .permute({1, 2, 0}).contiguous();
+  auto u8 = frame.detach()
+                .to(torch::kCPU, torch::kFloat32)
+                .mul(255.0)
+                .round_()
+                .clamp_(0, 255)
+                .to(torch::kUInt8)
+                .permute({1, 2, 0})
+                .contiguous();
   cv::Mat rgb(static_cast<int>(u8.size(0)), static_cast<int>(u8.size(1)), CV_8UC3, u8.data_ptr());
   return rgb.clone();
 }
@@ -63,10 +74,11 @@ void InitApi(tesseract::TessBaseAPI* api, const OcrOptions& o) {
   if (api->Init(datapath, o.lang.c_str(), tesseract::OEM_DEFAULT) != 0) {
     const char* env = std::getenv("TESSDATA_PREFIX");
     const std::string where = !o.tessdata.empty() ? o.tessdata
-                              : env ? std::string(env) + " (TESSDATA_PREFIX)"
+                              : env               ? std::string(env) + " (TESSDATA_PREFIX)"
                                     : std::string("Tesseract's built-in tessdata path");
-    throw MissingError(At(where, "has no usable " + o.lang + ".traineddata; install tesseract-ocr-" +
-                                     o.lang + " (scripts/install-deps.sh) or set the ocr option tessdata"));
+    throw MissingError(At(where, "has no usable " + o.lang +
+                                     ".traineddata; install tesseract-ocr-" + o.lang +
+                                     " (scripts/install-deps.sh) or set the ocr option tessdata"));
   }
   // Tesseract's own diagnostics ("Estimating resolution as ...") would interleave with ours.
   api->SetVariable("debug_file", "/dev/null");
@@ -144,8 +156,9 @@ OcrPool::OcrPool(const OcrOptions& options) : options_(options), impl_(std::make
   provenance_["engine_mode"] = "OEM_DEFAULT";
   fingerprint_ = Sha256Hex(provenance_.dump());
   probe.End();
-  const int n = options_.threads > 0 ? options_.threads
-                                     : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  const int n = options_.threads > 0
+                    ? options_.threads
+                    : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   for (int i = 0; i < n; ++i) impl_->workers.emplace_back([this] { impl_->Work(options_); });
 }
 

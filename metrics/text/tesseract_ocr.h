@@ -8,11 +8,10 @@
 // engine returns the CLI's text on real frames.
 #pragma once
 
-#include <nlohmann/json.hpp>
-#include <opencv2/core.hpp>
-
 #include <future>
 #include <memory>
+#include <nlohmann/json.hpp>
+#include <opencv2/core.hpp>
 #include <string>
 
 namespace at {
@@ -24,10 +23,11 @@ namespace ncb {
 struct OcrOptions {
   std::string lang = "eng";
   int psm = 3;
-  std::string tessdata;  // folder with <lang>.traineddata; empty: TESSDATA_PREFIX or the built-in path
-  int threads = 0;       // worker threads; 0 = every core
-  int upscale = 1;       // preprocessing: resize by this integer factor (bicubic); 1 = off
-  bool invert = false;   // preprocessing: invert frames whose mean luma is below 128
+  std::string
+      tessdata;     // folder with <lang>.traineddata; empty: TESSDATA_PREFIX or the built-in path
+  int threads = 0;  // worker threads; 0 = every core
+  int upscale = 1;  // preprocessing: resize by this integer factor (bicubic); 1 = off
+  bool invert = false;  // preprocessing: invert frames whose mean luma is below 128
 
   // Reads {"lang", "psm", "tessdata", "threads", "upscale", "invert"} (all optional) from
   // `j`, checking types and ranges; `where` prefixes the errors (e.g. "ocr").

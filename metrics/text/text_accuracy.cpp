@@ -5,7 +5,9 @@
 
 namespace ncb {
 namespace {
-bool IsSpace(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\v' || c == '\f' || c == '\r'; }
+bool IsSpace(char c) {
+  return c == ' ' || c == '\t' || c == '\n' || c == '\v' || c == '\f' || c == '\r';
+}
 }  // namespace
 
 std::vector<std::string> NormaliseLines(std::string_view text) {
@@ -112,8 +114,8 @@ std::vector<int64_t> SelectFrameIndices(int64_t t, int64_t k) {
   }
   for (int64_t i = 0; i < k; ++i) {
     // nearbyint under the default rounding mode rounds half to even, as Python's round().
-    idx.push_back(static_cast<int64_t>(std::nearbyint(static_cast<double>(i) * static_cast<double>(t - 1) /
-                                                      static_cast<double>(k - 1))));
+    idx.push_back(static_cast<int64_t>(std::nearbyint(
+        static_cast<double>(i) * static_cast<double>(t - 1) / static_cast<double>(k - 1))));
   }
   std::sort(idx.begin(), idx.end());
   idx.erase(std::unique(idx.begin(), idx.end()), idx.end());

@@ -30,8 +30,8 @@ int64_t Levenshtein(std::u32string_view a, std::u32string_view b);
 
 struct CharScore {
   double accuracy = 0;
-  int64_t edits = 0;           // Levenshtein(s, t)
-  int64_t reference_chars = 0; // |s|, for the pooled CER
+  int64_t edits = 0;            // Levenshtein(s, t)
+  int64_t reference_chars = 0;  // |s|, for the pooled CER
 };
 // s: reference (ground-truth) text, t: hypothesis; both already normalised and joined.
 CharScore CharacterAccuracy(const std::string& reference, const std::string& hypothesis);

@@ -4,7 +4,7 @@
 
 #include <algorithm>
 
-#include "bench/core/errors.h"
+#include "core/errors.h"
 
 namespace ncb {
 
@@ -22,7 +22,9 @@ void FeatureStats::Add(const torch::Tensor& features) {
 }
 
 void FeatureStats::Merge(const FeatureStats& o) {
-  if (o.dim_ != dim_) throw Error("feature statistics of dimension " + std::to_string(o.dim_) + " and " + std::to_string(dim_) + " cannot merge");
+  if (o.dim_ != dim_)
+    throw Error("feature statistics of dimension " + std::to_string(o.dim_) + " and " +
+                std::to_string(dim_) + " cannot merge");
   n_ += o.n_;
   sum_ += o.sum_;
   sxx_ += o.sxx_;
@@ -38,10 +40,13 @@ torch::Tensor FeatureStats::Covariance() const {
 void FeatureStats::Store(const std::string& prefix, MetricState* state) const {
   state->Add(prefix + "_n", static_cast<double>(n_));
   const auto s = sum_.contiguous();
-  state->AddArray(prefix + "_sum", std::vector<double>(s.data_ptr<double>(), s.data_ptr<double>() + dim_));
+  state->AddArray(prefix + "_sum",
+                  std::vector<double>(s.data_ptr<double>(), s.data_ptr<double>() + dim_));
   const auto iu = torch::triu_indices(dim_, dim_);
   const auto upper = sxx_.index({iu[0], iu[1]}).contiguous();
-  state->AddArray(prefix + "_sxx_upper", std::vector<double>(upper.data_ptr<double>(), upper.data_ptr<double>() + upper.numel()));
+  state->AddArray(
+      prefix + "_sxx_upper",
+      std::vector<double>(upper.data_ptr<double>(), upper.data_ptr<double>() + upper.numel()));
 }
 
 FeatureStats FeatureStats::Load(const std::string& prefix, const MetricState& state) {
@@ -52,7 +57,8 @@ FeatureStats FeatureStats::Load(const std::string& prefix, const MetricState& st
   f.n_ = static_cast<int64_t>(state.Get(prefix + "_n"));
   f.sum_ = torch::tensor(it->second, torch::kFloat64);
   const auto& up = state.arrays.at(prefix + "_sxx_upper");
-  if (static_cast<int64_t>(up.size()) != dim * (dim + 1) / 2) throw Error("metric state '" + prefix + "_sxx_upper' has the wrong length");
+  if (static_cast<int64_t>(up.size()) != dim * (dim + 1) / 2)
+    throw Error("metric state '" + prefix + "_sxx_upper' has the wrong length");
   const auto iu = torch::triu_indices(dim, dim);
   f.sxx_.index_put_({iu[0], iu[1]}, torch::tensor(up, torch::kFloat64));
   f.sxx_ = f.sxx_ + f.sxx_.triu(1).t();
@@ -68,7 +74,8 @@ double FrechetDistance(const torch::Tensor& mu1, const torch::Tensor& s1, const 
   const auto m = root1.matmul(b).matmul(root1);
   const auto l = torch::linalg_eigvalsh((m + m.t()) / 2);
   const double tr_covmean = l.clamp_min(0).sqrt().sum().item<double>();
-  const double diff = (mu1.to(torch::kFloat64) - mu2.to(torch::kFloat64)).square().sum().item<double>();
+  const double diff =
+      (mu1.to(torch::kFloat64) - mu2.to(torch::kFloat64)).square().sum().item<double>();
   return diff + a.trace().item<double>() + b.trace().item<double>() - 2 * tr_covmean;
 }
 

@@ -19,7 +19,7 @@ class FeatureStats {
   void Merge(const FeatureStats& other);
   int64_t n() const { return n_; }
   int64_t dim() const { return dim_; }
-  torch::Tensor Mean() const;        // [D]
+  torch::Tensor Mean() const;  // [D]
   // The unbiased covariance (divided by n - 1), as np.cov(features, rowvar=False) gives.
   torch::Tensor Covariance() const;  // [D, D]
 
@@ -36,8 +36,8 @@ class FeatureStats {
 // ||mu1 - mu2||^2 + Tr(S1) + Tr(S2) - 2 Tr((S1 S2)^(1/2)), with Tr((S1 S2)^(1/2)) =
 // sum sqrt(eig(S1^(1/2) S2 S1^(1/2))): two symmetric eigendecompositions in float64,
 // negative eigenvalues (round-off of singular covariances) clamped to 0.
-double FrechetDistance(const torch::Tensor& mu1, const torch::Tensor& sigma1, const torch::Tensor& mu2,
-                       const torch::Tensor& sigma2);
+double FrechetDistance(const torch::Tensor& mu1, const torch::Tensor& sigma1,
+                       const torch::Tensor& mu2, const torch::Tensor& sigma2);
 
 // FVD from two sides' statistics: the Frechet distance of their Gaussians (`a` first, the
 // ground truth in FVD), clamped at 0. Two equal sets give 0 up to round-off, which can be

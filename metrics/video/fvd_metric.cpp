@@ -5,7 +5,7 @@
 #include <algorithm>
 #include <mutex>
 
-#include "bench/core/errors.h"
+#include "core/errors.h"
 #include "metrics/metric.h"
 #include "metrics/video/frechet.h"
 #include "metrics/video/video_features.h"
@@ -14,7 +14,8 @@
 namespace ncb {
 namespace {
 
-std::shared_ptr<VideoFeatureExtractor> SharedExtractor(const std::string& detector, const std::filesystem::path& file) {
+std::shared_ptr<VideoFeatureExtractor> SharedExtractor(const std::string& detector,
+                                                       const std::filesystem::path& file) {
   static std::mutex mu;
   static std::map<std::string, std::shared_ptr<VideoFeatureExtractor>> cache;
   std::lock_guard<std::mutex> lock(mu);
@@ -28,18 +29,26 @@ class FvdMetric : public Metric {
   FvdMetric(std::shared_ptr<VideoFeatureExtractor> x, std::string clip, nlohmann::json options)
       : x_(std::move(x)), clip_(std::move(clip)), options_(std::move(options)) {
     const auto& p = x_->protocol();
-    info_ = {p.name == "i3d" ? "fvd" : "fvd_" + p.name, 1, "", "lower_is_better", "distribution",
-             p.name == "i3d" ? "StyleGAN-V / common_metrics_on_video_quality FVD (I3D features, scipy sqrtm)"
-                             : "Neural Computers App. B.3 FVD (torchvision r3d_18 prelogits)"};
+    info_ = {p.name == "i3d" ? "fvd" : "fvd_" + p.name,
+             1,
+             "",
+             "lower_is_better",
+             "distribution",
+             p.name == "i3d"
+                 ? "StyleGAN-V / common_metrics_on_video_quality FVD (I3D features, scipy sqrtm)"
+                 : "Neural Computers App. B.3 FVD (torchvision r3d_18 prelogits)"};
     if (clip_ != DefaultClip(p.name)) info_.name += "_" + clip_;
     options_["provenance"] = x_->provenance();
   }
-  static std::string DefaultClip(const std::string& detector) { return detector == "i3d" ? "first" : "uniform"; }
+  static std::string DefaultClip(const std::string& detector) {
+    return detector == "i3d" ? "first" : "uniform";
+  }
   // What video_features.cpp does to the frames, in words, for the report.
   static nlohmann::json Preprocessing(const std::string& detector, const std::string& clip) {
     nlohmann::json p;
     p["clip"] = clip == "uniform"
-                    ? "16 of the compared frames 1..T at indices round(linspace(0, T-1, 16)) (half to even); "
+                    ? "16 of the compared frames 1..T at indices round(linspace(0, T-1, 16)) (half "
+                      "to even); "
                       "T < 16: all T, padded with the last"
                     : "the first 16 compared frames; T < 16: all T, padded with the last";
     if (detector == "i3d") {
@@ -50,18 +59,25 @@ class FvdMetric : public Metric {
       p["features"] = "model(x, rescale=False, resize=False, return_features=True): 400-d";
     } else {
       p["input"] = "8-bit frames, round(255 x), as torchvision's Kinetics preset receives them";
-      p["resize"] = "128x171, bilinear on the 0..255 values, align_corners=False, rounded back to integers";
+      p["resize"] =
+          "128x171, bilinear on the 0..255 values, align_corners=False, rounded back to integers";
       p["crop"] = "centre 112x112, offsets rounded half to even";
-      p["normalisation"] = "x / 255, then Kinetics mean [0.43216, 0.394666, 0.37645], std [0.22803, 0.22145, 0.216989]";
+      p["normalisation"] =
+          "x / 255, then Kinetics mean [0.43216, 0.394666, 0.37645], std [0.22803, 0.22145, "
+          "0.216989]";
       p["features"] = "model(x): the 512-d prelogits";
     }
-    p["distance"] = "Frechet distance of Gaussians fitted to the two feature sets (unbiased covariances), float64; "
-                    "a negative result of round-off is reported as 0";
+    p["distance"] =
+        "Frechet distance of Gaussians fitted to the two feature sets (unbiased covariances), "
+        "float64; "
+        "a negative result of round-off is reported as 0";
     return p;
   }
   const MetricInfo& info() const override { return info_; }
   nlohmann::json options() const override { return options_; }
-  nlohmann::json preprocessing() const override { return Preprocessing(x_->protocol().name, clip_); }
+  nlohmann::json preprocessing() const override {
+    return Preprocessing(x_->protocol().name, clip_);
+  }
 
   void BeginSample(const SampleInfo& s) override {
     // Frames k = 1..T arrive in order; keep only the prepared frames the clip uses.
@@ -84,14 +100,16 @@ class FvdMetric : public Metric {
     if (wanted_.empty()) return {{"fvd_clip_frames", nlohmann::json::array()}};
     std::vector<torch::Tensor> g, t;
     for (int64_t k : wanted_) {
-      if (!gen_.count(k)) throw Error("fvd: frame " + std::to_string(k + 1) + " of the clip was never observed");
+      if (!gen_.count(k))
+        throw Error("fvd: frame " + std::to_string(k + 1) + " of the clip was never observed");
       g.push_back(gen_[k]);
       t.push_back(gt_[k]);
     }
     // [2, 3, T, S, S]: the generated clip and the reference clip in one batch.
     const auto clips = torch::stack({torch::stack(g, 1), torch::stack(t, 1)});
     const auto f = x_->Features(clips);
-    if (!torch::isfinite(f).all().item<bool>()) throw Error("fvd: the detector returned non-finite features");
+    if (!torch::isfinite(f).all().item<bool>())
+      throw Error("fvd: the detector returned non-finite features");
     const auto f64 = f.to(torch::kCPU, torch::kFloat64).contiguous();
     for (int side = 0; side < 2; ++side) {
       const double* p = f64[side].data_ptr<double>();
@@ -129,13 +147,16 @@ class FvdMetric : public Metric {
     a["clips"] = gen.n();
     a["feature_dim"] = x_->protocol().dim;
     if (gen.n() < 2 || gt.n() < 2) {
-      PutScore(&a, "fvd", 0, false, "FVD needs at least 2 clips per side; " + std::to_string(gen.n()) + " were scored");
+      PutScore(&a, "fvd", 0, false,
+               "FVD needs at least 2 clips per side; " + std::to_string(gen.n()) + " were scored");
       return a;
     }
     a["fvd"] = FrechetDistanceOfSets(gt, gen);  // clamped at 0
     if (gen.n() < gen.dim()) {
-      a["fvd_warning"] = std::to_string(gen.n()) + " clips < feature dimension " + std::to_string(gen.dim()) +
-                         ": both covariances are singular and FVD is biased at this sample size; compare only runs "
+      a["fvd_warning"] = std::to_string(gen.n()) + " clips < feature dimension " +
+                         std::to_string(gen.dim()) +
+                         ": both covariances are singular and FVD is biased at this sample size; "
+                         "compare only runs "
                          "with the same number of clips";
     }
     return a;
@@ -159,10 +180,13 @@ std::unique_ptr<Metric> MakeFvdMetric(const nlohmann::json& j, const MetricEnv&)
   const std::string detector = j.value("detector", std::string("i3d"));
   const auto& p = FeatureProtocol(detector);
   const std::string clip = j.value("clip", FvdMetric::DefaultClip(detector));
-  if (clip != "first" && clip != "uniform") throw Error("fvd: option clip must be 'first' or 'uniform'");
-  const std::filesystem::path file = j.value("detector_file", (DefaultWeightsDir() / p.file).string());
-  return std::make_unique<FvdMetric>(SharedExtractor(detector, file), clip,
-                                     nlohmann::json{{"detector", detector}, {"clip", clip}, {"clip_len", p.clip_len}});
+  if (clip != "first" && clip != "uniform")
+    throw Error("fvd: option clip must be 'first' or 'uniform'");
+  const std::filesystem::path file =
+      j.value("detector_file", (DefaultWeightsDir() / p.file).string());
+  return std::make_unique<FvdMetric>(
+      SharedExtractor(detector, file), clip,
+      nlohmann::json{{"detector", detector}, {"clip", clip}, {"clip_len", p.clip_len}});
 }
 
 }  // namespace ncb

@@ -11,20 +11,20 @@
 //        [B, 3, 16, 112, 112] -> [B, 512]. docs/examples/export_r3d18.py makes the file.
 #pragma once
 
-#include <nlohmann/json.hpp>
 #include <torch/script.h>
 
 #include <filesystem>
+#include <nlohmann/json.hpp>
 #include <string>
 
 namespace ncb {
 
 struct VideoFeatureProtocol {
-  std::string name;          // i3d | r3d18
+  std::string name;  // i3d | r3d18
   int64_t clip_len = 16;
-  int64_t dim = 0;           // feature dimension
-  std::string file;          // the default file name in the weights folder
-  std::string how_to_get;    // where the file comes from
+  int64_t dim = 0;         // feature dimension
+  std::string file;        // the default file name in the weights folder
+  std::string how_to_get;  // where the file comes from
 };
 
 const VideoFeatureProtocol& FeatureProtocol(const std::string& name);

@@ -6,14 +6,15 @@
 #include <deque>
 #include <map>
 
-#include "bench/core/errors.h"
-#include "bench/core/frame.h"
-#include "bench/core/stats.h"
 #include "bench/rollout/rollout.h"
+#include "core/errors.h"
+#include "core/frame.h"
+#include "core/stats.h"
 #include "datasets/tape.h"
 #include "metrics/text/text_accuracy.h"
 #include "probes/arithmetic/problems.h"
 #include "probes/arithmetic/screen.h"
+#include "probes/probe.h"
 
 namespace ncb {
 using nlohmann::json;
@@ -33,9 +34,18 @@ std::string RemoveSpaces(const std::string& s) {
 size_t ReplPromptLength(const std::string& line) {
   size_t i = 0;
   while (i < line.size()) {
-    if (line[i] == '>') { ++i; continue; }
-    if (line.compare(i, 2, "\xC2\xBB") == 0) { i += 2; continue; }      // »
-    if (line.compare(i, 3, "\xE2\x80\xBA") == 0) { i += 3; continue; }  // ›
+    if (line[i] == '>') {
+      ++i;
+      continue;
+    }
+    if (line.compare(i, 2, "\xC2\xBB") == 0) {
+      i += 2;
+      continue;
+    }  // »
+    if (line.compare(i, 3, "\xE2\x80\xBA") == 0) {
+      i += 3;
+      continue;
+    }  // ›
     break;
   }
   return i;
@@ -62,7 +72,9 @@ json Summarise(const std::vector<json>& rows) {
   auto block = [](int64_t c, int64_t total) {
     const auto [lo, hi] = WilsonInterval(c, total);
     return json{{"accuracy", total ? static_cast<double>(c) / static_cast<double>(total) : 0.0},
-                {"correct", c}, {"total", total}, {"wilson95", {lo, hi}}};
+                {"correct", c},
+                {"total", total},
+                {"wilson95", {lo, hi}}};
   };
   json out = block(correct, n);
   out["errors"] = errors;
@@ -76,7 +88,8 @@ json Summarise(const std::vector<json>& rows) {
 }  // namespace
 
 std::string ArithmeticCaption(const std::string& expr, const std::optional<std::string>& answer) {
-  std::string c = "Type \"python\"; Enter; Sleep 1s; Type \"" + expr + "\"; Enter; Sleep 800ms; Hide";
+  std::string c =
+      "Type \"python\"; Enter; Sleep 1s; Type \"" + expr + "\"; Enter; Sleep 800ms; Hide";
   if (answer) c += " The answer is " + *answer + ".";
   return c;
 }
@@ -125,8 +138,9 @@ json RunArithmeticProbe(Checkpoint& ckpt, const ArithmeticProbeOptions& o, const
                 " model; the probe types into a terminal (modality cli)");
   }
   if (ckpt.Describe().value("adapter", "") == "videos") {
-    throw Error("arithmetic probe: a videos: checkpoint only replays clips it was given; the probe "
-                "needs a model that rolls out from the probe's own prompts");
+    throw Error(
+        "arithmetic probe: a videos: checkpoint only replays clips it was given; the probe "
+        "needs a model that rolls out from the probe's own prompts");
   }
   const auto pool = ArithmeticPool();
   const ProbeScreen screen = MakeProbeScreen(spec.height, spec.width, o.font_px, o.theme);
@@ -142,7 +156,9 @@ json RunArithmeticProbe(Checkpoint& ckpt, const ArithmeticProbeOptions& o, const
     std::vector<ProblemRun> runs;
     for (int i = 0; i < o.problems; ++i) {
       const auto& p = pool[static_cast<size_t>(i)];
-      runs.push_back({&p, ArithmeticCaption(p.expr, variant == "reprompt" ? std::optional(p.expected) : std::nullopt),
+      runs.push_back({&p,
+                      ArithmeticCaption(
+                          p.expr, variant == "reprompt" ? std::optional(p.expected) : std::nullopt),
                       ArithmeticFrameCount(p.expr, spec.fps)});
     }
     std::vector<json> rows(runs.size());
@@ -166,8 +182,12 @@ json RunArithmeticProbe(Checkpoint& ckpt, const ArithmeticProbeOptions& o, const
       std::vector<json> base;
       for (size_t i : batch) {
         const auto& p = *runs[i].problem;
-        base.push_back({{"index", p.index}, {"expr", p.expr}, {"category", p.category},
-                        {"expected", p.expected}, {"read", nullptr}, {"correct", false},
+        base.push_back({{"index", p.index},
+                        {"expr", p.expr},
+                        {"category", p.category},
+                        {"expected", p.expected},
+                        {"read", nullptr},
+                        {"correct", false},
                         {"frames", req.num_frames}});
       }
       // Keep the last read_frames frames of each batch element.
@@ -176,8 +196,9 @@ json RunArithmeticProbe(Checkpoint& ckpt, const ArithmeticProbeOptions& o, const
         auto stream = ckpt.Rollout(req, mode);
         for (int64_t k = 1; k <= req.num_frames; ++k) {
           auto f = stream->Next();
-          if (!f) throw ContractError("the rollout ended after " + std::to_string(k - 1) + " of " +
-                                      std::to_string(req.num_frames) + " frames");
+          if (!f)
+            throw ContractError("the rollout ended after " + std::to_string(k - 1) + " of " +
+                                std::to_string(req.num_frames) + " frames");
           for (int64_t b = 0; b < B; ++b) {
             if (auto bad = ValidateFrame((*f)[b], spec.height, spec.width)) {
               throw ContractError("frame " + std::to_string(k) + ": " + *bad);
@@ -203,11 +224,14 @@ json RunArithmeticProbe(Checkpoint& ckpt, const ArithmeticProbeOptions& o, const
       for (size_t t = tail.size(); t-- > 0;) {
         std::vector<std::pair<size_t, std::future<std::string>>> texts;
         for (size_t j = 0; j < batch.size(); ++j) {
-          if (!done[j]) texts.emplace_back(j, ocr->Submit(FrameToRgb8(tail[t].second[static_cast<int64_t>(j)])));
+          if (!done[j])
+            texts.emplace_back(j,
+                               ocr->Submit(FrameToRgb8(tail[t].second[static_cast<int64_t>(j)])));
         }
         for (auto& [j, fut] : texts) {
           const std::string text = fut.get();
-          if (t + 1 == tail.size()) base[j]["ocr_text"] = text;  // what was seen when nothing matches
+          if (t + 1 == tail.size())
+            base[j]["ocr_text"] = text;  // what was seen when nothing matches
           const AnswerRead a = ReadAnswer(text, runs[batch[j]].problem->expr);
           if (!a.found) continue;
           done[j] = true;
@@ -233,20 +257,79 @@ json RunArithmeticProbe(Checkpoint& ckpt, const ArithmeticProbeOptions& o, const
       {"first_frame", "probe screen with the shell prompt \"$ \""},
       {"frames", "ceil(script duration * fps); vhs timing, 50 ms per typed character"},
       {"read_frames", o.read_frames},
-      {"answer_rule", "latest of the last read_frames frames whose OCR has a '>>> <expr>' line (spaces "
-                      "ignored, <expr> within one edit); the next line, spaces removed, must equal "
-                      "Python 3's printed result exactly"},
-      {"screen", {{"font_px", screen.render.font_px}, {"theme", screen.render.theme},
-                  {"rows", screen.rows}, {"cols", screen.cols}}},
+      {"answer_rule",
+       "latest of the last read_frames frames whose OCR has a '>>> <expr>' line (spaces "
+       "ignored, <expr> within one edit); the next line, spaces removed, must equal "
+       "Python 3's printed result exactly"},
+      {"screen",
+       {{"font_px", screen.render.font_px},
+        {"theme", screen.render.theme},
+        {"rows", screen.rows},
+        {"cols", screen.cols}}},
       {"ocr", ocr->provenance()},
       {"seed_rule", "(seed + fnv1a64(\"arithmetic_<index>\")) mod 2^31"},
       {"batch_size", batch_size}};
   return {{"probe", "arithmetic"},
           {"version", 1},
-          {"pool", {{"size", pool.size()}, {"seed", kArithmeticPoolSeed}, {"sha256", ArithmeticPoolHash(pool)}}},
+          {"pool",
+           {{"size", pool.size()},
+            {"seed", kArithmeticPoolSeed},
+            {"sha256", ArithmeticPoolHash(pool)}}},
           {"problems", o.problems},
           {"protocol", protocol},
           {"variants", out_variants}};
+}
+
+namespace {
+
+// The registry's entry (probes/registry.cpp): options {problems, reprompt, read_frames, font_px,
+// theme} as the CLI's --problems, --reprompt, --probe-read-frames and --probe-font-px give them.
+class ArithmeticProbe : public Probe {
+ public:
+  explicit ArithmeticProbe(ArithmeticProbeOptions o) : o_(std::move(o)) {}
+  const std::string& name() const override { return name_; }
+  json Run(const ProbeContext& c) override {
+    ArithmeticProbeOptions o = o_;
+    o.seed = c.seed;
+    o.mode = c.mode;
+    o.batch_size = c.batch_size;
+    return RunArithmeticProbe(c.checkpoint, o, c.log);
+  }
+
+ private:
+  std::string name_ = "arithmetic";
+  ArithmeticProbeOptions o_;
+};
+
+}  // namespace
+
+std::unique_ptr<Probe> MakeArithmeticProbe(const json& options) {
+  if (!options.is_object()) throw Error("arithmetic probe: options must be a JSON object");
+  ArithmeticProbeOptions o;
+  for (const auto& [key, v] : options.items()) {
+    try {
+      if (key == "problems")
+        o.problems = v.get<int>();
+      else if (key == "reprompt")
+        o.reprompt = v.get<bool>();
+      else if (key == "read_frames")
+        o.read_frames = v.get<int>();
+      else if (key == "font_px")
+        o.font_px = v.get<int>();
+      else if (key == "theme")
+        o.theme = v.get<std::string>();
+      else
+        throw Error("arithmetic probe: unknown option '" + key +
+                    "'; known: problems, reprompt, read_frames, font_px, theme");
+    } catch (const json::exception& e) {
+      throw Error("arithmetic probe: option '" + key + "': " + e.what());
+    }
+  }
+  if (o.problems < 1 || o.problems > kArithmeticPoolSize) {
+    throw Error("arithmetic probe: --problems must be 1.." + std::to_string(kArithmeticPoolSize) +
+                ", got " + std::to_string(o.problems));
+  }
+  return std::make_unique<ArithmeticProbe>(std::move(o));
 }
 
 }  // namespace ncb

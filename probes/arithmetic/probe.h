@@ -12,12 +12,11 @@
 #pragma once
 
 #include <nlohmann/json.hpp>
-
 #include <optional>
 #include <string>
 
 #include "bench/checkpoint/checkpoint.h"
-#include "bench/core/logger.h"
+#include "core/logger.h"
 #include "metrics/text/tesseract_ocr.h"
 
 namespace ncb {

@@ -5,7 +5,7 @@
 #include <set>
 #include <stdexcept>
 
-#include "bench/core/hashing.h"
+#include "core/hashing.h"
 
 namespace ncb {
 namespace {
@@ -24,7 +24,8 @@ struct SplitMix64 {
     const uint64_t span = static_cast<uint64_t>(hi - lo) + 1;
     const uint64_t limit = UINT64_MAX - UINT64_MAX % span;
     uint64_t r;
-    do r = Next(); while (r >= limit);
+    do r = Next();
+    while (r >= limit);
     return lo + static_cast<int64_t>(r % span);
   }
 };
@@ -62,10 +63,14 @@ std::string PythonFloatRepr(double x) {
 
 std::string PythonResult(int64_t a, char op, int64_t b) {
   switch (op) {
-    case '+': return std::to_string(a + b);
-    case '-': return std::to_string(a - b);
-    case '*': return std::to_string(a * b);
-    case '/': return PythonFloatRepr(static_cast<double>(a) / static_cast<double>(b));
+    case '+':
+      return std::to_string(a + b);
+    case '-':
+      return std::to_string(a - b);
+    case '*':
+      return std::to_string(a * b);
+    case '/':
+      return PythonFloatRepr(static_cast<double>(a) / static_cast<double>(b));
     case '%': {  // Python's modulo takes the divisor's sign
       int64_t r = a % b;
       if (r != 0 && ((r < 0) != (b < 0))) r += b;
@@ -86,7 +91,8 @@ std::vector<ArithmeticProblem> ArithmeticPool(uint64_t seed) {
       const int count = kind.op != '%' ? 80 : (d == 0 ? 14 : 13);
       for (int n = 0; n < count;) {
         const int64_t a = rng.Uniform(lo[d], hi[d]);
-        const int64_t b = rng.Uniform((kind.op == '/' || kind.op == '%') && d == 0 ? 1 : lo[d], hi[d]);
+        const int64_t b =
+            rng.Uniform((kind.op == '/' || kind.op == '%') && d == 0 ? 1 : lo[d], hi[d]);
         ArithmeticProblem p;
         p.expr = std::to_string(a) + kind.op + std::to_string(b);
         if (!seen.insert(p.expr).second) continue;

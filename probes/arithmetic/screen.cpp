@@ -1,13 +1,13 @@
 #include "probes/arithmetic/screen.h"
 
-#include <opencv2/imgproc.hpp>
 #include <torch/types.h>
 
 #include <algorithm>
 #include <cmath>
+#include <opencv2/imgproc.hpp>
 
-#include "bench/core/errors.h"
-#include "bench/core/frame.h"
+#include "core/errors.h"
+#include "core/frame.h"
 
 namespace ncb {
 
@@ -16,8 +16,8 @@ ProbeScreen MakeProbeScreen(int height, int width, int font_px, const std::strin
   s.height = height;
   s.width = width;
   s.render.theme = theme;
-  s.render.font_px = font_px > 0 ? font_px
-                                  : std::clamp(static_cast<int>(std::lround(height / 24.0 / 1.2)), 8, 96);
+  s.render.font_px =
+      font_px > 0 ? font_px : std::clamp(static_cast<int>(std::lround(height / 24.0 / 1.2)), 8, 96);
   s.render.padding_px = 0;
   s.render.draw_cursor = false;
   {
@@ -33,7 +33,8 @@ ProbeScreen MakeProbeScreen(int height, int width, int font_px, const std::strin
   if (s.cols < 20 || s.rows < 5) {
     throw Error("a " + std::to_string(width) + "x" + std::to_string(height) + " frame holds only " +
                 std::to_string(s.cols) + "x" + std::to_string(s.rows) + " cells at " +
-                std::to_string(s.render.font_px) + " px; the arithmetic probe needs at least 20x5 "
+                std::to_string(s.render.font_px) +
+                " px; the arithmetic probe needs at least 20x5 "
                 "(pass a smaller probe font size)");
   }
   return s;

@@ -5,9 +5,9 @@
 // (the paper's 1600x900 CLIGen frames hold 24 rows at 40 px with 1.2 line height).
 #pragma once
 
-#include <opencv2/core.hpp>
 #include <torch/types.h>
 
+#include <opencv2/core.hpp>
 #include <string>
 #include <string_view>
 

@@ -3,14 +3,14 @@
 #include <algorithm>
 #include <cmath>
 #include <fstream>
+#include <iomanip>
 #include <iterator>
 #include <map>
 #include <set>
-#include <iomanip>
 #include <sstream>
 
-#include "bench/core/errors.h"
-#include "bench/core/stats.h"
+#include "core/errors.h"
+#include "core/stats.h"
 #include "reports/html_assets.h"
 #include "reports/report.h"
 
@@ -23,11 +23,20 @@ std::string HtmlEscape(const std::string& s) {
   out.reserve(s.size());
   for (char c : s) {
     switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      default: out += c;
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      default:
+        out += c;
     }
   }
   return out;
@@ -45,7 +54,8 @@ std::string Base64(const std::string& bytes) {
   out.reserve((bytes.size() + 2) / 3 * 4);
   size_t i = 0;
   for (; i + 2 < bytes.size(); i += 3) {
-    const uint32_t v = (static_cast<uint8_t>(bytes[i]) << 16) | (static_cast<uint8_t>(bytes[i + 1]) << 8) |
+    const uint32_t v = (static_cast<uint8_t>(bytes[i]) << 16) |
+                       (static_cast<uint8_t>(bytes[i + 1]) << 8) |
                        static_cast<uint8_t>(bytes[i + 2]);
     for (int s = 18; s >= 0; s -= 6) out += kAlphabet[(v >> s) & 63];
   }
@@ -60,7 +70,9 @@ std::string Base64(const std::string& bytes) {
   return out;
 }
 
-std::string Str(const json& j) { return j.is_string() ? j.get<std::string>() : j.is_null() ? "" : j.dump(); }
+std::string Str(const json& j) {
+  return j.is_string() ? j.get<std::string>() : j.is_null() ? "" : j.dump();
+}
 
 // The per-sample score that orders samples worst first: the first metric of the run whose
 // per-sample score exists (psnr, ssim, lpips, ocr_char_accuracy, cursor_hit_rate...).
@@ -70,15 +82,16 @@ std::pair<std::string, bool> PrimaryKey(const json& report) {
     const bool higher = m.value("direction", "") != "lower_is_better";
     for (const std::string& k : {name, name + "_char_accuracy", name + "_hit_rate"}) {
       for (const auto& s : report["samples"]) {
-        if (s.contains("scores") && s["scores"].contains(k) && s["scores"][k].is_number()) return {k, higher};
+        if (s.contains("scores") && s["scores"].contains(k) && s["scores"][k].is_number())
+          return {k, higher};
       }
     }
   }
   return {"", true};
 }
 
-void SummaryRows(const std::string& metric, const std::string& prefix, const json& agg, const json& ci,
-                 const json& methods, const json& report, json* rows) {
+void SummaryRows(const std::string& metric, const std::string& prefix, const json& agg,
+                 const json& ci, const json& methods, const json& report, json* rows) {
   for (const auto& [key, v] : agg.items()) {
     if (key == "ci95" || key == "ci95_method") continue;
     if (key.size() > 12 && key.compare(key.size() - 12, 12, "_null_reason") == 0) continue;
@@ -87,7 +100,8 @@ void SummaryRows(const std::string& metric, const std::string& prefix, const jso
       continue;
     }
     if (IsCountKey(key)) continue;
-    json row = {{"metric", metric}, {"key", prefix + key}, {"direction", KeyDirection(report, key)}};
+    json row = {
+        {"metric", metric}, {"key", prefix + key}, {"direction", KeyDirection(report, key)}};
     if (v.is_number()) {
       row["value"] = v;
     } else if (v.is_null()) {
@@ -122,30 +136,43 @@ json ThroughputView(const json& r) {
   const auto& mem = ObjectOr(t, "memory");
   const auto& h = ObjectOr(t, "harness");
   json kv = json::array();
-  kv.push_back({"device", Str(dev.value("name", json("?"))) + " (" + Str(dev.value("type", json("?"))) + ")" +
-                              (dev.contains("total_memory_mib") ? ", " + num(dev["total_memory_mib"].get<double>(), 0) + " MiB" : "")});
-  kv.push_back({"versions", "LibTorch " + Str(dev.value("libtorch", json("?"))) + "; CUDA runtime " +
-                                Str(dev.value("cuda_runtime", json(nullptr))) + "; cuDNN " + Str(dev.value("cudnn", json(nullptr)))});
-  kv.push_back({"threads", "LibTorch " + Str(th.value("intra_op", json(0))) + " intra-op, " + Str(th.value("inter_op", json(0))) +
-                               " inter-op; OpenCV " + Str(th.value("opencv", json(0))) + "; " + Str(th.value("hardware", json(0))) +
-                               " hardware"});
+  kv.push_back({"device", Str(dev.value("name", json("?"))) + " (" +
+                              Str(dev.value("type", json("?"))) + ")" +
+                              (dev.contains("total_memory_mib")
+                                   ? ", " + num(dev["total_memory_mib"].get<double>(), 0) + " MiB"
+                                   : "")});
+  kv.push_back({"versions", "LibTorch " + Str(dev.value("libtorch", json("?"))) +
+                                "; CUDA runtime " + Str(dev.value("cuda_runtime", json(nullptr))) +
+                                "; cuDNN " + Str(dev.value("cudnn", json(nullptr)))});
+  kv.push_back({"threads", "LibTorch " + Str(th.value("intra_op", json(0))) + " intra-op, " +
+                               Str(th.value("inter_op", json(0))) + " inter-op; OpenCV " +
+                               Str(th.value("opencv", json(0))) + "; " +
+                               Str(th.value("hardware", json(0))) + " hardware"});
   kv.push_back({"wall time", num(t.value("wall_s", 0.0), 2) + " s"});
   if (!ro.empty()) {
-    kv.push_back({"rollout", num(ro.value("frames_per_s", 0.0), 2) + " frames/s (" + Str(ro.value("frames", json(0))) +
-                                 " frames in " + num(ro.value("wall_s", 0.0), 2) + " s, batch " + Str(ro.value("batch_size", json(0))) +
-                                 ", " + Str(ro.value("mode", json(nullptr))) + " mode; timer " + Str(ro.value("timer", json(""))) + ")"});
+    kv.push_back({"rollout", num(ro.value("frames_per_s", 0.0), 2) + " frames/s (" +
+                                 Str(ro.value("frames", json(0))) + " frames in " +
+                                 num(ro.value("wall_s", 0.0), 2) + " s, batch " +
+                                 Str(ro.value("batch_size", json(0))) + ", " +
+                                 Str(ro.value("mode", json(nullptr))) + " mode; timer " +
+                                 Str(ro.value("timer", json(""))) + ")"});
   }
   if (lat.value("count", 0) > 0) {
     kv.push_back({"latency per " + Str(lat.value("unit", json(""))),
-                  "p50 " + num(lat["p50_ms"].get<double>(), 2) + " ms, p95 " + num(lat["p95_ms"].get<double>(), 2) + " ms, p99 " +
-                      num(lat["p99_ms"].get<double>(), 2) + " ms over " + Str(lat["count"]) + " calls (the first " +
-                      Str(lat["warmup_excluded"]) + " excluded as warm-up)"});
+                  "p50 " + num(lat["p50_ms"].get<double>(), 2) + " ms, p95 " +
+                      num(lat["p95_ms"].get<double>(), 2) + " ms, p99 " +
+                      num(lat["p99_ms"].get<double>(), 2) + " ms over " + Str(lat["count"]) +
+                      " calls (the first " + Str(lat["warmup_excluded"]) +
+                      " excluded as warm-up)"});
   }
   if (!h.empty()) {
-    kv.push_back({"harness", num(h.value("wall_s", 0.0), 2) + " s, " + num(100 * h.value("share_of_wall", 0.0), 1) +
-                                 "% of the wall time outside the model (load and rollout); " + Str(h.value("pipeline", json("")))});
+    kv.push_back({"harness", num(h.value("wall_s", 0.0), 2) + " s, " +
+                                 num(100 * h.value("share_of_wall", 0.0), 1) +
+                                 "% of the wall time outside the model (load and rollout); " +
+                                 Str(h.value("pipeline", json("")))});
   }
-  kv.push_back({"memory", "peak RSS " + num(mem.value("peak_rss_mib", 0.0), 0) + " MiB; peak device " +
+  kv.push_back({"memory", "peak RSS " + num(mem.value("peak_rss_mib", 0.0), 0) +
+                              " MiB; peak device " +
                               (mem.contains("peak_device_mib") && mem["peak_device_mib"].is_number()
                                    ? num(mem["peak_device_mib"].get<double>(), 0) + " MiB"
                                    : std::string("n/a (CPU)"))});
@@ -153,9 +180,13 @@ json ThroughputView(const json& r) {
   const double wall = t.value("wall_s", 0.0);
   for (const auto& [name, p] : ObjectOr(t, "phases").items()) {
     const double w = p.value("wall_s", 0.0);
-    phases.push_back({{"phase", name}, {"wall_s", w}, {"share", wall > 0 ? w / wall : 0.0}, {"calls", p.value("calls", 0)},
-                      {"frames", p.contains("frames") ? p["frames"] : json(nullptr)},
-                      {"frames_per_s", p.contains("frames_per_s") ? p["frames_per_s"] : json(nullptr)}});
+    phases.push_back(
+        {{"phase", name},
+         {"wall_s", w},
+         {"share", wall > 0 ? w / wall : 0.0},
+         {"calls", p.value("calls", 0)},
+         {"frames", p.contains("frames") ? p["frames"] : json(nullptr)},
+         {"frames_per_s", p.contains("frames_per_s") ? p["frames_per_s"] : json(nullptr)}});
   }
   return {{"kv", kv}, {"phases", phases}};
 }
@@ -165,7 +196,8 @@ json FrameSeries(const json& samples, const std::string& key, const std::string&
   for (const auto& s : samples) {
     if (s.value("status", "") != "ok" || !s.contains("frames")) continue;
     for (const auto& f : s["frames"]) {
-      if (f.contains(key) && f[key].is_number()) by_k[f["index"].get<int64_t>()].push_back(f[key].get<double>());
+      if (f.contains(key) && f[key].is_number())
+        by_k[f["index"].get<int64_t>()].push_back(f[key].get<double>());
     }
   }
   if (by_k.empty()) return nullptr;
@@ -187,16 +219,20 @@ std::vector<std::pair<std::string, std::string>> ContextRows(const json& r) {
   const auto& s = r["summary"];
   const auto& dev = ObjectOr(ObjectOr(r, "throughput"), "device");
   std::vector<std::pair<std::string, std::string>> rows = {
-      {"checkpoint", Str(ck["spec"].value("name", json("?"))) + "  (" + Str(ck.value("adapter", json(""))) + ")"},
+      {"checkpoint",
+       Str(ck["spec"].value("name", json("?"))) + "  (" + Str(ck.value("adapter", json(""))) + ")"},
       {"checkpoint path", Str(ck.value("path", json("")))},
       {"checkpoint sha256", Str(ck.value("sha256", json("")))},
       {"dataset", Str(r["dataset"].value("manifest", json("")))},
       {"dataset sha256", Str(r["dataset"].value("sha256", json("")))},
-      {"samples", Str(s.value("samples_ok", json(0))) + " scored, " + Str(s.value("samples_failed", json(0))) +
-                      " failed, " + Str(s.value("samples_total", json(0))) + " total"},
-      {"device", Str(c.value("device", json(""))) + "; " + Str(dev.value("name", c.value("cpu", json(""))))},
-      {"versions", "ncbench " + Str(c.value("ncbench_version", json(""))) + " (" + Str(c.value("git_sha", json(""))) +
-                       ", " + Str(c.value("build_type", json(""))) + "); " + Str(ObjectOr(c, "versions"))},
+      {"samples", Str(s.value("samples_ok", json(0))) + " scored, " +
+                      Str(s.value("samples_failed", json(0))) + " failed, " +
+                      Str(s.value("samples_total", json(0))) + " total"},
+      {"device",
+       Str(c.value("device", json(""))) + "; " + Str(dev.value("name", c.value("cpu", json(""))))},
+      {"versions", "ncbench " + Str(c.value("ncbench_version", json(""))) + " (" +
+                       Str(c.value("git_sha", json(""))) + ", " +
+                       Str(c.value("build_type", json(""))) + "); " + Str(ObjectOr(c, "versions"))},
       {"time, host", Str(c.value("time", json(""))) + ", " + Str(c.value("host", json("")))},
       {"command", Str(c.value("command_line", json("")))},
       {"seed", Str(c.value("seed", json(0)))},
@@ -211,7 +247,8 @@ json HtmlViewModel(const json& r, const fs::path& report_dir) {
   json v;
   const auto& ck = r.at("checkpoint");
   v["title"] = "ncbench: " + Str(ck["spec"].value("name", json("?")));
-  v["subtitle"] = Str(r["dataset"].value("manifest", json(""))) + " \u00b7 " + Str(r["context"].value("time", json("")));
+  v["subtitle"] = Str(r["dataset"].value("manifest", json(""))) + " \u00b7 " +
+                  Str(r["context"].value("time", json("")));
   v["context"] = json::array();
   for (const auto& [k, val] : ContextRows(r)) v["context"].push_back({k, val});
 
@@ -228,25 +265,32 @@ json HtmlViewModel(const json& r, const fs::path& report_dir) {
   }
   v["summary"] = rows;
   const auto& iv = ObjectOr(r["config"], "intervals");
-  v["interval_note"] = iv.empty() ? "no intervals in this report"
-                                  : "95% intervals: " + Str(iv.value("method", json(""))) + "; " +
-                                        Str(iv.value("replicates", json(0))) + " replicates, seed " +
-                                        Str(iv.value("seed", json(""))) + ".";
+  v["interval_note"] = iv.empty()
+                           ? "no intervals in this report"
+                           : "95% intervals: " + Str(iv.value("method", json(""))) + "; " +
+                                 Str(iv.value("replicates", json(0))) + " replicates, seed " +
+                                 Str(iv.value("seed", json(""))) + ".";
 
   v["probes"] = json::array();
   v["probe_categories"] = json::array();
   for (const auto& [name, p] : ObjectOr(r, "probes").items()) {
     for (const auto& [variant, pv] : ObjectOr(p, "variants").items()) {
-      v["probes"].push_back({{"probe", name}, {"variant", variant}, {"accuracy", pv["accuracy"]},
-                             {"correct", pv["correct"]}, {"total", pv["total"]}, {"wilson95", pv["wilson95"]}});
+      v["probes"].push_back({{"probe", name},
+                             {"variant", variant},
+                             {"accuracy", pv["accuracy"]},
+                             {"correct", pv["correct"]},
+                             {"total", pv["total"]},
+                             {"wilson95", pv["wilson95"]}});
       json labels = json::array(), values = json::array();
       for (const auto& [cat, cv] : ObjectOr(pv, "per_category").items()) {
         labels.push_back(cat);
         values.push_back(cv["accuracy"]);
       }
       if (!labels.empty()) {
-        v["probe_categories"].push_back({{"title", name + " probe accuracy by category (" + variant + ")"},
-                                         {"labels", labels}, {"values", values}});
+        v["probe_categories"].push_back(
+            {{"title", name + " probe accuracy by category (" + variant + ")"},
+             {"labels", labels},
+             {"values", values}});
       }
     }
   }
@@ -256,7 +300,8 @@ json HtmlViewModel(const json& r, const fs::path& report_dir) {
   for (const auto& m : ArrayOr(r["config"], "metrics")) {
     if (m.value("scope", "") != "frame") continue;
     const std::string name = m.value("name", "");
-    auto s = FrameSeries(samples, name, name + " by rollout frame (mean; band: 10th-90th percentile of samples)");
+    auto s = FrameSeries(samples, name,
+                         name + " by rollout frame (mean; band: 10th-90th percentile of samples)");
     if (!s.is_null()) v["series"].push_back(s);
   }
   {  // OCR character accuracy by frame index.
@@ -293,7 +338,8 @@ json HtmlViewModel(const json& r, const fs::path& report_dir) {
       if (i + 1 == bins) {
         for (size_t j = bins; j < h.size(); ++j) c += h[j];
       }
-      labels.push_back(i + 1 == bins && last >= bins ? ">=" + std::to_string(i) : std::to_string(i));
+      labels.push_back(i + 1 == bins && last >= bins ? ">=" + std::to_string(i)
+                                                     : std::to_string(i));
       values.push_back(c);
     }
     v["cursor_histogram"] = {{"labels", labels}, {"values", values}};
@@ -318,14 +364,18 @@ json HtmlViewModel(const json& r, const fs::path& report_dir) {
   for (const auto& s : samples) order_s.push_back(&s);
   auto rank = [&, primary = primary, higher = higher](const json* s) -> std::pair<int, double> {
     if (s->value("status", "") != "ok") return {0, 0};
-    if (primary.empty() || !(*s)["scores"].contains(primary) || !(*s)["scores"][primary].is_number()) return {2, 0};
+    if (primary.empty() || !(*s)["scores"].contains(primary) ||
+        !(*s)["scores"][primary].is_number())
+      return {2, 0};
     const double x = (*s)["scores"][primary].get<double>();
     return {1, higher ? x : -x};
   };
-  std::stable_sort(order_s.begin(), order_s.end(), [&](const json* a, const json* b) { return rank(a) < rank(b); });
-  v["order_note"] = primary.empty() ? "Samples in manifest order (failed first)."
-                                    : "Samples worst first: failed samples, then by " + primary + " (" +
-                                          (higher ? "lowest" : "highest") + " first). Click a column to sort.";
+  std::stable_sort(order_s.begin(), order_s.end(),
+                   [&](const json* a, const json* b) { return rank(a) < rank(b); });
+  v["order_note"] = primary.empty()
+                        ? "Samples in manifest order (failed first)."
+                        : "Samples worst first: failed samples, then by " + primary + " (" +
+                              (higher ? "lowest" : "highest") + " first). Click a column to sort.";
   std::vector<std::string> keys;
   std::set<std::string> seen;
   for (const auto& s : samples) {
@@ -360,7 +410,8 @@ json HtmlViewModel(const json& r, const fs::path& report_dir) {
         const auto path = report_dir / s["strip"].value("file", "");
         std::ifstream in(path, std::ios::binary);
         if (in) {
-          const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+          const std::string bytes((std::istreambuf_iterator<char>(in)),
+                                  std::istreambuf_iterator<char>());
           o["strip"] = s["strip"];
           o["strip"]["src"] = "data:image/jpeg;base64," + Base64(bytes);
         } else {
@@ -371,8 +422,10 @@ json HtmlViewModel(const json& r, const fs::path& report_dir) {
         json ocr = json::array();
         for (const auto& f : s["scores"]["ocr_frames"]) {
           if (ocr.size() >= kMaxOcrFramesPerSample) break;
-          ocr.push_back({{"index", f.value("index", 0)}, {"gt", f.value("gt_text", "")},
-                         {"gen", f.value("gen_text", "")}, {"char_accuracy", f.value("char_accuracy", json(nullptr))}});
+          ocr.push_back({{"index", f.value("index", 0)},
+                         {"gt", f.value("gt_text", "")},
+                         {"gen", f.value("gen_text", "")},
+                         {"char_accuracy", f.value("char_accuracy", json(nullptr))}});
         }
         o["ocr"] = ocr;
       }
@@ -386,7 +439,8 @@ json HtmlViewModel(const json& r, const fs::path& report_dir) {
 std::string HtmlPage(const std::string& title, const std::string& body_html) {
   return "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
          "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
-         "<title>" + HtmlEscape(title) + "</title><style>" + html_assets::kCss + "</style></head>\n<body>\n" +
+         "<title>" +
+         HtmlEscape(title) + "</title><style>" + html_assets::kCss + "</style></head>\n<body>\n" +
          body_html + "\n</body></html>\n";
 }
 
@@ -394,12 +448,14 @@ std::string RenderHtmlReport(const json& report, const fs::path& report_dir) {
   const json v = HtmlViewModel(report, report_dir);
   // "</" cannot close the data block: JSON allows "<\/" for it.
   std::string data = v.dump(-1, ' ', false, json::error_handler_t::replace);
-  for (size_t p = 0; (p = data.find("</", p)) != std::string::npos; p += 3) data.replace(p, 2, "<\\/");
+  for (size_t p = 0; (p = data.find("</", p)) != std::string::npos; p += 3)
+    data.replace(p, 2, "<\\/");
   return HtmlPage(v["title"].get<std::string>(),
                   "<header id=\"ncb-head\"></header><main id=\"ncb-main\"></main>\n"
-                  "<noscript>This report draws its tables and plots with JavaScript; the numbers are in report.json.</noscript>\n"
-                  "<script type=\"application/json\" id=\"ncb-data\">" + data + "</script>\n<script>" +
-                  html_assets::kJs + "</script>");
+                  "<noscript>This report draws its tables and plots with JavaScript; the numbers "
+                  "are in report.json.</noscript>\n"
+                  "<script type=\"application/json\" id=\"ncb-data\">" +
+                      data + "</script>\n<script>" + html_assets::kJs + "</script>");
 }
 
 void WriteHtmlReport(const json& report, const fs::path& report_dir, const fs::path& path) {

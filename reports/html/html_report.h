@@ -7,9 +7,8 @@
 // SVG, and report.css styles it. Both are compiled into the binary.
 #pragma once
 
-#include <nlohmann/json.hpp>
-
 #include <filesystem>
+#include <nlohmann/json.hpp>
 #include <string>
 
 namespace ncb {

@@ -1,11 +1,11 @@
 // End to end: `eval` over real CLIGen (Clean) data, real videos, real TorchScript files.
-#include <opencv2/imgcodecs.hpp>
 #include <torch/cuda.h>
 #include <torch/types.h>
 
 #include <algorithm>
 #include <fstream>
 #include <iomanip>
+#include <opencv2/imgcodecs.hpp>
 
 #include "bench/checkpoint/reference_checkpoints.h"
 #include "bench/run/eval_runner.h"
@@ -32,7 +32,8 @@ fs::path CligenManifest(const test::TempDir& tmp, const std::vector<std::string>
   const auto out = tmp / "subset.jsonl";
   std::ofstream m(out);
   for (const auto& s : samples) {
-    if (std::find(ids.begin(), ids.end(), s.id) != ids.end()) m << SampleToJson(s, tmp.path()).dump() << "\n";
+    if (std::find(ids.begin(), ids.end(), s.id) != ids.end())
+      m << SampleToJson(s, tmp.path()).dump() << "\n";
   }
   return out;
 }
@@ -59,7 +60,8 @@ TEST(Eval, CligenVideosAgainstThemselvesGiveSsimOneAndNullPsnr) {
     ASSERT_EQ(s["status"], "ok") << s.dump();
     EXPECT_EQ(s["scores"]["ssim"].get<double>(), 1.0) << s["id"];
     EXPECT_TRUE(s["scores"]["psnr"].is_null()) << s["id"];
-    EXPECT_NE(s["scores"]["psnr_null_reason"].get<std::string>().find("MSE = 0"), std::string::npos);
+    EXPECT_NE(s["scores"]["psnr_null_reason"].get<std::string>().find("MSE = 0"),
+              std::string::npos);
   }
   EXPECT_TRUE(r["aggregates"]["psnr"]["psnr"].is_null());
   EXPECT_FALSE(r["aggregates"]["psnr"]["psnr_null_reason"].get<std::string>().empty());
@@ -108,13 +110,16 @@ TEST(Eval, DegradedCopyMatchesScikitImage) {
   }
   ASSERT_EQ(pairs.size(), 3u * kFrames);
   std::ofstream(tmp / "pairs.json") << pairs.dump();
-  const auto ref = test::Run("/usr/bin/python3 " + (test::SourceDir() / "tests/tools/skimage_reference.py").string() +
+  const auto ref = test::Run("/usr/bin/python3 " +
+                             (test::SourceDir() / "tests/tools/skimage_reference.py").string() +
                              " " + (tmp / "pairs.json").string());
   ASSERT_EQ(ref.status, 0) << ref.output;
   const auto want = json::parse(ref.output)["values"];
   for (size_t i = 0; i < ours.size(); ++i) {
-    EXPECT_NEAR(ours[i]["ssim"].get<double>(), want[i]["ssim"].get<double>(), kGoldenTol) << pairs[i];
-    EXPECT_NEAR(ours[i]["psnr"].get<double>(), want[i]["psnr"].get<double>(), kGoldenTol) << pairs[i];
+    EXPECT_NEAR(ours[i]["ssim"].get<double>(), want[i]["ssim"].get<double>(), kGoldenTol)
+        << pairs[i];
+    EXPECT_NEAR(ours[i]["psnr"].get<double>(), want[i]["psnr"].get<double>(), kGoldenTol)
+        << pairs[i];
   }
 }
 
@@ -164,15 +169,27 @@ TEST(Eval, BadInputsFailTheirSampleOnlyAndNameFileAndLine) {
   // A tape with a malformed line 3.
   std::ofstream(tmp / "bad.tape") << "Sleep 100ms\nType \"ls\"\nWiggle 3\nEnter\n";
   // A cast with a bad line 3 as ground truth.
-  std::ofstream(tmp / "bad.cast") << "{\"version\": 2, \"width\": 20, \"height\": 5}\n[0.1, \"o\", \"$ \"]\n[0.2, \"o\"]\n[0.5, \"o\", \"x\"]\n";
+  std::ofstream(tmp / "bad.cast") << "{\"version\": 2, \"width\": 20, \"height\": 5}\n[0.1, \"o\", "
+                                     "\"$ \"]\n[0.2, \"o\"]\n[0.5, \"o\", \"x\"]\n";
   const std::string good = (Cligen() / "demo_000003.mp4").string();
   std::ofstream(tmp / "m.jsonl")
-      << json{{"id", "good"}, {"modality", "cli"}, {"video", good}, {"actions", (Cligen() / "demo_000003.tape").string()}}.dump() << "\n"
+      << json{{"id", "good"},
+              {"modality", "cli"},
+              {"video", good},
+              {"actions", (Cligen() / "demo_000003.tape").string()}}
+             .dump()
+      << "\n"
       << json{{"id", "corrupt"}, {"modality", "cli"}, {"video", "corrupt.mp4"}}.dump() << "\n"
-      << json{{"id", "badtape"}, {"modality", "cli"}, {"video", good}, {"actions", "bad.tape"}}.dump() << "\n"
+      << json{{"id", "badtape"}, {"modality", "cli"}, {"video", good}, {"actions", "bad.tape"}}
+             .dump()
+      << "\n"
       << json{{"id", "badcast"}, {"modality", "cli"}, {"video", "bad.cast"}}.dump() << "\n"
       << "{\"id\": \"broken\", \"modality\": \"cli\"\n"
-      << json{{"id", "good2"}, {"modality", "cli"}, {"video", (Cligen() / "demo_000006.mp4").string()}}.dump() << "\n";
+      << json{{"id", "good2"},
+              {"modality", "cli"},
+              {"video", (Cligen() / "demo_000006.mp4").string()}}
+             .dump()
+      << "\n";
   EvalOptions o;
   o.checkpoint = StaticBaseline(tmp, 1600, 900, 25).string();
   o.manifest = (tmp / "m.jsonl").string();
@@ -188,9 +205,12 @@ TEST(Eval, BadInputsFailTheirSampleOnlyAndNameFileAndLine) {
   EXPECT_GT(by_id["good"]["scores"]["ssim"].get<double>(), 0.5);
   auto err = [&](const std::string& id) { return by_id[id].value("error", std::string()); };
   EXPECT_NE(err("corrupt").find("corrupt.mp4"), std::string::npos) << err("corrupt");
-  EXPECT_NE(err("badtape").find("bad.tape:3: unknown command 'Wiggle'"), std::string::npos) << err("badtape");
-  EXPECT_NE(err("badcast").find("bad.cast:3: expected an event"), std::string::npos) << err("badcast");
-  EXPECT_NE(err("line 5").find("m.jsonl:5: not valid JSON"), std::string::npos) << r["samples"].dump();
+  EXPECT_NE(err("badtape").find("bad.tape:3: unknown command 'Wiggle'"), std::string::npos)
+      << err("badtape");
+  EXPECT_NE(err("badcast").find("bad.cast:3: expected an event"), std::string::npos)
+      << err("badcast");
+  EXPECT_NE(err("line 5").find("m.jsonl:5: not valid JSON"), std::string::npos)
+      << r["samples"].dump();
   // The report is in manifest order and the per-sample log holds every finished sample.
   EXPECT_EQ(r["samples"][0]["id"], "good");
   std::ifstream jsonl(tmp / "out/samples.jsonl");
@@ -219,7 +239,8 @@ TEST(Eval, IdenticalInputsGiveIdenticalReports) {
   // The ground truth (1600x900 at 25 fps) was aligned to the checkpoint's 800x450 at 15 fps.
   EXPECT_TRUE(a["samples"][0]["ground_truth_resized"].get<bool>());
   EXPECT_EQ(a["config"]["alignment"]["fps"], 15.0);
-  for (const auto& k : {"time", "host", "git_sha", "build_type", "versions", "device", "command_line", "seed"}) {
+  for (const auto& k :
+       {"time", "host", "git_sha", "build_type", "versions", "device", "command_line", "seed"}) {
     EXPECT_TRUE(b["context"].contains(k) || k == std::string("time")) << k;
   }
   EXPECT_EQ(a["checkpoint"]["sha256"].get<std::string>().size(), 64u);
@@ -229,8 +250,9 @@ TEST(Eval, IdenticalInputsGiveIdenticalReports) {
 TEST(Eval, PythonExportedCheckpointLoadsAndRuns) {
   NCB_REQUIRE_SHARED();
   test::TempDir tmp;
-  const auto exp = test::Run("/usr/bin/python3 " + (test::SourceDir() / "docs/examples/export_nc.py").string() +
-                             " --out " + (tmp / "py.pt").string() + " --height 90 --width 160 --fps 25");
+  const auto exp =
+      test::Run("/usr/bin/python3 " + (test::SourceDir() / "docs/examples/export_nc.py").string() +
+                " --out " + (tmp / "py.pt").string() + " --height 90 --width 160 --fps 25");
   ASSERT_EQ(exp.status, 0) << exp.output;
   const auto manifest = CligenManifest(tmp, {"demo_000003", "demo_000042"});
   for (const auto mode : {RolloutMode::kRollout, RolloutMode::kStep}) {
@@ -255,19 +277,23 @@ TEST(Eval, CliReportsExitCodes) {
   auto r = test::Run(test::NcbenchExe().string() + " eval --checkpoint /nonexistent.pt --dataset " +
                      manifest.string() + " --out " + (tmp / "o").string());
   EXPECT_EQ(r.status, 2);
-  EXPECT_NE(r.output.find("/nonexistent.pt: checkpoint does not exist"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("/nonexistent.pt: checkpoint does not exist"), std::string::npos)
+      << r.output;
   r = test::Run(test::NcbenchExe().string() + " eval --checkpoint videos:" + Cligen().string() +
-                " --dataset " + manifest.string() + " --max-frames 2 --metrics psnr,lpipsx --out " + (tmp / "o").string());
+                " --dataset " + manifest.string() + " --max-frames 2 --metrics psnr,lpipsx --out " +
+                (tmp / "o").string());
   EXPECT_EQ(r.status, 2);
   EXPECT_NE(r.output.find("unknown metric 'lpipsx'"), std::string::npos) << r.output;
   if (!torch::cuda::is_available()) {
-    r = test::Run(test::NcbenchExe().string() + " eval --device cuda --checkpoint videos:" + Cligen().string() +
-                  " --dataset " + manifest.string() + " --out " + (tmp / "o").string());
+    r = test::Run(test::NcbenchExe().string() +
+                  " eval --device cuda --checkpoint videos:" + Cligen().string() + " --dataset " +
+                  manifest.string() + " --out " + (tmp / "o").string());
     EXPECT_EQ(r.status, 2);
     EXPECT_NE(r.output.find("sees no CUDA device"), std::string::npos) << r.output;
   }
   r = test::Run(test::NcbenchExe().string() + " eval --checkpoint videos:" + Cligen().string() +
-                " --dataset " + manifest.string() + " --max-frames 2 --out " + (tmp / "o").string());
+                " --dataset " + manifest.string() + " --max-frames 2 --out " +
+                (tmp / "o").string());
   EXPECT_EQ(r.status, 0) << r.output;
   EXPECT_NE(r.output.find("report: "), std::string::npos);
   // Numbers read as people write them: "at 25 fps", never "25.000000".
@@ -275,8 +301,9 @@ TEST(Eval, CliReportsExitCodes) {
   EXPECT_EQ(r.output.find(".000000"), std::string::npos) << r.output;
   EXPECT_NE(r.output.find("html:   "), std::string::npos);
   // --quiet prints the report's path and nothing else.
-  r = test::Run(test::NcbenchExe().string() + " eval --quiet --checkpoint videos:" + Cligen().string() +
-                " --dataset " + manifest.string() + " --max-frames 2 --out " + (tmp / "q").string());
+  r = test::Run(test::NcbenchExe().string() +
+                " eval --quiet --checkpoint videos:" + Cligen().string() + " --dataset " +
+                manifest.string() + " --max-frames 2 --out " + (tmp / "q").string());
   EXPECT_EQ(r.status, 0) << r.output;
   EXPECT_EQ(r.output, "\nreport: " + (tmp / "q").string() + "/report.json\n");
   EXPECT_TRUE(fs::exists(tmp / "q/report.html"));
@@ -288,7 +315,9 @@ TEST(Eval, HelpListsEveryMetricAndTheDefaultMode) {
   ASSERT_EQ(r.status, 0) << r.output;
   std::string help = r.output;
   help.erase(std::remove(help.begin(), help.end(), '\n'), help.end());  // CLI11 wraps long lines
-  help.erase(std::unique(help.begin(), help.end(), [](char a, char b) { return a == ' ' && b == ' '; }), help.end());
+  help.erase(
+      std::unique(help.begin(), help.end(), [](char a, char b) { return a == ' ' && b == ' '; }),
+      help.end());
   for (const auto& name : MetricNames()) {
     EXPECT_NE(help.find(name), std::string::npos) << name;
     if (name != "ocr") {

@@ -6,7 +6,7 @@
 
 #include <cstdlib>
 
-#include "bench/core/errors.h"
+#include "core/errors.h"
 #include "datasets/action_encoding.h"
 #include "datasets/gui_log.h"
 #include "datasets/manifest.h"
@@ -26,7 +26,8 @@ class GuiTrack : public ::testing::Test {
     tmp_ = new test::TempDir();
     if (const char* dir = std::getenv("NCBENCH_GUI_DATA")) {
       dir_ = dir;
-      record_ = {fs::exists(dir_ / "manifest.jsonl") ? 0 : 1, "the fixture gui_record_default wrote no manifest"};
+      record_ = {fs::exists(dir_ / "manifest.jsonl") ? 0 : 1,
+                 "the fixture gui_record_default wrote no manifest"};
       return;
     }
     dir_ = *tmp_ / "gui";
@@ -34,16 +35,17 @@ class GuiTrack : public ::testing::Test {
     for (const auto& e : fs::directory_iterator(test::SourceDir() / "datasets/default/gui")) {
       if (e.path().extension() == ".gui") scripts += " " + e.path().string();
     }
-    record_ = test::Run(test::NcbenchExe().string() + " datasets record-gui" + scripts + " --out " + dir_.string());
+    record_ = test::Run(test::NcbenchExe().string() + " datasets record-gui" + scripts + " --out " +
+                        dir_.string());
   }
   static void TearDownTestSuite() { delete tmp_; }
   static fs::path Dir() { return dir_; }
   static fs::path Manifest() { return Dir() / "manifest.jsonl"; }
-  static json Eval(const std::string& checkpoint, const std::string& metrics, const std::string& out,
-                   const std::string& extra = "") {
-    const auto r = test::Run(test::NcbenchExe().string() + " eval --checkpoint " + checkpoint + " --dataset " +
-                             Manifest().string() + " --metrics " + metrics + " --mode step --out " +
-                             (*tmp_ / out).string() + extra);
+  static json Eval(const std::string& checkpoint, const std::string& metrics,
+                   const std::string& out, const std::string& extra = "") {
+    const auto r = test::Run(test::NcbenchExe().string() + " eval --checkpoint " + checkpoint +
+                             " --dataset " + Manifest().string() + " --metrics " + metrics +
+                             " --mode step --out " + (*tmp_ / out).string() + extra);
     EXPECT_EQ(r.status, 0) << r.output;
     return test::ReadJson(*tmp_ / out / "report.json");
   }
@@ -62,7 +64,8 @@ TEST_F(GuiTrack, RecorderWritesFramesLogsAndCursorSprites) {
   ASSERT_EQ(m.samples.size(), 4u);
   const auto lib = test::ReadJson(Dir() / "cursors/cursors.json");
   EXPECT_EQ(lib["screen"], json({1024, 768}));
-  EXPECT_GE(lib["sprites"].size(), 2u) << lib.dump();  // the desktop's arrow and xterm's I-beam at least
+  EXPECT_GE(lib["sprites"].size(), 2u)
+      << lib.dump();  // the desktop's arrow and xterm's I-beam at least
   for (const auto& s : m.samples) {
     const auto csv = ReadGuiLog(s.actions);
     const auto js = ReadGuiLog(fs::path(s.actions).replace_extension(".json"));
@@ -81,22 +84,26 @@ TEST_F(GuiTrack, RecorderWritesFramesLogsAndCursorSprites) {
     const auto a = EncodeGuiActions(csv, o).actions, b = EncodeGuiActions(js, o).actions;
     EXPECT_TRUE(torch::equal(a.slice(1, 2), b.slice(1, 2))) << s.id;
     const auto known = b.select(1, 0) >= 0;
-    EXPECT_TRUE(torch::equal(a.select(1, 0).masked_select(known), b.select(1, 0).masked_select(known))) << s.id;
-    EXPECT_GT(a.slice(1, 2, 7).abs().sum().item<float>(), 0) << s.id << ": no click or scroll encoded";
+    EXPECT_TRUE(
+        torch::equal(a.select(1, 0).masked_select(known), b.select(1, 0).masked_select(known)))
+        << s.id;
+    EXPECT_GT(a.slice(1, 2, 7).abs().sum().item<float>(), 0)
+        << s.id << ": no click or scroll encoded";
   }
 }
 
 TEST_F(GuiTrack, CursorDrawnWhereTheActionsSayHitsAndTheDetectorCeilingHolds) {
   ASSERT_EQ(record_.status, 0) << record_.output;
   const auto ckpt = *tmp_ / "cursor.pt";
-  const auto r = test::Run(test::NcbenchExe().string() + " checkpoints cursor --like " + Manifest().string() +
-                           " --out " + ckpt.string());
+  const auto r = test::Run(test::NcbenchExe().string() + " checkpoints cursor --like " +
+                           Manifest().string() + " --out " + ckpt.string());
   ASSERT_EQ(r.status, 0) << r.output;
   const json rep = Eval(ckpt.string(), "cursor,ssim_all,psnr+15", "cursor");
   ASSERT_EQ(rep["summary"]["samples_ok"], 4) << rep.dump();
   const auto& c = rep["aggregates"]["cursor"];
   std::printf("cursor: %s\n", c.dump().c_str());
-  EXPECT_GE(c["cursor_gt_hit_rate"].get<double>(), 0.98) << "the detector's ceiling on the recordings";
+  EXPECT_GE(c["cursor_gt_hit_rate"].get<double>(), 0.98)
+      << "the detector's ceiling on the recordings";
   EXPECT_LE(c["cursor_gt_not_found_rate"].get<double>(), 0.02);
   EXPECT_GE(c["cursor_hit_rate"].get<double>(), 0.98);
   EXPECT_GE(c["cursor_hit_rate_vs_gt"].get<double>(), 0.98);
@@ -111,21 +118,25 @@ TEST_F(GuiTrack, CursorDrawnWhereTheActionsSayHitsAndTheDetectorCeilingHolds) {
 TEST_F(GuiTrack, IgnoringTheActionsScoresNearZeroAndStaticIsReported) {
   ASSERT_EQ(record_.status, 0) << record_.output;
   const auto fixed = *tmp_ / "fixed.pt", stat = *tmp_ / "static.pt";
-  auto r = test::Run(test::NcbenchExe().string() + " checkpoints cursor --ignore-actions --like " + Manifest().string() +
-                     " --out " + fixed.string());
+  auto r = test::Run(test::NcbenchExe().string() + " checkpoints cursor --ignore-actions --like " +
+                     Manifest().string() + " --out " + fixed.string());
   ASSERT_EQ(r.status, 0) << r.output;
-  r = test::Run(test::NcbenchExe().string() + " checkpoints static --modality gui --like " + Manifest().string() +
-                " --out " + stat.string());
+  r = test::Run(test::NcbenchExe().string() + " checkpoints static --modality gui --like " +
+                Manifest().string() + " --out " + stat.string());
   ASSERT_EQ(r.status, 0) << r.output;
   // The first 20 frames of each clip (1.3 s) are enough to tell.
-  const auto f = Eval(fixed.string(), "cursor", "fixed", " --max-frames 20")["aggregates"]["cursor"];
+  const auto f =
+      Eval(fixed.string(), "cursor", "fixed", " --max-frames 20")["aggregates"]["cursor"];
   std::printf("cursor-fixed: %s\n", f.dump().c_str());
   EXPECT_LE(f["cursor_hit_rate"].get<double>(), 0.05);
-  EXPECT_LE(f["cursor_not_found_rate"].get<double>(), 0.02) << "the fixed arrow is found, in the wrong place";
+  EXPECT_LE(f["cursor_not_found_rate"].get<double>(), 0.02)
+      << "the fixed arrow is found, in the wrong place";
   EXPECT_GT(f["cursor_error_median"].get<double>(), 100);
-  const auto s = Eval(stat.string(), "cursor", "static", " --max-frames 20")["aggregates"]["cursor"];
+  const auto s =
+      Eval(stat.string(), "cursor", "static", " --max-frames 20")["aggregates"]["cursor"];
   std::printf("static: %s\n", s.dump().c_str());
-  EXPECT_EQ(s["cursor_hit_rate"].get<double>(), 0) << "frame 0 has no cursor, so the static baseline never shows one";
+  EXPECT_EQ(s["cursor_hit_rate"].get<double>(), 0)
+      << "frame 0 has no cursor, so the static baseline never shows one";
   EXPECT_TRUE(s["cursor_gt_hit_rate"].is_number());
 }
 

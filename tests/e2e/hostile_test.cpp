@@ -2,15 +2,14 @@
 // that meets it in a run, and all of them at once through `ncbench eval`. Each bad file gives
 // an ncb::Error that names the file and what was wrong; none crashes the harness, and a run
 // over them loses none of the good samples.
-#include <opencv2/core.hpp>
-
 #include <fstream>
 #include <map>
+#include <opencv2/core.hpp>
 #include <set>
 
 #include "bench/checkpoint/nc_spec.h"
 #include "bench/checkpoint/reference_checkpoints.h"
-#include "bench/core/errors.h"
+#include "core/errors.h"
 #include "datasets/cast.h"
 #include "datasets/frame_source.h"
 #include "datasets/gui_log.h"
@@ -69,7 +68,8 @@ const std::vector<Case>& Cases() {
       {"cast_wrong_types.cast", {":2:", "time"}},
       {"cast_negative_time.cast", {":2:", "time"}},
       {"tape_unknown_command.tape", {":3:", "unknown command 'Wiggle'"}},
-      {"tape_huge_size.tape", {}},  // vhs's Width: kept, never read (ncbench renders at its own size)
+      {"tape_huge_size.tape",
+       {}},  // vhs's Width: kept, never read (ncbench renders at its own size)
       {"tape_negative_sleep.tape", {":2:", "duration '-5s'"}},
       {"tape_unterminated_string.tape", {":1:"}},
       {"gui_wrong_types.csv", {":3:", "X"}},
@@ -107,7 +107,8 @@ TEST(Hostile, EveryFileOfTheCorpusGivesAClearError) {
       const std::string what = e.what();
       EXPECT_FALSE(valid) << what;
       EXPECT_NE(what.find(c.file), std::string::npos) << what;
-      for (const auto& s : c.expect) EXPECT_NE(what.find(s), std::string::npos) << "expected '" << s << "' in: " << what;
+      for (const auto& s : c.expect)
+        EXPECT_NE(what.find(s), std::string::npos) << "expected '" << s << "' in: " << what;
     } catch (const std::exception& e) {
       ADD_FAILURE() << "an exception other than ncb::Error: " << e.what();
     }
@@ -117,9 +118,13 @@ TEST(Hostile, EveryFileOfTheCorpusGivesAClearError) {
   covered.insert("manifest_wrong_types.jsonl");
   EXPECT_TRUE(m.samples.empty());
   ASSERT_EQ(m.errors.size(), 3u);
-  EXPECT_NE(m.errors[0].message.find("manifest_wrong_types.jsonl:1: field \"id\""), std::string::npos) << m.errors[0].message;
-  EXPECT_NE(m.errors[1].message.find(":2: field \"video\""), std::string::npos) << m.errors[1].message;
-  EXPECT_NE(m.errors[2].message.find(":3: field \"fps\""), std::string::npos) << m.errors[2].message;
+  EXPECT_NE(m.errors[0].message.find("manifest_wrong_types.jsonl:1: field \"id\""),
+            std::string::npos)
+      << m.errors[0].message;
+  EXPECT_NE(m.errors[1].message.find(":2: field \"video\""), std::string::npos)
+      << m.errors[1].message;
+  EXPECT_NE(m.errors[2].message.find(":3: field \"fps\""), std::string::npos)
+      << m.errors[2].message;
   // Every file of the corpus has its case here.
   for (const auto& entry : fs::directory_iterator(Corpus())) {
     const std::string name = entry.path().filename().string();
@@ -135,13 +140,15 @@ TEST(Hostile, EveryFileOfTheCorpusGivesAClearError) {
 TEST(Hostile, ARunOverTheCorpusScoresTheGoodSampleAndNamesEveryBadFile) {
   test::TempDir tmp;
   WriteStaticBaseline(test::CliSpec(64, 48, 15, "static"), tmp / "static.pt");
-  std::ofstream(tmp / "good.cast") << "{\"version\": 2, \"width\": 40, \"height\": 8}\n"
-                                   << "[0.1, \"o\", \"$ ls\\r\\n\"]\n[0.3, \"o\", \"a b c\\r\\n$ \"]\n";
+  std::ofstream(tmp / "good.cast")
+      << "{\"version\": 2, \"width\": 40, \"height\": 8}\n"
+      << "[0.1, \"o\", \"$ ls\\r\\n\"]\n[0.3, \"o\", \"a b c\\r\\n$ \"]\n";
   const fs::path manifest = tmp / "m.jsonl";
   std::map<std::string, std::string> bad, valid;  // id -> its file
   {
     std::ofstream m(manifest);
-    m << json{{"id", "good"}, {"modality", "cli"}, {"video", (tmp / "good.cast").string()}}.dump() << "\n";
+    m << json{{"id", "good"}, {"modality", "cli"}, {"video", (tmp / "good.cast").string()}}.dump()
+      << "\n";
     int i = 0;
     for (const auto& c : Cases()) {
       const std::string ext = fs::path(c.file).extension().string();
@@ -150,25 +157,37 @@ TEST(Hostile, ARunOverTheCorpusScoresTheGoodSampleAndNamesEveryBadFile) {
       if (ext == ".mp4" || ext == ".cast" || ext.empty()) {
         m << json{{"id", id}, {"modality", "cli"}, {"video", path}}.dump() << "\n";
       } else if (ext == ".tape") {
-        m << json{{"id", id}, {"modality", "cli"}, {"video", (tmp / "good.cast").string()}, {"actions", path}}.dump() << "\n";
+        m << json{{"id", id},
+                  {"modality", "cli"},
+                  {"video", (tmp / "good.cast").string()},
+                  {"actions", path}}
+                 .dump()
+          << "\n";
       } else if (ext == ".csv" || ext == ".json") {
         if (c.file.rfind("spec_", 0) == 0) continue;
-        m << json{{"id", id}, {"modality", "gui"}, {"video", (tmp / "good.cast").string()}, {"actions", path}}.dump() << "\n";
+        m << json{{"id", id},
+                  {"modality", "gui"},
+                  {"video", (tmp / "good.cast").string()},
+                  {"actions", path}}
+                 .dump()
+          << "\n";
       } else {
         continue;
       }
       (c.valid() ? valid : bad)[id] = c.file;
     }
   }
-  const auto run = test::Run(test::NcbenchExe().string() + " eval --checkpoint " + (tmp / "static.pt").string() +
-                             " --dataset " + manifest.string() + " --metrics psnr,ssim --max-frames 4 --quiet --out " +
-                             (tmp / "out").string());
+  const auto run =
+      test::Run(test::NcbenchExe().string() + " eval --checkpoint " + (tmp / "static.pt").string() +
+                " --dataset " + manifest.string() +
+                " --metrics psnr,ssim --max-frames 4 --quiet --out " + (tmp / "out").string());
   EXPECT_EQ(run.status, 3) << run.output;
   const json r = test::ReadJson(tmp / "out/report.json");
   std::map<std::string, json> by_id;
   for (const auto& s : r["samples"]) by_id[s["id"]] = s;
   EXPECT_EQ(by_id["good"]["status"], "ok") << by_id["good"].dump();
-  for (const auto& [id, file] : valid) EXPECT_EQ(by_id[id]["status"], "ok") << file << ": " << by_id[id].dump();
+  for (const auto& [id, file] : valid)
+    EXPECT_EQ(by_id[id]["status"], "ok") << file << ": " << by_id[id].dump();
   for (const auto& [id, file] : bad) {
     SCOPED_TRACE(file);
     ASSERT_TRUE(by_id.count(id));

@@ -1,15 +1,16 @@
 // End to end: Ctrl-C stops a run cleanly: what finished is written, the rest is counted, and
 // the program exits 130. A run killed outright (SIGKILL) and resumed gives the report of an
 // uninterrupted run.
+#include "core/interrupt.h"
+
 #include <signal.h>
 
 #include <fstream>
 #include <thread>
 
 #include "bench/checkpoint/reference_checkpoints.h"
-#include "bench/core/child_process.h"
-#include "bench/core/interrupt.h"
 #include "bench/run/eval_runner.h"
+#include "core/child_process.h"
 #include "datasets/manifest.h"
 #include "datasets/vhs_import.h"
 #include "tests/e2e/same_run.h"
@@ -47,8 +48,9 @@ TEST(Interrupt, CtrlCWritesWhatFinishedAndExits130) {
   WriteStaticBaseline(test::CliSpec(320, 180, 15, "static"), tmp / "static.pt");
   const auto manifest = Copies(tmp, 60);
   const auto out = tmp / "out";
-  ChildProcess run("exec " + test::NcbenchExe().string() + " eval --checkpoint " + (tmp / "static.pt").string() +
-                   " --dataset " + manifest.string() + " --max-frames 20 --no-html --quiet --out " + out.string());
+  ChildProcess run("exec " + test::NcbenchExe().string() + " eval --checkpoint " +
+                   (tmp / "static.pt").string() + " --dataset " + manifest.string() +
+                   " --max-frames 20 --no-html --quiet --out " + out.string());
   // Interrupt once two samples have finished.
   const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(120);
   while (Lines(out / "samples.jsonl") < 2 && std::chrono::steady_clock::now() < give_up) {
@@ -103,7 +105,8 @@ TEST(Resume, ARunKilledMidwayAndResumedEqualsAnUninterruptedRun) {
       if (i == 4) m << "{\"id\": 5\n";
     }
   }
-  const std::string args = " --checkpoint " + (tmp / "static.pt").string() + " --dataset " + manifest.string() +
+  const std::string args = " --checkpoint " + (tmp / "static.pt").string() + " --dataset " +
+                           manifest.string() +
                            " --metrics psnr,ssim --max-frames 12 --no-html --quiet --out ";
   const auto out = tmp / "out";
   ChildProcess run("exec " + test::NcbenchExe().string() + " eval" + args + out.string());
@@ -122,19 +125,23 @@ TEST(Resume, ARunKilledMidwayAndResumedEqualsAnUninterruptedRun) {
   { std::ofstream(out / "samples.jsonl", std::ios::app) << "{\"id\": \"half a li"; }
 
   // Another configuration in the same folder is refused; the same one resumes.
-  const auto other = test::Run(test::NcbenchExe().string() + " eval" + args + out.string() + " --resume --seed 5");
+  const auto other =
+      test::Run(test::NcbenchExe().string() + " eval" + args + out.string() + " --resume --seed 5");
   EXPECT_EQ(other.status, 2) << other.output;
   EXPECT_NE(other.output.find("is a sample of another run"), std::string::npos) << other.output;
-  const auto resumed = test::Run(test::NcbenchExe().string() + " eval" + args + out.string() + " --resume");
+  const auto resumed =
+      test::Run(test::NcbenchExe().string() + " eval" + args + out.string() + " --resume");
   EXPECT_EQ(resumed.status, 3) << resumed.output;  // the unparsable manifest line
-  const auto whole = test::Run(test::NcbenchExe().string() + " eval" + args + (tmp / "whole").string());
+  const auto whole =
+      test::Run(test::NcbenchExe().string() + " eval" + args + (tmp / "whole").string());
   EXPECT_EQ(whole.status, 3) << whole.output;
 
   const json r = test::ReadJson(out / "report.json");
   // Every ok line of the killed run was kept (the manifest error is not a finished sample).
   EXPECT_GE(r["throughput"]["harness"]["samples_resumed"].get<int64_t>(), kept - 1);
   EXPECT_EQ(r["summary"]["samples_ok"], 12);
-  EXPECT_EQ(Lines(out / "samples.jsonl"), 12);  // the half line is gone; manifest errors have no line
+  EXPECT_EQ(Lines(out / "samples.jsonl"),
+            12);  // the half line is gone; manifest errors have no line
   test::ExpectSameRun(test::ReadJson(tmp / "whole/report.json"), r, /*merged=*/false);
 }
 

@@ -4,8 +4,8 @@
 
 #include "bench/checkpoint/checkpoint.h"
 #include "bench/checkpoint/reference_checkpoints.h"
-#include "bench/core/errors.h"
 #include "bench/run/eval_runner.h"
+#include "core/errors.h"
 #include "datasets/manifest.h"
 #include "datasets/vhs_import.h"
 #include "probes/arithmetic/calculator_checkpoint.h"
@@ -20,7 +20,8 @@ using nlohmann::json;
 fs::path CligenSubset(const test::TempDir& tmp, size_t n) {
   const auto all = ImportVhsFolder(test::SharedDir() / "data/cligen-clean", tmp / "all.jsonl");
   std::ofstream m(tmp / "subset.jsonl");
-  for (size_t i = 0; i < n && i < all.size(); ++i) m << SampleToJson(all[i], tmp.path()).dump() << "\n";
+  for (size_t i = 0; i < n && i < all.size(); ++i)
+    m << SampleToJson(all[i], tmp.path()).dump() << "\n";
   return tmp / "subset.jsonl";
 }
 
@@ -48,7 +49,8 @@ TEST(OcrEval, ReplayScoresOneAndTheSecondRunReadsTheCache) {
   EXPECT_EQ(a["ocr_cer"].get<double>(), 0.0);
   EXPECT_EQ(a["frames"].get<double>(), 20.0);
   EXPECT_GT(a["gt_cache"]["misses"].get<double>(), 0.0);
-  EXPECT_TRUE(a["ceiling"]["gt_ocr_vs_buffer_char_accuracy"].is_null());  // mp4s have no screen text
+  EXPECT_TRUE(
+      a["ceiling"]["gt_ocr_vs_buffer_char_accuracy"].is_null());  // mp4s have no screen text
 
   o.out_dir = (tmp / "second").string();
   const json second = RunEval(o);
@@ -142,23 +144,27 @@ TEST(ArithmeticProbeCli, RunsWithMetricsAndNamesItsErrors) {
   NCB_REQUIRE_SHARED();
   test::TempDir tmp;
   const auto manifest = CligenSubset(tmp, 2);
-  WriteCalculatorCheckpoint(test::CliSpec(640, 408, 15), false, 0, "catppuccin-mocha", tmp / "calc.pt");
+  WriteCalculatorCheckpoint(test::CliSpec(640, 408, 15), false, 0, "catppuccin-mocha",
+                            tmp / "calc.pt");
   const auto exe = test::NcbenchExe().string();
-  auto r = test::Run(exe + " eval --checkpoint " + (tmp / "calc.pt").string() + " --dataset " + manifest.string() +
-                     " --metrics psnr,ssim,ocr --probes arithmetic --problems 10 --out " + (tmp / "out").string() +
-                     " --cache-dir " + (tmp / "cache").string());
+  auto r = test::Run(exe + " eval --checkpoint " + (tmp / "calc.pt").string() + " --dataset " +
+                     manifest.string() +
+                     " --metrics psnr,ssim,ocr --probes arithmetic --problems 10 --out " +
+                     (tmp / "out").string() + " --cache-dir " + (tmp / "cache").string());
   EXPECT_EQ(r.status, 0) << r.output;
   EXPECT_NE(r.output.find("arithmetic | plain.accuracy"), std::string::npos) << r.output;
   const json rep = test::ReadJson(tmp / "out/report.json");
   EXPECT_EQ(rep["probes"]["arithmetic"]["variants"]["plain"]["total"], 10);
   EXPECT_TRUE(rep["aggregates"].contains("ocr"));
   // A videos: checkpoint cannot be probed: the probe's error is recorded, the metrics kept.
-  r = test::Run(exe + " eval --checkpoint videos:" + (test::SharedDir() / "data/cligen-clean").string() +
+  r = test::Run(exe +
+                " eval --checkpoint videos:" + (test::SharedDir() / "data/cligen-clean").string() +
                 " --dataset " + manifest.string() + " --metrics psnr --probes arithmetic --out " +
                 (tmp / "out2").string());
   EXPECT_EQ(r.status, 3) << r.output;
   const json rep2 = test::ReadJson(tmp / "out2/report.json");
-  EXPECT_NE(rep2["probes"]["arithmetic"]["error"].get<std::string>().find("videos"), std::string::npos);
+  EXPECT_NE(rep2["probes"]["arithmetic"]["error"].get<std::string>().find("videos"),
+            std::string::npos);
   EXPECT_EQ(rep2["summary"]["samples_ok"], 2);
 }
 

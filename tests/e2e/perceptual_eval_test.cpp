@@ -6,9 +6,9 @@
 
 #include "bench/checkpoint/reference_checkpoints.h"
 #include "bench/run/eval_runner.h"
-#include "metrics/metric.h"
 #include "datasets/manifest.h"
 #include "datasets/vhs_import.h"
+#include "metrics/metric.h"
 #include "tests/e2e/same_run.h"
 #include "tests/test_util.h"
 
@@ -33,7 +33,8 @@ struct PerceptualSetup {
     WriteStaticBaseline(test::CliSpec(1600, 900, 25, "static"), static_ckpt);
     i3d = tmp / "i3d_standin.pt";
     r3d18 = tmp / "r3d18_standin.pt";
-    const std::string tool = "/usr/bin/python3 " + (test::SourceDir() / "tests/tools/fvd_reference.py").string();
+    const std::string tool =
+        "/usr/bin/python3 " + (test::SourceDir() / "tests/tools/fvd_reference.py").string();
     EXPECT_EQ(test::Run(tool + " standin i3d " + i3d.string()).status, 0);
     EXPECT_EQ(test::Run(tool + " standin r3d18 " + r3d18.string()).status, 0);
   }
@@ -54,8 +55,9 @@ TEST(Fvd, StandInDetectorsRunEndToEndReplayIsZeroStaticIsNot) {
   const auto windowed = CreateMetric("fvd+15", {{"detector_file", s.i3d.string()}});
   EXPECT_EQ(windowed->info().name, "fvd_uniform_+15");
   EXPECT_EQ(windowed->options()["clip"], "uniform");
-  for (const auto& [ckpt, out] : {std::pair<std::string, std::string>{"videos:" + Cligen().string(), "replay"},
-                                  {s.static_ckpt.string(), "static"}}) {
+  for (const auto& [ckpt, out] :
+       {std::pair<std::string, std::string>{"videos:" + Cligen().string(), "replay"},
+        {s.static_ckpt.string(), "static"}}) {
     auto o = s.Options(ckpt, out);
     o.metrics = {"psnr", "fvd", "fvd+15"};
     o.metric_options["fvd"] = {{"detector_file", s.i3d.string()}};
@@ -65,7 +67,8 @@ TEST(Fvd, StandInDetectorsRunEndToEndReplayIsZeroStaticIsNot) {
     const auto& a = r["aggregates"];
     ASSERT_TRUE(a["fvd"]["fvd"].is_number()) << a.dump();
     EXPECT_EQ(a["fvd"]["clips"], 5);
-    EXPECT_NE(a["fvd"]["fvd_warning"].get<std::string>().find("5 clips < feature dimension 400"), std::string::npos);
+    EXPECT_NE(a["fvd"]["fvd_warning"].get<std::string>().find("5 clips < feature dimension 400"),
+              std::string::npos);
     ASSERT_TRUE(a["fvd_r3d18_+15"]["fvd_+15"].is_number()) << a.dump();
     for (const auto& smp : r["samples"]) {
       EXPECT_EQ(smp["scores"]["fvd_clip_frames"].size(), 16u);  // the i3d protocol's clip
@@ -83,12 +86,17 @@ TEST(Fvd, StandInDetectorsRunEndToEndReplayIsZeroStaticIsNot) {
         continue;
       }
       const json& p = m["preprocessing"];
-      for (const char* k : {"clip", "input", "resize", "crop", "normalisation", "features", "distance"}) {
+      for (const char* k :
+           {"clip", "input", "resize", "crop", "normalisation", "features", "distance"}) {
         EXPECT_TRUE(p.contains(k)) << m["name"] << " " << k;
       }
       const bool r3d = m["name"] == "fvd_r3d18_+15";
-      EXPECT_NE(p["input"].get<std::string>().find(r3d ? "8-bit" : "not rounded"), std::string::npos) << p;
-      EXPECT_NE(p["clip"].get<std::string>().find(r3d ? "round(linspace(0, T-1, 16))" : "first 16"), std::string::npos) << p;
+      EXPECT_NE(p["input"].get<std::string>().find(r3d ? "8-bit" : "not rounded"),
+                std::string::npos)
+          << p;
+      EXPECT_NE(p["clip"].get<std::string>().find(r3d ? "round(linspace(0, T-1, 16))" : "first 16"),
+                std::string::npos)
+          << p;
     }
     EXPECT_GE(a["fvd"]["fvd"].get<double>(), 0.0);  // a distance, clamped at 0
     EXPECT_GE(a["fvd_r3d18_+15"]["fvd_+15"].get<double>(), 0.0);
@@ -130,7 +138,8 @@ TEST(Fvd, AResumedRunGivesTheUninterruptedRunsFvd) {
       const json rec = json::parse(line);
       EXPECT_EQ(rec["distribution_kept"]["fvd"]["gen"].size(), 400u) << line.substr(0, 300);
       EXPECT_EQ(rec["distribution_kept"]["fvd"]["gt"].size(), 400u);
-      EXPECT_TRUE(rec["distribution_kept"].contains("fvd_r3d18_+15")) << rec["distribution_kept"].dump().substr(0, 300);
+      EXPECT_TRUE(rec["distribution_kept"].contains("fvd_r3d18_+15"))
+          << rec["distribution_kept"].dump().substr(0, 300);
       kept << line << "\n";
     }
   }
@@ -154,7 +163,8 @@ TEST(Fvd, AResumedRunGivesTheUninterruptedRunsFvd) {
     ADD_FAILURE() << "a kept sample without its FVD features was accepted";
   } catch (const std::exception& e) {
     EXPECT_NE(std::string(e.what()).find("samples.jsonl"), std::string::npos) << e.what();
-    EXPECT_NE(std::string(e.what()).find("distribution_kept of fvd"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("distribution_kept of fvd"), std::string::npos)
+        << e.what();
   }
 }
 
@@ -164,10 +174,11 @@ TEST(Fvd, MissingDetectorIsReportedAndTheRunFinishes) {
   NCB_REQUIRE_SHARED();
   PerceptualSetup s;
   const auto out = s.tmp / "missing";
-  const auto r = test::Run(test::NcbenchExe().string() + " eval --checkpoint " + s.static_ckpt.string() +
-                           " --dataset " + s.manifest.string() + " --max-frames 4 --metrics psnr,fvd" +
-                           " --metric-option fvd.detector_file=" + (s.tmp / "nope/i3d_torchscript.pt").string() +
-                           " --out " + out.string());
+  const auto r = test::Run(
+      test::NcbenchExe().string() + " eval --checkpoint " + s.static_ckpt.string() + " --dataset " +
+      s.manifest.string() + " --max-frames 4 --metrics psnr,fvd" +
+      " --metric-option fvd.detector_file=" + (s.tmp / "nope/i3d_torchscript.pt").string() +
+      " --out " + out.string());
   EXPECT_EQ(r.status, 0) << r.output;
   EXPECT_NE(r.output.find("unavailable"), std::string::npos) << r.output;
   const auto rep = test::ReadJson(out / "report.json");
@@ -185,8 +196,9 @@ TEST(Lpips, DefaultBackboneRunsInEval) {
   NCB_REQUIRE_SHARED();
   PerceptualSetup s;
   double static_lpips = 0;
-  for (const auto& [ckpt, out] : {std::pair<std::string, std::string>{"videos:" + Cligen().string(), "replay"},
-                                  {s.static_ckpt.string(), "static"}}) {
+  for (const auto& [ckpt, out] :
+       {std::pair<std::string, std::string>{"videos:" + Cligen().string(), "replay"},
+        {s.static_ckpt.string(), "static"}}) {
     auto o = s.Options(ckpt, out);
     o.align.max_frames = 2;  // about 2 s per 1600x900 pair on CI's 2 cores
     o.metrics = {"lpips"};

@@ -4,11 +4,11 @@
 #include <sstream>
 
 #include "bench/checkpoint/reference_checkpoints.h"
-#include "bench/core/errors.h"
-#include "bench/core/hashing.h"
 #include "bench/run/eval_runner.h"
 #include "bench/run/merge.h"
 #include "bench/run/throughput_run.h"
+#include "core/errors.h"
+#include "core/hashing.h"
 #include "datasets/manifest.h"
 #include "datasets/vhs_import.h"
 #include "reports/report.h"
@@ -25,7 +25,8 @@ fs::path CligenManifest(const test::TempDir& tmp, int n) {
   const auto samples = ImportVhsFolder(test::SharedDir() / "data/cligen-clean", tmp / "all.jsonl");
   const auto out = tmp / "m.jsonl";
   std::ofstream m(out);
-  for (int i = 0; i < n; ++i) m << SampleToJson(samples[static_cast<size_t>(i)], tmp.path()).dump() << "\n";
+  for (int i = 0; i < n; ++i)
+    m << SampleToJson(samples[static_cast<size_t>(i)], tmp.path()).dump() << "\n";
   return out;
 }
 
@@ -35,8 +36,9 @@ std::string Server(const fs::path& model) {
 }
 
 std::string Faulty(const std::string& fault, const fs::path& marker, const fs::path& model) {
-  return "process:/usr/bin/python3 " + (test::SourceDir() / "tests/tools/faulty_nc_server.py").string() + " " +
-         fault + " " + marker.string() + " -- --threads 1 --torchscript " + model.string();
+  return "process:/usr/bin/python3 " +
+         (test::SourceDir() / "tests/tools/faulty_nc_server.py").string() + " " + fault + " " +
+         marker.string() + " -- --threads 1 --torchscript " + model.string();
 }
 
 // The learned reference NC served by the Python server scores what LibTorch's TorchScript
@@ -70,8 +72,10 @@ TEST(Process, ReferenceServerScoresLikeTheTorchScriptPath) {
       const json& b = pr["samples"][i]["frames"];
       ASSERT_EQ(a.size(), b.size());
       for (size_t k = 0; k < a.size(); ++k) {
-        EXPECT_NEAR(a[k]["psnr"].get<double>(), b[k]["psnr"].get<double>(), 1e-6) << i << " frame " << k;
-        EXPECT_NEAR(a[k]["ssim"].get<double>(), b[k]["ssim"].get<double>(), 1e-7) << i << " frame " << k;
+        EXPECT_NEAR(a[k]["psnr"].get<double>(), b[k]["psnr"].get<double>(), 1e-6)
+            << i << " frame " << k;
+        EXPECT_NEAR(a[k]["ssim"].get<double>(), b[k]["ssim"].get<double>(), 1e-7)
+            << i << " frame " << k;
       }
     }
   }
@@ -167,7 +171,8 @@ TEST(Process, AServerIsIdentifiedByItsCommandAndTheContentOfItsModel) {
   // The console names it.
   std::ostringstream console;
   PrintSummary(console, a);
-  EXPECT_NE(console.str().find("checkpoint process:/usr/bin/python3 "), std::string::npos) << console.str();
+  EXPECT_NE(console.str().find("checkpoint process:/usr/bin/python3 "), std::string::npos)
+      << console.str();
   EXPECT_EQ(console.str().find("checkpoint ?"), std::string::npos);
   // Shards of two servers (another model file) are refused, naming the checkpoint's fields.
   MergeOptions m;
@@ -197,7 +202,9 @@ TEST(Process, ARestartedServerWithAnotherSpecIsRefusedNamingTheField) {
   const json r = RunEval(o);
   EXPECT_EQ(r["summary"]["samples_ok"], 0) << r["samples"].dump();
   const std::string second = r["samples"][1]["error"];
-  EXPECT_NE(second.find("the restarted server is not the one the run began with (spec.fps: 15.0 vs 16.0)"), std::string::npos)
+  EXPECT_NE(second.find(
+                "the restarted server is not the one the run began with (spec.fps: 15.0 vs 16.0)"),
+            std::string::npos)
       << second;
 }
 
@@ -215,7 +222,8 @@ TEST(Process, ThroughputOnlyHonoursTheProcessTimeout) {
   const json r = RunThroughput(t);
   std::string errors;
   for (const auto& row : r["throughput"]["sweep"]) errors += row.value("error", "") + "\n";
-  EXPECT_NE(errors.find("timed out after 10 s"), std::string::npos) << r["throughput"]["sweep"].dump();
+  EXPECT_NE(errors.find("timed out after 10 s"), std::string::npos)
+      << r["throughput"]["sweep"].dump();
 }
 
 TEST(Process, AServerWithoutAHandshakeStopsTheRunWithItsStandardError) {
@@ -231,7 +239,9 @@ TEST(Process, AServerWithoutAHandshakeStopsTheRunWithItsStandardError) {
     ADD_FAILURE() << "expected a ContractError";
   } catch (const ContractError& e) {
     const std::string m = e.what();
-    EXPECT_NE(m.find("no handshake: the program closed its output (exited with status 5)"), std::string::npos) << m;
+    EXPECT_NE(m.find("no handshake: the program closed its output (exited with status 5)"),
+              std::string::npos)
+        << m;
     EXPECT_NE(m.find("leaving before the handshake"), std::string::npos) << m;
   }
   o.checkpoint = "process:/bin/echo '{\"protocol\": \"something/2\"}'";
@@ -240,8 +250,10 @@ TEST(Process, AServerWithoutAHandshakeStopsTheRunWithItsStandardError) {
         try {
           RunEval(o);
         } catch (const ContractError& e) {
-          EXPECT_NE(std::string(e.what()).find("field \"protocol\": expected \"ncbench.nc-process/1\", got \"something/2\""),
-                    std::string::npos)
+          EXPECT_NE(
+              std::string(e.what()).find(
+                  "field \"protocol\": expected \"ncbench.nc-process/1\", got \"something/2\""),
+              std::string::npos)
               << e.what();
           throw;
         }

@@ -1,10 +1,11 @@
 // The recorder: a tape played against a real bash in a pty, captured, rendered, scored.
+#include "datasets/record/recorder.h"
+
 #include <fstream>
 
 #include "bench/run/eval_runner.h"
 #include "datasets/cast.h"
 #include "datasets/manifest.h"
-#include "datasets/recorder.h"
 #include "tests/test_util.h"
 
 namespace ncb {
@@ -13,7 +14,8 @@ namespace {
 TEST(Recorder, RecordsRendersAndReplaysPerfectly) {
   test::TempDir tmp;
   std::ofstream(tmp / "hello.tape") << "# ID: hello\nSet TypingSpeed 20ms\nSleep 100ms\n"
-                                       "Type \"echo hello-$((6*7))\"\nEnter\nSleep 400ms\nHide\nType \"echo hidden\"\nEnter\nSleep 300ms\n";
+                                       "Type \"echo hello-$((6*7))\"\nEnter\nSleep "
+                                       "400ms\nHide\nType \"echo hidden\"\nEnter\nSleep 300ms\n";
   RecordOptions ro;
   ro.rows = 10;
   ro.cols = 40;
@@ -36,10 +38,13 @@ TEST(Recorder, RecordsRendersAndReplaysPerfectly) {
   std::string line, last;
   while (std::getline(text, line)) last = line;
   const auto j = nlohmann::json::parse(last);
-  EXPECT_NE(j["text"].get<std::string>().find("$ echo hello-$((6*7))\nhello-42\n$"), std::string::npos) << j.dump();
+  EXPECT_NE(j["text"].get<std::string>().find("$ echo hello-$((6*7))\nhello-42\n$"),
+            std::string::npos)
+      << j.dump();
   const auto m = ReadManifest(tmp / "ds/manifest.jsonl");
   ASSERT_TRUE(m.errors.empty());
-  EXPECT_EQ(m.samples[0].Caption("regular"), "The terminal runs `echo hello-$((6*7))`, and then runs `echo hidden`.");
+  EXPECT_EQ(m.samples[0].Caption("regular"),
+            "The terminal runs `echo hello-$((6*7))`, and then runs `echo hidden`.");
   // Perfect replay of the rendered frames through the videos adapter.
   EvalOptions o;
   o.checkpoint = "videos:" + (tmp / "ds/frames").string();

@@ -2,10 +2,10 @@
 #pragma once
 
 #include <gtest/gtest.h>
-#include <nlohmann/json.hpp>
 
 #include <algorithm>
 #include <cmath>
+#include <nlohmann/json.hpp>
 #include <string>
 
 namespace ncb::test {
@@ -19,7 +19,8 @@ constexpr double kSumOrderTol = 1e-12;
 // (context, throughput) and the merge's own provenance (merged_from).
 inline void ExpectSameNumbers(const json& a, const json& b, const std::string& at, int* reported) {
   if (*reported > 20) return;
-  if (a.is_number_integer() && b.is_number_integer()) {  // signed or unsigned after a JSON round trip
+  if (a.is_number_integer() &&
+      b.is_number_integer()) {  // signed or unsigned after a JSON round trip
     if (a.get<int64_t>() != b.get<int64_t>()) {
       ADD_FAILURE() << at << ": " << a << " vs " << b;
       ++*reported;
@@ -60,7 +61,8 @@ inline void ExpectSameNumbers(const json& a, const json& b, const std::string& a
       ++*reported;
       return;
     }
-    for (size_t i = 0; i < a.size(); ++i) ExpectSameNumbers(a[i], b[i], at + "[" + std::to_string(i) + "]", reported);
+    for (size_t i = 0; i < a.size(); ++i)
+      ExpectSameNumbers(a[i], b[i], at + "[" + std::to_string(i) + "]", reported);
   } else if (a != b) {
     ADD_FAILURE() << at << ": " << a.dump().substr(0, 200) << " vs " << b.dump().substr(0, 200);
     ++*reported;

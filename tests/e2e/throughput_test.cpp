@@ -1,13 +1,13 @@
 // End to end: every report's throughput block, --throughput-only, the decode pipeline, and
 // memory that stays bounded as the dataset grows.
-#include <fstream>
-
 #include <torch/version.h>
 
+#include <fstream>
+
 #include "bench/checkpoint/reference_checkpoints.h"
-#include "bench/core/errors.h"
 #include "bench/run/eval_runner.h"
 #include "bench/run/throughput_run.h"
+#include "core/errors.h"
 #include "datasets/manifest.h"
 #include "datasets/vhs_import.h"
 #include "tests/test_util.h"
@@ -63,8 +63,8 @@ TEST(Throughput, EveryReportCarriesTheBlock) {
   EXPECT_FALSE(t["device"]["name"].get<std::string>().empty());
   EXPECT_EQ(t["device"]["libtorch"], TORCH_VERSION);
   EXPECT_GE(t["threads"]["intra_op"].get<int>(), 1);
-  for (const char* p : {"checkpoint_load", "ground_truth", "rollout", "metric:psnr", "metric:ssim", "strips",
-                        "aggregate", "report_write"}) {
+  for (const char* p : {"checkpoint_load", "ground_truth", "rollout", "metric:psnr", "metric:ssim",
+                        "strips", "aggregate", "report_write"}) {
     ASSERT_TRUE(t["phases"].contains(p)) << p << " " << t["phases"].dump();
     EXPECT_GE(t["phases"][p]["wall_s"].get<double>(), 0.0);
   }
@@ -146,7 +146,8 @@ TEST(Throughput, BatchedMetricsScoreAsOneSampleAtATime) {
       const json& fb = b["frames"][k];
       EXPECT_EQ(fa["psnr"], fb["psnr"]) << a["id"] << " frame " << k;
       EXPECT_EQ(fa["ssim"], fb["ssim"]) << a["id"] << " frame " << k;
-      EXPECT_NEAR(fa["lpips"].get<double>(), fb["lpips"].get<double>(), 1e-6) << a["id"] << " frame " << k;
+      EXPECT_NEAR(fa["lpips"].get<double>(), fb["lpips"].get<double>(), 1e-6)
+          << a["id"] << " frame " << k;
     }
     json sa = a["scores"], sb = b["scores"];
     EXPECT_NEAR(sa["lpips"].get<double>(), sb["lpips"].get<double>(), 1e-6);
@@ -184,15 +185,17 @@ TEST(Throughput, OnlyModeSweepsBatchSizesWithoutGroundTruth) {
   EXPECT_THROW(RunThroughput(o), Error);
 
   // The command: no dataset needed; without --throughput-only, --dataset is.
-  const auto cli = test::Run(test::NcbenchExe().string() + " eval --throughput-only --checkpoint " + o.checkpoint +
-                             " --out " + (tmp / "cli").string() + " --batch-sizes 1,2 --frames 3 --repeats 1");
+  const auto cli = test::Run(test::NcbenchExe().string() + " eval --throughput-only --checkpoint " +
+                             o.checkpoint + " --out " + (tmp / "cli").string() +
+                             " --batch-sizes 1,2 --frames 3 --repeats 1");
   EXPECT_EQ(cli.status, 0) << cli.output;
   EXPECT_NE(cli.output.find("| 2 | rollout |"), std::string::npos) << cli.output;
-  const auto view = test::Run(test::NcbenchExe().string() + " report " + (tmp / "cli/report.json").string());
+  const auto view =
+      test::Run(test::NcbenchExe().string() + " report " + (tmp / "cli/report.json").string());
   EXPECT_EQ(view.status, 2) << view.output;
   EXPECT_NE(view.output.find("throughput-only"), std::string::npos) << view.output;
-  const auto missing = test::Run(test::NcbenchExe().string() + " eval --checkpoint " + o.checkpoint + " --out " +
-                                 (tmp / "cli2").string());
+  const auto missing = test::Run(test::NcbenchExe().string() + " eval --checkpoint " +
+                                 o.checkpoint + " --out " + (tmp / "cli2").string());
   EXPECT_EQ(missing.status, 2) << missing.output;
   EXPECT_NE(missing.output.find("--dataset is required"), std::string::npos) << missing.output;
 }
@@ -208,8 +211,9 @@ TEST(Throughput, PeakRssStaysFlatWithTenTimesTheSamples) {
   for (int i = 0; i < 2; ++i) {
     const auto m = Manifest(tmp, 3, counts[i], "m" + std::to_string(i) + ".jsonl");
     const auto out = tmp / ("out" + std::to_string(i));
-    const auto r = test::Run(test::NcbenchExe().string() + " eval --quiet --no-html --checkpoint " + ckpt +
-                             " --dataset " + m.string() + " --max-frames 3 --batch-size 2 --out " + out.string());
+    const auto r = test::Run(test::NcbenchExe().string() + " eval --quiet --no-html --checkpoint " +
+                             ckpt + " --dataset " + m.string() +
+                             " --max-frames 3 --batch-size 2 --out " + out.string());
     ASSERT_EQ(r.status, 0) << r.output;
     const json rep = test::ReadJson(out / "report.json");
     ASSERT_EQ(rep["summary"]["samples_ok"], counts[i]);

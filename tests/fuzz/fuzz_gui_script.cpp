@@ -1,5 +1,5 @@
 // The GUI recorder's .gui scripts.
-#include "datasets/gui_script.h"
+#include "datasets/record/gui_script.h"
 #include "tests/fuzz/fuzz_util.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {

@@ -15,7 +15,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   });
   const ncb::TensorShapes expect = {{"frame", {2, 3, 48, 64}}};
   while (std::getline(in, line)) {
-    ncb::fuzz::ExpectCleanError([&] { ncb::CheckReply(ncb::ParseProtocolHeader(line, "reply"), "step", expect); });
+    ncb::fuzz::ExpectCleanError(
+        [&] { ncb::CheckReply(ncb::ParseProtocolHeader(line, "reply"), "step", expect); });
   }
   return 0;
 }

@@ -4,7 +4,8 @@
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   ncb::fuzz::ExpectCleanError([&] {
-    const auto tape = ncb::ParseTape(std::string(reinterpret_cast<const char*>(data), size), "fuzz.tape");
+    const auto tape =
+        ncb::ParseTape(std::string(reinterpret_cast<const char*>(data), size), "fuzz.tape");
     ncb::TapeTimeline(tape);
     ncb::TapeEnteredCommands(tape);
   });

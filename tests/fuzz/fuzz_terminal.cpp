@@ -8,7 +8,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     const std::string_view bytes(reinterpret_cast<const char*>(data), size);
     const size_t half = bytes.size() / 2;
     term.Feed(bytes.substr(0, half));
-    if (size > 0 && data[0] == 'R') term.Resize(std::string(bytes.substr(1, std::min<size_t>(size - 1, 9))));
+    if (size > 0 && data[0] == 'R')
+      term.Resize(std::string(bytes.substr(1, std::min<size_t>(size - 1, 9))));
     term.Feed(bytes.substr(half));
     term.ScreenText();
   });

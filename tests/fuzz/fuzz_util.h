@@ -12,7 +12,7 @@
 #include <fstream>
 #include <string>
 
-#include "bench/core/errors.h"
+#include "core/errors.h"
 
 namespace ncb::fuzz {
 
@@ -36,8 +36,8 @@ inline std::filesystem::path WriteInput(const uint8_t* data, size_t size, const 
     return d;
   }();
   const auto p = dir / ("input" + ext);
-  std::ofstream(p, std::ios::binary | std::ios::trunc).write(reinterpret_cast<const char*>(data),
-                                                              static_cast<std::streamsize>(size));
+  std::ofstream(p, std::ios::binary | std::ios::trunc)
+      .write(reinterpret_cast<const char*>(data), static_cast<std::streamsize>(size));
   return p;
 }
 

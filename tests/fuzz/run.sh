@@ -16,11 +16,11 @@ cxx=${FUZZ_CXX:-clang++}
 mkdir -p "$out/obj" "$out/bin" "$out/artifacts"
 common=(-std=c++20 -O1 -g -fno-omit-frame-pointer -I"$src" $(pkg-config --cflags vterm freetype2 opencv4)
         -fsanitize=address,undefined -fno-sanitize-recover=undefined)
-libs=(datasets/cast.cpp datasets/tape.cpp datasets/gui_log.cpp datasets/manifest.cpp datasets/gui_script.cpp
-      datasets/terminal.cpp datasets/action_keys.cpp bench/checkpoint/nc_spec.cpp bench/checkpoint/process_protocol.cpp)
+libs=(datasets/cast.cpp datasets/tape.cpp datasets/gui_log.cpp datasets/manifest.cpp datasets/record/gui_script.cpp
+      datasets/terminal.cpp datasets/action_keys.cpp bench/checkpoint/nc_spec.cpp bench/checkpoint/process_protocol.cpp core/json_path.cpp)
 
 # An object is rebuilt when its source, or any header of the folders it reads, is newer.
-newest_header=$(find "$src/datasets" "$src/bench/core" "$src/bench/checkpoint" "$src/tests/fuzz" -name '*.h' -printf '%T@\n' | sort -n | tail -1)
+newest_header=$(find "$src/datasets" "$src/core" "$src/bench/checkpoint" "$src/tests/fuzz" -name '*.h' -printf '%T@\n' | sort -n | tail -1)
 export cxx newest_header
 objs=()
 jobs=()

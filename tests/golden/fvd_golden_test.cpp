@@ -3,13 +3,11 @@
 #include <torch/types.h>
 
 #include <fstream>
-
 #include <opencv2/imgcodecs.hpp>
 
-#include "bench/core/frame.h"
+#include "core/errors.h"
+#include "core/frame.h"
 #include "datasets/frame_source.h"
-
-#include "bench/core/errors.h"
 #include "metrics/video/frechet.h"
 #include "metrics/video/video_features.h"
 #include "tests/test_util.h"
@@ -24,7 +22,8 @@ std::pair<torch::Tensor, torch::Tensor> Features(int64_t na, int64_t nb, int64_t
   torch::manual_seed(seed);
   const auto opts = torch::TensorOptions().dtype(torch::kFloat64);
   const auto a = torch::randn({na, d}, opts).matmul(torch::randn({d, d}, opts) / std::sqrt(d));
-  const auto b = torch::randn({nb, d}, opts).matmul(torch::randn({d, d}, opts) / std::sqrt(d)) * 1.3 + 0.2;
+  const auto b =
+      torch::randn({nb, d}, opts).matmul(torch::randn({d, d}, opts) / std::sqrt(d)) * 1.3 + 0.2;
   return {a.to(torch::kFloat32).to(torch::kFloat64), b.to(torch::kFloat32).to(torch::kFloat64)};
 }
 
@@ -45,7 +44,8 @@ double Scipy(const test::TempDir& tmp, const torch::Tensor& a, const torch::Tens
     return j;
   };
   std::ofstream(tmp / "f.json") << nlohmann::json{{"a", rows(a)}, {"b", rows(b)}}.dump();
-  const auto r = test::Run("/usr/bin/python3 " + (test::SourceDir() / "tests/tools/fvd_reference.py").string() +
+  const auto r = test::Run("/usr/bin/python3 " +
+                           (test::SourceDir() / "tests/tools/fvd_reference.py").string() +
                            " frechet " + (tmp / "f.json").string());
   EXPECT_EQ(r.status, 0) << r.output;
   return nlohmann::json::parse(r.output)["fd"].get<double>();
@@ -53,12 +53,13 @@ double Scipy(const test::TempDir& tmp, const torch::Tensor& a, const torch::Tens
 
 TEST(Golden, FrechetDistanceMatchesScipySqrtm) {
   test::TempDir tmp;
-  for (auto [na, nb, d] : {std::tuple<int64_t, int64_t, int64_t>{600, 500, 64}, {2000, 1500, 400}, {300, 300, 16}}) {
+  for (auto [na, nb, d] :
+       {std::tuple<int64_t, int64_t, int64_t>{600, 500, 64}, {2000, 1500, 400}, {300, 300, 16}}) {
     const auto [a, b] = Features(na, nb, d, d);
     const double ours = Ours(a, b), ref = Scipy(tmp, a, b);
     EXPECT_NEAR(ours, ref, kRelTol * std::abs(ref)) << na << "x" << d;
-    std::printf("frechet n=%lld/%lld d=%lld: ncbench %.12g scipy %.12g rel %.2g\n", (long long)na, (long long)nb,
-                (long long)d, ours, ref, std::abs(ours - ref) / std::abs(ref));
+    std::printf("frechet n=%lld/%lld d=%lld: ncbench %.12g scipy %.12g rel %.2g\n", (long long)na,
+                (long long)nb, (long long)d, ours, ref, std::abs(ours - ref) / std::abs(ref));
   }
   // Identical sets: 0 up to round-off.
   const auto [a, b] = Features(500, 10, 32, 1);
@@ -72,7 +73,8 @@ TEST(Golden, FrechetDistanceWithFewerClipsThanDimensions) {
   test::TempDir tmp;
   const auto [a, b] = Features(12, 12, 512, 7);
   const double ours = Ours(a, b), ref = Scipy(tmp, a, b);
-  std::printf("frechet n=12/12 d=512: ncbench %.12g scipy %.12g rel %.2g\n", ours, ref, std::abs(ours - ref) / std::abs(ref));
+  std::printf("frechet n=12/12 d=512: ncbench %.12g scipy %.12g rel %.2g\n", ours, ref,
+              std::abs(ours - ref) / std::abs(ref));
   EXPECT_NEAR(ours, ref, 1e-5 * std::abs(ref));
 }
 
@@ -124,11 +126,13 @@ TEST(Frechet, ShardStatisticsMergeToTheOnePassResult) {
 }
 
 TEST(VideoFeatures, ClipIndicesSubsampleAndPad) {
-  EXPECT_EQ(ClipIndices(16, 16, "uniform"), (std::vector<int64_t>{0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15}));
+  EXPECT_EQ(ClipIndices(16, 16, "uniform"),
+            (std::vector<int64_t>{0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15}));
   // 31 frames: i * 30 / 15 = 2i exactly.
   const auto u = ClipIndices(31, 16, "uniform");
   for (int64_t i = 0; i < 16; ++i) EXPECT_EQ(u[i], 2 * i);
-  // 21 frames: i * 20 / 15; 7.5 -> 8 (i = 6? 6*4/3 = 8 exactly), 2.5 -> 2 is not hit; check ends and order.
+  // 21 frames: i * 20 / 15; 7.5 -> 8 (i = 6? 6*4/3 = 8 exactly), 2.5 -> 2 is not hit; check ends
+  // and order.
   const auto v = ClipIndices(21, 16, "uniform");
   EXPECT_EQ(v.front(), 0);
   EXPECT_EQ(v.back(), 20);
@@ -154,23 +158,29 @@ TEST(Golden, FvdPreprocessingMatchesTheProtocolsOwnCode) {
   // The real r3d_18 architecture (random weights: the Kinetics ones need a download), exported
   // by the script users run.
   const auto r3d = tmp / "r3d18.pt";
-  const auto ex = test::Run("/usr/bin/python3 " + (test::SourceDir() / "docs/examples/export_r3d18.py").string() +
-                            " " + r3d.string() + " --random-weights");
+  const auto ex = test::Run("/usr/bin/python3 " +
+                            (test::SourceDir() / "docs/examples/export_r3d18.py").string() + " " +
+                            r3d.string() + " --random-weights");
   ASSERT_EQ(ex.status, 0) << ex.output;
   for (const std::string protocol : {"i3d", "r3d18"}) {
-    const auto r = test::Run("/usr/bin/python3 " + (test::SourceDir() / "tests/tools/fvd_reference.py").string() +
+    const auto r = test::Run("/usr/bin/python3 " +
+                             (test::SourceDir() / "tests/tools/fvd_reference.py").string() +
                              " prepare " + protocol + " " + (tmp / "f.png").string());
     ASSERT_EQ(r.status, 0) << r.output.substr(0, 2000);
     const auto ref = nlohmann::json::parse(r.output);
-    const auto want = torch::tensor(ref["values"].get<std::vector<float>>()).view(ref["shape"].get<std::vector<int64_t>>());
+    const auto want = torch::tensor(ref["values"].get<std::vector<float>>())
+                          .view(ref["shape"].get<std::vector<int64_t>>());
     const auto got = VideoFeatureExtractor::Prepare(FeatureProtocol(protocol), t);
     ASSERT_EQ(got.sizes(), want.sizes()) << protocol;
     const double worst = (got - want).abs().max().item<double>();
     EXPECT_LT(worst, 1e-5) << protocol;
-    std::printf("%s input from a 1600x900 CLIGen frame: worst |ncbench - reference| = %.3g\n", protocol.c_str(), worst);
-    if (protocol == "r3d18") {  // the exported r3d_18 takes ncbench's clips: [1, 3, 16, 112, 112] -> [1, 512]
+    std::printf("%s input from a 1600x900 CLIGen frame: worst |ncbench - reference| = %.3g\n",
+                protocol.c_str(), worst);
+    if (protocol ==
+        "r3d18") {  // the exported r3d_18 takes ncbench's clips: [1, 3, 16, 112, 112] -> [1, 512]
       VideoFeatureExtractor x(protocol, r3d);
-      const auto f = x.Features(got.unsqueeze(1).expand({3, 16, 112, 112}).unsqueeze(0).contiguous());
+      const auto f =
+          x.Features(got.unsqueeze(1).expand({3, 16, 112, 112}).unsqueeze(0).contiguous());
       EXPECT_EQ(f.sizes(), (std::vector<int64_t>{1, 512}));
       EXPECT_TRUE(torch::isfinite(f).all().item<bool>());
     }

@@ -1,14 +1,14 @@
 // Golden values: ncbench's LPIPS against an independent PyTorch implementation of the lpips
 // package's forward pass (tests/tools/lpips_reference.py, Debian's python3-torch) on real
 // CLIGen (Clean) frames. Tolerance 1e-5 absolute, the bound.
-#include <opencv2/imgcodecs.hpp>
-#include <opencv2/imgproc.hpp>
 #include <torch/types.h>
 
 #include <fstream>
+#include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgproc.hpp>
 
-#include "bench/core/errors.h"
-#include "bench/core/frame.h"
+#include "core/errors.h"
+#include "core/frame.h"
 #include "datasets/frame_source.h"
 #include "metrics/perceptual/lpips.h"
 #include "metrics/perceptual/state_dict.h"
@@ -21,7 +21,9 @@ constexpr double kLpipsTol = 1e-5;
 
 std::filesystem::path SharedLpipsDir() { return test::SharedDir() / "weights/lpips"; }
 
-std::string Tool() { return "/usr/bin/python3 " + (test::SourceDir() / "tests/tools/lpips_reference.py").string(); }
+std::string Tool() {
+  return "/usr/bin/python3 " + (test::SourceDir() / "tests/tools/lpips_reference.py").string();
+}
 
 // Real frame pairs: the ground truth against a later frame of the same clip, a JPEG copy and
 // a blurred copy; `scale` < 1 shrinks them (the VGG16 pass at 1600x900 would take minutes).
@@ -29,7 +31,8 @@ nlohmann::json WritePairs(const test::TempDir& tmp, double scale) {
   nlohmann::json pairs = nlohmann::json::array();
   int idx = 0;
   for (const char* id : {"demo_000003", "demo_000042"}) {
-    auto src = OpenFrameSource(test::SharedDir() / "data/cligen-clean" / (std::string(id) + ".mp4"));
+    auto src =
+        OpenFrameSource(test::SharedDir() / "data/cligen-clean" / (std::string(id) + ".mp4"));
     std::vector<cv::Mat> frames;
     cv::Mat f;
     while (src->Read(&f)) frames.push_back(f.clone());
@@ -45,7 +48,8 @@ nlohmann::json WritePairs(const test::TempDir& tmp, double scale) {
     cv::Mat blur;
     cv::GaussianBlur(gt, blur, cv::Size(7, 7), 2.0);
     for (const cv::Mat& gen : {shrink(frames.back()), cv::imdecode(jpg, cv::IMREAD_COLOR), blur}) {
-      const auto a = tmp / ("gen" + std::to_string(idx) + ".png"), b = tmp / ("gt" + std::to_string(idx) + ".png");
+      const auto a = tmp / ("gen" + std::to_string(idx) + ".png"),
+                 b = tmp / ("gt" + std::to_string(idx) + ".png");
       cv::imwrite(a.string(), gen);
       cv::imwrite(b.string(), gt);
       pairs.push_back({a.string(), b.string()});
@@ -68,7 +72,8 @@ std::vector<double> Score(Lpips& net, const nlohmann::json& pairs, bool use_open
   return out;
 }
 
-void ExpectMatches(const std::vector<double>& got, const std::string& reference_cmd, double* worst) {
+void ExpectMatches(const std::vector<double>& got, const std::string& reference_cmd,
+                   double* worst) {
   const auto r = test::Run(reference_cmd);
   ASSERT_EQ(r.status, 0) << r.output;
   const auto want = nlohmann::json::parse(r.output)["values"];
@@ -88,9 +93,12 @@ TEST(Golden, LpipsSqueezeMatchesReferenceOnCligenFrames) {
   f.full = SharedLpipsDir() / "lpips_squeeze_full.pt";
   Lpips net(f);
   double worst = 0;
-  ExpectMatches(Score(net, pairs), Tool() + " score --net squeeze --weights " + f.full.string() + " " + (tmp / "pairs.json").string(),
+  ExpectMatches(Score(net, pairs),
+                Tool() + " score --net squeeze --weights " + f.full.string() + " " +
+                    (tmp / "pairs.json").string(),
                 &worst);
-  std::printf("lpips squeeze, %zu CLIGen pairs at 1600x900: worst |ncbench - reference| = %.3g\n", pairs.size(), worst);
+  std::printf("lpips squeeze, %zu CLIGen pairs at 1600x900: worst |ncbench - reference| = %.3g\n",
+              pairs.size(), worst);
 }
 
 TEST(Golden, LpipsOfAFrameWithItselfIsZero) {
@@ -117,24 +125,32 @@ TEST(Golden, LpipsTorchvisionBackbonesWithOfficialHeadsMatchReference) {
   const auto want_squeeze = Score(*std::make_unique<Lpips>(full), pairs);
   for (const char* format : {"--legacy", ""}) {
     const auto tv = tmp / (std::string("squeeze") + format + ".pth");
-    ASSERT_EQ(test::Run(Tool() + " torchvision-squeeze " + full.full.string() + " " + tv.string() + " " + format).status, 0);
+    ASSERT_EQ(test::Run(Tool() + " torchvision-squeeze " + full.full.string() + " " + tv.string() +
+                        " " + format)
+                  .status,
+              0);
     LpipsFiles f = ResolveLpipsFiles("squeeze", "", tv, "", SharedLpipsDir());
     EXPECT_EQ(f.heads, SharedLpipsDir() / "squeeze_lin_v0.1.pth");
     const auto got = Score(*std::make_unique<Lpips>(f), pairs);
-    for (size_t i = 0; i < got.size(); ++i) EXPECT_NEAR(got[i], want_squeeze[i], 1e-6) << format << " pair " << i;
+    for (size_t i = 0; i < got.size(); ++i)
+      EXPECT_NEAR(got[i], want_squeeze[i], 1e-6) << format << " pair " << i;
   }
   for (const char* net : {"alex", "vgg"}) {
     const auto tv = tmp / (std::string(net) + ".pth");
-    ASSERT_EQ(test::Run(Tool() + " random-backbone " + net + " 7 " + tv.string() + " --legacy").status, 0);
+    ASSERT_EQ(
+        test::Run(Tool() + " random-backbone " + net + " 7 " + tv.string() + " --legacy").status,
+        0);
     const auto heads = SharedLpipsDir() / (std::string(net) + "_lin_v0.1.pth");
     Lpips model(ResolveLpipsFiles(net, "", tv, heads, tmp.path()));
-    const std::string ref = Tool() + " score --net " + net + " --backbone " + tv.string() + " --heads " +
-                            heads.string() + " " + (tmp / "pairs.json").string();
+    const std::string ref = Tool() + " score --net " + net + " --backbone " + tv.string() +
+                            " --heads " + heads.string() + " " + (tmp / "pairs.json").string();
     for (bool use_opencv : {true, false}) {
       double worst = 0;
       ExpectMatches(Score(model, pairs, use_opencv), ref, &worst);
-      std::printf("lpips %s (random backbone, official heads), 400x225, backbone in %s: worst difference %.3g\n", net,
-                  use_opencv ? "OpenCV" : "LibTorch", worst);
+      std::printf(
+          "lpips %s (random backbone, official heads), 400x225, backbone in %s: worst difference "
+          "%.3g\n",
+          net, use_opencv ? "OpenCV" : "LibTorch", worst);
     }
   }
 }
@@ -147,7 +163,9 @@ TEST(Lpips, MissingAndCorruptWeightsAreClearErrors) {
   } catch (const MissingError& e) {
     const std::string m = e.what();
     EXPECT_NE(m.find("alexnet-owt-7be5be79.pth"), std::string::npos) << m;
-    EXPECT_NE(m.find("https://download.pytorch.org/models/alexnet-owt-7be5be79.pth"), std::string::npos) << m;
+    EXPECT_NE(m.find("https://download.pytorch.org/models/alexnet-owt-7be5be79.pth"),
+              std::string::npos)
+        << m;
     EXPECT_NE(m.find("lpips.backbone"), std::string::npos) << m;
   }
   EXPECT_THROW(ResolveLpipsFiles("resnet", "", "", "", tmp.path()), Error);

@@ -1,13 +1,13 @@
 // Golden values: ncbench's PSNR and SSIM against scikit-image 0.19.3 (Debian python3-skimage,
 // tests/tools/skimage_reference.py) on real CLIGen (Clean) frames and degraded copies of them.
 // Tolerance: 1e-4 (SSIM absolute, PSNR in dB), the bound.
-#include <opencv2/imgcodecs.hpp>
-#include <opencv2/imgproc.hpp>
 #include <torch/types.h>
 
 #include <fstream>
+#include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgproc.hpp>
 
-#include "bench/core/frame.h"
+#include "core/frame.h"
 #include "datasets/frame_source.h"
 #include "metrics/pixel/psnr.h"
 #include "metrics/pixel/ssim.h"
@@ -30,7 +30,8 @@ TEST(Golden, PsnrAndSsimMatchScikitImageOnCligenFrames) {
   nlohmann::json pairs = nlohmann::json::array();
   int idx = 0;
   for (const char* id : {"demo_000003", "demo_000042", "demo_000120"}) {
-    auto src = OpenFrameSource(test::SharedDir() / "data/cligen-clean" / (std::string(id) + ".mp4"));
+    auto src =
+        OpenFrameSource(test::SharedDir() / "data/cligen-clean" / (std::string(id) + ".mp4"));
     const int64_t n = src->frame_count();
     cv::Mat frame;
     for (int64_t k = 0; k < n; ++k) {
@@ -55,8 +56,9 @@ TEST(Golden, PsnrAndSsimMatchScikitImageOnCligenFrames) {
     }
   }
   std::ofstream(tmp / "pairs.json") << pairs.dump();
-  const auto r = test::Run("/usr/bin/python3 " + (test::SourceDir() / "tests/tools/skimage_reference.py").string() +
-                           " " + (tmp / "pairs.json").string());
+  const auto r = test::Run("/usr/bin/python3 " +
+                           (test::SourceDir() / "tests/tools/skimage_reference.py").string() + " " +
+                           (tmp / "pairs.json").string());
   ASSERT_EQ(r.status, 0) << r.output;
   const auto ref = nlohmann::json::parse(r.output);
   ASSERT_EQ(ref["values"].size(), pairs.size());
@@ -85,8 +87,8 @@ TEST(Golden, PsnrAndSsimMatchScikitImageOnCligenFrames) {
     }
   }
   std::cout << pairs.size() << " pairs; worst |SSIM - skimage| = " << worst_ssim
-            << ", worst |PSNR - skimage| = " << worst_psnr << " dB, worst |SSIM conv2d path - OpenCV path| = "
-            << worst_conv2d << "\n";
+            << ", worst |PSNR - skimage| = " << worst_psnr
+            << " dB, worst |SSIM conv2d path - OpenCV path| = " << worst_conv2d << "\n";
 }
 
 }  // namespace

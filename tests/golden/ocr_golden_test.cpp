@@ -4,16 +4,15 @@
 //  - every ocr score in a report equals an independent Python re-computation from the texts
 //    the report records (tests/tools/ocr_recompute.py), within 1e-9;
 //  - the 1,000 expected answers of the probe's pool are what Python 3 prints.
+#include <fstream>
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
-
-#include <fstream>
 
 #include "bench/checkpoint/reference_checkpoints.h"
 #include "bench/run/eval_runner.h"
 #include "datasets/frame_source.h"
 #include "datasets/manifest.h"
-#include "datasets/recorder.h"
+#include "datasets/record/recorder.h"
 #include "datasets/terminal.h"
 #include "datasets/vhs_import.h"
 #include "metrics/text/tesseract_ocr.h"
@@ -36,7 +35,8 @@ std::string StripPageSeparator(std::string s) {
 void ExpectSameAsCli(OcrPool& pool, const cv::Mat& bgr, const fs::path& png, int* nonempty) {
   ASSERT_TRUE(cv::imwrite(png.string(), bgr));
   const auto cli = test::Run("{ tesseract " + png.string() + " - --psm 3 2>/dev/null; }");
-  ASSERT_EQ(cli.status, 0) << "the tesseract program (package tesseract-ocr) is needed: " << cli.output;
+  ASSERT_EQ(cli.status, 0) << "the tesseract program (package tesseract-ocr) is needed: "
+                           << cli.output;
   cv::Mat rgb;
   cv::cvtColor(bgr, rgb, cv::COLOR_BGR2RGB);
   const std::string api = pool.Recognize(rgb);
@@ -53,8 +53,9 @@ TEST(OcrGolden, EngineReadsWhatTheTesseractProgramReads) {
     RenderOptions ro;
     ro.font_px = font;
     Terminal term(12, 60, ro);
-    term.Feed("$ ls -la /etc/apt\r\ntotal 32\r\ndrwxr-xr-x 1 root root 4096 Nov 23 sources.list.d\r\n"
-              "$ echo $((7 * 6))\r\n42\r\n$ ");
+    term.Feed(
+        "$ ls -la /etc/apt\r\ntotal 32\r\ndrwxr-xr-x 1 root root 4096 Nov 23 sources.list.d\r\n"
+        "$ echo $((7 * 6))\r\n42\r\n$ ");
     ExpectSameAsCli(pool, term.Render(), tmp / ("term" + std::to_string(font) + ".png"), &nonempty);
     ++frames;
   }
@@ -79,8 +80,10 @@ TEST(OcrGolden, PoolAnswersAreWhatPythonPrints) {
     std::ofstream out(tmp / "exprs.txt");
     for (const auto& p : pool) out << p.expr << "\n";
   }
-  const auto r = test::Run("/usr/bin/python3 -c \"import sys\nfor e in open(sys.argv[1]).read().split():"
-                           " print(repr(eval(e)))\" " + (tmp / "exprs.txt").string());
+  const auto r = test::Run(
+      "/usr/bin/python3 -c \"import sys\nfor e in open(sys.argv[1]).read().split():"
+      " print(repr(eval(e)))\" " +
+      (tmp / "exprs.txt").string());
   ASSERT_EQ(r.status, 0) << r.output;
   std::istringstream lines(r.output);
   std::string line;
@@ -96,8 +99,9 @@ TEST(OcrGolden, PoolAnswersAreWhatPythonPrints) {
 }
 
 json Recompute(const fs::path& report) {
-  const auto r = test::Run("/usr/bin/python3 " + (test::SourceDir() / "tests/tools/ocr_recompute.py").string() +
-                           " " + report.string());
+  const auto r = test::Run("/usr/bin/python3 " +
+                           (test::SourceDir() / "tests/tools/ocr_recompute.py").string() + " " +
+                           report.string());
   EXPECT_EQ(r.status, 0) << r.output;
   return json::parse(r.output.substr(r.output.find('{')));
 }
@@ -132,8 +136,9 @@ TEST(OcrGolden, CligenScoresEqualAnIndependentRecomputation) {
 // A recorded set has the true screen text: gt_source=buffer scores against it.
 TEST(OcrGolden, BufferScoresEqualAnIndependentRecomputation) {
   test::TempDir tmp;
-  std::ofstream(tmp / "t.tape") << "# ID: t\nSet TypingSpeed 20ms\nSleep 100ms\nType \"echo hello-$((6*7))\"\n"
-                                   "Enter\nSleep 300ms\nType \"ls /\"\nEnter\nSleep 400ms\n";
+  std::ofstream(tmp / "t.tape")
+      << "# ID: t\nSet TypingSpeed 20ms\nSleep 100ms\nType \"echo hello-$((6*7))\"\n"
+         "Enter\nSleep 300ms\nType \"ls /\"\nEnter\nSleep 400ms\n";
   RecordOptions ro;
   ro.rows = 12;
   ro.cols = 48;

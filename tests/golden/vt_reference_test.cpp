@@ -58,7 +58,8 @@ CaseResult RunCase(const std::filesystem::path& dir) {
 TEST(VtReference, CellsMatchAlacritty) {
   NCB_REQUIRE_SHARED();
   std::vector<std::filesystem::path> cases;
-  for (const auto& e : std::filesystem::directory_iterator(test::SharedDir() / "data/vt-reference")) {
+  for (const auto& e :
+       std::filesystem::directory_iterator(test::SharedDir() / "data/vt-reference")) {
     if (e.is_directory()) cases.push_back(e.path());
   }
   std::sort(cases.begin(), cases.end());
@@ -68,15 +69,16 @@ TEST(VtReference, CellsMatchAlacritty) {
     const auto r = RunCase(c);
     const bool counted = !Unsupported().count(c.filename().string());
     std::cout << std::left << std::setw(48) << c.filename().string() << std::fixed
-              << std::setprecision(4) << double(r.match) / r.total << (counted ? "" : "  (not counted)")
-              << "\n";
+              << std::setprecision(4) << double(r.match) / r.total
+              << (counted ? "" : "  (not counted)") << "\n";
     if (counted) {
       all.match += r.match;
       all.total += r.total;
     }
   }
   const double share = double(all.match) / all.total;
-  std::cout << "cells matching over supported cases: " << share << " (" << all.match << "/" << all.total << ")\n";
+  std::cout << "cells matching over supported cases: " << share << " (" << all.match << "/"
+            << all.total << ")\n";
   EXPECT_GE(share, kMinShare);
 }
 

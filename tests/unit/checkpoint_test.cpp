@@ -1,13 +1,14 @@
 // The ncbench.nc/1 contract: each broken rule gets its own clear error.
+#include "bench/checkpoint/checkpoint.h"
+
 #include <torch/types.h>
 
 #include <functional>
 
-#include "bench/checkpoint/checkpoint.h"
 #include "bench/checkpoint/process_protocol.h"
 #include "bench/checkpoint/reference_checkpoints.h"
-#include "bench/core/errors.h"
-#include "bench/core/frame.h"
+#include "core/errors.h"
+#include "core/frame.h"
 #include "tests/test_util.h"
 
 namespace ncb {
@@ -19,7 +20,8 @@ const char* kSpec =
     R"({"contract": "ncbench.nc/1", "name": "t", "modality": "cli", "height": 16, "width": 24, "fps": 15, "action_dim": 0, "action_encoding": "none"})";
 
 std::string WithRollout(const std::string& body) {
-  return "def rollout(self, first_frame: Tensor, prompts: List[str], actions: Tensor, num_frames: int, seed: int) -> Tensor:\n    " +
+  return "def rollout(self, first_frame: Tensor, prompts: List[str], actions: Tensor, num_frames: "
+         "int, seed: int) -> Tensor:\n    " +
          body + "\n";
 }
 
@@ -77,26 +79,32 @@ TEST(Contract, StaticBaselineRollsOutAndStepsAlike) {
 }
 
 TEST(Contract, ValidCheckpointHasNoError) {
-  EXPECT_EQ(ErrorOf(WithRollout("return first_frame.unsqueeze(1).repeat(1, num_frames, 1, 1, 1)"), kSpec), "");
+  EXPECT_EQ(
+      ErrorOf(WithRollout("return first_frame.unsqueeze(1).repeat(1, num_frames, 1, 1, 1)"), kSpec),
+      "");
 }
 
 TEST(Contract, MissingSpecFile) {
-  EXPECT_NE(ErrorOf(WithRollout("return first_frame"), std::nullopt).find("has no extra file nc_spec.json"),
+  EXPECT_NE(ErrorOf(WithRollout("return first_frame"), std::nullopt)
+                .find("has no extra file nc_spec.json"),
             std::string::npos);
 }
 
 TEST(Contract, MissingSpecField) {
   auto spec = nlohmann::json::parse(kSpec);
   spec.erase("fps");
-  EXPECT_NE(ErrorOf(WithRollout("return first_frame"), spec.dump()).find("nc_spec.json has no field \"fps\""),
+  EXPECT_NE(ErrorOf(WithRollout("return first_frame"), spec.dump())
+                .find("nc_spec.json has no field \"fps\""),
             std::string::npos);
   spec = nlohmann::json::parse(kSpec);
   spec["modality"] = "tv";
-  EXPECT_NE(ErrorOf(WithRollout("return first_frame"), spec.dump()).find("field \"modality\": expected \"cli\" or \"gui\""),
+  EXPECT_NE(ErrorOf(WithRollout("return first_frame"), spec.dump())
+                .find("field \"modality\": expected \"cli\" or \"gui\""),
             std::string::npos);
   spec = nlohmann::json::parse(kSpec);
   spec["contract"] = "ncbench.nc/0";
-  EXPECT_NE(ErrorOf(WithRollout("return first_frame"), spec.dump()).find("field \"contract\""), std::string::npos);
+  EXPECT_NE(ErrorOf(WithRollout("return first_frame"), spec.dump()).find("field \"contract\""),
+            std::string::npos);
 }
 
 TEST(Contract, MissingRolloutMethod) {
@@ -107,42 +115,52 @@ TEST(Contract, MissingRolloutMethod) {
 
 TEST(Contract, OnlyInitWithoutStep) {
   EXPECT_NE(ErrorOf(WithRollout("return first_frame") +
-                        "def init(self, first_frame: Tensor, prompts: List[str], seed: int) -> Tensor:\n    return first_frame\n",
+                        "def init(self, first_frame: Tensor, prompts: List[str], seed: int) -> "
+                        "Tensor:\n    return first_frame\n",
                     kSpec)
                 .find("only one of init/step"),
             std::string::npos);
 }
 
 TEST(Contract, WrongShape) {
-  EXPECT_NE(ErrorOf(WithRollout("return first_frame"), kSpec).find("rollout returned shape [1, 3, 16, 24]; expected [1, 3, 3, 16, 24]"),
+  EXPECT_NE(ErrorOf(WithRollout("return first_frame"), kSpec)
+                .find("rollout returned shape [1, 3, 16, 24]; expected [1, 3, 3, 16, 24]"),
             std::string::npos);
 }
 
 TEST(Contract, WrongResolution) {
-  EXPECT_NE(ErrorOf(WithRollout("return torch.zeros(1, num_frames, 3, 8, 8)"), kSpec).find("expected [1, 3, 3, 16, 24]"),
+  EXPECT_NE(ErrorOf(WithRollout("return torch.zeros(1, num_frames, 3, 8, 8)"), kSpec)
+                .find("expected [1, 3, 3, 16, 24]"),
             std::string::npos);
 }
 
 TEST(Contract, WrongDtype) {
-  EXPECT_NE(ErrorOf(WithRollout("return first_frame.unsqueeze(1).repeat(1, num_frames, 1, 1, 1).double()"), kSpec)
+  EXPECT_NE(ErrorOf(WithRollout(
+                        "return first_frame.unsqueeze(1).repeat(1, num_frames, 1, 1, 1).double()"),
+                    kSpec)
                 .find("dtype is Double; expected float32"),
             std::string::npos);
 }
 
 TEST(Contract, ValuesOutsideUnitRange) {
-  EXPECT_NE(ErrorOf(WithRollout("return first_frame.unsqueeze(1).repeat(1, num_frames, 1, 1, 1) * 255"), kSpec)
-                .find("expected [0, 1]"),
-            std::string::npos);
+  EXPECT_NE(
+      ErrorOf(WithRollout("return first_frame.unsqueeze(1).repeat(1, num_frames, 1, 1, 1) * 255"),
+              kSpec)
+          .find("expected [0, 1]"),
+      std::string::npos);
 }
 
 TEST(Contract, NanFrames) {
-  EXPECT_NE(ErrorOf(WithRollout("return torch.full([1, num_frames, 3, 16, 24], float('nan'))"), kSpec)
-                .find("NaN or Inf"),
-            std::string::npos);
+  EXPECT_NE(
+      ErrorOf(WithRollout("return torch.full([1, num_frames, 3, 16, 24], float('nan'))"), kSpec)
+          .find("NaN or Inf"),
+      std::string::npos);
 }
 
 TEST(Contract, ModelThatRaises) {
-  EXPECT_NE(ErrorOf(WithRollout("assert num_frames < 0, 'boom'\n    return first_frame"), kSpec).find("rollout raised"), std::string::npos);
+  EXPECT_NE(ErrorOf(WithRollout("assert num_frames < 0, 'boom'\n    return first_frame"), kSpec)
+                .find("rollout raised"),
+            std::string::npos);
 }
 
 TEST(Contract, MissingFileAndUnknownAdapter) {
@@ -151,7 +169,8 @@ TEST(Contract, MissingFileAndUnknownAdapter) {
 }
 
 // ncbench.nc-process/1's messages (docs/checkpoints.md#process), parsed without a server.
-const char* kProcSpec = R"({"contract": "ncbench.nc/1", "name": "m", "modality": "cli", "height": 8, "width": 8,
+const char* kProcSpec =
+    R"({"contract": "ncbench.nc/1", "name": "m", "modality": "cli", "height": 8, "width": 8,
                         "fps": 15, "action_dim": 0, "action_encoding": "none"})";
 
 std::string ProtocolRefusal(const std::function<void()>& f) {
@@ -164,15 +183,20 @@ std::string ProtocolRefusal(const std::function<void()>& f) {
 }
 
 TEST(ProcessProtocol, TheHandshakeNamesModelFilesAndCarriesNoTensors) {
-  const std::string head = std::string(R"({"protocol": "ncbench.nc-process/1", "spec": )") + kProcSpec;
-  const auto h = ParseHandshake(head + R"(, "model_files": ["w/model.pt", "cfg.json"], "tensors": []})");
+  const std::string head =
+      std::string(R"({"protocol": "ncbench.nc-process/1", "spec": )") + kProcSpec;
+  const auto h =
+      ParseHandshake(head + R"(, "model_files": ["w/model.pt", "cfg.json"], "tensors": []})");
   EXPECT_EQ(h.model_files, (std::vector<std::string>{"w/model.pt", "cfg.json"}));
   EXPECT_TRUE(ParseHandshake(head + "}").model_files.empty());
-  EXPECT_NE(ProtocolRefusal([&] { ParseHandshake(head + R"(, "tensors": [{"name": "x", "dtype": "float32", "shape": [1]}]})"); })
-                .find("field \"tensors\": the handshake carries no tensors"),
-            std::string::npos);
-  EXPECT_NE(ProtocolRefusal([&] { ParseHandshake(head + R"(, "model_files": "model.pt"})"); })
-                .find("field \"model_files\": expected an array of paths"),
+  EXPECT_NE(
+      ProtocolRefusal([&] {
+        ParseHandshake(head + R"(, "tensors": [{"name": "x", "dtype": "float32", "shape": [1]}]})");
+      }).find("field \"tensors\": the handshake carries no tensors"),
+      std::string::npos);
+  EXPECT_NE(ProtocolRefusal([&] {
+              ParseHandshake(head + R"(, "model_files": "model.pt"})");
+            }).find("field \"model_files\": expected an array of paths"),
             std::string::npos);
 }
 
@@ -183,8 +207,9 @@ TEST(ProcessProtocol, ReplyTensorsMustCarryTheExpectedNames) {
                                  R"(", "dtype": "float32", "shape": [1, 2, 3, 8, 8]}]})");
   };
   EXPECT_NO_THROW(CheckReply(reply("frames"), "rollout", want));
-  EXPECT_NE(ProtocolRefusal([&] { CheckReply(reply("video"), "rollout", want); })
-                .find("reply to rollout: tensor 0 is named \"video\"; expected \"frames\""),
+  EXPECT_NE(ProtocolRefusal([&] {
+              CheckReply(reply("video"), "rollout", want);
+            }).find("reply to rollout: tensor 0 is named \"video\"; expected \"frames\""),
             std::string::npos);
 }
 

@@ -1,13 +1,12 @@
 // The cursor detector (metrics/cursor/cursor_detector.h) on synthetic frames: an arrow pasted
 // at known places over a busy background is found at its hotspot, at full and half size; a
 // frame without it is "not found"; a broken library names its file and field.
+#include <fstream>
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
-
-#include <fstream>
 #include <random>
 
-#include "bench/core/errors.h"
+#include "core/errors.h"
 #include "metrics/cursor/cursor_detector.h"
 #include "tests/test_util.h"
 
@@ -17,10 +16,13 @@ namespace {
 // A 12x19 arrow: black body, white outline, transparent elsewhere; hotspot at (1, 1).
 cv::Mat Arrow() {
   cv::Mat s(19, 12, CV_8UC4, cv::Scalar(0, 0, 0, 0));
-  const std::vector<cv::Point> outline = {{1, 1}, {1, 16}, {5, 12}, {8, 18}, {10, 17}, {7, 11}, {11, 11}};
+  const std::vector<cv::Point> outline = {{1, 1},   {1, 16}, {5, 12}, {8, 18},
+                                          {10, 17}, {7, 11}, {11, 11}};
   cv::fillPoly(s, std::vector<std::vector<cv::Point>>{outline}, cv::Scalar(255, 255, 255, 255));
-  cv::polylines(s, std::vector<std::vector<cv::Point>>{outline}, true, cv::Scalar(255, 255, 255, 255), 2);
-  const std::vector<cv::Point> body = {{2, 3}, {2, 13}, {5, 10}, {8, 16}, {9, 15}, {6, 10}, {9, 10}};
+  cv::polylines(s, std::vector<std::vector<cv::Point>>{outline}, true,
+                cv::Scalar(255, 255, 255, 255), 2);
+  const std::vector<cv::Point> body = {{2, 3},  {2, 13}, {5, 10}, {8, 16},
+                                       {9, 15}, {6, 10}, {9, 10}};
   cv::fillPoly(s, std::vector<std::vector<cv::Point>>{body}, cv::Scalar(0, 0, 0, 255));
   return s;
 }
@@ -35,8 +37,10 @@ cv::Mat Busy(int w, int h, unsigned seed) {
   cv::Mat f(h, w, CV_8UC3);
   cv::randu(f, 0, 255);
   cv::GaussianBlur(f, f, {0, 0}, 3);
-  cv::rectangle(f, {w / 4, h / 4}, {w / 2, h / 2}, cv::Scalar(255, 255, 255), cv::FILLED);  // a white window
-  cv::putText(f, "Iil| text", {w / 4 + 10, h / 4 + 40}, cv::FONT_HERSHEY_SIMPLEX, 1.0, cv::Scalar(0, 0, 0), 2);
+  cv::rectangle(f, {w / 4, h / 4}, {w / 2, h / 2}, cv::Scalar(255, 255, 255),
+                cv::FILLED);  // a white window
+  cv::putText(f, "Iil| text", {w / 4 + 10, h / 4 + 40}, cv::FONT_HERSHEY_SIMPLEX, 1.0,
+              cv::Scalar(0, 0, 0), 2);
   (void)seed;
   return f;
 }
@@ -45,7 +49,8 @@ void Paste(cv::Mat* frame, const cv::Mat& sprite, int x, int y) {
   for (int r = 0; r < sprite.rows; ++r) {
     for (int c = 0; c < sprite.cols; ++c) {
       const auto p = sprite.at<cv::Vec4b>(r, c);
-      if (p[3] > 127 && y + r < frame->rows && x + c < frame->cols) frame->at<cv::Vec3b>(y + r, x + c) = {p[0], p[1], p[2]};
+      if (p[3] > 127 && y + r < frame->rows && x + c < frame->cols)
+        frame->at<cv::Vec3b>(y + r, x + c) = {p[0], p[1], p[2]};
     }
   }
 }
@@ -73,7 +78,8 @@ TEST(CursorDetector, FindsTheHotspotOverABusyDesktop) {
 
 TEST(CursorDetector, SearchesAtTheFramesScale) {
   test::TempDir tmp;
-  WriteLibrary(tmp / "c", R"({"screen": [640, 480], "sprites": [{"file": "arrow.png", "hotspot": [1, 1]}]})");
+  WriteLibrary(tmp / "c",
+               R"({"screen": [640, 480], "sprites": [{"file": "arrow.png", "hotspot": [1, 1]}]})");
   const auto lib = CursorLibrary::Load(tmp / "c");
   cv::Mat full = Busy(640, 480, 1);
   Paste(&full, Arrow(), 299, 199);  // hotspot at (300, 200)
@@ -89,12 +95,15 @@ TEST(CursorDetector, SearchesAtTheFramesScale) {
 TEST(CursorDetector, BrokenLibrariesNameFileAndField) {
   test::TempDir tmp;
   EXPECT_THROW(CursorLibrary::Load(tmp / "none"), MissingError);
-  WriteLibrary(tmp / "c", R"({"screen": [640, 480], "sprites": [{"file": "arrow.png", "hotspot": "tip"}]})");
+  WriteLibrary(tmp / "c",
+               R"({"screen": [640, 480], "sprites": [{"file": "arrow.png", "hotspot": "tip"}]})");
   try {
     CursorLibrary::Load(tmp / "c");
     FAIL() << "no error";
   } catch (const FormatError& e) {
-    EXPECT_NE(std::string(e.what()).find("cursors.json: field \"sprites[0].hotspot\": expected [x, y]"), std::string::npos)
+    EXPECT_NE(
+        std::string(e.what()).find("cursors.json: field \"sprites[0].hotspot\": expected [x, y]"),
+        std::string::npos)
         << e.what();
   }
 }

@@ -1,14 +1,13 @@
 // Readers of the datasets layer: vhs tapes, asciinema casts, manifests, resampling.
-#include <opencv2/imgcodecs.hpp>
-
 #include <fstream>
+#include <opencv2/imgcodecs.hpp>
 #include <sstream>
 
-#include "bench/core/errors.h"
+#include "core/errors.h"
 #include "datasets/cast.h"
 #include "datasets/frame_source.h"
 #include "datasets/manifest.h"
-#include "datasets/recorder.h"
+#include "datasets/record/recorder.h"
 #include "datasets/tape.h"
 #include "datasets/terminal.h"
 #include "tests/test_util.h"
@@ -30,7 +29,8 @@ std::string ErrorOf(const std::function<void()>& f) {
 TEST(Tape, ReadsEveryCligenCleanTape) {
   NCB_REQUIRE_SHARED();
   int n = 0;
-  for (const auto& e : std::filesystem::directory_iterator(test::SharedDir() / "data/cligen-clean")) {
+  for (const auto& e :
+       std::filesystem::directory_iterator(test::SharedDir() / "data/cligen-clean")) {
     if (e.path().extension() != ".tape") continue;
     const Tape t = ReadTape(e.path());
     EXPECT_FALSE(t.instruction.empty()) << e.path();
@@ -63,13 +63,20 @@ TEST(Tape, ParsesCommandsAndTimes) {
 }
 
 TEST(Tape, MalformedLinesNameFileAndLine) {
-  EXPECT_NE(ErrorOf([] { ParseTape("Sleep 1s\nJump 3\n", "x.tape"); }).find("x.tape:2: unknown command 'Jump'"),
+  EXPECT_NE(ErrorOf([] {
+              ParseTape("Sleep 1s\nJump 3\n", "x.tape");
+            }).find("x.tape:2: unknown command 'Jump'"),
             std::string::npos);
-  EXPECT_NE(ErrorOf([] { ParseTape("Sleep forever\n", "x.tape"); }).find("x.tape:1:"), std::string::npos);
-  EXPECT_NE(ErrorOf([] { ParseTape("\n\nType unquoted\n", "x.tape"); }).find("x.tape:3: expected a quoted string"),
+  EXPECT_NE(ErrorOf([] { ParseTape("Sleep forever\n", "x.tape"); }).find("x.tape:1:"),
             std::string::npos);
-  EXPECT_NE(ErrorOf([] { ParseTape("Enter -2\n", "x.tape"); }).find("x.tape:1:"), std::string::npos);
-  EXPECT_NE(ErrorOf([] { ParseTape("Sleep 5h\n", "x.tape"); }).find("unknown time unit"), std::string::npos);
+  EXPECT_NE(ErrorOf([] {
+              ParseTape("\n\nType unquoted\n", "x.tape");
+            }).find("x.tape:3: expected a quoted string"),
+            std::string::npos);
+  EXPECT_NE(ErrorOf([] { ParseTape("Enter -2\n", "x.tape"); }).find("x.tape:1:"),
+            std::string::npos);
+  EXPECT_NE(ErrorOf([] { ParseTape("Sleep 5h\n", "x.tape"); }).find("unknown time unit"),
+            std::string::npos);
 }
 
 TEST(Tape, CaptionFromCommands) {
@@ -78,16 +85,21 @@ TEST(Tape, CaptionFromCommands) {
 }
 
 TEST(Cast, ReadsV1V2V3) {
-  std::istringstream v2("{\"version\": 2, \"width\": 10, \"height\": 3}\n[0.5, \"o\", \"hi\"]\n[1.0, \"o\", \"!\"]\n");
+  std::istringstream v2(
+      "{\"version\": 2, \"width\": 10, \"height\": 3}\n[0.5, \"o\", \"hi\"]\n[1.0, \"o\", "
+      "\"!\"]\n");
   const Cast c2 = ParseCast(v2, "v2");
   EXPECT_EQ(c2.width, 10);
   ASSERT_EQ(c2.events.size(), 2u);
   EXPECT_DOUBLE_EQ(c2.duration, 1.0);
-  std::istringstream v3("{\"version\": 3, \"term\": {\"cols\": 12, \"rows\": 4}}\n# comment\n[0.5, \"o\", \"a\"]\n[0.25, \"o\", \"b\"]\n");
+  std::istringstream v3(
+      "{\"version\": 3, \"term\": {\"cols\": 12, \"rows\": 4}}\n# comment\n[0.5, \"o\", "
+      "\"a\"]\n[0.25, \"o\", \"b\"]\n");
   const Cast c3 = ParseCast(v3, "v3");
   EXPECT_EQ(c3.width, 12);
   EXPECT_DOUBLE_EQ(c3.events[1].time, 0.75);
-  std::istringstream v1("{\"version\": 1, \"width\": 8, \"height\": 2, \"stdout\": [[0.1, \"a\"], [0.2, \"b\"]]}");
+  std::istringstream v1(
+      "{\"version\": 1, \"width\": 8, \"height\": 2, \"stdout\": [[0.1, \"a\"], [0.2, \"b\"]]}");
   const Cast c1 = ParseCast(v1, "v1");
   EXPECT_NEAR(c1.events[1].time, 0.3, 1e-12);
 }
@@ -97,19 +109,27 @@ TEST(Cast, BadLinesNameFileAndLine) {
     std::istringstream in(text);
     return ErrorOf([&] { ParseCast(in, "bad.cast"); });
   };
-  EXPECT_NE(err("{\"version\": 2, \"width\": 10, \"height\": 3}\n[0.1, \"o\", \"a\"]\n[0.2, \"o\"\n").find("bad.cast:3: not valid JSON"),
+  EXPECT_NE(
+      err("{\"version\": 2, \"width\": 10, \"height\": 3}\n[0.1, \"o\", \"a\"]\n[0.2, \"o\"\n")
+          .find("bad.cast:3: not valid JSON"),
+      std::string::npos);
+  EXPECT_NE(err("{\"version\": 2, \"width\": 10, \"height\": 3}\n[0.1, 5, \"a\"]\n")
+                .find("bad.cast:2: expected an event"),
             std::string::npos);
-  EXPECT_NE(err("{\"version\": 2, \"width\": 10, \"height\": 3}\n[0.1, 5, \"a\"]\n").find("bad.cast:2: expected an event"),
+  EXPECT_NE(err("{\"version\": 2, \"width\": 10, \"height\": 3}\n[0.5, \"o\", \"a\"]\n[0.2, \"o\", "
+                "\"b\"]\n")
+                .find("bad.cast:3: event time"),
             std::string::npos);
-  EXPECT_NE(err("{\"version\": 2, \"width\": 10, \"height\": 3}\n[0.5, \"o\", \"a\"]\n[0.2, \"o\", \"b\"]\n").find("bad.cast:3: event time"),
+  EXPECT_NE(err("{\"version\": 2, \"width\": -4, \"height\": 3}\n").find("bad.cast:1: width is -4"),
             std::string::npos);
-  EXPECT_NE(err("{\"version\": 2, \"width\": -4, \"height\": 3}\n").find("bad.cast:1: width is -4"), std::string::npos);
-  EXPECT_NE(err("{\"version\": 2, \"width\": 10, \"height\": 3}\n[0.1, \"o\", \"\xff\xfe\"]\n").find("bad.cast:2:"),
+  EXPECT_NE(err("{\"version\": 2, \"width\": 10, \"height\": 3}\n[0.1, \"o\", \"\xff\xfe\"]\n")
+                .find("bad.cast:2:"),
             std::string::npos);
   EXPECT_NE(err("{\"version\": 7}\n").find("not supported"), std::string::npos);
   // Found by tests/fuzz/fuzz_cast: a number too large for a double (nlohmann's out_of_range,
   // not a parse_error) escaped as a foreign exception.
-  EXPECT_NE(err("{\"version\": 2, \"width\": 10, \"height\": 3}\n[33e4333333333, \"o\", \"a\"]\n").find("bad.cast:2: not valid JSON"),
+  EXPECT_NE(err("{\"version\": 2, \"width\": 10, \"height\": 3}\n[33e4333333333, \"o\", \"a\"]\n")
+                .find("bad.cast:2: not valid JSON"),
             std::string::npos);
 }
 
@@ -144,9 +164,12 @@ TEST(Terminal, TextAndPixels) {
 TEST(Terminal, RefusesOneColumnScreens) {
   // Found by tests/fuzz/fuzz_terminal: a wide character on a 1-column screen crashed libvterm.
   Terminal t(24, 80);
-  EXPECT_NE(ErrorOf([&] { t.Resize("1x3"); }).find("resize event '1x3'; expected COLSxROWS with columns 2..1000"),
+  EXPECT_NE(ErrorOf([&] {
+              t.Resize("1x3");
+            }).find("resize event '1x3'; expected COLSxROWS with columns 2..1000"),
             std::string::npos);
-  EXPECT_NE(ErrorOf([&] { Terminal(3, 1); }).find("terminal size 1x3 is out of range"), std::string::npos);
+  EXPECT_NE(ErrorOf([&] { Terminal(3, 1); }).find("terminal size 1x3 is out of range"),
+            std::string::npos);
   t.Resize("2x3");
   t.Feed("3\xea\x80\x94");  // U+A014, two cells wide
   EXPECT_EQ(t.ScreenText().substr(0, 2), "3\n");
@@ -176,11 +199,12 @@ TEST(Terminal, RepeatsTheLastCharacterAndNeverHangsOnRep) {
   t.Feed(std::string("\x1b[2b\x1b\0\0[3b\x1b\x7f [4b\x1b[\x1b", 19));
   t.Feed("[b\tx\x1b[");  // REP first (dropped), also after controls; a split sequence
   t.Feed("3b\r\n\xe2\x94\x80\x1b[40b");
-  EXPECT_EQ(t.ScreenText(), "        xx\n" + [] {
-    std::string line;
-    for (int i = 0; i < 10; ++i) line += "\xe2\x94\x80";
-    return line;
-  }());
+  EXPECT_EQ(
+      t.ScreenText(), "        xx\n" + [] {
+        std::string line;
+        for (int i = 0; i < 10; ++i) line += "\xe2\x94\x80";
+        return line;
+      }());
 }
 
 TEST(Manifest, ValidatesLineByLine) {
@@ -222,11 +246,13 @@ namespace fs = std::filesystem;
 
 // Writes frame files `names` into a fresh folder; the image of each is a flat grey of its
 // position in `names` (to check the order they are read in).
-fs::path Folder(const test::TempDir& tmp, const std::string& dir, const std::vector<std::string>& names) {
+fs::path Folder(const test::TempDir& tmp, const std::string& dir,
+                const std::vector<std::string>& names) {
   const fs::path d = tmp / dir;
   fs::create_directories(d);
   for (size_t i = 0; i < names.size(); ++i) {
-    cv::imwrite((d / names[i]).string(), cv::Mat(4, 6, CV_8UC3, cv::Scalar::all(static_cast<double>(10 * i))));
+    cv::imwrite((d / names[i]).string(),
+                cv::Mat(4, 6, CV_8UC3, cv::Scalar::all(static_cast<double>(10 * i))));
   }
   return d;
 }
@@ -249,11 +275,13 @@ std::string Refusal(const fs::path& d) {
   return "(accepted)";
 }
 
-std::vector<std::string> Numbered(int first, int last, const std::string& prefix = "", int width = 0) {
+std::vector<std::string> Numbered(int first, int last, const std::string& prefix = "",
+                                  int width = 0) {
   std::vector<std::string> out;
   for (int k = first; k <= last; ++k) {
     std::string n = std::to_string(k);
-    if (static_cast<int>(n.size()) < width) n = std::string(static_cast<size_t>(width) - n.size(), '0') + n;
+    if (static_cast<int>(n.size()) < width)
+      n = std::string(static_cast<size_t>(width) - n.size(), '0') + n;
     out.push_back(prefix + n + ".png");
   }
   return out;
@@ -289,7 +317,8 @@ TEST(FrameFolder, AmbiguousFoldersAreRefusedNamingTheFiles) {
       {{"1.png", "2.png", "4.png"}, {"jump from 2 ('2.png') to 4 ('4.png')"}},
       {{"000001.png", "000002.png", "cover.png"}, {"must end in its frame number", "'cover.png'"}},
       {{"frame_1.png", "img_2.png"}, {"share one prefix", "'frame_1.png'", "'img_2.png'"}},
-      {{"5.png", "6.png"}, {"first frame is numbered 5 ('5.png'); expected frames numbered from 0 or 1"}},
+      {{"5.png", "6.png"},
+       {"first frame is numbered 5 ('5.png'); expected frames numbered from 0 or 1"}},
   };
   int i = 0;
   for (const auto& c : cases) {

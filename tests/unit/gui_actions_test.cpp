@@ -1,22 +1,23 @@
 // ncbench.actions/1 (datasets/action_encoding.h): the per-frame action tensor from GUI logs,
 // the screen geometry, and the errors for events past the video's end.
-#include <opencv2/imgcodecs.hpp>
 #include <torch/types.h>
 
 #include <fstream>
+#include <opencv2/imgcodecs.hpp>
 
-#include "bench/core/errors.h"
 #include "bench/rollout/rollout.h"
+#include "core/errors.h"
 #include "datasets/action_encoding.h"
 #include "datasets/gui_log.h"
-#include "datasets/gui_script.h"
 #include "datasets/manifest.h"
+#include "datasets/record/gui_script.h"
 #include "tests/test_util.h"
 
 namespace ncb {
 namespace {
 
-std::filesystem::path Write(const test::TempDir& tmp, const std::string& name, const std::string& text) {
+std::filesystem::path Write(const test::TempDir& tmp, const std::string& name,
+                            const std::string& text) {
   std::ofstream(tmp / name) << text;
   return tmp / name;
 }
@@ -91,7 +92,7 @@ TEST(ActionEncoding, ActionJsonTypeKeyAndUnknownCursor) {
   EXPECT_EQ(At(enc.actions, 2, 7 + KeyIndex("Shift")), 1);  // the capital H
   EXPECT_EQ(At(enc.actions, 3, 7 + KeyIndex("Control")), 1);
   EXPECT_EQ(At(enc.actions, 3, 7 + KeyIndex("c")), 1);
-  EXPECT_EQ(At(enc.actions, 3, 7 + KeyIndex("h")), 0);  // typed keys last one frame
+  EXPECT_EQ(At(enc.actions, 3, 7 + KeyIndex("h")), 0);    // typed keys last one frame
   EXPECT_FLOAT_EQ(At(enc.actions, 4, 0), 200.0f / 1024);  // scaled 2x into video pixels
   EXPECT_EQ(At(enc.actions, 4, 2), 1);
   EXPECT_FLOAT_EQ(At(enc.actions, 5, 1), 100.0f / 768);  // the position persists
@@ -111,7 +112,8 @@ TEST(ActionEncoding, EventsPastTheVideosEndAreAnError) {
     EXPECT_NE(m.find("past the video's end (10 frames at 15"), std::string::npos) << m;
   }
   // Inside the video but after a --max-frames cut: counted, not encoded, no error.
-  const auto q = Write(tmp, "cut.json", R"({"actions": [{"timestamp": 0.6, "action": "scroll", "x": 1, "y": 1}]})");
+  const auto q = Write(tmp, "cut.json",
+                       R"({"actions": [{"timestamp": 0.6, "action": "scroll", "x": 1, "y": 1}]})");
   const auto enc = EncodeGuiActions(ReadGuiLog(q), Options(3, 10));
   EXPECT_EQ(enc.events_after_t, 1);
   EXPECT_EQ(enc.actions.slice(1, 5, 7).abs().sum().item<float>(), 0);
@@ -134,13 +136,17 @@ TEST(ActionEncoding, LetterboxedFramesAndCursorAgree) {
   test::TempDir tmp;
   std::filesystem::create_directories(tmp / "v");
   for (int k = 0; k < 3; ++k) {
-    cv::imwrite((tmp / "v" / ("00000" + std::to_string(k) + ".png")).string(), cv::Mat(48, 64, CV_8UC3, cv::Scalar(200, 200, 200)));
+    cv::imwrite((tmp / "v" / ("00000" + std::to_string(k) + ".png")).string(),
+                cv::Mat(48, 64, CV_8UC3, cv::Scalar(200, 200, 200)));
   }
   std::ofstream(tmp / "v" / "fps.txt") << "15\n";
   Write(tmp, "log.csv",
-        "Timestamp,X,Y,Left Click,Right Click\n0.0666667,0,0,False,False\n0.1333333,32,24,False,False\n"
+        "Timestamp,X,Y,Left Click,Right "
+        "Click\n0.0666667,0,0,False,False\n0.1333333,32,24,False,False\n"
         "0.2,64,0,True,False\n");
-  Write(tmp, "m.jsonl", R"({"id": "g", "modality": "gui", "video": "v", "actions": "log.csv"})" "\n");
+  Write(tmp, "m.jsonl",
+        R"({"id": "g", "modality": "gui", "video": "v", "actions": "log.csv"})"
+        "\n");
   const auto manifest = ReadManifest(tmp / "m.jsonl");
   ASSERT_EQ(manifest.samples.size(), 1u);
   NcSpec spec;
@@ -158,9 +164,9 @@ TEST(ActionEncoding, LetterboxedFramesAndCursorAgree) {
   EXPECT_EQ(p.first_frame.slice(1, 28, 32).abs().sum().item<float>(), 0);  // the bottom bar
   EXPECT_GT(p.first_frame.slice(1, 4, 28).min().item<float>(), 0.7);
   ASSERT_EQ(p.actions.sizes(), (std::vector<int64_t>{2, 86}));
-  EXPECT_FLOAT_EQ(p.actions[0][0].item<float>(), 0.5f);                 // (32, 24) -> (16, 16)
+  EXPECT_FLOAT_EQ(p.actions[0][0].item<float>(), 0.5f);  // (32, 24) -> (16, 16)
   EXPECT_FLOAT_EQ(p.actions[0][1].item<float>(), 0.5f);
-  EXPECT_FLOAT_EQ(p.actions[1][0].item<float>(), 1.0f);                 // (64, 0) -> (32, 4)
+  EXPECT_FLOAT_EQ(p.actions[1][0].item<float>(), 1.0f);  // (64, 0) -> (32, 4)
   EXPECT_FLOAT_EQ(p.actions[1][1].item<float>(), 4.0f / 32);
   EXPECT_EQ(p.actions[1][2].item<float>(), 1);
   EXPECT_EQ(p.cursor.size(), 3u);
@@ -168,9 +174,11 @@ TEST(ActionEncoding, LetterboxedFramesAndCursorAgree) {
 
 TEST(GuiScript, ParsesCommandsAndNamesBadLines) {
   test::TempDir tmp;
-  const auto ok = Write(tmp, "ok.gui",
-                        "# comment\nCaption \"A caption, with commas\"\nLaunch xterm -geometry 80x24+0+0\n"
-                        "Wait 500ms\nMove 10 20 1s\nClick right\nType \"a \\\"b\\\"\"\nScroll down 2\nRandomWalk 2s 7\n");
+  const auto ok =
+      Write(tmp, "ok.gui",
+            "# comment\nCaption \"A caption, with commas\"\nLaunch xterm -geometry 80x24+0+0\n"
+            "Wait 500ms\nMove 10 20 1s\nClick right\nType \"a \\\"b\\\"\"\nScroll down "
+            "2\nRandomWalk 2s 7\n");
   const auto s = ReadGuiScript(ok);
   EXPECT_EQ(s.caption, "A caption, with commas");
   ASSERT_EQ(s.commands.size(), 7u);

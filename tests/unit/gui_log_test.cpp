@@ -1,15 +1,17 @@
 // GUI action logs (datasets/gui_log.h): the data engine's per-frame CSV and action JSON, and
 // the errors bad logs get.
+#include "datasets/gui_log.h"
+
 #include <fstream>
 
-#include "bench/core/errors.h"
-#include "datasets/gui_log.h"
+#include "core/errors.h"
 #include "tests/test_util.h"
 
 namespace ncb {
 namespace {
 
-std::filesystem::path Write(const test::TempDir& tmp, const std::string& name, const std::string& text) {
+std::filesystem::path Write(const test::TempDir& tmp, const std::string& name,
+                            const std::string& text) {
   std::ofstream(tmp / name) << text;
   return tmp / name;
 }
@@ -26,17 +28,19 @@ std::string ErrorOf(const std::filesystem::path& p) {
 TEST(GuiLog, ReadsThePerFrameCsv) {
   test::TempDir tmp;
   // Rows stamped (k+1)/fps at 15 fps; the keys cell holds commas, so it is quoted.
-  const auto p = Write(tmp, "rec.csv",
-                       "Timestamp,Timestamp_formatted,X,Y,Left Click,Right Click,Key Events\n"
-                       "0.0667,0:066,10,20,False,False,[]\n"
-                       "0.1333,0:133,12,22,True,False,\"[('keydown', 'a'), ('keyup', 'a')]\"\n"
-                       "0.2000,0:200,12,22,False,True,\"[('scroll', 'down:3'), (\"\"keydown\"\", \"\"'\"\")]\"\n");
+  const auto p = Write(
+      tmp, "rec.csv",
+      "Timestamp,Timestamp_formatted,X,Y,Left Click,Right Click,Key Events\n"
+      "0.0667,0:066,10,20,False,False,[]\n"
+      "0.1333,0:133,12,22,True,False,\"[('keydown', 'a'), ('keyup', 'a')]\"\n"
+      "0.2000,0:200,12,22,False,True,\"[('scroll', 'down:3'), (\"\"keydown\"\", \"\"'\"\")]\"\n");
   const auto log = ReadGuiLog(p);
   EXPECT_NEAR(log.fps, 15.0, 0.01);
   std::vector<std::string> actions;
   for (const auto& e : log.events) actions.push_back(e.action);
-  EXPECT_EQ(actions, (std::vector<std::string>{"mouse_move", "mouse_move", "left_click", "key_down", "key_up",
-                                               "mouse_move", "right_click", "scroll", "key_down"}));
+  EXPECT_EQ(actions, (std::vector<std::string>{"mouse_move", "mouse_move", "left_click", "key_down",
+                                               "key_up", "mouse_move", "right_click", "scroll",
+                                               "key_down"}));
   EXPECT_EQ(log.events[3].key, "a");
   EXPECT_EQ(log.events[7].scroll_dy, 3.0);
   EXPECT_EQ(log.events[8].key, "'");
@@ -66,7 +70,8 @@ TEST(GuiLog, MalformedLogsNameFileLineAndColumn) {
   test::TempDir tmp;
   const std::string header = "Timestamp,X,Y,Left Click,Right Click,Keys\n";
   // A bad number.
-  auto m = ErrorOf(Write(tmp, "a.csv", header + "0.1,10,20,False,False,[]\n0.2,1O,20,False,False,[]\n"));
+  auto m =
+      ErrorOf(Write(tmp, "a.csv", header + "0.1,10,20,False,False,[]\n0.2,1O,20,False,False,[]\n"));
   EXPECT_NE(m.find("a.csv:3: column 'X': expected a number, got '1O'"), std::string::npos) << m;
   // A missing column.
   m = ErrorOf(Write(tmp, "b.csv", "Timestamp,X,Left Click,Right Click\n0.1,1,False,False\n"));
@@ -89,8 +94,11 @@ TEST(GuiLog, MalformedLogsNameFileLineAndColumn) {
   EXPECT_NE(m.find("h.json: actions[0].timestamp: expected a number"), std::string::npos) << m;
   m = ErrorOf(Write(tmp, "i.json", R"({"actions": [{"timestamp": 1, "action": "teleport"}]})"));
   EXPECT_NE(m.find("actions[0].action: unknown action 'teleport'"), std::string::npos) << m;
-  m = ErrorOf(Write(tmp, "j.json", R"({"actions": [{"timestamp": 2, "action": "key"}, {"timestamp": 1, "action": "key"}]})"));
-  EXPECT_NE(m.find("actions[1].timestamp: timestamp 1.000000 goes backwards"), std::string::npos) << m;
+  m = ErrorOf(Write(
+      tmp, "j.json",
+      R"({"actions": [{"timestamp": 2, "action": "key"}, {"timestamp": 1, "action": "key"}]})"));
+  EXPECT_NE(m.find("actions[1].timestamp: timestamp 1.000000 goes backwards"), std::string::npos)
+      << m;
   m = ErrorOf(Write(tmp, "k.json", R"({"metadata": {}})"));
   EXPECT_NE(m.find("expected an object with an \"actions\" array"), std::string::npos) << m;
   m = ErrorOf(Write(tmp, "l.csv", header + "0.1,1,2,False,False,\"[('keydown', 'a')]\n"));

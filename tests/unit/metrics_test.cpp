@@ -3,7 +3,7 @@
 #include <torch/cuda.h>
 #include <torch/types.h>
 
-#include "bench/core/errors.h"
+#include "core/errors.h"
 #include "metrics/metric.h"
 #include "metrics/pixel/psnr.h"
 #include "metrics/pixel/ssim.h"
@@ -62,11 +62,13 @@ TEST(Psnr, IdenticalFramesAreNullWithReason) {
 }
 
 // Runs `samples` (pairs of clips) through one metric instance.
-MetricState OnePass(const std::string& name, const std::vector<std::pair<torch::Tensor, torch::Tensor>>& samples) {
+MetricState OnePass(const std::string& name,
+                    const std::vector<std::pair<torch::Tensor, torch::Tensor>>& samples) {
   auto m = CreateMetric(name);
   for (const auto& [g, t] : samples) {
     m->BeginSample({"s", g.size(0), {}, 25, {}});
-    for (int64_t k = 0; k < g.size(0); ++k) m->ObserveFrames(g.narrow(0, k, 1), t.narrow(0, k, 1), {k + 1, {}});
+    for (int64_t k = 0; k < g.size(0); ++k)
+      m->ObserveFrames(g.narrow(0, k, 1), t.narrow(0, k, 1), {k + 1, {}});
     m->EndSample();
   }
   return m->state();
@@ -85,7 +87,8 @@ TEST(MetricState, ShardMergeEqualsOnePass) {
       std::vector<std::pair<torch::Tensor, torch::Tensor>> part;
       for (size_t i = shard; i < samples.size(); i += 3) part.push_back(samples[i]);
       // Through JSON, as shard files carry it.
-      merged.Merge(MetricState::FromJson(nlohmann::json::parse(OnePass(name, part).ToJson().dump())));
+      merged.Merge(
+          MetricState::FromJson(nlohmann::json::parse(OnePass(name, part).ToJson().dump())));
     }
     auto m = CreateMetric(name);
     const auto a = m->Finalize(whole), b = m->Finalize(merged);
@@ -98,7 +101,8 @@ TEST(MetricState, ShardMergeEqualsOnePass) {
 }
 
 TEST(Gpu, CudaAgreesWithCpu) {
-  if (!torch::cuda::is_available()) GTEST_SKIP() << "no CUDA device: this LibTorch or machine has none";
+  if (!torch::cuda::is_available())
+    GTEST_SKIP() << "no CUDA device: this LibTorch or machine has none";
   auto x = Frames(2, 5), y = (x + 0.05 * torch::randn_like(x)).clamp(0, 1);
   const auto xc = x.to(torch::kCUDA), yc = y.to(torch::kCUDA);
   const auto cpu = Ssim(x, y), gpu = Ssim(xc, yc).cpu();
@@ -111,13 +115,17 @@ TEST(Registry, UnknownMetricAndBadOptions) {
     CreateMetric("fvd2");
     FAIL();
   } catch (const Error& e) {
-    EXPECT_NE(std::string(e.what()).find("available: cursor, fvd, lpips, ocr, psnr, ssim"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("available: cursor, fvd, lpips, ocr, psnr, ssim"),
+              std::string::npos)
+        << e.what();
   }
   try {
     CreateMetric("psnr", {{"range", 1.0}});
     FAIL();
   } catch (const Error& e) {
-    EXPECT_NE(std::string(e.what()).find("unknown option 'range'; known: data_range"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("unknown option 'range'; known: data_range"),
+              std::string::npos)
+        << e.what();
   }
   EXPECT_THROW(CreateMetric("ssim", {{"data_range", -1}}), Error);
   EXPECT_THROW(CreateMetric("psnr", {{"data_range", 0}}), Error);

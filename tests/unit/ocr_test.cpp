@@ -3,8 +3,8 @@
 
 #include <set>
 
-#include "bench/core/errors.h"
-#include "bench/core/stats.h"
+#include "core/errors.h"
+#include "core/stats.h"
 #include "metrics/metric.h"
 #include "metrics/text/text_accuracy.h"
 #include "probes/arithmetic/calculator_checkpoint.h"
@@ -15,7 +15,9 @@
 namespace ncb {
 namespace {
 
-int64_t Lev(const std::string& a, const std::string& b) { return Levenshtein(DecodeUtf8(a), DecodeUtf8(b)); }
+int64_t Lev(const std::string& a, const std::string& b) {
+  return Levenshtein(DecodeUtf8(a), DecodeUtf8(b));
+}
 
 TEST(Levenshtein, EdgeCases) {
   EXPECT_EQ(Lev("", ""), 0);
@@ -30,7 +32,9 @@ TEST(Levenshtein, EdgeCases) {
   EXPECT_EQ(Lev("caf\xC3\xA9", "cafe"), 1);
   EXPECT_EQ(DecodeUtf8("caf\xC3\xA9").size(), 4u);
   // An invalid byte is one replacement character, as Python's errors="replace".
-  EXPECT_EQ(DecodeUtf8("a\xFF" "b"), std::u32string(U"a\uFFFDb"));
+  EXPECT_EQ(DecodeUtf8("a\xFF"
+                       "b"),
+            std::u32string(U"a\uFFFDb"));
 }
 
 TEST(TextAccuracy, NormalisationKeepsCaseAndPunctuation) {
@@ -95,11 +99,13 @@ TEST(ArithmeticPool, IsDeterministicUniqueAndHasThePapersMix) {
     for (const auto& operand : {p.expr.substr(0, op), p.expr.substr(op + 1)}) {
       EXPECT_TRUE(operand.size() == static_cast<size_t>(digits)) << p.expr << " " << p.category;
     }
-    EXPECT_EQ(p.expected, PythonResult(std::stoll(p.expr.substr(0, op)), p.expr[op], std::stoll(p.expr.substr(op + 1))));
+    EXPECT_EQ(p.expected, PythonResult(std::stoll(p.expr.substr(0, op)), p.expr[op],
+                                       std::stoll(p.expr.substr(op + 1))));
   }
   EXPECT_EQ(exprs.size(), 1000u);
   for (const char* op : {"add", "sub", "mul", "div"}) {
-    for (int d = 1; d <= 3; ++d) EXPECT_EQ(per_category[std::string(op) + "_" + std::to_string(d) + "d"], 80);
+    for (int d = 1; d <= 3; ++d)
+      EXPECT_EQ(per_category[std::string(op) + "_" + std::to_string(d) + "d"], 80);
   }
   EXPECT_EQ(per_category["mod_1d"] + per_category["mod_2d"] + per_category["mod_3d"], 40);
 }
@@ -117,7 +123,7 @@ TEST(ArithmeticPool, PythonPrinting) {
   EXPECT_EQ(PythonFloatRepr(0.0), "0.0");
   EXPECT_EQ(PythonResult(40, '/', 1), "40.0");
   EXPECT_EQ(PythonResult(3, '-', 7), "-4");
-  EXPECT_EQ(PythonResult(-7, '%', 3), "2");   // the divisor's sign
+  EXPECT_EQ(PythonResult(-7, '%', 3), "2");  // the divisor's sign
   EXPECT_EQ(PythonResult(7, '%', -3), "-2");
   EXPECT_EQ(PythonResult(999, '*', 999), "998001");
 }
@@ -167,7 +173,8 @@ TEST(ArithmeticProbe, CaptionAndFrameCount) {
   EXPECT_EQ(ArithmeticCaption("12+7", std::nullopt),
             "Type \"python\"; Enter; Sleep 1s; Type \"12+7\"; Enter; Sleep 800ms; Hide");
   EXPECT_EQ(ArithmeticCaption("40/1", std::string("40.0")),
-            "Type \"python\"; Enter; Sleep 1s; Type \"40/1\"; Enter; Sleep 800ms; Hide The answer is 40.0.");
+            "Type \"python\"; Enter; Sleep 1s; Type \"40/1\"; Enter; Sleep 800ms; Hide The answer "
+            "is 40.0.");
   // 6 + 4 characters at 50 ms, two Enters, 1.8 s of sleeps: about 2.3-2.4 s.
   const int64_t t = ArithmeticFrameCount("12+7", 15.0);
   EXPECT_GE(t, 34);

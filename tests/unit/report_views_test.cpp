@@ -2,9 +2,9 @@
 // gates, refusals of incomparable reports, paper tables.
 #include <cmath>
 
-#include "bench/core/stats.h"
 #include "bench/run/intervals.h"
-#include "bench/core/errors.h"
+#include "core/errors.h"
+#include "core/stats.h"
 #include "reports/compare.h"
 #include "reports/report.h"
 #include "reports/table.h"
@@ -51,7 +51,8 @@ TEST(Intervals, BootstrapOfAMeanMatchesTheNormalApproximation) {
     sum += x;
     sq += x * x;
   }
-  const double mean = sum / 200, sd = std::sqrt(sq / 200 - mean * mean), half = 1.96 * sd / std::sqrt(200.0);
+  const double mean = sum / 200, sd = std::sqrt(sq / 200 - mean * mean),
+               half = 1.96 * sd / std::sqrt(200.0);
   MetricState all;
   for (const auto& s : per) all.Merge(s);
   json agg = MeanFinalize(all);
@@ -69,16 +70,22 @@ TEST(Intervals, BootstrapOfAMeanMatchesTheNormalApproximation) {
 }
 
 // A minimal ncbench.report/1 with per-sample ssim and psnr.
-json Report(const std::vector<double>& ssim, double psnr_shift = 0, const std::string& dataset_sha = "abc",
-            int ssim_version = 1) {
+json Report(const std::vector<double>& ssim, double psnr_shift = 0,
+            const std::string& dataset_sha = "abc", int ssim_version = 1) {
   json r = {{"schema", "ncbench.report/1"},
             {"checkpoint", {{"spec", {{"name", "ck"}}}, {"sha256", "0"}}},
             {"dataset", {{"manifest", "m.jsonl"}, {"sha256", dataset_sha}}},
             {"context", {{"seed", 0}, {"git_sha", "x"}}},
             {"config",
              {{"metrics",
-               {{{"name", "ssim"}, {"version", ssim_version}, {"direction", "higher_is_better"}, {"options", json::object()}},
-                {{"name", "psnr"}, {"version", 1}, {"direction", "higher_is_better"}, {"options", {{"data_range", 1.0}}}}}},
+               {{{"name", "ssim"},
+                 {"version", ssim_version},
+                 {"direction", "higher_is_better"},
+                 {"options", json::object()}},
+                {{"name", "psnr"},
+                 {"version", 1},
+                 {"direction", "higher_is_better"},
+                 {"options", {{"data_range", 1.0}}}}}},
               {"alignment", {{"fps", 15}}}}},
             {"aggregates", json::object()},
             {"summary", json::object()}};
@@ -86,7 +93,10 @@ json Report(const std::vector<double>& ssim, double psnr_shift = 0, const std::s
   for (size_t i = 0; i < ssim.size(); ++i) {
     r["samples"].push_back({{"id", "s" + std::to_string(i)},
                             {"status", "ok"},
-                            {"scores", {{"ssim", ssim[i]}, {"psnr", 20.0 + static_cast<double>(i) + psnr_shift}, {"frames", 10}}}});
+                            {"scores",
+                             {{"ssim", ssim[i]},
+                              {"psnr", 20.0 + static_cast<double>(i) + psnr_shift},
+                              {"frames", 10}}}});
   }
   return r;
 }
@@ -163,7 +173,8 @@ json TableRun(const std::string& name, double ssim, double ssim_lo, double ssim_
   return {{"checkpoint", {{"spec", {{"name", name}}}}},
           {"config",
            {{"metrics",
-             {{{"name", "ssim"}, {"direction", "higher_is_better"}}, {{"name", "ocr"}, {"direction", "higher_is_better"}}}}}},
+             {{{"name", "ssim"}, {"direction", "higher_is_better"}},
+              {{"name", "ocr"}, {"direction", "higher_is_better"}}}}}},
           {"aggregates",
            {{"ssim", {{"ssim", ssim}, {"samples", 6}, {"ci95", {{"ssim", {ssim_lo, ssim_hi}}}}}},
             {"ocr", {{"ocr_char_accuracy", 1 - cer}, {"ocr_cer", cer}}}}}};
@@ -172,12 +183,15 @@ json TableRun(const std::string& name, double ssim, double ssim_lo, double ssim_
 TEST(Table, MarkdownMarksTheBestPerColumnWithDirections) {
   TableOptions o;
   o.columns = {"ssim", "ocr_cer"};
-  const auto t = MakeTable({TableRun("step_100", 0.90, 0.88, 0.92, 0.30), TableRun("step_200", 0.95, 0.94, 0.96, 0.40)}, o);
+  const auto t = MakeTable(
+      {TableRun("step_100", 0.90, 0.88, 0.92, 0.30), TableRun("step_200", 0.95, 0.94, 0.96, 0.40)},
+      o);
   EXPECT_NE(t.find("| Run | ssim ↑ | ocr_cer ↓ |"), std::string::npos) << t;
   EXPECT_NE(t.find("| step_100 | 0.900 | **0.300** |"), std::string::npos) << t;
   EXPECT_NE(t.find("| step_200 | **0.950** | 0.400 |"), std::string::npos) << t;
   o.intervals = true;
-  EXPECT_NE(MakeTable({TableRun("a", 0.90, 0.88, 0.92, 0.3)}, o).find("0.900 ± 0.020"), std::string::npos);
+  EXPECT_NE(MakeTable({TableRun("a", 0.90, 0.88, 0.92, 0.3)}, o).find("0.900 ± 0.020"),
+            std::string::npos);
   o.columns = {"fvd"};
   EXPECT_THROW(MakeTable({TableRun("a", 0.9, 0.8, 1, 0.3)}, o), Error);
 }
@@ -195,12 +209,23 @@ TEST(Table, LatexEscapesLabelsAndKeys) {
 
 // context.command_line is one line a shell reads back into the same arguments.
 TEST(Context, TheCommandLineCanBeRunAsWritten) {
-  const std::vector<std::string> argv = {"ncbench", "eval", "--metric-option", "ocr.psm=6", "--checkpoint",
-                                         "process:python3 srv.py --name 'a b'", "--out", "runs/it's here", "",
-                                         "$HOME", "a\"b"};
+  const std::vector<std::string> argv = {"ncbench",
+                                         "eval",
+                                         "--metric-option",
+                                         "ocr.psm=6",
+                                         "--checkpoint",
+                                         "process:python3 srv.py --name 'a b'",
+                                         "--out",
+                                         "runs/it's here",
+                                         "",
+                                         "$HOME",
+                                         "a\"b"};
   const std::string line = MakeContext({argv, "cpu", 0})["command_line"];
-  EXPECT_EQ(line.rfind("ncbench eval --metric-option ocr.psm=6 --checkpoint 'process:python3", 0), 0u) << line;
-  const auto r = RunCommand("set -- " + line + "; for a in \"$@\"; do printf '[%s]\\n' \"$a\"; done");
+  EXPECT_EQ(line.rfind("ncbench eval --metric-option ocr.psm=6 --checkpoint 'process:python3", 0),
+            0u)
+      << line;
+  const auto r =
+      RunCommand("set -- " + line + "; for a in \"$@\"; do printf '[%s]\\n' \"$a\"; done");
   std::string want;
   for (const auto& a : argv) want += "[" + a + "]\n";
   EXPECT_EQ(r.output, want) << line;

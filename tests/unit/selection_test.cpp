@@ -2,8 +2,8 @@
 // examples, and the wrapper any metric takes.
 #include <torch/types.h>
 
-#include "bench/core/errors.h"
-#include "bench/core/frame.h"
+#include "core/errors.h"
+#include "core/frame.h"
 #include "metrics/metric.h"
 #include "metrics/selection/frame_selection.h"
 #include "tests/test_util.h"
@@ -75,13 +75,15 @@ TEST(ActionWindow, WrapperScoresOnlyTheSelectedFramesAndExcludesClipsWithoutWind
   std::vector<nlohmann::json> frames;
   for (int64_t k = 1; k <= T; k += 4) {  // frames arrive in chunks, as batches do
     const int64_t n = std::min<int64_t>(4, T - k + 1);
-    for (auto& f : m->ObserveFrames(gen.narrow(0, k - 1, n), gt.narrow(0, k - 1, n), {k, {}})) frames.push_back(f);
+    for (auto& f : m->ObserveFrames(gen.narrow(0, k - 1, n), gt.narrow(0, k - 1, n), {k, {}}))
+      frames.push_back(f);
   }
   const auto s = m->EndSample();
   ASSERT_EQ(frames.size(), 10u);
   double want = 0;
   for (int64_t k = 3; k <= 5; ++k) {
-    EXPECT_NEAR(frames[k - 1]["ssim_+3_offset0"].get<double>(), per_frame[k - 1]["ssim"].get<double>(), 1e-12);
+    EXPECT_NEAR(frames[k - 1]["ssim_+3_offset0"].get<double>(),
+                per_frame[k - 1]["ssim"].get<double>(), 1e-12);
     want += per_frame[k - 1]["ssim"].get<double>() / 3;
   }
   EXPECT_TRUE(frames[0].empty());
@@ -110,10 +112,13 @@ TEST(ActionWindow, BadSpecsAreRefused) {
 
 // The GUIWorld decode: 3 fps of a 15 fps rollout is every 5th frame, at most 5 s.
 TEST(Decode, FramesAtTheDecodeRateUpToTheLimit) {
-  EXPECT_EQ(DecodeFrames(15, 100, {}), (std::vector<int64_t>{5, 10, 15, 20, 25, 30, 35, 40, 45, 50, 55, 60, 65, 70, 75}));
+  EXPECT_EQ(DecodeFrames(15, 100, {}),
+            (std::vector<int64_t>{5, 10, 15, 20, 25, 30, 35, 40, 45, 50, 55, 60, 65, 70, 75}));
   EXPECT_EQ(DecodeFrames(15, 12, {}), (std::vector<int64_t>{5, 10}));
-  EXPECT_EQ(DecodeFrames(10, 10, {3, 256, 5}), (std::vector<int64_t>{3, 6, 10}));  // floor(j * 10 / 3)
-  EXPECT_EQ(DecodeFrames(2, 10, {3, 0, 5}), (std::vector<int64_t>{1, 2, 3, 4, 5, 6, 7, 8, 9, 10}));  // no repeats
+  EXPECT_EQ(DecodeFrames(10, 10, {3, 256, 5}),
+            (std::vector<int64_t>{3, 6, 10}));  // floor(j * 10 / 3)
+  EXPECT_EQ(DecodeFrames(2, 10, {3, 0, 5}),
+            (std::vector<int64_t>{1, 2, 3, 4, 5, 6, 7, 8, 9, 10}));  // no repeats
 }
 
 // ssim_all scores the decoded frames at the decoded size: the same as SSIM on those frames,
@@ -132,9 +137,11 @@ TEST(Decode, SsimAllIsSsimOnTheDecodedResizedFrames) {
   auto plain = CreateMetric("ssim");
   plain->BeginSample({"a", 2, {}, 15, {}});
   for (int64_t k : {5, 10}) {
-    const auto g = ResizeFrame(gen[k - 1], 24, 32).unsqueeze(0), t = ResizeFrame(gt[k - 1], 24, 32).unsqueeze(0);
+    const auto g = ResizeFrame(gen[k - 1], 24, 32).unsqueeze(0),
+               t = ResizeFrame(gt[k - 1], 24, 32).unsqueeze(0);
     const auto want = plain->ObserveFrames(g, t, {1, {}})[0]["ssim"].get<double>();
-    EXPECT_NEAR(frames[static_cast<size_t>(k - 1)]["ssim_all_3fps_24px_5s"].get<double>(), want, 1e-12);
+    EXPECT_NEAR(frames[static_cast<size_t>(k - 1)]["ssim_all_3fps_24px_5s"].get<double>(), want,
+                1e-12);
   }
   EXPECT_TRUE(frames[0].empty());
   EXPECT_EQ(s["ssim_all_3fps_24px_5s_frames"], 2);

@@ -1,8 +1,9 @@
 // Throughput accounting: latency percentiles after the warm-up, phase sums, the device block.
+#include "core/throughput.h"
+
 #include <torch/cuda.h>
 #include <torch/types.h>
 
-#include "bench/throughput/throughput.h"
 #include "tests/test_util.h"
 
 namespace ncb {
@@ -63,7 +64,8 @@ TEST(ThroughputUnit, CpuDeviceAndTimer) {
 
 // On a machine with CUDA: events time the device's work, and the allocator's peak is seen.
 TEST(ThroughputUnit, CudaTimerAndPeakMemory) {
-  if (!torch::cuda::is_available()) GTEST_SKIP() << "no CUDA device: this LibTorch or machine has none";
+  if (!torch::cuda::is_available())
+    GTEST_SKIP() << "no CUDA device: this LibTorch or machine has none";
   const torch::Device cuda(torch::kCUDA, 0);
   ResetPeakDeviceMemory(cuda);
   DeviceTimer t(cuda);

@@ -1,24 +1,30 @@
-#include "bench/core/frame.h"
+#include "core/frame.h"
 
-#include <cmath>
-
-#include <opencv2/imgproc.hpp>
 #include <torch/types.h>
 
+#include <cmath>
+#include <opencv2/imgproc.hpp>
 #include <sstream>
 
-#include "bench/core/errors.h"
+#include "core/errors.h"
 
 namespace ncb {
 
 torch::Tensor MatToFrame(const cv::Mat& image, const torch::Device& device) {
   cv::Mat rgb;
   switch (image.channels()) {
-    case 1: cv::cvtColor(image, rgb, cv::COLOR_GRAY2RGB); break;
-    case 3: cv::cvtColor(image, rgb, cv::COLOR_BGR2RGB); break;
-    case 4: cv::cvtColor(image, rgb, cv::COLOR_BGRA2RGB); break;
-    default: throw FormatError("image has " + std::to_string(image.channels()) +
-                               " channels; expected 1, 3 or 4");
+    case 1:
+      cv::cvtColor(image, rgb, cv::COLOR_GRAY2RGB);
+      break;
+    case 3:
+      cv::cvtColor(image, rgb, cv::COLOR_BGR2RGB);
+      break;
+    case 4:
+      cv::cvtColor(image, rgb, cv::COLOR_BGRA2RGB);
+      break;
+    default:
+      throw FormatError("image has " + std::to_string(image.channels()) +
+                        " channels; expected 1, 3 or 4");
   }
   if (rgb.depth() != CV_8U) throw FormatError("image is not 8-bit");
   if (!rgb.isContinuous()) rgb = rgb.clone();
@@ -64,8 +70,7 @@ std::optional<std::string> ValidateFrame(const torch::Tensor& frame, int height,
     why << "dtype is " << frame.scalar_type() << "; expected float32";
     return why.str();
   }
-  if (frame.dim() != 3 || frame.size(0) != 3 || frame.size(1) != height ||
-      frame.size(2) != width) {
+  if (frame.dim() != 3 || frame.size(0) != 3 || frame.size(1) != height || frame.size(2) != width) {
     why << "shape is " << frame.sizes() << "; expected [3, " << height << ", " << width << "]";
     return why.str();
   }

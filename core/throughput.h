@@ -17,13 +17,13 @@
 // CUDA (NCB_TORCH_CUDA, set by CMake) and skipped otherwise.
 #pragma once
 
-#include <nlohmann/json.hpp>
 #include <torch/types.h>
 
 #include <chrono>
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
@@ -57,7 +57,8 @@ struct LatencySummary {
   double mean_ms = 0, p50_ms = 0, p95_ms = 0, p99_ms = 0, min_ms = 0, max_ms = 0;
   nlohmann::json ToJson() const;
 };
-LatencySummary SummarizeLatency(const std::vector<double>& seconds, int64_t warmup, const std::string& unit);
+LatencySummary SummarizeLatency(const std::vector<double>& seconds, int64_t warmup,
+                                const std::string& unit);
 
 // Wall time per phase (the JSON is keyed by phase name).
 // Safe to add to from several threads (the runner scores on a second thread).

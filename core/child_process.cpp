@@ -1,4 +1,4 @@
-#include "bench/core/child_process.h"
+#include "core/child_process.h"
 
 #include <fcntl.h>
 #include <poll.h>
@@ -12,7 +12,7 @@
 #include <cmath>
 #include <cstring>
 
-#include "bench/core/errors.h"
+#include "core/errors.h"
 
 extern char** environ;
 
@@ -22,7 +22,8 @@ namespace {
 constexpr size_t kStderrTail = 4096;
 
 int RemainingMs(std::chrono::steady_clock::time_point deadline) {
-  const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+  const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+      deadline - std::chrono::steady_clock::now());
   return static_cast<int>(std::max<int64_t>(0, left.count()));
 }
 
@@ -93,7 +94,7 @@ ChildProcess::~ChildProcess() {
       reaped_ = true;
     }
   }
-  if (pid_ > 0) kill(-pid_, SIGKILL);  // anything of its group still holding the pipes
+  if (pid_ > 0) kill(-pid_, SIGKILL);              // anything of its group still holding the pipes
   if (err_reader_.joinable()) err_reader_.join();  // the pipe closes when the child is gone
   if (out_ >= 0) close(out_);
   if (err_ >= 0) close(err_);
@@ -142,7 +143,8 @@ bool ChildProcess::Fill(double timeout_s, std::string* why) {
   return true;
 }
 
-bool ChildProcess::ReadLine(std::string* line, size_t max_size, double timeout_s, std::string* why) {
+bool ChildProcess::ReadLine(std::string* line, size_t max_size, double timeout_s,
+                            std::string* why) {
   const auto deadline = Deadline(timeout_s);
   for (;;) {
     const size_t nl = buffer_.find('\n', buffer_pos_);

@@ -5,9 +5,9 @@
 // only place that converts between the two, so the colour order is fixed in one spot.
 #pragma once
 
-#include <opencv2/core.hpp>
 #include <torch/types.h>
 
+#include <opencv2/core.hpp>
 #include <optional>
 #include <string>
 

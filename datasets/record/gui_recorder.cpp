@@ -1,13 +1,9 @@
-#include "datasets/gui_recorder.h"
+#include "datasets/record/gui_recorder.h"
 
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
-
-#include <nlohmann/json.hpp>
-#include <opencv2/imgcodecs.hpp>
-#include <opencv2/imgproc.hpp>
 
 #include <chrono>
 #include <cmath>
@@ -17,17 +13,20 @@
 #include <functional>
 #include <iomanip>
 #include <map>
+#include <nlohmann/json.hpp>
+#include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgproc.hpp>
 #include <random>
 #include <sstream>
 #include <thread>
 
-#include "bench/core/errors.h"
-#include "bench/core/hashing.h"
+#include "core/errors.h"
+#include "core/hashing.h"
 
 // Xlib last: its macros (None, Bool, Status ...) must not reach other headers.
-#include <X11/Xlib.h>
 #include <X11/XKBlib.h>
 #include <X11/Xatom.h>
+#include <X11/Xlib.h>
 #include <X11/Xutil.h>
 #include <X11/cursorfont.h>
 #include <X11/extensions/XTest.h>
@@ -61,7 +60,8 @@ std::string FindProgram(const std::string& name) {
 // in ten recordings under load.
 class Child {
  public:
-  Child(const std::vector<std::string>& argv, const std::map<std::string, std::string>& env, int keep_fd = -1) {
+  Child(const std::vector<std::string>& argv, const std::map<std::string, std::string>& env,
+        int keep_fd = -1) {
     const std::string program = FindProgram(argv.at(0));
     std::vector<std::string> env_strings;
     for (char** e = environ; *e; ++e) {
@@ -101,7 +101,8 @@ class Child {
   // Exit status when it has exited (127: the program was not found), else -1.
   int Exited() const {
     int status = 0;
-    if (waitpid(pid_, &status, WNOHANG) == pid_) return WIFEXITED(status) ? WEXITSTATUS(status) : 128;
+    if (waitpid(pid_, &status, WNOHANG) == pid_)
+      return WIFEXITED(status) ? WEXITSTATUS(status) : 128;
     return -1;
   }
 
@@ -117,8 +118,9 @@ class Desktop {
     // no lock file, and two recorders starting together could both be given the same number
     // (seen: a program's window went to the other recorder's server). With :N, Xvfb takes
     // /tmp/.XN-lock atomically and exits when N is in use; then the next number is tried.
-    std::mt19937 rng(static_cast<unsigned>(getpid()) * 2654435761u ^
-                     static_cast<unsigned>(std::chrono::steady_clock::now().time_since_epoch().count()));
+    std::mt19937 rng(
+        static_cast<unsigned>(getpid()) * 2654435761u ^
+        static_cast<unsigned>(std::chrono::steady_clock::now().time_since_epoch().count()));
     const std::string screen = std::to_string(o.width) + "x" + std::to_string(o.height) + "x24";
     std::string last_error;
     for (int attempt = 0; attempt < 20 && display_name_.empty(); ++attempt) {
@@ -126,13 +128,15 @@ class Desktop {
       if (fs::exists("/tmp/.X" + std::to_string(n) + "-lock")) continue;
       int fds[2];
       if (pipe(fds) != 0) throw Error("pipe failed");
-      xvfb_ = std::make_unique<Child>(std::vector<std::string>{"Xvfb", ":" + std::to_string(n), "-displayfd",
-                                                               std::to_string(fds[1]), "-screen", "0", screen,
-                                                               "-nolisten", "tcp", "-dpi", "96"},
-                                      std::map<std::string, std::string>{}, fds[1]);
+      xvfb_ = std::make_unique<Child>(
+          std::vector<std::string>{"Xvfb", ":" + std::to_string(n), "-displayfd",
+                                   std::to_string(fds[1]), "-screen", "0", screen, "-nolisten",
+                                   "tcp", "-dpi", "96"},
+          std::map<std::string, std::string>{}, fds[1]);
       close(fds[1]);
       std::string number;
-      const auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(o.launch_timeout_s);
+      const auto deadline =
+          std::chrono::steady_clock::now() + std::chrono::duration<double>(o.launch_timeout_s);
       fcntl(fds[0], F_SETFL, O_NONBLOCK);
       while (number.empty() || number.back() != '\n') {
         char c;
@@ -143,30 +147,35 @@ class Desktop {
         if (const int st = xvfb_->Exited(); st >= 0) {
           if (st == 127) {
             close(fds[0]);
-            throw MissingError("Xvfb is not installed (Debian package xvfb; scripts/install-deps.sh installs it)");
+            throw MissingError(
+                "Xvfb is not installed (Debian package xvfb; scripts/install-deps.sh installs it)");
           }
           last_error = "Xvfb :" + std::to_string(n) + " exited with status " + std::to_string(st);
           break;  // display in use: another number
         }
         if (std::chrono::steady_clock::now() > deadline) {
           close(fds[0]);
-          throw MissingError("Xvfb did not report a display within " + std::to_string(o.launch_timeout_s) + " s");
+          throw MissingError("Xvfb did not report a display within " +
+                             std::to_string(o.launch_timeout_s) + " s");
         }
         SleepMs(10);
       }
       close(fds[0]);
-      if (!number.empty() && number.back() == '\n') display_name_ = ":" + number.substr(0, number.size() - 1);
+      if (!number.empty() && number.back() == '\n')
+        display_name_ = ":" + number.substr(0, number.size() - 1);
     }
-    if (display_name_.empty()) throw MissingError("could not start Xvfb on a free display: " + last_error);
+    if (display_name_.empty())
+      throw MissingError("could not start Xvfb on a free display: " + last_error);
     dpy_ = XOpenDisplay(display_name_.c_str());
     if (!dpy_) throw MissingError("cannot connect to Xvfb on " + display_name_);
     int ev = 0, err = 0, major = 0, minor = 0;
-    if (!XTestQueryExtension(dpy_, &ev, &err, &major, &minor) || !XFixesQueryExtension(dpy_, &ev, &err)) {
+    if (!XTestQueryExtension(dpy_, &ev, &err, &major, &minor) ||
+        !XFixesQueryExtension(dpy_, &ev, &err)) {
       throw MissingError("Xvfb on " + display_name_ + " lacks the XTEST or XFIXES extension");
     }
     root_ = DefaultRootWindow(dpy_);
-    env_ = {{"DISPLAY", display_name_}, {"HOME", home.string()}, {"PS1", "$ "}, {"LANG", "C.UTF-8"},
-            {"SHELL", "/bin/bash"}, {"TERM", "xterm"}};
+    env_ = {{"DISPLAY", display_name_}, {"HOME", home.string()}, {"PS1", "$ "},
+            {"LANG", "C.UTF-8"},        {"SHELL", "/bin/bash"},  {"TERM", "xterm"}};
     // The desktop: a plain coloured root with the arrow cursor.
     XColor colour;
     XParseColor(dpy_, DefaultColormap(dpy_, 0), o.background.c_str(), &colour);
@@ -176,14 +185,20 @@ class Desktop {
     XDefineCursor(dpy_, root_, XCreateFontCursor(dpy_, XC_left_ptr));
     XSync(dpy_, False);
     if (!o.window_manager.empty()) {
-      children_.push_back(std::make_unique<Child>(std::vector<std::string>{o.window_manager}, env_));
+      children_.push_back(
+          std::make_unique<Child>(std::vector<std::string>{o.window_manager}, env_));
       // Ready when it owns WM_S0 and has published _NET_CLIENT_LIST, which openbox does after
       // managing the windows already there, at the end of its start-up. A program mapped
       // before that (WM_S0 and _NET_SUPPORTING_WM_CHECK come early) was seen never to be
       // managed nor mapped, about once in ten recordings under load.
       const Atom sel = XInternAtom(dpy_, "WM_S0", False);
-      WaitFor([&] { return XGetSelectionOwner(dpy_, sel) != None && RootProperty("_NET_CLIENT_LIST", XA_WINDOW) >= 0; },
-              [&] { return children_.back()->Exited(); }, "the window manager '" + o.window_manager + "'");
+      WaitFor(
+          [&] {
+            return XGetSelectionOwner(dpy_, sel) != None &&
+                   RootProperty("_NET_CLIENT_LIST", XA_WINDOW) >= 0;
+          },
+          [&] { return children_.back()->Exited(); },
+          "the window manager '" + o.window_manager + "'");
     }
   }
   ~Desktop() {
@@ -195,14 +210,20 @@ class Desktop {
   // manager's _NET_CLIENT_LIST or a new mapped top-level window.
   void Launch(const std::string& command, const std::string& where) {
     const int clients = RootProperty("_NET_CLIENT_LIST", XA_WINDOW), mapped = MappedWindows();
-    children_.push_back(std::make_unique<Child>(std::vector<std::string>{"/bin/sh", "-c", "exec " + command}, env_));
+    children_.push_back(std::make_unique<Child>(
+        std::vector<std::string>{"/bin/sh", "-c", "exec " + command}, env_));
     auto& child = *children_.back();
-    WaitFor([&] { return RootProperty("_NET_CLIENT_LIST", XA_WINDOW) > clients || MappedWindows() > mapped; },
-            [&] { return child.Exited(); }, where + ": '" + command + "'", [&] {
-              return " (window manager clients " + std::to_string(clients) + " -> " +
-                     std::to_string(RootProperty("_NET_CLIENT_LIST", XA_WINDOW)) + ", mapped top-level windows " +
-                     std::to_string(mapped) + " -> " + std::to_string(MappedWindows()) + ")";
-            });
+    WaitFor(
+        [&] {
+          return RootProperty("_NET_CLIENT_LIST", XA_WINDOW) > clients || MappedWindows() > mapped;
+        },
+        [&] { return child.Exited(); }, where + ": '" + command + "'",
+        [&] {
+          return " (window manager clients " + std::to_string(clients) + " -> " +
+                 std::to_string(RootProperty("_NET_CLIENT_LIST", XA_WINDOW)) +
+                 ", mapped top-level windows " + std::to_string(mapped) + " -> " +
+                 std::to_string(MappedWindows()) + ")";
+        });
     SleepMs(500);  // its first paint
   }
 
@@ -215,8 +236,8 @@ class Desktop {
     int format = 0;
     unsigned long n = 0, after = 0;
     unsigned char* data = nullptr;
-    if (XGetWindowProperty(dpy_, root_, XInternAtom(dpy_, name, False), 0, 4096, False, type, &actual, &format, &n,
-                           &after, &data) != Success ||
+    if (XGetWindowProperty(dpy_, root_, XInternAtom(dpy_, name, False), 0, 4096, False, type,
+                           &actual, &format, &n, &after, &data) != Success ||
         actual == None) {
       if (data) XFree(data);
       return -1;
@@ -237,16 +258,20 @@ class Desktop {
     return mapped;
   }
   template <class Ready, class Exited>
-  void WaitFor(Ready ready, Exited exited, const std::string& what,
-               const std::function<std::string()>& state = [] { return std::string(); }) {
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(o_.launch_timeout_s);
+  void WaitFor(
+      Ready ready, Exited exited, const std::string& what,
+      const std::function<std::string()>& state = [] { return std::string(); }) {
+    const auto deadline =
+        std::chrono::steady_clock::now() + std::chrono::duration<double>(o_.launch_timeout_s);
     while (!ready()) {
       if (const int st = exited(); st >= 0) {
         throw MissingError(what + " exited with status " + std::to_string(st) +
-                           (st == 127 ? " (not installed? scripts/install-deps.sh)" : "") + " before its window appeared");
+                           (st == 127 ? " (not installed? scripts/install-deps.sh)" : "") +
+                           " before its window appeared");
       }
       if (std::chrono::steady_clock::now() > deadline) {
-        throw MissingError(what + ": no window within " + std::to_string(o_.launch_timeout_s) + " s" + state());
+        throw MissingError(what + ": no window within " + std::to_string(o_.launch_timeout_s) +
+                           " s" + state());
       }
       SleepMs(20);
     }
@@ -271,7 +296,7 @@ struct FrameLog {
   int x = 0, y = 0;
   bool left = false, right = false;
   std::vector<std::pair<std::string, std::string>> keys;  // (keydown|keyup|scroll, key)
-  std::vector<json> actions;                               // for the action JSON
+  std::vector<json> actions;                              // for the action JSON
 };
 
 std::string PythonTuples(const std::vector<std::pair<std::string, std::string>>& pairs) {
@@ -301,15 +326,16 @@ std::string CsvField(const std::string& v) {
 // One script on one desktop.
 class Session {
  public:
-  Session(Desktop& d, const GuiRecordOptions& o, const fs::path& frames_dir, std::map<std::string, Sprite>* sprites,
-          const fs::path& cursors_dir)
+  Session(Desktop& d, const GuiRecordOptions& o, const fs::path& frames_dir,
+          std::map<std::string, Sprite>* sprites, const fs::path& cursors_dir)
       : d_(d), o_(o), frames_dir_(frames_dir), sprites_(sprites), cursors_dir_(cursors_dir) {
     fs::create_directories(frames_dir_);
   }
 
   void Run(const GuiScript& script) {
     Display* dpy = d_.dpy();
-    XTestFakeMotionEvent(dpy, -1, std::min(24, o_.width - 1), std::min(24, o_.height - 1), CurrentTime);
+    XTestFakeMotionEvent(dpy, -1, std::min(24, o_.width - 1), std::min(24, o_.height - 1),
+                         CurrentTime);
     for (const auto& c : script.commands) {
       const std::string where = script.file + ":" + std::to_string(c.line);
       if (c.name == "Launch") {
@@ -337,8 +363,14 @@ class Session {
           vy = 0.85 * vy + noise(rng);
           x += vx;
           y += vy;
-          if (x < lo_x || x > hi_x) { vx = -vx; x = std::clamp(x, lo_x, hi_x); }
-          if (y < lo_y || y > hi_y) { vy = -vy; y = std::clamp(y, lo_y, hi_y); }
+          if (x < lo_x || x > hi_x) {
+            vx = -vx;
+            x = std::clamp(x, lo_x, hi_x);
+          }
+          if (y < lo_y || y > hi_y) {
+            vy = -vy;
+            y = std::clamp(y, lo_y, hi_y);
+          }
           MoveTo(static_cast<int>(std::lround(x)), static_cast<int>(std::lround(y)));
           Frame();
         }
@@ -363,7 +395,10 @@ class Session {
           XTestFakeButtonEvent(dpy, button, False, CurrentTime);
         }
         pending_.keys.push_back({"scroll", dir + ":" + std::to_string(notches)});
-        pending_.actions.push_back({{"action", "scroll"}, {"x", x_}, {"y", y_}, {"scroll_direction", dir},
+        pending_.actions.push_back({{"action", "scroll"},
+                                    {"x", x_},
+                                    {"y", y_},
+                                    {"scroll_direction", dir},
                                     {"scroll_amount", notches}});
         Frame();
       } else if (c.name == "Type") {
@@ -394,7 +429,8 @@ class Session {
 
   KeyCode Code(KeySym sym, const std::string& name, const std::string& where) {
     const KeyCode kc = sym == NoSymbol ? 0 : XKeysymToKeycode(d_.dpy(), sym);
-    if (kc == 0) throw FormatError(At(where, "key '" + name + "' has no key on the desktop's keyboard"));
+    if (kc == 0)
+      throw FormatError(At(where, "key '" + name + "' has no key on the desktop's keyboard"));
     return kc;
   }
   void Press(KeyCode kc, bool down, const std::string& name) {
@@ -403,7 +439,9 @@ class Session {
   }
 
   void TypeChar(char ch, const std::string& where) {
-    KeySym sym = ch == '\n' ? XK_Return : ch == '\t' ? XK_Tab : static_cast<KeySym>(static_cast<unsigned char>(ch));
+    KeySym sym = ch == '\n'   ? XK_Return
+                 : ch == '\t' ? XK_Tab
+                              : static_cast<KeySym>(static_cast<unsigned char>(ch));
     const std::string name = ch == '\n' ? "Return" : ch == '\t' ? "Tab" : std::string(1, ch);
     const KeyCode kc = Code(sym, name, where);
     const bool shift = XkbKeycodeToKeysym(d_.dpy(), kc, 0, 0) != sym;
@@ -437,7 +475,8 @@ class Session {
     XSync(dpy, False);
     XImage* img = XGetImage(dpy, DefaultRootWindow(dpy), 0, 0, static_cast<unsigned>(o_.width),
                             static_cast<unsigned>(o_.height), AllPlanes, ZPixmap);
-    if (!img || img->bits_per_pixel != 32) throw Error("XGetImage failed (expected a 24-bit screen)");
+    if (!img || img->bits_per_pixel != 32)
+      throw Error("XGetImage failed (expected a 24-bit screen)");
     cv::Mat bgra(o_.height, o_.width, CV_8UC4, img->data, static_cast<size_t>(img->bytes_per_line));
     cv::Mat frame;
     cv::cvtColor(bgra, frame, cv::COLOR_BGRA2BGR);
@@ -468,15 +507,19 @@ class Session {
     for (int r = 0; r < h; ++r) {
       for (int c = 0; c < w; ++c) {
         const auto p = static_cast<uint32_t>(ci->pixels[r * w + c]);
-        const int a = static_cast<int>(p >> 24), pr = (p >> 16) & 255, pg = (p >> 8) & 255, pb = p & 255;
+        const int a = static_cast<int>(p >> 24), pr = (p >> 16) & 255, pg = (p >> 8) & 255,
+                  pb = p & 255;
         auto straight = [a](int v) { return a == 0 ? 0 : std::min(255, (v * 255 + a / 2) / a); };
-        sprite.at<cv::Vec4b>(r, c) = {static_cast<uchar>(straight(pb)), static_cast<uchar>(straight(pg)),
+        sprite.at<cv::Vec4b>(r, c) = {static_cast<uchar>(straight(pb)),
+                                      static_cast<uchar>(straight(pg)),
                                       static_cast<uchar>(straight(pr)), static_cast<uchar>(a)};
         const int fx = ci->x - ci->xhot + c, fy = ci->y - ci->yhot + r;
-        if (!frame || a == 0 || fx < 0 || fy < 0 || fx >= frame->cols || fy >= frame->rows) continue;
+        if (!frame || a == 0 || fx < 0 || fy < 0 || fx >= frame->cols || fy >= frame->rows)
+          continue;
         auto& px = frame->at<cv::Vec3b>(fy, fx);
         const int src[3] = {pb, pg, pr};
-        for (int ch = 0; ch < 3; ++ch) px[ch] = static_cast<uchar>(src[ch] + (px[ch] * (255 - a) + 127) / 255);
+        for (int ch = 0; ch < 3; ++ch)
+          px[ch] = static_cast<uchar>(src[ch] + (px[ch] * (255 - a) + 127) / 255);
       }
     }
     std::string bytes(reinterpret_cast<const char*>(sprite.data), sprite.total() * 4);
@@ -507,12 +550,13 @@ class Session {
 std::string FormatTime(double t) {
   const int ms = static_cast<int>(std::lround(t * 1000));
   char buf[32];
-  std::snprintf(buf, sizeof buf, "%02d:%02d:%02d.%03d", ms / 3600000, ms / 60000 % 60, ms / 1000 % 60, ms % 1000);
+  std::snprintf(buf, sizeof buf, "%02d:%02d:%02d.%03d", ms / 3600000, ms / 60000 % 60,
+                ms / 1000 % 60, ms % 1000);
   return buf;
 }
 
-void WriteLogs(const std::vector<FrameLog>& log, const GuiRecordOptions& o, const fs::path& csv_path,
-               const fs::path& json_path) {
+void WriteLogs(const std::vector<FrameLog>& log, const GuiRecordOptions& o,
+               const fs::path& csv_path, const fs::path& json_path) {
   std::ofstream csv(csv_path);
   csv << "Timestamp,Timestamp_formatted,X,Y,Left Click,Right Click,Key Events\n";
   json actions = json::array();
@@ -520,8 +564,8 @@ void WriteLogs(const std::vector<FrameLog>& log, const GuiRecordOptions& o, cons
     const double t = static_cast<double>(k + 1) / o.fps;  // the data engine's stamp of row k
     const auto& f = log[k];
     csv << std::setprecision(17) << t << "," << FormatTime(t) << "," << f.x << "," << f.y << ","
-        << (f.left ? "True" : "False") << "," << (f.right ? "True" : "False") << "," << CsvField(PythonTuples(f.keys))
-        << "\n";
+        << (f.left ? "True" : "False") << "," << (f.right ? "True" : "False") << ","
+        << CsvField(PythonTuples(f.keys)) << "\n";
     for (auto a : f.actions) {
       a["timestamp"] = t;
       actions.push_back(a);
@@ -574,9 +618,12 @@ std::vector<Sample> RecordGuiDataset(const std::vector<fs::path>& scripts, const
     samples.push_back(s);
   }
   fs::remove_all(out_dir / "home");
-  json lib = {{"screen", {o.width, o.height}}, {"default", arrow + ".png"}, {"sprites", json::array()}};
+  json lib = {
+      {"screen", {o.width, o.height}}, {"default", arrow + ".png"}, {"sprites", json::array()}};
   for (const auto& [name, s] : sprites) {
-    lib["sprites"].push_back({{"file", s.file}, {"hotspot", {s.hot_x, s.hot_y}}, {"size", {s.width, s.height}},
+    lib["sprites"].push_back({{"file", s.file},
+                              {"hotspot", {s.hot_x, s.hot_y}},
+                              {"size", {s.width, s.height}},
                               {"frames", s.frames}});
   }
   fs::create_directories(out_dir / "cursors");

@@ -1,4 +1,4 @@
-#include "bench/core/cpu_allocator.h"
+#include "core/cpu_allocator.h"
 
 #include <c10/core/CPUAllocator.h>
 #include <sanitizer/asan_interface.h>  // poisons cached blocks under AddressSanitizer; no-ops otherwise
@@ -13,7 +13,7 @@
 namespace ncb {
 namespace {
 
-constexpr size_t kAlign = 64;      // what LibTorch's own allocator guarantees
+constexpr size_t kAlign = 64;           // what LibTorch's own allocator guarantees
 constexpr size_t kMinCached = 1 << 16;  // small blocks: glibc's bins already cache them
 
 class CachingCpuAllocator final : public c10::Allocator {
@@ -55,7 +55,8 @@ class CachingCpuAllocator final : public c10::Allocator {
     if (size >= kMinCached && self->cached_ + size <= self->max_cached_) {
       self->free_[size].push_back(p);
       self->cached_ += size;
-      // A tensor's memory used after its release is then an ASan report, as it would be with free().
+      // A tensor's memory used after its release is then an ASan report, as it would be with
+      // free().
       ASAN_POISON_MEMORY_REGION(p, size);
       return;
     }

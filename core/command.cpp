@@ -1,4 +1,4 @@
-#include "bench/core/command.h"
+#include "core/command.h"
 
 #include <sys/wait.h>
 
@@ -23,8 +23,9 @@ std::string ShellQuote(const std::vector<std::string>& argv) {
   std::string line;
   for (const auto& a : argv) {
     if (!line.empty()) line += ' ';
-    const bool plain = !a.empty() && a.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
-                                                         "0123456789_@%+=:,./-") == std::string::npos;
+    const bool plain = !a.empty() && a.find_first_not_of(
+                                         "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+                                         "0123456789_@%+=:,./-") == std::string::npos;
     if (plain) {
       line += a;
       continue;

@@ -1,4 +1,4 @@
-#include "bench/core/interrupt.h"
+#include "core/interrupt.h"
 
 #include <signal.h>
 

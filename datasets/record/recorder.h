@@ -29,9 +29,6 @@ struct RecordOptions {
 // never shows a prompt.
 Cast RecordTape(const Tape& tape, const RecordOptions& options);
 
-// The caption CLIGen-style: "The terminal runs `a`, then runs `b`." from the typed commands.
-std::string CaptionFromTape(const Tape& tape);
-
 struct RenderedClip {
   int64_t frames = 0;
   int width = 0, height = 0;

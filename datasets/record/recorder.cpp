@@ -1,4 +1,4 @@
-#include "datasets/recorder.h"
+#include "datasets/record/recorder.h"
 
 #include <fcntl.h>
 #include <poll.h>
@@ -7,18 +7,17 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <opencv2/imgcodecs.hpp>
-
 #include <atomic>
 #include <chrono>
 #include <cstring>
 #include <fstream>
 #include <iomanip>
 #include <mutex>
+#include <opencv2/imgcodecs.hpp>
 #include <sstream>
 #include <thread>
 
-#include "bench/core/errors.h"
+#include "core/errors.h"
 #include "datasets/frame_source.h"
 
 namespace ncb {
@@ -49,9 +48,15 @@ class PtyShell {
     if (pid_ == 0) {
       if (chdir(home.c_str()) != 0) _exit(126);
       const std::string home_env = "HOME=" + home.string();
-      const char* env[] = {"TERM=xterm-256color", "PS1=$ ", "LANG=C.UTF-8", "LC_ALL=C.UTF-8",
-                           "PATH=/usr/local/bin:/usr/bin:/bin", home_env.c_str(),
-                           "SHELL=/bin/bash", "HISTFILE=/dev/null", nullptr};
+      const char* env[] = {"TERM=xterm-256color",
+                           "PS1=$ ",
+                           "LANG=C.UTF-8",
+                           "LC_ALL=C.UTF-8",
+                           "PATH=/usr/local/bin:/usr/bin:/bin",
+                           home_env.c_str(),
+                           "SHELL=/bin/bash",
+                           "HISTFILE=/dev/null",
+                           nullptr};
       execle(o.shell.c_str(), "bash", "--norc", "--noprofile", "-i", nullptr, env);
       _exit(127);
     }
@@ -107,16 +112,6 @@ class PtyShell {
 
 }  // namespace
 
-std::string CaptionFromTape(const Tape& tape) {
-  const auto cmds = TapeEnteredCommands(tape);
-  if (cmds.empty()) return "The terminal shows a shell prompt and nothing is run.";
-  std::string s = "The terminal runs `" + cmds[0] + "`";
-  for (size_t i = 1; i < cmds.size(); ++i) {
-    s += (i + 1 == cmds.size() ? ", and then runs `" : ", then runs `") + cmds[i] + "`";
-  }
-  return s + ".";
-}
-
 Cast RecordTape(const Tape& tape, const RecordOptions& options) {
   const auto timeline = TapeTimeline(tape);
   char tmpl[] = "/tmp/ncbench-home-XXXXXX";
@@ -125,9 +120,11 @@ Cast RecordTape(const Tape& tape, const RecordOptions& options) {
   Cast cast;
   cast.width = options.cols;
   cast.height = options.rows;
-  cast.header = {{"title", tape.id},
-                 {"env", {{"TERM", "xterm-256color"}, {"SHELL", "/bin/bash"}}},
-                 {"ncbench", {{"recorder", "ncbench.pty/1"}, {"tape", fs::path(tape.file).filename().string()}}}};
+  cast.header = {
+      {"title", tape.id},
+      {"env", {{"TERM", "xterm-256color"}, {"SHELL", "/bin/bash"}}},
+      {"ncbench",
+       {{"recorder", "ncbench.pty/1"}, {"tape", fs::path(tape.file).filename().string()}}}};
   {
     PtyShell shell(options, home);
     // Wait for the prompt, then for 200 ms of quiet, so frame 0 shows a settled prompt.
@@ -145,17 +142,19 @@ Cast RecordTape(const Tape& tape, const RecordOptions& options) {
     }
     const auto t0 = Clock::now();
     cast.events.push_back({0.0, "o", preamble});
-    std::string carry;        // incomplete UTF-8 held for the next chunk
-    double hidden_total = 0;  // seconds cut out so far
-    double hide_start = -1;   // recording time at which the current Hide began
+    std::string carry;            // incomplete UTF-8 held for the next chunk
+    double hidden_total = 0;      // seconds cut out so far
+    double hide_start = -1;       // recording time at which the current Hide began
     std::vector<CastEvent> held;  // events while hidden: replayed at Show, dropped at the end
     auto rec_time = [&](Clock::time_point tp) {
       const double real = std::chrono::duration<double>(tp - t0).count();
       return hide_start >= 0 ? hide_start : real - hidden_total;
     };
     auto emit = [&](CastEvent ev) {
-      if (hide_start >= 0) held.push_back(std::move(ev));
-      else cast.events.push_back(std::move(ev));
+      if (hide_start >= 0)
+        held.push_back(std::move(ev));
+      else
+        cast.events.push_back(std::move(ev));
     };
     auto drain = [&] {
       for (auto& [tp, s] : shell.Take()) {
@@ -166,8 +165,8 @@ Cast RecordTape(const Tape& tape, const RecordOptions& options) {
       }
     };
     for (const auto& ev : timeline) {
-      std::this_thread::sleep_until(t0 + std::chrono::duration_cast<Clock::duration>(
-                                             std::chrono::duration<double>(ev.time)));
+      std::this_thread::sleep_until(
+          t0 + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(ev.time)));
       drain();
       if (ev.kind == "end") break;
       if (ev.kind == "hide") {
@@ -199,7 +198,10 @@ Cast RecordTape(const Tape& tape, const RecordOptions& options) {
   // a Show, not its last byte.
   double visible_end = timeline.back().time;
   for (const auto& ev : timeline) {
-    if (ev.kind == "hide") { visible_end = ev.time; break; }
+    if (ev.kind == "hide") {
+      visible_end = ev.time;
+      break;
+    }
   }
   const double last = cast.events.empty() ? 0 : cast.events.back().time;
   if (visible_end > last) cast.events.push_back({visible_end, "o", ""});

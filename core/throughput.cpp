@@ -1,19 +1,18 @@
-#include "bench/throughput/throughput.h"
+#include "core/throughput.h"
 
 #include <ATen/Parallel.h>
-#include <opencv2/core.hpp>
 #include <torch/cuda.h>
-#include <torch/version.h>
 #include <torch/types.h>
+#include <torch/version.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <fstream>
 #include <numeric>
+#include <opencv2/core.hpp>
 #include <thread>
 
-#include <unistd.h>
-
-#include "bench/core/stats.h"
+#include "core/stats.h"
 
 #if NCB_TORCH_CUDA
 #include <ATen/cuda/CUDAContext.h>
@@ -85,15 +84,19 @@ std::string DeviceTimer::method() const { return cuda_ ? "cuda_events" : "steady
 // ---- latency, phases ----
 
 json LatencySummary::ToJson() const {
-  return {{"unit", unit},       {"warmup_excluded", warmup_excluded}, {"count", count},
-          {"mean_ms", mean_ms}, {"p50_ms", p50_ms},                   {"p95_ms", p95_ms},
-          {"p99_ms", p99_ms},   {"min_ms", min_ms},                   {"max_ms", max_ms}};
+  return {{"unit", unit},     {"warmup_excluded", warmup_excluded},
+          {"count", count},   {"mean_ms", mean_ms},
+          {"p50_ms", p50_ms}, {"p95_ms", p95_ms},
+          {"p99_ms", p99_ms}, {"min_ms", min_ms},
+          {"max_ms", max_ms}};
 }
 
-LatencySummary SummarizeLatency(const std::vector<double>& seconds, int64_t warmup, const std::string& unit) {
+LatencySummary SummarizeLatency(const std::vector<double>& seconds, int64_t warmup,
+                                const std::string& unit) {
   LatencySummary s;
   s.unit = unit;
-  const auto skip = std::min<size_t>(static_cast<size_t>(std::max<int64_t>(warmup, 0)), seconds.size());
+  const auto skip =
+      std::min<size_t>(static_cast<size_t>(std::max<int64_t>(warmup, 0)), seconds.size());
   s.warmup_excluded = static_cast<int64_t>(skip);
   std::vector<double> ms;
   for (size_t i = skip; i < seconds.size(); ++i) ms.push_back(seconds[i] * 1000.0);
@@ -110,7 +113,8 @@ LatencySummary SummarizeLatency(const std::vector<double>& seconds, int64_t warm
 
 void PhaseTimes::Add(const std::string& phase, double seconds, int64_t frames) {
   std::lock_guard<std::mutex> lock(mu_);
-  auto it = std::find_if(entries_.begin(), entries_.end(), [&](const Entry& e) { return e.name == phase; });
+  auto it = std::find_if(entries_.begin(), entries_.end(),
+                         [&](const Entry& e) { return e.name == phase; });
   if (it == entries_.end()) {
     entries_.push_back({phase});
     it = entries_.end() - 1;
@@ -154,7 +158,8 @@ ScopedPhase::~ScopedPhase() {
 void ResetPeakDeviceMemory(const torch::Device& device) {
 #if NCB_TORCH_CUDA
   if (device.is_cuda()) {
-    c10::cuda::CUDACachingAllocator::resetPeakStats(device.has_index() ? device.index() : at::cuda::current_device());
+    c10::cuda::CUDACachingAllocator::resetPeakStats(
+        device.has_index() ? device.index() : at::cuda::current_device());
   }
 #else
   (void)device;
@@ -166,7 +171,9 @@ std::optional<int64_t> PeakDeviceMemoryBytes(const torch::Device& device) {
   if (device.is_cuda()) {
     const auto stats = c10::cuda::CUDACachingAllocator::getDeviceStats(
         device.has_index() ? device.index() : at::cuda::current_device());
-    return stats.allocated_bytes[static_cast<size_t>(c10::cuda::CUDACachingAllocator::StatType::AGGREGATE)].peak;
+    return stats
+        .allocated_bytes[static_cast<size_t>(c10::cuda::CUDACachingAllocator::StatType::AGGREGATE)]
+        .peak;
   }
 #else
   (void)device;
@@ -187,7 +194,8 @@ double CurrentRssMiB() {
   std::ifstream in("/proc/self/statm");
   long long size = 0, resident = 0;
   if (!(in >> size >> resident)) return 0;
-  return static_cast<double>(resident) * static_cast<double>(sysconf(_SC_PAGESIZE)) / (1024.0 * 1024.0);
+  return static_cast<double>(resident) * static_cast<double>(sysconf(_SC_PAGESIZE)) /
+         (1024.0 * 1024.0);
 }
 
 json DescribeDevice(const torch::Device& device) {
@@ -198,7 +206,8 @@ json DescribeDevice(const torch::Device& device) {
 #if NCB_TORCH_CUDA
   int runtime = 0;
   if (cudaRuntimeGetVersion(&runtime) == cudaSuccess) {
-    d["cuda_runtime"] = std::to_string(runtime / 1000) + "." + std::to_string((runtime % 1000) / 10);
+    d["cuda_runtime"] =
+        std::to_string(runtime / 1000) + "." + std::to_string((runtime % 1000) / 10);
   }
   if (device.is_cuda()) {
     const int index = device.has_index() ? device.index() : at::cuda::current_device();
@@ -207,7 +216,8 @@ json DescribeDevice(const torch::Device& device) {
     d["name"] = p->name;
     d["total_memory_mib"] = static_cast<double>(p->totalGlobalMem) / (1024.0 * 1024.0);
     d["compute_capability"] = std::to_string(p->major) + "." + std::to_string(p->minor);
-    d["cudnn"] = torch::cuda::cudnn_is_available() ? json(at::detail::getCUDAHooks().versionCuDNN()) : json(nullptr);
+    d["cudnn"] = torch::cuda::cudnn_is_available() ? json(at::detail::getCUDAHooks().versionCuDNN())
+                                                   : json(nullptr);
     return d;
   }
 #endif

@@ -1,4 +1,4 @@
-#include "bench/core/hashing.h"
+#include "core/hashing.h"
 
 #include <openssl/evp.h>
 
@@ -8,7 +8,7 @@
 #include <memory>
 #include <vector>
 
-#include "bench/core/errors.h"
+#include "core/errors.h"
 
 namespace ncb {
 namespace {
@@ -18,9 +18,7 @@ class Sha256 {
   Sha256() : ctx_(EVP_MD_CTX_new(), EVP_MD_CTX_free) {
     NCB_CHECK(ctx_ && EVP_DigestInit_ex(ctx_.get(), EVP_sha256(), nullptr) == 1);
   }
-  void Update(const void* data, size_t n) {
-    NCB_CHECK(EVP_DigestUpdate(ctx_.get(), data, n) == 1);
-  }
+  void Update(const void* data, size_t n) { NCB_CHECK(EVP_DigestUpdate(ctx_.get(), data, n) == 1); }
   std::string HexDigest() {
     std::array<unsigned char, EVP_MAX_MD_SIZE> md{};
     unsigned int len = 0;

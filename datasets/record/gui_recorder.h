@@ -20,8 +20,8 @@
 #include <string>
 #include <vector>
 
-#include "datasets/gui_script.h"
 #include "datasets/manifest.h"
+#include "datasets/record/gui_script.h"
 
 namespace ncb {
 
@@ -39,6 +39,7 @@ struct GuiRecordOptions {
 // script's line for a command the desktop cannot carry out (an unknown key, a program whose
 // window never appears).
 std::vector<Sample> RecordGuiDataset(const std::vector<std::filesystem::path>& scripts,
-                                     const std::filesystem::path& out_dir, const GuiRecordOptions& options);
+                                     const std::filesystem::path& out_dir,
+                                     const GuiRecordOptions& options);
 
 }  // namespace ncb

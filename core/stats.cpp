@@ -1,4 +1,4 @@
-#include "bench/core/stats.h"
+#include "core/stats.h"
 
 #include <algorithm>
 #include <cmath>

@@ -12,5 +12,7 @@ extern "C" __attribute__((no_sanitize_address, used)) const char* __asan_default
 }
 #endif
 #if defined(__SANITIZE_ADDRESS__) || defined(NCBENCH_SANITIZE_UNDEFINED)
-extern "C" __attribute__((used)) const char* __ubsan_default_options() { return "print_stacktrace=1:halt_on_error=1"; }
+extern "C" __attribute__((used)) const char* __ubsan_default_options() {
+  return "print_stacktrace=1:halt_on_error=1";
+}
 #endif

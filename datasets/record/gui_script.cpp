@@ -1,10 +1,10 @@
-#include "datasets/gui_script.h"
+#include "datasets/record/gui_script.h"
 
 #include <fstream>
 #include <map>
 #include <sstream>
 
-#include "bench/core/errors.h"
+#include "core/errors.h"
 #include "datasets/tape.h"
 
 namespace ncb {
@@ -55,7 +55,7 @@ GuiScript ReadGuiScript(const std::filesystem::path& path) {
   script.file = path.string();
   // name -> (min args, max args)
   static const std::map<std::string, std::pair<size_t, size_t>> arity = {
-      {"Caption", {1, 1}}, {"Launch", {1, 64}}, {"Wait", {1, 1}},        {"Move", {3, 3}},
+      {"Caption", {1, 1}}, {"Launch", {1, 64}},     {"Wait", {1, 1}},   {"Move", {3, 3}},
       {"Click", {1, 1}},   {"DoubleClick", {0, 0}}, {"Scroll", {2, 2}}, {"Type", {1, 2}},
       {"Key", {1, 1}},     {"RandomWalk", {2, 2}}};
   std::string line;
@@ -72,11 +72,14 @@ GuiScript ReadGuiScript(const std::filesystem::path& path) {
     auto it = arity.find(c.name);
     if (it == arity.end()) {
       throw FormatError(At(where, "unknown command '" + c.name +
-                                      "'; expected Caption, Launch, Wait, Move, Click, DoubleClick, Scroll, Type, Key or RandomWalk"));
+                                      "'; expected Caption, Launch, Wait, Move, Click, "
+                                      "DoubleClick, Scroll, Type, Key or RandomWalk"));
     }
     if (c.args.size() < it->second.first || c.args.size() > it->second.second) {
       throw FormatError(At(where, c.name + " takes " + std::to_string(it->second.first) +
-                                      (it->second.first == it->second.second ? "" : ".." + std::to_string(it->second.second)) +
+                                      (it->second.first == it->second.second
+                                           ? ""
+                                           : ".." + std::to_string(it->second.second)) +
                                       " argument(s), got " + std::to_string(c.args.size())));
     }
     if (c.name == "Launch") {  // the rest of the line, as written, for /bin/sh
@@ -101,7 +104,8 @@ GuiScript ReadGuiScript(const std::filesystem::path& path) {
       if (d != "up" && d != "down" && d != "left" && d != "right") {
         throw FormatError(At(where, "Scroll '" + d + "': expected up, down, left or right"));
       }
-      if (Coordinate(c.args[1], where) < 1) throw FormatError(At(where, "Scroll needs at least 1 notch"));
+      if (Coordinate(c.args[1], where) < 1)
+        throw FormatError(At(where, "Scroll needs at least 1 notch"));
     }
     if (c.name == "Type") c.seconds = c.args.size() > 1 ? ParseDuration(c.args[1], where) : 0;
     if (c.name == "RandomWalk") {

@@ -1,0 +1,148 @@
+#include "bench/run/run_plan.h"
+
+#include <ATen/Parallel.h>
+
+#include <algorithm>
+#include <chrono>
+#include <filesystem>
+
+#include "core/errors.h"
+#include "core/hashing.h"
+#include "probes/probe.h"
+
+namespace ncb {
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+namespace {
+
+const char* ModeName(RolloutMode m) { return m == RolloutMode::kStep ? "step" : "rollout"; }
+
+void CheckOptions(const EvalOptions& opt) {
+  if (opt.batch_size < 1) throw Error("--batch-size must be at least 1");
+  if (opt.warmup_steps < 0) throw Error("--warmup-steps must be at least 0");
+  if (opt.threads < 0) throw Error("--threads must be at least 0");
+  if (opt.metric_batch < 0) throw Error("--metric-batch must be at least 0");
+  if (opt.shard_count < 1 || opt.shard_index < 1 || opt.shard_index > opt.shard_count) {
+    throw Error("--shard " + std::to_string(opt.shard_index) + "/" +
+                std::to_string(opt.shard_count) + ": expected i/N with 1 <= i <= N");
+  }
+  // Metrics and probes first: an unknown name should fail before minutes of model loading.
+  for (const auto& [name, o] : opt.metric_options) {
+    if (std::find(opt.metrics.begin(), opt.metrics.end(), name) == opt.metrics.end()) {
+      throw Error("options were given for metric '" + name + "', which is not in --metrics");
+    }
+  }
+  for (const auto& [name, o] : opt.probe_options) {
+    (void)o;
+    const auto names = ProbeNames();
+    if (std::find(names.begin(), names.end(), name) == names.end())
+      throw Error("options were given for an unknown probe '" + name + "'");
+  }
+}
+
+// Slot 0's metrics. A metric whose weights or detector file is missing is reported
+// unavailable, with the reason; every other metric still runs.
+void MakeFirstSlot(const EvalOptions& opt, const Logger& log, RunPlan* plan) {
+  plan->metric_slots.resize(1);
+  for (const auto& name : opt.metrics) {
+    try {
+      plan->metric_slots[0].push_back(CreateMetric(name, plan->OptionsOf(name), plan->env));
+      plan->metrics.push_back(name);
+    } catch (const MissingError& e) {
+      log(LogLevel::kWarning, std::string("metric ") + name + " is unavailable: " + e.what());
+      plan->unavailable[name] = e.what();
+    }
+  }
+}
+
+}  // namespace
+
+json RunPlan::ProbeOptionsOf(const std::string& probe) const {
+  auto it = probe_options.find(probe);
+  return it == probe_options.end() ? json::object() : it->second;
+}
+
+json RunPlan::OptionsOf(const std::string& metric) const {
+  auto it = metric_options.find(metric);
+  return it == metric_options.end() ? json::object() : it->second;
+}
+
+RunPlan PlanRun(const EvalOptions& opt, const Logger& log, PhaseTimes* phases) {
+  RunPlan plan;
+  plan.device = ParseDevice(opt.device);
+  CheckOptions(opt);
+  plan.metric_batch = static_cast<size_t>(opt.metric_batch > 0    ? opt.metric_batch
+                                          : plan.device.is_cuda() ? 1 << 20
+                                                                  : 1);
+  if (opt.threads > 0) at::set_num_threads(opt.threads);
+  ResetPeakDeviceMemory(plan.device);
+  plan.manifest_sha = Sha256File(opt.manifest);
+  plan.env = MetricEnv{plan.manifest_sha, opt.cache_dir, fs::path(opt.manifest).parent_path()};
+  plan.metric_options = opt.metric_options;
+  plan.probe_options = opt.probe_options;
+  // Probes are made once here, so that an unknown name or a bad option fails before the model
+  // is loaded; each is made again when it runs.
+  for (const auto& p : opt.probes) CreateProbe(p, plan.ProbeOptionsOf(p));
+  MakeFirstSlot(opt, log, &plan);
+
+  const auto t_load0 = std::chrono::steady_clock::now();
+  plan.checkpoint = OpenCheckpoint(opt.checkpoint, plan.device, opt.checkpoint_options);
+  SynchronizeDevice(plan.device);
+  phases->Add("checkpoint_load",
+              std::chrono::duration<double>(std::chrono::steady_clock::now() - t_load0).count());
+  const NcSpec& spec = plan.checkpoint->spec();
+  log(LogLevel::kInfo, "checkpoint " + spec.name + ": " + std::to_string(spec.width) + "x" +
+                           std::to_string(spec.height) + " at " + NumText(spec.fps) + " fps");
+
+  plan.manifest = ReadManifest(opt.manifest);
+  plan.align = opt.align;
+  plan.align.device = plan.device;
+  plan.align.run_seed = opt.seed;
+  plan.batch_size = std::min(opt.batch_size, plan.checkpoint->max_batch());
+  while (static_cast<int>(plan.metric_slots.size()) < plan.batch_size) {
+    std::vector<std::unique_ptr<Metric>> ms;
+    for (const auto& name : plan.metrics)
+      ms.push_back(CreateMetric(name, plan.OptionsOf(name), plan.env));
+    plan.metric_slots.push_back(std::move(ms));
+  }
+  plan.run_hash = Sha256Hex(RunIdentity(opt, plan).dump());
+  return plan;
+}
+
+json RunIdentity(const EvalOptions& opt, const RunPlan& plan) {
+  const AlignOptions& align = plan.align;
+  json key = {{"dataset", plan.manifest_sha},
+              {"seed", opt.seed},
+              {"shard", {opt.shard_index, opt.shard_count}},
+              {"mode", ModeName(opt.mode)},
+              {"max_frames", align.max_frames},
+              {"resize", align.resize},
+              {"caption_style", align.caption_style},
+              {"font_px", align.render.font_px},
+              {"theme", align.render.theme},
+              {"strip_frames", opt.strip_frames}};
+  key["checkpoint"] = plan.checkpoint->Describe();
+  if (key["checkpoint"].contains("sha256"))
+    key["checkpoint"].erase("path");    // the content names it
+  key["checkpoint"].erase("restarts");  // the process adapter's: not what scores depend on
+  key["checkpoint"].erase("timeout_s");
+  for (const auto& m : plan.metric_slots[0])
+    key["metrics"].push_back({m->info().name, m->info().version, m->options()});
+  return key;
+}
+
+std::vector<const Sample*> SamplesToRun(const RunPlan& plan, const EvalOptions& opt,
+                                        const std::map<int, json>& done) {
+  std::vector<const Sample*> todo;
+  const auto& samples = plan.manifest.samples;
+  for (size_t j = 0; j < samples.size(); ++j) {
+    if (opt.max_samples > 0 && static_cast<int64_t>(j) >= opt.max_samples) break;
+    if (static_cast<int>(j % static_cast<size_t>(opt.shard_count)) == opt.shard_index - 1) {
+      if (!done.count(samples[j].line)) todo.push_back(&samples[j]);
+    }
+  }
+  return todo;
+}
+
+}  // namespace ncb

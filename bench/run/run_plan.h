@@ -1,0 +1,63 @@
+// Stage 1 of `eval` (eval_runner.h): everything a run decides before its first rollout. The
+// options are checked, the metrics made (those whose weights are missing are set aside as
+// unavailable), the checkpoint opened, the manifest read, and the run's identity computed
+// once: the hash every samples.jsonl line carries and --resume compares.
+#pragma once
+
+#include <torch/types.h>
+
+#include <map>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "bench/checkpoint/checkpoint.h"
+#include "bench/rollout/rollout.h"
+#include "bench/run/eval_runner.h"
+#include "core/logger.h"
+#include "core/throughput.h"
+#include "datasets/manifest.h"
+#include "metrics/metric.h"
+
+namespace ncb {
+
+struct RunPlan {
+  torch::Device device = torch::kCPU;
+  std::unique_ptr<Checkpoint> checkpoint;
+  Manifest manifest;
+  std::string manifest_sha;
+  MetricEnv env;
+  std::vector<std::string> metrics;                       // the metrics that run, as requested
+  nlohmann::json unavailable = nlohmann::json::object();  // the others: name -> why
+  std::map<std::string, nlohmann::json> metric_options;   // as given, by requested name
+  // One instance of every running metric per batch slot; slot 0's describe them.
+  std::vector<std::vector<std::unique_ptr<Metric>>> metric_slots;
+  AlignOptions align;       // device and run seed filled in
+  int batch_size = 1;       // --batch-size, capped by the checkpoint's max_batch
+  size_t metric_batch = 1;  // samples per call of a batchable metric
+  std::string run_hash;     // sha256 of what a sample's result depends on (RunIdentity)
+
+  std::map<std::string, nlohmann::json> probe_options;  // as given, by probe name
+
+  // The options given for `metric` ({} when none).
+  nlohmann::json OptionsOf(const std::string& metric) const;
+  nlohmann::json ProbeOptionsOf(const std::string& probe) const;
+};
+
+// Checks the options, makes the metrics, opens the checkpoint (phase "checkpoint_load") and
+// reads the manifest. Throws Error for run-level problems: a bad option, an unknown metric or
+// probe, a checkpoint that cannot be opened.
+RunPlan PlanRun(const EvalOptions& options, const Logger& log, PhaseTimes* phases);
+
+// What a sample's result depends on: dataset, checkpoint content, metrics with versions and
+// options, alignment, seed and shard (not the paths, timeouts or restart counts that do not
+// change a number).
+nlohmann::json RunIdentity(const EvalOptions& options, const RunPlan& plan);
+
+// The manifest samples this shard scores, in manifest order, after --max-samples, less the
+// manifest lines `done` holds already (--resume).
+std::vector<const Sample*> SamplesToRun(const RunPlan& plan, const EvalOptions& options,
+                                        const std::map<int, nlohmann::json>& done);
+
+}  // namespace ncb
