@@ -131,8 +131,8 @@ void CheckReply(const json& reply, const std::string& op, const TensorShapes& ex
 }
 
 std::string FirstDifference(const json& a, const json& b) {
-  const std::string path = DifferencePath(a, b);
   if (a == b) return "";
+  const std::string path = DifferencePath(a, b);
   const auto text = [](const json& v) {
     return v == "(absent)" ? std::string("(absent)") : v.dump().substr(0, 200);
   };

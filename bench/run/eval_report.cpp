@@ -18,8 +18,6 @@ double Seconds(Clock::time_point a, Clock::time_point b) {
   return std::chrono::duration<double>(b - a).count();
 }
 
-const char* ModeName(RolloutMode m) { return m == RolloutMode::kStep ? "step" : "rollout"; }
-
 json ConfigBlock(const EvalOptions& opt, const RunPlan& plan, const json& metric_config) {
   const NcSpec& spec = plan.checkpoint->spec();
   const AlignOptions& align = plan.align;
@@ -38,7 +36,7 @@ json ConfigBlock(const EvalOptions& opt, const RunPlan& plan, const json& metric
       {"max_frames", align.max_frames},
       {"max_samples", opt.max_samples},
       {"batch_size", plan.batch_size},
-      {"rollout_mode", ModeName(opt.mode)},
+      {"rollout_mode", RolloutModeName(opt.mode)},
       {"warmup_steps", opt.warmup_steps},
       {"seed_rule", "(seed + fnv1a64(sample id)) mod 2^31"},
       {"intervals", intervals},

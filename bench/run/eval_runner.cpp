@@ -68,11 +68,10 @@ json RunEval(const EvalOptions& opt, const Logger& log) {
   DeviceTimer timer(plan.device);
   RunBatches({opt, plan, log, &phases, &records, &results, out.run_start}, todo, &timer);
 
-  const auto t_aggregate0 = std::chrono::steady_clock::now();
-  out.metrics = AggregateMetrics(opt, plan, &results);
-  phases.Add(
-      "aggregate",
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - t_aggregate0).count());
+  {
+    ScopedPhase phase(&phases, "aggregate");
+    out.metrics = AggregateMetrics(opt, plan, &results);
+  }
   out.probes = RunProbes(opt, plan, results.interrupted, log, &phases);
   return WriteEvalReport(opt, plan, std::move(out), &phases, timer);
 }

@@ -3,7 +3,6 @@
 #include <ATen/Parallel.h>
 
 #include <algorithm>
-#include <chrono>
 #include <filesystem>
 
 #include "core/errors.h"
@@ -15,8 +14,6 @@ namespace fs = std::filesystem;
 using nlohmann::json;
 
 namespace {
-
-const char* ModeName(RolloutMode m) { return m == RolloutMode::kStep ? "step" : "rollout"; }
 
 void CheckOptions(const EvalOptions& opt) {
   if (opt.batch_size < 1) throw Error("--batch-size must be at least 1");
@@ -33,11 +30,10 @@ void CheckOptions(const EvalOptions& opt) {
       throw Error("options were given for metric '" + name + "', which is not in --metrics");
     }
   }
-  for (const auto& [name, o] : opt.probe_options) {
-    (void)o;
-    const auto names = ProbeNames();
-    if (std::find(names.begin(), names.end(), name) == names.end())
-      throw Error("options were given for an unknown probe '" + name + "'");
+  const auto probe_names = ProbeNames();
+  for (const auto& entry : opt.probe_options) {
+    if (std::find(probe_names.begin(), probe_names.end(), entry.first) == probe_names.end())
+      throw Error("options were given for an unknown probe '" + entry.first + "'");
   }
 }
 
@@ -57,6 +53,8 @@ void MakeFirstSlot(const EvalOptions& opt, const Logger& log, RunPlan* plan) {
 }
 
 }  // namespace
+
+const char* RolloutModeName(RolloutMode m) { return m == RolloutMode::kStep ? "step" : "rollout"; }
 
 json RunPlan::ProbeOptionsOf(const std::string& probe) const {
   auto it = probe_options.find(probe);
@@ -86,11 +84,11 @@ RunPlan PlanRun(const EvalOptions& opt, const Logger& log, PhaseTimes* phases) {
   for (const auto& p : opt.probes) CreateProbe(p, plan.ProbeOptionsOf(p));
   MakeFirstSlot(opt, log, &plan);
 
-  const auto t_load0 = std::chrono::steady_clock::now();
-  plan.checkpoint = OpenCheckpoint(opt.checkpoint, plan.device, opt.checkpoint_options);
-  SynchronizeDevice(plan.device);
-  phases->Add("checkpoint_load",
-              std::chrono::duration<double>(std::chrono::steady_clock::now() - t_load0).count());
+  {
+    ScopedPhase phase(phases, "checkpoint_load");
+    plan.checkpoint = OpenCheckpoint(opt.checkpoint, plan.device, opt.checkpoint_options);
+    SynchronizeDevice(plan.device);
+  }
   const NcSpec& spec = plan.checkpoint->spec();
   log(LogLevel::kInfo, "checkpoint " + spec.name + ": " + std::to_string(spec.width) + "x" +
                            std::to_string(spec.height) + " at " + NumText(spec.fps) + " fps");
@@ -115,7 +113,7 @@ json RunIdentity(const EvalOptions& opt, const RunPlan& plan) {
   json key = {{"dataset", plan.manifest_sha},
               {"seed", opt.seed},
               {"shard", {opt.shard_index, opt.shard_count}},
-              {"mode", ModeName(opt.mode)},
+              {"mode", RolloutModeName(opt.mode)},
               {"max_frames", align.max_frames},
               {"resize", align.resize},
               {"caption_style", align.caption_style},

@@ -50,6 +50,9 @@ struct RunPlan {
 // probe, a checkpoint that cannot be opened.
 RunPlan PlanRun(const EvalOptions& options, const Logger& log, PhaseTimes* phases);
 
+// "rollout" or "step": the mode's name in the report and in the run's identity.
+const char* RolloutModeName(RolloutMode mode);
+
 // What a sample's result depends on: dataset, checkpoint content, metrics with versions and
 // options, alignment, seed and shard (not the paths, timeouts or restart counts that do not
 // change a number).
