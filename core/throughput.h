@@ -30,6 +30,16 @@
 
 namespace ncb {
 
+// Seconds between two readings of the steady clock, and from one to now (host time: for
+// work queued on a GPU, DeviceTimer).
+inline double SecondsBetween(std::chrono::steady_clock::time_point start,
+                             std::chrono::steady_clock::time_point end) {
+  return std::chrono::duration<double>(end - start).count();
+}
+inline double SecondsSince(std::chrono::steady_clock::time_point start) {
+  return SecondsBetween(start, std::chrono::steady_clock::now());
+}
+
 // Times one region at a time on `device`.
 class DeviceTimer {
  public:

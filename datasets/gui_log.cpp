@@ -170,16 +170,16 @@ void CheckChronological(const GuiLog& log, const GuiEvent& e, const std::string&
     throw FormatError(where + ": timestamp " + std::to_string(e.time) + " is negative");
 }
 
-}  // namespace
+// The CSV columns the reader uses; -1 for an optional column the file lacks.
+struct CsvColumns {
+  long ts, cx, cy, left, right, keys;
+};
 
-GuiLog ReadGuiCsv(const std::filesystem::path& path) {
-  GuiLog log;
-  log.file = path.string();
-  const auto records = ParseCsv(ReadAll(path), log.file);
-  if (records.empty())
-    throw FormatError(log.file + ": empty; expected a header and one row per frame");
+// Finds the columns by the header's names; a missing required column is a FormatError that
+// lists the columns there are.
+CsvColumns FindCsvColumns(const Record& header, const std::string& file) {
   std::map<std::string, size_t> col;
-  for (size_t i = 0; i < records[0].fields.size(); ++i) col[Trim(records[0].fields[i])] = i;
+  for (size_t i = 0; i < header.fields.size(); ++i) col[Trim(header.fields[i])] = i;
   auto find = [&](std::initializer_list<const char*> names, bool required) -> long {
     for (const char* n : names) {
       if (col.count(n)) return static_cast<long>(col[n]);
@@ -187,97 +187,111 @@ GuiLog ReadGuiCsv(const std::filesystem::path& path) {
     if (required) {
       std::string have;
       for (const auto& [k, v] : col) have += (have.empty() ? "" : ", ") + k;
-      throw FormatError(log.file + ":1: missing column '" + *names.begin() + "' (columns: " + have +
+      throw FormatError(file + ":1: missing column '" + *names.begin() + "' (columns: " + have +
                         ")");
     }
     return -1;
   };
-  const long ts = find({"Timestamp"}, true), cx = find({"X"}, true), cy = find({"Y"}, true);
-  const long left = find({"Left Click"}, true), right = find({"Right Click"}, true);
-  const long keys = find({"Keys", "Key Events"}, false);
-  double prev_t = -1;
-  std::vector<double> deltas;
-  for (size_t r = 1; r < records.size(); ++r) {
-    const auto& rec = records[r];
-    const std::string at = log.file + ":" + std::to_string(rec.line);
-    auto cell = [&](long c, const char* name) -> std::string {
-      if (c < 0) return "";
-      if (static_cast<size_t>(c) >= rec.fields.size()) {
-        throw FormatError(at + ": column '" + name + "' is missing (the row has " +
-                          std::to_string(rec.fields.size()) + " fields)");
-      }
-      return rec.fields[static_cast<size_t>(c)];
-    };
-    auto where = [&](const char* name) { return at + ": column '" + std::string(name) + "'"; };
-    GuiEvent base;
-    base.line = rec.line;
-    base.time = Number(cell(ts, "Timestamp"), where("Timestamp"));
-    base.x = Number(cell(cx, "X"), where("X"));
-    base.y = Number(cell(cy, "Y"), where("Y"));
-    if (base.time < 0)
-      throw FormatError(where("Timestamp") + ": " + std::to_string(base.time) + " is negative");
-    for (const auto& [v, name] : {std::pair{base.x, "X"}, std::pair{base.y, "Y"}}) {
-      if (v < 0)
-        throw FormatError(where(name) + ": " + std::to_string(v) +
-                          " is negative; expected a screen pixel >= 0");
-    }
-    if (base.time < prev_t) {
-      throw FormatError(where("Timestamp") + ": " + std::to_string(base.time) +
-                        " goes backwards (the previous row has " + std::to_string(prev_t) + ")");
-    }
-    if (prev_t >= 0 && base.time > prev_t) deltas.push_back(base.time - prev_t);
-    prev_t = base.time;
-    // Every event of a row has the row's time, checked above.
-    auto push = [&](GuiEvent e) { log.events.push_back(std::move(e)); };
-    GuiEvent move = base;
-    move.action = "mouse_move";
-    push(move);
-    if (Bool(cell(left, "Left Click"), where("Left Click"))) {
-      auto e = base;
-      e.action = "left_click";
-      push(e);
-    }
-    if (Bool(cell(right, "Right Click"), where("Right Click"))) {
-      auto e = base;
-      e.action = "right_click";
-      push(e);
-    }
-    const std::string keys_cell = cell(keys, "Keys");
-    std::vector<std::pair<std::string, std::string>> pairs;
-    try {
-      pairs = ParsePairs(keys_cell);
-    } catch (const std::runtime_error& e) {
-      throw FormatError(where("Keys") + ": " + e.what() +
-                        "; expected a list of (event, key) tuples");
-    }
-    for (const auto& [ev, key] : pairs) {
-      auto e = base;
-      e.key = key;
-      if (ev == "keydown")
-        e.action = "key_down";
-      else if (ev == "keyup")
-        e.action = "key_up";
-      else if (ev == "scroll") {
-        e.action = "scroll";
-        std::tie(e.scroll_dy, e.scroll_dx) = Scroll(key, where("Keys"));
-      } else {
-        throw FormatError(where("Keys") + ": unknown event '" + ev +
-                          "'; expected keydown, keyup or scroll");
-      }
-      push(e);
-    }
-  }
-  if (!deltas.empty()) {  // the median row spacing, as the released loader estimates fps
-    std::nth_element(deltas.begin(), deltas.begin() + static_cast<long>(deltas.size() / 2),
-                     deltas.end());
-    log.fps = 1.0 / deltas[deltas.size() / 2];
-  }
-  return log;
+  CsvColumns c;
+  c.ts = find({"Timestamp"}, true);
+  c.cx = find({"X"}, true);
+  c.cy = find({"Y"}, true);
+  c.left = find({"Left Click"}, true);
+  c.right = find({"Right Click"}, true);
+  c.keys = find({"Keys", "Key Events"}, false);
+  return c;
 }
 
-GuiLog ReadGuiActionsJson(const std::filesystem::path& path) {
-  GuiLog log;
-  log.file = path.string();
+// One CSV row being read, with where it is for messages ("file:line").
+struct CsvRow {
+  const Record& rec;
+  std::string at;
+
+  // The row's cell in column `c`; "" for an optional column the file lacks.
+  std::string cell(long c, const char* name) const {
+    if (c < 0) return "";
+    if (static_cast<size_t>(c) >= rec.fields.size()) {
+      throw FormatError(at + ": column '" + name + "' is missing (the row has " +
+                        std::to_string(rec.fields.size()) + " fields)");
+    }
+    return rec.fields[static_cast<size_t>(c)];
+  }
+  std::string where(const char* name) const { return at + ": column '" + std::string(name) + "'"; }
+};
+
+// The row's time and pointer position, checked (not negative, time never going backwards);
+// `prev_t` and the row spacings in `deltas` are updated.
+GuiEvent CsvRowBase(const CsvRow& row, const CsvColumns& c, double& prev_t,
+                    std::vector<double>& deltas) {
+  auto cell = [&](long col, const char* name) { return row.cell(col, name); };
+  auto where = [&](const char* name) { return row.where(name); };
+  GuiEvent base;
+  base.line = row.rec.line;
+  base.time = Number(cell(c.ts, "Timestamp"), where("Timestamp"));
+  base.x = Number(cell(c.cx, "X"), where("X"));
+  base.y = Number(cell(c.cy, "Y"), where("Y"));
+  if (base.time < 0)
+    throw FormatError(where("Timestamp") + ": " + std::to_string(base.time) + " is negative");
+  for (const auto& [v, name] : {std::pair{base.x, "X"}, std::pair{base.y, "Y"}}) {
+    if (v < 0)
+      throw FormatError(where(name) + ": " + std::to_string(v) +
+                        " is negative; expected a screen pixel >= 0");
+  }
+  if (base.time < prev_t) {
+    throw FormatError(where("Timestamp") + ": " + std::to_string(base.time) +
+                      " goes backwards (the previous row has " + std::to_string(prev_t) + ")");
+  }
+  if (prev_t >= 0 && base.time > prev_t) deltas.push_back(base.time - prev_t);
+  prev_t = base.time;
+  return base;
+}
+
+// Appends a row's events to `log`: the pointer move, the clicks, then the key and scroll events.
+void AppendCsvRowEvents(const CsvRow& row, const CsvColumns& c, const GuiEvent& base, GuiLog& log) {
+  auto cell = [&](long col, const char* name) { return row.cell(col, name); };
+  auto where = [&](const char* name) { return row.where(name); };
+  // Every event of a row has the row's time, checked above.
+  auto push = [&](GuiEvent e) { log.events.push_back(std::move(e)); };
+  GuiEvent move = base;
+  move.action = "mouse_move";
+  push(move);
+  if (Bool(cell(c.left, "Left Click"), where("Left Click"))) {
+    auto e = base;
+    e.action = "left_click";
+    push(e);
+  }
+  if (Bool(cell(c.right, "Right Click"), where("Right Click"))) {
+    auto e = base;
+    e.action = "right_click";
+    push(e);
+  }
+  const std::string keys_cell = cell(c.keys, "Keys");
+  std::vector<std::pair<std::string, std::string>> pairs;
+  try {
+    pairs = ParsePairs(keys_cell);
+  } catch (const std::runtime_error& e) {
+    throw FormatError(where("Keys") + ": " + e.what() + "; expected a list of (event, key) tuples");
+  }
+  for (const auto& [ev, key] : pairs) {
+    auto e = base;
+    e.key = key;
+    if (ev == "keydown")
+      e.action = "key_down";
+    else if (ev == "keyup")
+      e.action = "key_up";
+    else if (ev == "scroll") {
+      e.action = "scroll";
+      std::tie(e.scroll_dy, e.scroll_dx) = Scroll(key, where("Keys"));
+    } else {
+      throw FormatError(where("Keys") + ": unknown event '" + ev +
+                        "'; expected keydown, keyup or scroll");
+    }
+    push(e);
+  }
+}
+
+// Parses the JSON file and checks its shape; metadata.fps, when there, goes to log.fps.
+nlohmann::json ReadActionsDocument(const std::filesystem::path& path, GuiLog& log) {
   nlohmann::json j;
   try {
     j = nlohmann::json::parse(ReadAll(path));
@@ -293,7 +307,11 @@ GuiLog ReadGuiActionsJson(const std::filesystem::path& path) {
     }
     log.fps = j["metadata"]["fps"].get<double>();
   }
-  // Canonical names and the released loader's aliases (MOUSE_ACTION_ALIASES).
+  return j;
+}
+
+// Canonical names and the released loader's aliases (MOUSE_ACTION_ALIASES).
+const std::map<std::string, std::string>& ActionNames() {
   static const std::map<std::string, std::string> names = {{"left_click", "left_click"},
                                                            {"lclick", "left_click"},
                                                            {"left", "left_click"},
@@ -312,53 +330,90 @@ GuiLog ReadGuiActionsJson(const std::filesystem::path& path) {
                                                            {"key", "key"},
                                                            {"scroll", "scroll"},
                                                            {"mouse_move", "mouse_move"}};
+  return names;
+}
+
+// The event of actions[i] (`at` names it for messages), with its fields checked.
+GuiEvent ParseJsonAction(const nlohmann::json& a, size_t i, const std::string& at) {
+  const auto& names = ActionNames();
+  if (!a.is_object()) throw FormatError(at + ": expected an object");
+  auto num = [&](const char* field, bool required, double dflt) {
+    if (!a.contains(field)) {
+      if (required) throw FormatError(at + ": missing \"" + field + "\"");
+      return dflt;
+    }
+    if (!a[field].is_number())
+      throw FormatError(at + "." + field + ": expected a number, got " + a[field].dump());
+    return a[field].get<double>();
+  };
+  GuiEvent e;
+  e.line = static_cast<int>(i);
+  e.time = num("timestamp", true, 0);
+  if (!a.contains("action") || !a["action"].is_string())
+    throw FormatError(at + ".action: expected a string");
+  std::string name = a["action"].get<std::string>();
+  std::transform(name.begin(), name.end(), name.begin(),
+                 [](unsigned char c) { return std::tolower(c); });
+  auto it = names.find(name);
+  if (it == names.end())
+    throw FormatError(at + ".action: unknown action '" + a["action"].get<std::string>() + "'");
+  e.action = it->second;
+  e.x = num("x", false, -1);
+  e.y = num("y", false, -1);
+  for (const auto& [v, name] : {std::pair{e.x, "x"}, std::pair{e.y, "y"}}) {
+    // -1 stands for "not given" (the default above); a given coordinate is a screen pixel.
+    if (a.contains(name) && v < 0) {
+      throw FormatError(at + "." + name + ": " + std::to_string(v) +
+                        " is negative; expected a screen pixel >= 0");
+    }
+  }
+  for (const char* f : {"text", "key"}) {
+    if (a.contains(f) && !a[f].is_null()) {
+      if (!a[f].is_string()) throw FormatError(at + "." + f + ": expected a string");
+      e.key = a[f].get<std::string>();
+    }
+  }
+  if (e.action == "scroll") {
+    const double n = num("scroll_amount", false, 1);
+    const std::string dir = a.value("scroll_direction", std::string("down"));
+    std::tie(e.scroll_dy, e.scroll_dx) =
+        Scroll(dir + ":" + std::to_string(n), at + ".scroll_direction");
+  }
+  return e;
+}
+
+}  // namespace
+
+GuiLog ReadGuiCsv(const std::filesystem::path& path) {
+  GuiLog log;
+  log.file = path.string();
+  const auto records = ParseCsv(ReadAll(path), log.file);
+  if (records.empty())
+    throw FormatError(log.file + ": empty; expected a header and one row per frame");
+  const CsvColumns c = FindCsvColumns(records[0], log.file);
+  double prev_t = -1;
+  std::vector<double> deltas;
+  for (size_t r = 1; r < records.size(); ++r) {
+    const CsvRow row{records[r], log.file + ":" + std::to_string(records[r].line)};
+    const GuiEvent base = CsvRowBase(row, c, prev_t, deltas);
+    AppendCsvRowEvents(row, c, base, log);
+  }
+  if (!deltas.empty()) {  // the median row spacing, as the released loader estimates fps
+    std::nth_element(deltas.begin(), deltas.begin() + static_cast<long>(deltas.size() / 2),
+                     deltas.end());
+    log.fps = 1.0 / deltas[deltas.size() / 2];
+  }
+  return log;
+}
+
+GuiLog ReadGuiActionsJson(const std::filesystem::path& path) {
+  GuiLog log;
+  log.file = path.string();
+  const nlohmann::json j = ReadActionsDocument(path, log);
   const auto& actions = j["actions"];
   for (size_t i = 0; i < actions.size(); ++i) {
-    const auto& a = actions[i];
     const std::string at = log.file + ": actions[" + std::to_string(i) + "]";
-    if (!a.is_object()) throw FormatError(at + ": expected an object");
-    auto num = [&](const char* field, bool required, double dflt) {
-      if (!a.contains(field)) {
-        if (required) throw FormatError(at + ": missing \"" + field + "\"");
-        return dflt;
-      }
-      if (!a[field].is_number())
-        throw FormatError(at + "." + field + ": expected a number, got " + a[field].dump());
-      return a[field].get<double>();
-    };
-    GuiEvent e;
-    e.line = static_cast<int>(i);
-    e.time = num("timestamp", true, 0);
-    if (!a.contains("action") || !a["action"].is_string())
-      throw FormatError(at + ".action: expected a string");
-    std::string name = a["action"].get<std::string>();
-    std::transform(name.begin(), name.end(), name.begin(),
-                   [](unsigned char c) { return std::tolower(c); });
-    auto it = names.find(name);
-    if (it == names.end())
-      throw FormatError(at + ".action: unknown action '" + a["action"].get<std::string>() + "'");
-    e.action = it->second;
-    e.x = num("x", false, -1);
-    e.y = num("y", false, -1);
-    for (const auto& [v, name] : {std::pair{e.x, "x"}, std::pair{e.y, "y"}}) {
-      // -1 stands for "not given" (the default above); a given coordinate is a screen pixel.
-      if (a.contains(name) && v < 0) {
-        throw FormatError(at + "." + name + ": " + std::to_string(v) +
-                          " is negative; expected a screen pixel >= 0");
-      }
-    }
-    for (const char* f : {"text", "key"}) {
-      if (a.contains(f) && !a[f].is_null()) {
-        if (!a[f].is_string()) throw FormatError(at + "." + f + ": expected a string");
-        e.key = a[f].get<std::string>();
-      }
-    }
-    if (e.action == "scroll") {
-      const double n = num("scroll_amount", false, 1);
-      const std::string dir = a.value("scroll_direction", std::string("down"));
-      std::tie(e.scroll_dy, e.scroll_dx) =
-          Scroll(dir + ":" + std::to_string(n), at + ".scroll_direction");
-    }
+    GuiEvent e = ParseJsonAction(actions[i], i, at);
     CheckChronological(log, e, at + ".timestamp");
     log.events.push_back(std::move(e));
   }

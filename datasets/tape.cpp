@@ -84,6 +84,85 @@ double ParseDuration(const std::string& raw, const std::string& where) {
   return v * scale;
 }
 
+namespace {
+
+// A comment line: "# INSTRUCTION:" and "# ID:" set the tape's instruction and id.
+void ParseComment(const std::string& line, Tape& tape) {
+  if (line.rfind("# INSTRUCTION:", 0) == 0) tape.instruction = Trim(line.substr(14));
+  if (line.rfind("# ID:", 0) == 0) tape.id = Trim(line.substr(5));
+}
+
+// A Set line: a setting, or a Theme JSON block that may continue over the next lines of `in`
+// (counted in `lineno`).
+void ParseSet(const std::string& rest, const std::string& where, std::istringstream& in,
+              int& lineno, Tape& tape) {
+  std::istringstream sw(rest);
+  std::string key;
+  sw >> key;
+  std::string value;
+  std::getline(sw, value);
+  value = Trim(value);
+  if (key.empty()) throw FormatError(At(where, "Set needs a name and a value"));
+  if (key == "Theme" && !value.empty() && value[0] == '{') {
+    // A JSON block: collect lines until the braces balance.
+    int depth = 0;
+    std::string block, raw;
+    auto absorb = [&](const std::string& s) {
+      for (char ch : s) depth += ch == '{' ? 1 : ch == '}' ? -1 : 0;
+      block += s + "\n";
+    };
+    absorb(value);
+    while (depth > 0 && std::getline(in, raw)) {
+      ++lineno;
+      absorb(raw);
+    }
+    try {
+      tape.theme = nlohmann::json::parse(block);
+    } catch (const std::exception& e) {
+      throw FormatError(At(where, std::string("Set Theme block is not valid JSON: ") + e.what()));
+    }
+    return;
+  }
+  tape.settings[key] = value;
+  if (key == "TypingSpeed") tape.typing_seconds = ParseDuration(value, where);
+}
+
+// Checks a command's argument `rest` and fills `c` from it (a Sleep's time, a Type's text, a
+// key's count); an unknown command is a FormatError.
+void ParseArguments(const std::string& cmd, const std::string& rest, const std::string& where,
+                    TapeCommand& c) {
+  if (cmd == "Sleep") {
+    c.seconds = ParseDuration(rest, where);
+  } else if (cmd == "Type") {
+    c.text = Unquote(rest, where);
+  } else if (cmd == "Hide" || cmd == "Show") {
+    if (!rest.empty()) throw FormatError(At(where, cmd + " takes no argument"));
+  } else if (KeyBytes().count(cmd)) {
+    if (!rest.empty()) {
+      try {
+        size_t used = 0;
+        c.count = std::stoi(rest, &used);
+        if (used != rest.size() || c.count < 1 || c.count > 10000) throw 0;
+      } catch (...) {
+        throw FormatError(At(where, cmd + " count '" + rest + "'; expected an integer 1..10000"));
+      }
+    }
+  } else if (cmd.rfind("Ctrl+", 0) == 0 || cmd.rfind("Alt+", 0) == 0) {
+    const std::string key = cmd.substr(cmd.find('+') + 1);
+    if (cmd[0] == 'C')
+      CtrlBytes(key, where);  // validates
+    else if (key.empty())
+      throw FormatError(At(where, "Alt+ needs a key"));
+  } else {
+    throw FormatError(
+        At(where, "unknown command '" + cmd +
+                      "'; expected Type, Sleep, Enter or another vhs key, Ctrl+<key>, "
+                      "Hide, Show, Set, Output or Require"));
+  }
+}
+
+}  // namespace
+
 Tape ParseTape(const std::string& text, const std::string& name) {
   Tape tape;
   tape.file = name;
@@ -97,8 +176,7 @@ Tape ParseTape(const std::string& text, const std::string& name) {
     std::string line = Trim(raw);
     if (line.empty()) continue;
     if (line[0] == '#') {
-      if (line.rfind("# INSTRUCTION:", 0) == 0) tape.instruction = Trim(line.substr(14));
-      if (line.rfind("# ID:", 0) == 0) tape.id = Trim(line.substr(5));
+      ParseComment(line, tape);
       continue;
     }
     std::istringstream words(line);
@@ -115,66 +193,10 @@ Tape ParseTape(const std::string& text, const std::string& name) {
     if (!at.empty()) c.seconds = ParseDuration(at, where);
     if (kIgnored.count(cmd)) continue;
     if (cmd == "Set") {
-      std::istringstream sw(rest);
-      std::string key;
-      sw >> key;
-      std::string value;
-      std::getline(sw, value);
-      value = Trim(value);
-      if (key.empty()) throw FormatError(At(where, "Set needs a name and a value"));
-      if (key == "Theme" && !value.empty() && value[0] == '{') {
-        // A JSON block: collect lines until the braces balance.
-        int depth = 0;
-        std::string block;
-        auto absorb = [&](const std::string& s) {
-          for (char ch : s) depth += ch == '{' ? 1 : ch == '}' ? -1 : 0;
-          block += s + "\n";
-        };
-        absorb(value);
-        while (depth > 0 && std::getline(in, raw)) {
-          ++lineno;
-          absorb(raw);
-        }
-        try {
-          tape.theme = nlohmann::json::parse(block);
-        } catch (const std::exception& e) {
-          throw FormatError(
-              At(where, std::string("Set Theme block is not valid JSON: ") + e.what()));
-        }
-        continue;
-      }
-      tape.settings[key] = value;
-      if (key == "TypingSpeed") tape.typing_seconds = ParseDuration(value, where);
+      ParseSet(rest, where, in, lineno, tape);
       continue;
     }
-    if (cmd == "Sleep") {
-      c.seconds = ParseDuration(rest, where);
-    } else if (cmd == "Type") {
-      c.text = Unquote(rest, where);
-    } else if (cmd == "Hide" || cmd == "Show") {
-      if (!rest.empty()) throw FormatError(At(where, cmd + " takes no argument"));
-    } else if (KeyBytes().count(cmd)) {
-      if (!rest.empty()) {
-        try {
-          size_t used = 0;
-          c.count = std::stoi(rest, &used);
-          if (used != rest.size() || c.count < 1 || c.count > 10000) throw 0;
-        } catch (...) {
-          throw FormatError(At(where, cmd + " count '" + rest + "'; expected an integer 1..10000"));
-        }
-      }
-    } else if (cmd.rfind("Ctrl+", 0) == 0 || cmd.rfind("Alt+", 0) == 0) {
-      const std::string key = cmd.substr(cmd.find('+') + 1);
-      if (cmd[0] == 'C')
-        CtrlBytes(key, where);  // validates
-      else if (key.empty())
-        throw FormatError(At(where, "Alt+ needs a key"));
-    } else {
-      throw FormatError(
-          At(where, "unknown command '" + cmd +
-                        "'; expected Type, Sleep, Enter or another vhs key, Ctrl+<key>, "
-                        "Hide, Show, Set, Output or Require"));
-    }
+    ParseArguments(cmd, rest, where, c);
     tape.commands.push_back(std::move(c));
   }
   return tape;

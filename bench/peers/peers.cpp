@@ -84,25 +84,15 @@ json Skipped(const std::string& kernel, const std::string& peer, const std::stri
   return {{"kernel", kernel}, {"peer", peer}, {"skipped", why}};
 }
 
-}  // namespace
-
-json RunPeers(const PeersOptions& o, const Logger& log) {
-  if (o.frames < 1 || o.ocr_frames < 0 || o.width < 16 || o.height < 16) {
-    throw Error(
-        "bench-peers: --frames must be >= 1, --ocr-frames >= 0, and the size at least 16x16");
-  }
-  if (o.threads > 0) at::set_num_threads(o.threads);
-  const fs::path out =
-      o.out_dir.empty() ? fs::temp_directory_path() / "ncbench-peers" : fs::path(o.out_dir);
-  const fs::path tools = o.tools_dir.empty() ? fs::path(NCBENCH_SOURCE_DIR) / "tests" / "tools"
-                                             : fs::path(o.tools_dir);
-  fs::create_directories(out / "frames");
-
-  // The frames, as images in memory, PNG files and raw rgb24 streams.
-  log(LogLevel::kInfo, "rendering " + std::to_string(o.frames) + " frame pairs at " +
-                           std::to_string(o.width) + "x" + std::to_string(o.height));
+// The frame pairs every kernel is scored on, in memory; `pairs` names their PNG files.
+struct PeerFrames {
   std::vector<cv::Mat> gen, gt;
   json pairs = json::array();
+};
+
+// Renders the frame pairs and writes them as PNG files, raw rgb24 streams and pairs.json.
+PeerFrames RenderFrames(const PeersOptions& o, const fs::path& out) {
+  PeerFrames f;
   std::ofstream gen_raw(out / "gen.rgb", std::ios::binary),
       gt_raw(out / "gt.rgb", std::ios::binary);
   cv::RNG rng(7);
@@ -114,13 +104,13 @@ json RunPeers(const PeersOptions& o, const Logger& log) {
     g.convertTo(g16, CV_16SC3);
     cv::add(g16, noise, g16);
     g16.convertTo(g, CV_8UC3);  // saturating
-    gen.push_back(g);
-    gt.push_back(t);
+    f.gen.push_back(g);
+    f.gt.push_back(t);
     const fs::path gp = out / "frames" / ("gen" + std::to_string(i) + ".png");
     const fs::path tp = out / "frames" / ("gt" + std::to_string(i) + ".png");
     cv::imwrite(gp.string(), g);
     cv::imwrite(tp.string(), t);
-    pairs.push_back({gp.string(), tp.string()});
+    f.pairs.push_back({gp.string(), tp.string()});
     for (auto [img, stream] : {std::pair{&g, &gen_raw}, std::pair{&t, &gt_raw}}) {
       cv::Mat rgb;
       cv::cvtColor(*img, rgb, cv::COLOR_BGR2RGB);
@@ -130,42 +120,58 @@ json RunPeers(const PeersOptions& o, const Logger& log) {
   }
   gen_raw.close();
   gt_raw.close();
-  WriteJsonAtomic(out / "pairs.json", pairs);
-  const double n = o.frames;
+  WriteJsonAtomic(out / "pairs.json", f.pairs);
+  return f;
+}
 
-  // ncbench's side.
-  std::vector<double> our_ssim, our_psnr, our_lpips;
-  auto time_pairs = [&](auto&& score) {
-    score(gen[0], gt[0]);  // warm-up: allocator, thread pool
-    const auto t0 = Clock::now();
-    for (int i = 0; i < o.frames; ++i)
-      score(gen[static_cast<size_t>(i)], gt[static_cast<size_t>(i)]);
-    return n / Since(t0);
-  };
+// Times `score` over every frame pair after one warm-up pair, in frames per second.
+template <class Score>
+double TimePairs(const PeerFrames& f, int frames, Score&& score) {
+  score(f.gen[0], f.gt[0]);  // warm-up: allocator, thread pool
+  const auto t0 = Clock::now();
+  for (int i = 0; i < frames; ++i)
+    score(f.gen[static_cast<size_t>(i)], f.gt[static_cast<size_t>(i)]);
+  const double n = frames;
+  return n / Since(t0);
+}
+
+// The largest difference between two sides' values, over the pairs both have.
+double MaxDiff(const std::vector<double>& a, const std::vector<double>& b) {
+  double d = 0;
+  for (size_t i = 0; i < std::min(a.size(), b.size()); ++i) d = std::max(d, std::abs(a[i] - b[i]));
+  return d;
+}
+
+// ncbench's ssim and psnr speeds, with the values of the timed pairs (not the warm-up's).
+struct PixelScores {
+  double ssim_fps = 0, psnr_fps = 0;
+  std::vector<double> ssim, psnr;
+};
+
+// Times ncbench's ssim and psnr kernels on the frame pairs.
+PixelScores TimeOurPixelKernels(const PeerFrames& f, int frames) {
+  PixelScores ours;
   bool warm = true;
-  const double ssim_fps = time_pairs([&](const cv::Mat& a, const cv::Mat& b) {
+  ours.ssim_fps = TimePairs(f, frames, [&](const cv::Mat& a, const cv::Mat& b) {
     const double v = Ssim(MatToFrame(a).unsqueeze(0), MatToFrame(b).unsqueeze(0))[0].item<double>();
-    if (!warm) our_ssim.push_back(v);
+    if (!warm) ours.ssim.push_back(v);
     warm = false;
   });
   warm = true;
-  const double psnr_fps = time_pairs([&](const cv::Mat& a, const cv::Mat& b) {
+  ours.psnr_fps = TimePairs(f, frames, [&](const cv::Mat& a, const cv::Mat& b) {
     const auto x = MatToFrame(a).unsqueeze(0), y = MatToFrame(b).unsqueeze(0);
     const double sse = SquaredErrorSum(x, y)[0].item<double>();
     const double v = PsnrFromSse(sse, static_cast<double>(x.numel()), 1.0).value_or(INFINITY);
-    if (!warm) our_psnr.push_back(v);
+    if (!warm) ours.psnr.push_back(v);
     warm = false;
   });
+  return ours;
+}
 
-  json rows = json::array();
-  auto max_diff = [](const std::vector<double>& a, const std::vector<double>& b) {
-    double d = 0;
-    for (size_t i = 0; i < std::min(a.size(), b.size()); ++i)
-      d = std::max(d, std::abs(a[i] - b[i]));
-    return d;
-  };
-
-  // scikit-image.
+// Adds the ssim and psnr rows against scikit-image, or says why they were skipped.
+void CompareSkimage(const PeersOptions& o, const fs::path& tools, const fs::path& out,
+                    const PixelScores& ours, json& rows) {
+  const double n = o.frames;
   const auto sk = RunCommand(o.python + " " + Quote(tools / "skimage_reference.py") + " " +
                              Quote(out / "pairs.json") + " 2>&1");
   json skj = json::parse(sk.output, nullptr, false);
@@ -182,15 +188,19 @@ json RunPeers(const PeersOptions& o, const Logger& log) {
     }
     std::ostringstream ns, np;
     ns << "scikit-image " << skj["skimage_version"].get<std::string>()
-       << ", 1 thread; max |ssim difference| " << max_diff(our_ssim, sk_ssim);
-    np << "max |psnr difference| " << max_diff(our_psnr, sk_psnr) << " dB";
-    rows.push_back(Row("ssim", ssim_fps, "scikit-image", n / skj["seconds"]["ssim"].get<double>(),
-                       5.0, ns.str()));
-    rows.push_back(Row("psnr", psnr_fps, "scikit-image", n / skj["seconds"]["psnr"].get<double>(),
-                       0, np.str()));
+       << ", 1 thread; max |ssim difference| " << MaxDiff(ours.ssim, sk_ssim);
+    np << "max |psnr difference| " << MaxDiff(ours.psnr, sk_psnr) << " dB";
+    rows.push_back(Row("ssim", ours.ssim_fps, "scikit-image",
+                       n / skj["seconds"]["ssim"].get<double>(), 5.0, ns.str()));
+    rows.push_back(Row("psnr", ours.psnr_fps, "scikit-image",
+                       n / skj["seconds"]["psnr"].get<double>(), 0, np.str()));
   }
+}
 
-  // ffmpeg's ssim and psnr filters over the raw streams.
+// Adds the ssim and psnr rows against ffmpeg's filters over the raw streams.
+void CompareFfmpeg(const PeersOptions& o, const fs::path& out, const PixelScores& ours,
+                   json& rows) {
+  const double n = o.frames;
   const std::string ff_version =
       RunCommand("ffmpeg -hide_banner -version 2>/dev/null | head -1").output;
   for (const std::string filter : {"ssim", "psnr"}) {
@@ -211,20 +221,25 @@ json RunPeers(const PeersOptions& o, const Logger& log) {
     const auto at = r.output.find(filter == "ssim" ? "SSIM " : "PSNR ");
     if (at != std::string::npos) summary = r.output.substr(at, r.output.find('\n', at) - at);
     const std::string version = ff_version.substr(0, ff_version.find(" Copyright"));
-    rows.push_back(Row(filter, filter == "ssim" ? ssim_fps : psnr_fps, "ffmpeg", n / s,
+    rows.push_back(Row(filter, filter == "ssim" ? ours.ssim_fps : ours.psnr_fps, "ffmpeg", n / s,
                        filter == "psnr" ? 1.0 : 0,
                        version + " (its clock includes its start-up and reading the raw frames" +
                            (filter == "ssim" ? std::string("; its SSIM is the 8x8-block variant")
                                              : std::string()) +
                            "); its result: " + summary));
   }
+}
 
-  // LPIPS against the independent PyTorch implementation.
+// Adds the lpips row against the independent PyTorch implementation, or says why it was skipped.
+void CompareLpips(const PeersOptions& o, const fs::path& tools, const fs::path& out,
+                  const PeerFrames& f, json& rows) {
+  const double n = o.frames;
+  std::vector<double> our_lpips;
   try {
     const LpipsFiles files = ResolveLpipsFiles("squeeze", "", "", "", DefaultWeightsDir());
     Lpips net(files);
-    warm = true;
-    const double lpips_fps = time_pairs([&](const cv::Mat& a, const cv::Mat& b) {
+    bool warm = true;
+    const double lpips_fps = TimePairs(f, o.frames, [&](const cv::Mat& a, const cv::Mat& b) {
       const double v =
           net.Distance(MatToFrame(a).unsqueeze(0), MatToFrame(b).unsqueeze(0))[0].item<double>();
       if (!warm) our_lpips.push_back(v);
@@ -244,54 +259,83 @@ json RunPeers(const PeersOptions& o, const Logger& log) {
       std::ostringstream note;
       note << "PyTorch " << pj["torch_version"].get<std::string>() << ", " << pj["threads"]
            << " threads; max |lpips difference| "
-           << max_diff(our_lpips, pj["values"].get<std::vector<double>>());
+           << MaxDiff(our_lpips, pj["values"].get<std::vector<double>>());
       rows.push_back(
           Row("lpips", lpips_fps, "PyTorch LPIPS", n / pj["seconds"].get<double>(), 0, note.str()));
     }
   } catch (const Error& e) {
     rows.push_back(Skipped("lpips", "PyTorch LPIPS", e.what()));
   }
+}
 
-  // OCR: the pool against the tesseract program, once per frame.
-  if (o.ocr_frames > 0) {
-    try {
-      OcrOptions oo;
-      oo.threads = o.threads;
-      OcrPool pool(oo);
-      std::vector<cv::Mat> rgb;
-      for (int i = 0; i < std::min(o.ocr_frames, o.frames); ++i) {
-        cv::Mat m;
-        cv::cvtColor(gt[static_cast<size_t>(i)], m, cv::COLOR_BGR2RGB);
-        rgb.push_back(m);
-      }
-      {  // every worker loads its model on first use: warm them all outside the timing
-        std::vector<std::future<std::string>> w;
-        for (int i = 0; i < pool.threads(); ++i) w.push_back(pool.Submit(rgb[0]));
-        for (auto& f : w) f.get();
-      }
-      auto t0 = Clock::now();
-      std::vector<std::future<std::string>> texts;
-      for (const auto& m : rgb) texts.push_back(pool.Submit(m));
-      for (auto& t : texts) t.get();
-      const double ours = static_cast<double>(rgb.size()) / Since(t0);
-      t0 = Clock::now();
-      bool ok = true;
-      for (size_t i = 0; i < rgb.size(); ++i) {
-        const auto r =
-            RunCommand("tesseract " + Quote(pairs[i][1].get<std::string>()) + " - --psm " +
-                       std::to_string(oo.psm) + " -l " + oo.lang + " 2>/dev/null");
-        ok &= r.status == 0;
-      }
-      const double theirs = static_cast<double>(rgb.size()) / Since(t0);
-      if (!ok) throw MissingError("the tesseract program (package tesseract-ocr) failed");
-      rows.push_back(Row(
-          "ocr", ours, "tesseract program", theirs, 1.5,
-          std::to_string(pool.threads()) + " pool workers vs one program run per frame, --psm " +
-              std::to_string(oo.psm) + ", " + std::to_string(rgb.size()) + " frames"));
-    } catch (const Error& e) {
-      rows.push_back(Skipped("ocr", "tesseract program", e.what()));
+// Adds the ocr row: the pool against the tesseract program once per frame, or says why it was
+// skipped.
+void CompareOcr(const PeersOptions& o, const PeerFrames& f, json& rows) {
+  try {
+    OcrOptions oo;
+    oo.threads = o.threads;
+    OcrPool pool(oo);
+    std::vector<cv::Mat> rgb;
+    for (int i = 0; i < std::min(o.ocr_frames, o.frames); ++i) {
+      cv::Mat m;
+      cv::cvtColor(f.gt[static_cast<size_t>(i)], m, cv::COLOR_BGR2RGB);
+      rgb.push_back(m);
     }
+    {  // every worker loads its model on first use: warm them all outside the timing
+      std::vector<std::future<std::string>> w;
+      for (int i = 0; i < pool.threads(); ++i) w.push_back(pool.Submit(rgb[0]));
+      for (auto& fut : w) fut.get();
+    }
+    auto t0 = Clock::now();
+    std::vector<std::future<std::string>> texts;
+    for (const auto& m : rgb) texts.push_back(pool.Submit(m));
+    for (auto& t : texts) t.get();
+    const double ours = static_cast<double>(rgb.size()) / Since(t0);
+    t0 = Clock::now();
+    bool ok = true;
+    for (size_t i = 0; i < rgb.size(); ++i) {
+      const auto r =
+          RunCommand("tesseract " + Quote(f.pairs[i][1].get<std::string>()) + " - --psm " +
+                     std::to_string(oo.psm) + " -l " + oo.lang + " 2>/dev/null");
+      ok &= r.status == 0;
+    }
+    const double theirs = static_cast<double>(rgb.size()) / Since(t0);
+    if (!ok) throw MissingError("the tesseract program (package tesseract-ocr) failed");
+    rows.push_back(Row("ocr", ours, "tesseract program", theirs, 1.5,
+                       std::to_string(pool.threads()) +
+                           " pool workers vs one program run per frame, --psm " +
+                           std::to_string(oo.psm) + ", " + std::to_string(rgb.size()) + " frames"));
+  } catch (const Error& e) {
+    rows.push_back(Skipped("ocr", "tesseract program", e.what()));
   }
+}
+
+}  // namespace
+
+json RunPeers(const PeersOptions& o, const Logger& log) {
+  if (o.frames < 1 || o.ocr_frames < 0 || o.width < 16 || o.height < 16) {
+    throw Error(
+        "bench-peers: --frames must be >= 1, --ocr-frames >= 0, and the size at least 16x16");
+  }
+  if (o.threads > 0) at::set_num_threads(o.threads);
+  const fs::path out =
+      o.out_dir.empty() ? fs::temp_directory_path() / "ncbench-peers" : fs::path(o.out_dir);
+  const fs::path tools = o.tools_dir.empty() ? fs::path(NCBENCH_SOURCE_DIR) / "tests" / "tools"
+                                             : fs::path(o.tools_dir);
+  fs::create_directories(out / "frames");
+
+  // The frames, as images in memory, PNG files and raw rgb24 streams.
+  log(LogLevel::kInfo, "rendering " + std::to_string(o.frames) + " frame pairs at " +
+                           std::to_string(o.width) + "x" + std::to_string(o.height));
+  const PeerFrames frames = RenderFrames(o, out);
+
+  // ncbench's side, then each peer's.
+  const PixelScores ours = TimeOurPixelKernels(frames, o.frames);
+  json rows = json::array();
+  CompareSkimage(o, tools, out, ours, rows);
+  CompareFfmpeg(o, out, ours, rows);
+  CompareLpips(o, tools, out, frames, rows);
+  if (o.ocr_frames > 0) CompareOcr(o, frames, rows);
 
   json result = {{"schema", "ncbench.peers/1"},
                  {"context", MakeContext({{}, "cpu", 0})},

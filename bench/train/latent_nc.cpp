@@ -11,6 +11,7 @@
 #include "bench/checkpoint/reference_checkpoints.h"
 #include "bench/rollout/rollout.h"
 #include "core/errors.h"
+#include "core/throughput.h"
 #include "datasets/manifest.h"
 
 namespace ncb {
@@ -79,31 +80,22 @@ struct Clip {
   torch::Tensor low;  // [T+1, 3, h, w]: frames 0..T pooled
 };
 
-double Seconds(std::chrono::steady_clock::time_point a) {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - a).count();
-}
-
-}  // namespace
-
-LatentTrainResult TrainLatentNc(const LatentTrainOptions& o, const Logger& log) {
-  const auto t0 = std::chrono::steady_clock::now();
-  if (o.save_steps.empty()) throw Error("train: no steps to save");
-  if (o.threads > 0) torch::set_num_threads(o.threads);
-  torch::manual_seed(o.seed);
+// The spec every saved checkpoint carries (each renamed by its step).
+NcSpec LatentSpec() {
   NcSpec spec;
   spec.name = "latent-nc";
   spec.modality = "cli";
   spec.height = 408;
   spec.width = 640;
   spec.fps = 15;
+  return spec;
+}
 
-  // Every clip's first max_frames + 1 frames, pooled: a few MB for the whole set.
-  const Manifest manifest = ReadManifest(o.manifest);
-  for (const auto& e : manifest.errors)
-    throw Error(At(o.manifest + ":" + std::to_string(e.line), e.message));
+// Every clip's first max_frames + 1 frames, pooled with `pool_k`.
+std::vector<Clip> PoolClips(const Manifest& manifest, const LatentTrainOptions& o,
+                            const NcSpec& spec, const torch::Tensor& pool_k) {
   AlignOptions align;
   align.max_frames = o.max_frames;
-  const auto pool_k = torch::full({3, 1, kPool, kPool}, 1.0 / (kPool * kPool));
   auto pool = [&](const torch::Tensor& x) {
     const std::vector<int64_t> stride = {kPool, kPool}, pad = {0, 0}, dil = {1, 1};
     return torch::conv2d(x.unsqueeze(0), pool_k, torch::Tensor(), stride, pad, dil, 3).squeeze(0);
@@ -116,10 +108,12 @@ LatentTrainResult TrainLatentNc(const LatentTrainOptions& o, const Logger& log) 
       frames.push_back(pool(NextGroundTruthFrame(p, spec, align)));
     clips.push_back({p.prompt, torch::stack(frames)});
   }
-  if (clips.empty()) throw Error(At(o.manifest, "has no samples to train on"));
-  log(LogLevel::kInfo, "training on " + std::to_string(clips.size()) + " clips from " + o.manifest);
+  return clips;
+}
 
-  const int c = o.channels;
+// The untrained model: `c` latent channels, weights drawn from torch's seeded generator, and
+// kSource's methods.
+torch::jit::Module BuildLatentModule(int c, const torch::Tensor& pool_k) {
   auto param = [&](std::vector<int64_t> shape, double scale) {
     return torch::randn(shape) * scale;
   };
@@ -138,6 +132,46 @@ LatentTrainResult TrainLatentNc(const LatentTrainOptions& o, const Logger& log) 
   m.register_parameter("dec_w", param({3, c, 3, 3}, 0.1), false);
   m.register_parameter("dec_b", torch::zeros({3}), false);
   m.define(kSource);
+  return m;
+}
+
+// Runs every clip forward and backward, accumulating the gradients of the mean loss over
+// clips, and returns that loss.
+double AccumulateGradients(torch::jit::Module& m, const std::vector<Clip>& clips) {
+  double total = 0;
+  for (const auto& clip : clips) {
+    const int64_t T = clip.low.size(0) - 1;
+    const auto x0 = clip.low.narrow(0, 0, 1);
+    const auto target = (clip.low.narrow(0, 1, T) - x0).unsqueeze(0);  // [1,T,3,h,w]
+    c10::List<std::string> prompts;
+    prompts.push_back(clip.prompt);
+    auto pred = m.run_method("predict_low", x0, prompts, T).toTensor();
+    auto loss = torch::mse_loss(pred, target) / static_cast<double>(clips.size());
+    loss.backward();
+    total += loss.item<double>();
+  }
+  return total;
+}
+
+}  // namespace
+
+LatentTrainResult TrainLatentNc(const LatentTrainOptions& o, const Logger& log) {
+  const auto t0 = std::chrono::steady_clock::now();
+  if (o.save_steps.empty()) throw Error("train: no steps to save");
+  if (o.threads > 0) torch::set_num_threads(o.threads);
+  torch::manual_seed(o.seed);
+  const NcSpec spec = LatentSpec();
+
+  // Every clip's first max_frames + 1 frames, pooled: a few MB for the whole set.
+  const Manifest manifest = ReadManifest(o.manifest);
+  for (const auto& e : manifest.errors)
+    throw Error(At(o.manifest + ":" + std::to_string(e.line), e.message));
+  const auto pool_k = torch::full({3, 1, kPool, kPool}, 1.0 / (kPool * kPool));
+  const std::vector<Clip> clips = PoolClips(manifest, o, spec, pool_k);
+  if (clips.empty()) throw Error(At(o.manifest, "has no samples to train on"));
+  log(LogLevel::kInfo, "training on " + std::to_string(clips.size()) + " clips from " + o.manifest);
+
+  torch::jit::Module m = BuildLatentModule(o.channels, pool_k);
   std::vector<torch::Tensor> params;
   for (const auto& p : m.parameters()) {
     p.set_requires_grad(true);
@@ -161,27 +195,16 @@ LatentTrainResult TrainLatentNc(const LatentTrainOptions& o, const Logger& log) 
     if (std::find(o.save_steps.begin(), o.save_steps.end(), step) != o.save_steps.end()) save(step);
     if (step == last) break;
     adam.zero_grad();
-    double total = 0;
-    for (const auto& clip : clips) {
-      const int64_t T = clip.low.size(0) - 1;
-      const auto x0 = clip.low.narrow(0, 0, 1);
-      const auto target = (clip.low.narrow(0, 1, T) - x0).unsqueeze(0);  // [1,T,3,h,w]
-      c10::List<std::string> prompts;
-      prompts.push_back(clip.prompt);
-      auto pred = m.run_method("predict_low", x0, prompts, T).toTensor();
-      auto loss = torch::mse_loss(pred, target) / static_cast<double>(clips.size());
-      loss.backward();
-      total += loss.item<double>();
-    }
+    const double total = AccumulateGradients(m, clips);
     adam.step();
     result.loss.push_back(total);
     if (step % 25 == 0 || step + 1 == last) {
       log(LogLevel::kInfo, "step " + std::to_string(step + 1) + "/" + std::to_string(last) +
                                ": loss " + std::to_string(total) + " (" +
-                               std::to_string(Seconds(t0)) + " s)");
+                               std::to_string(SecondsSince(t0)) + " s)");
     }
   }
-  result.seconds = Seconds(t0);
+  result.seconds = SecondsSince(t0);
   return result;
 }
 

@@ -114,92 +114,12 @@ class Child {
 class Desktop {
  public:
   Desktop(const GuiRecordOptions& o, const fs::path& home) : o_(o) {
-    // A display number of our own choosing, not -displayfd's search alone: that search takes
-    // no lock file, and two recorders starting together could both be given the same number
-    // (seen: a program's window went to the other recorder's server). With :N, Xvfb takes
-    // /tmp/.XN-lock atomically and exits when N is in use; then the next number is tried.
-    std::mt19937 rng(
-        static_cast<unsigned>(getpid()) * 2654435761u ^
-        static_cast<unsigned>(std::chrono::steady_clock::now().time_since_epoch().count()));
-    const std::string screen = std::to_string(o.width) + "x" + std::to_string(o.height) + "x24";
-    std::string last_error;
-    for (int attempt = 0; attempt < 20 && display_name_.empty(); ++attempt) {
-      const int n = 100 + static_cast<int>(rng() % 9000);
-      if (fs::exists("/tmp/.X" + std::to_string(n) + "-lock")) continue;
-      int fds[2];
-      if (pipe(fds) != 0) throw Error("pipe failed");
-      xvfb_ = std::make_unique<Child>(
-          std::vector<std::string>{"Xvfb", ":" + std::to_string(n), "-displayfd",
-                                   std::to_string(fds[1]), "-screen", "0", screen, "-nolisten",
-                                   "tcp", "-dpi", "96"},
-          std::map<std::string, std::string>{}, fds[1]);
-      close(fds[1]);
-      std::string number;
-      const auto deadline =
-          std::chrono::steady_clock::now() + std::chrono::duration<double>(o.launch_timeout_s);
-      fcntl(fds[0], F_SETFL, O_NONBLOCK);
-      while (number.empty() || number.back() != '\n') {
-        char c;
-        if (read(fds[0], &c, 1) == 1) {
-          number += c;
-          continue;
-        }
-        if (const int st = xvfb_->Exited(); st >= 0) {
-          if (st == 127) {
-            close(fds[0]);
-            throw MissingError(
-                "Xvfb is not installed (Debian package xvfb; scripts/install-deps.sh installs it)");
-          }
-          last_error = "Xvfb :" + std::to_string(n) + " exited with status " + std::to_string(st);
-          break;  // display in use: another number
-        }
-        if (std::chrono::steady_clock::now() > deadline) {
-          close(fds[0]);
-          throw MissingError("Xvfb did not report a display within " +
-                             std::to_string(o.launch_timeout_s) + " s");
-        }
-        SleepMs(10);
-      }
-      close(fds[0]);
-      if (!number.empty() && number.back() == '\n')
-        display_name_ = ":" + number.substr(0, number.size() - 1);
-    }
-    if (display_name_.empty())
-      throw MissingError("could not start Xvfb on a free display: " + last_error);
-    dpy_ = XOpenDisplay(display_name_.c_str());
-    if (!dpy_) throw MissingError("cannot connect to Xvfb on " + display_name_);
-    int ev = 0, err = 0, major = 0, minor = 0;
-    if (!XTestQueryExtension(dpy_, &ev, &err, &major, &minor) ||
-        !XFixesQueryExtension(dpy_, &ev, &err)) {
-      throw MissingError("Xvfb on " + display_name_ + " lacks the XTEST or XFIXES extension");
-    }
-    root_ = DefaultRootWindow(dpy_);
+    StartXvfb();
+    Connect();
     env_ = {{"DISPLAY", display_name_}, {"HOME", home.string()}, {"PS1", "$ "},
             {"LANG", "C.UTF-8"},        {"SHELL", "/bin/bash"},  {"TERM", "xterm"}};
-    // The desktop: a plain coloured root with the arrow cursor.
-    XColor colour;
-    XParseColor(dpy_, DefaultColormap(dpy_, 0), o.background.c_str(), &colour);
-    XAllocColor(dpy_, DefaultColormap(dpy_, 0), &colour);
-    XSetWindowBackground(dpy_, root_, colour.pixel);
-    XClearWindow(dpy_, root_);
-    XDefineCursor(dpy_, root_, XCreateFontCursor(dpy_, XC_left_ptr));
-    XSync(dpy_, False);
-    if (!o.window_manager.empty()) {
-      children_.push_back(
-          std::make_unique<Child>(std::vector<std::string>{o.window_manager}, env_));
-      // Ready when it owns WM_S0 and has published _NET_CLIENT_LIST, which openbox does after
-      // managing the windows already there, at the end of its start-up. A program mapped
-      // before that (WM_S0 and _NET_SUPPORTING_WM_CHECK come early) was seen never to be
-      // managed nor mapped, about once in ten recordings under load.
-      const Atom sel = XInternAtom(dpy_, "WM_S0", False);
-      WaitFor(
-          [&] {
-            return XGetSelectionOwner(dpy_, sel) != None &&
-                   RootProperty("_NET_CLIENT_LIST", XA_WINDOW) >= 0;
-          },
-          [&] { return children_.back()->Exited(); },
-          "the window manager '" + o.window_manager + "'");
-    }
+    PaintRoot();
+    StartWindowManager();
   }
   ~Desktop() {
     children_.clear();
@@ -230,6 +150,105 @@ class Desktop {
   Display* dpy() { return dpy_; }
 
  private:
+  // Starts Xvfb on a free display and sets display_name_.
+  void StartXvfb() {
+    // A display number of our own choosing, not -displayfd's search alone: that search takes
+    // no lock file, and two recorders starting together could both be given the same number
+    // (seen: a program's window went to the other recorder's server). With :N, Xvfb takes
+    // /tmp/.XN-lock atomically and exits when N is in use; then the next number is tried.
+    std::mt19937 rng(
+        static_cast<unsigned>(getpid()) * 2654435761u ^
+        static_cast<unsigned>(std::chrono::steady_clock::now().time_since_epoch().count()));
+    const std::string screen = std::to_string(o_.width) + "x" + std::to_string(o_.height) + "x24";
+    std::string last_error;
+    for (int attempt = 0; attempt < 20 && display_name_.empty(); ++attempt) {
+      const int n = 100 + static_cast<int>(rng() % 9000);
+      if (fs::exists("/tmp/.X" + std::to_string(n) + "-lock")) continue;
+      int fds[2];
+      if (pipe(fds) != 0) throw Error("pipe failed");
+      xvfb_ = std::make_unique<Child>(
+          std::vector<std::string>{"Xvfb", ":" + std::to_string(n), "-displayfd",
+                                   std::to_string(fds[1]), "-screen", "0", screen, "-nolisten",
+                                   "tcp", "-dpi", "96"},
+          std::map<std::string, std::string>{}, fds[1]);
+      close(fds[1]);
+      std::string number;
+      const auto deadline =
+          std::chrono::steady_clock::now() + std::chrono::duration<double>(o_.launch_timeout_s);
+      fcntl(fds[0], F_SETFL, O_NONBLOCK);
+      while (number.empty() || number.back() != '\n') {
+        char c;
+        if (read(fds[0], &c, 1) == 1) {
+          number += c;
+          continue;
+        }
+        if (const int st = xvfb_->Exited(); st >= 0) {
+          if (st == 127) {
+            close(fds[0]);
+            throw MissingError(
+                "Xvfb is not installed (Debian package xvfb; scripts/install-deps.sh installs it)");
+          }
+          last_error = "Xvfb :" + std::to_string(n) + " exited with status " + std::to_string(st);
+          break;  // display in use: another number
+        }
+        if (std::chrono::steady_clock::now() > deadline) {
+          close(fds[0]);
+          throw MissingError("Xvfb did not report a display within " +
+                             std::to_string(o_.launch_timeout_s) + " s");
+        }
+        SleepMs(10);
+      }
+      close(fds[0]);
+      if (!number.empty() && number.back() == '\n')
+        display_name_ = ":" + number.substr(0, number.size() - 1);
+    }
+    if (display_name_.empty())
+      throw MissingError("could not start Xvfb on a free display: " + last_error);
+  }
+
+  // Connects to the server and checks it has the extensions the recorder uses.
+  void Connect() {
+    dpy_ = XOpenDisplay(display_name_.c_str());
+    if (!dpy_) throw MissingError("cannot connect to Xvfb on " + display_name_);
+    int ev = 0, err = 0, major = 0, minor = 0;
+    if (!XTestQueryExtension(dpy_, &ev, &err, &major, &minor) ||
+        !XFixesQueryExtension(dpy_, &ev, &err)) {
+      throw MissingError("Xvfb on " + display_name_ + " lacks the XTEST or XFIXES extension");
+    }
+    root_ = DefaultRootWindow(dpy_);
+  }
+
+  // The desktop: a plain coloured root with the arrow cursor.
+  void PaintRoot() {
+    XColor colour;
+    XParseColor(dpy_, DefaultColormap(dpy_, 0), o_.background.c_str(), &colour);
+    XAllocColor(dpy_, DefaultColormap(dpy_, 0), &colour);
+    XSetWindowBackground(dpy_, root_, colour.pixel);
+    XClearWindow(dpy_, root_);
+    XDefineCursor(dpy_, root_, XCreateFontCursor(dpy_, XC_left_ptr));
+    XSync(dpy_, False);
+  }
+
+  // Starts the window manager, when there is one, and waits until it is ready.
+  void StartWindowManager() {
+    if (!o_.window_manager.empty()) {
+      children_.push_back(
+          std::make_unique<Child>(std::vector<std::string>{o_.window_manager}, env_));
+      // Ready when it owns WM_S0 and has published _NET_CLIENT_LIST, which openbox does after
+      // managing the windows already there, at the end of its start-up. A program mapped
+      // before that (WM_S0 and _NET_SUPPORTING_WM_CHECK come early) was seen never to be
+      // managed nor mapped, about once in ten recordings under load.
+      const Atom sel = XInternAtom(dpy_, "WM_S0", False);
+      WaitFor(
+          [&] {
+            return XGetSelectionOwner(dpy_, sel) != None &&
+                   RootProperty("_NET_CLIENT_LIST", XA_WINDOW) >= 0;
+          },
+          [&] { return children_.back()->Exited(); },
+          "the window manager '" + o_.window_manager + "'");
+    }
+  }
+
   // The number of items in a property of the root window (-1 when it is not set).
   int RootProperty(const char* name, Atom type) {
     Atom actual = 0;
@@ -333,8 +352,7 @@ class Session {
   }
 
   void Run(const GuiScript& script) {
-    Display* dpy = d_.dpy();
-    XTestFakeMotionEvent(dpy, -1, std::min(24, o_.width - 1), std::min(24, o_.height - 1),
+    XTestFakeMotionEvent(d_.dpy(), -1, std::min(24, o_.width - 1), std::min(24, o_.height - 1),
                          CurrentTime);
     for (const auto& c : script.commands) {
       const std::string where = script.file + ":" + std::to_string(c.line);
@@ -347,67 +365,15 @@ class Session {
       if (c.name == "Wait") {
         for (int i = 0; i < n; ++i) Frame();
       } else if (c.name == "Move") {
-        const int x0 = x_, y0 = y_, x1 = std::stoi(c.args[0]), y1 = std::stoi(c.args[1]);
-        for (int i = 1; i <= n; ++i) {
-          MoveTo(static_cast<int>(std::lround(x0 + (x1 - x0) * static_cast<double>(i) / n)),
-                 static_cast<int>(std::lround(y0 + (y1 - y0) * static_cast<double>(i) / n)));
-          Frame();
-        }
+        MoveSmoothly(c, n);
       } else if (c.name == "RandomWalk") {
-        std::mt19937 rng(static_cast<unsigned>(std::stoi(c.args[1])));
-        std::normal_distribution<double> noise(0.0, 6.0);
-        double vx = 0, vy = 0, x = x_, y = y_;
-        const double lo_x = 20, hi_x = o_.width - 40, lo_y = 20, hi_y = o_.height - 40;
-        for (int i = 0; i < n; ++i) {
-          vx = 0.85 * vx + noise(rng);
-          vy = 0.85 * vy + noise(rng);
-          x += vx;
-          y += vy;
-          if (x < lo_x || x > hi_x) {
-            vx = -vx;
-            x = std::clamp(x, lo_x, hi_x);
-          }
-          if (y < lo_y || y > hi_y) {
-            vy = -vy;
-            y = std::clamp(y, lo_y, hi_y);
-          }
-          MoveTo(static_cast<int>(std::lround(x)), static_cast<int>(std::lround(y)));
-          Frame();
-        }
+        RandomWalk(c, n);
       } else if (c.name == "Click" || c.name == "DoubleClick") {
-        const std::string b = c.name == "DoubleClick" ? "left" : c.args[0];
-        const unsigned button = b == "left" ? 1 : b == "middle" ? 2 : 3;
-        for (int i = 0; i < (c.name == "DoubleClick" ? 2 : 1); ++i) {
-          XTestFakeButtonEvent(dpy, button, True, CurrentTime);
-          XTestFakeButtonEvent(dpy, button, False, CurrentTime);
-        }
-        pending_.left |= button == 1;
-        pending_.right |= button == 3;
-        const std::string action = c.name == "DoubleClick" ? "double_click" : b + "_click";
-        pending_.actions.push_back({{"action", action}, {"x", x_}, {"y", y_}});
-        Frame();
+        ClickButton(c);
       } else if (c.name == "Scroll") {
-        const std::string& dir = c.args[0];
-        const int notches = std::stoi(c.args[1]);
-        const unsigned button = dir == "up" ? 4 : dir == "down" ? 5 : dir == "left" ? 6 : 7;
-        for (int i = 0; i < notches; ++i) {
-          XTestFakeButtonEvent(dpy, button, True, CurrentTime);
-          XTestFakeButtonEvent(dpy, button, False, CurrentTime);
-        }
-        pending_.keys.push_back({"scroll", dir + ":" + std::to_string(notches)});
-        pending_.actions.push_back({{"action", "scroll"},
-                                    {"x", x_},
-                                    {"y", y_},
-                                    {"scroll_direction", dir},
-                                    {"scroll_amount", notches}});
-        Frame();
+        ScrollWheel(c);
       } else if (c.name == "Type") {
-        const int per = std::max(1, static_cast<int>(std::lround(c.seconds * o_.fps)));
-        for (char ch : c.args[0]) {
-          TypeChar(ch, where);
-          pending_.actions.push_back({{"action", "type"}, {"text", std::string(1, ch)}});
-          for (int i = 0; i < per; ++i) Frame();
-        }
+        TypeText(c, where);
       } else if (c.name == "Key") {
         Combo(c.args[0], where);
         pending_.actions.push_back({{"action", "key"}, {"key", c.args[0]}});
@@ -422,6 +388,85 @@ class Session {
   const std::string& first_sprite() const { return first_sprite_; }
 
  private:
+  // Move: a straight line from the pointer to (x, y) over n frames.
+  void MoveSmoothly(const GuiCommand& c, int n) {
+    const int x0 = x_, y0 = y_, x1 = std::stoi(c.args[0]), y1 = std::stoi(c.args[1]);
+    for (int i = 1; i <= n; ++i) {
+      MoveTo(static_cast<int>(std::lround(x0 + (x1 - x0) * static_cast<double>(i) / n)),
+             static_cast<int>(std::lround(y0 + (y1 - y0) * static_cast<double>(i) / n)));
+      Frame();
+    }
+  }
+
+  // RandomWalk: n frames of a seeded, damped random walk that bounces off the screen's edges.
+  void RandomWalk(const GuiCommand& c, int n) {
+    std::mt19937 rng(static_cast<unsigned>(std::stoi(c.args[1])));
+    std::normal_distribution<double> noise(0.0, 6.0);
+    double vx = 0, vy = 0, x = x_, y = y_;
+    const double lo_x = 20, hi_x = o_.width - 40, lo_y = 20, hi_y = o_.height - 40;
+    for (int i = 0; i < n; ++i) {
+      vx = 0.85 * vx + noise(rng);
+      vy = 0.85 * vy + noise(rng);
+      x += vx;
+      y += vy;
+      if (x < lo_x || x > hi_x) {
+        vx = -vx;
+        x = std::clamp(x, lo_x, hi_x);
+      }
+      if (y < lo_y || y > hi_y) {
+        vy = -vy;
+        y = std::clamp(y, lo_y, hi_y);
+      }
+      MoveTo(static_cast<int>(std::lround(x)), static_cast<int>(std::lround(y)));
+      Frame();
+    }
+  }
+
+  // Click or DoubleClick where the pointer is, then one frame.
+  void ClickButton(const GuiCommand& c) {
+    Display* dpy = d_.dpy();
+    const std::string b = c.name == "DoubleClick" ? "left" : c.args[0];
+    const unsigned button = b == "left" ? 1 : b == "middle" ? 2 : 3;
+    for (int i = 0; i < (c.name == "DoubleClick" ? 2 : 1); ++i) {
+      XTestFakeButtonEvent(dpy, button, True, CurrentTime);
+      XTestFakeButtonEvent(dpy, button, False, CurrentTime);
+    }
+    pending_.left |= button == 1;
+    pending_.right |= button == 3;
+    const std::string action = c.name == "DoubleClick" ? "double_click" : b + "_click";
+    pending_.actions.push_back({{"action", action}, {"x", x_}, {"y", y_}});
+    Frame();
+  }
+
+  // Scroll: wheel notches in one direction, then one frame.
+  void ScrollWheel(const GuiCommand& c) {
+    Display* dpy = d_.dpy();
+    const std::string& dir = c.args[0];
+    const int notches = std::stoi(c.args[1]);
+    const unsigned button = dir == "up" ? 4 : dir == "down" ? 5 : dir == "left" ? 6 : 7;
+    for (int i = 0; i < notches; ++i) {
+      XTestFakeButtonEvent(dpy, button, True, CurrentTime);
+      XTestFakeButtonEvent(dpy, button, False, CurrentTime);
+    }
+    pending_.keys.push_back({"scroll", dir + ":" + std::to_string(notches)});
+    pending_.actions.push_back({{"action", "scroll"},
+                                {"x", x_},
+                                {"y", y_},
+                                {"scroll_direction", dir},
+                                {"scroll_amount", notches}});
+    Frame();
+  }
+
+  // Type: each character, then its share of frames.
+  void TypeText(const GuiCommand& c, const std::string& where) {
+    const int per = std::max(1, static_cast<int>(std::lround(c.seconds * o_.fps)));
+    for (char ch : c.args[0]) {
+      TypeChar(ch, where);
+      pending_.actions.push_back({{"action", "type"}, {"text", std::string(1, ch)}});
+      for (int i = 0; i < per; ++i) Frame();
+    }
+  }
+
   void MoveTo(int x, int y) {
     XTestFakeMotionEvent(d_.dpy(), -1, x, y, CurrentTime);
     pending_.actions.push_back({{"action", "mouse_move"}, {"x", x}, {"y", y}});

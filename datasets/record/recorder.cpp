@@ -110,6 +110,95 @@ class PtyShell {
   Clock::time_point last_ = Clock::now();
 };
 
+// Waits for the prompt, then for 200 ms of quiet, so frame 0 shows a settled prompt; returns
+// what the shell printed meanwhile.
+std::string WaitForPrompt(PtyShell& shell, const Tape& tape, const RecordOptions& options) {
+  const auto deadline = Clock::now() + std::chrono::duration<double>(options.prompt_timeout_s);
+  std::string preamble;
+  while (true) {
+    for (auto& [t, s] : shell.Take()) preamble += s;
+    const bool quiet = Clock::now() - shell.last_output() > std::chrono::milliseconds(200);
+    if (preamble.find("$ ") != std::string::npos && quiet) break;
+    if (Clock::now() > deadline) {
+      throw Error(At(tape.file, "the shell showed no prompt within " +
+                                    std::to_string(options.prompt_timeout_s) + " s"));
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return preamble;
+}
+
+// Plays the timeline into the shell from `t0`, adding its input and output events to `cast`;
+// time spent between a Hide and its Show is cut out of the recording.
+void PlayTimeline(PtyShell& shell, const std::vector<TapeEvent>& timeline, Clock::time_point t0,
+                  Cast& cast) {
+  std::string carry;            // incomplete UTF-8 held for the next chunk
+  double hidden_total = 0;      // seconds cut out so far
+  double hide_start = -1;       // recording time at which the current Hide began
+  std::vector<CastEvent> held;  // events while hidden: replayed at Show, dropped at the end
+  auto rec_time = [&](Clock::time_point tp) {
+    const double real = std::chrono::duration<double>(tp - t0).count();
+    return hide_start >= 0 ? hide_start : real - hidden_total;
+  };
+  auto emit = [&](CastEvent ev) {
+    if (hide_start >= 0)
+      held.push_back(std::move(ev));
+    else
+      cast.events.push_back(std::move(ev));
+  };
+  auto drain = [&] {
+    for (auto& [tp, s] : shell.Take()) {
+      const std::string joined = carry + s;
+      const size_t keep = joined.size() - IncompleteUtf8Tail(joined);
+      carry = joined.substr(keep);
+      if (keep > 0) emit({std::max(0.0, rec_time(tp)), "o", joined.substr(0, keep)});
+    }
+  };
+  for (const auto& ev : timeline) {
+    std::this_thread::sleep_until(
+        t0 + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(ev.time)));
+    drain();
+    if (ev.kind == "end") break;
+    if (ev.kind == "hide") {
+      if (hide_start < 0) hide_start = ev.time - hidden_total;
+    } else if (ev.kind == "show") {
+      if (hide_start >= 0) {
+        hidden_total = ev.time - hide_start;
+        for (auto& h : held) {
+          h.time = hide_start;  // what happened while hidden lands at once when shown
+          cast.events.push_back(std::move(h));
+        }
+        held.clear();
+        hide_start = -1;
+      }
+    } else {
+      shell.Write(ev.bytes);
+      emit({rec_time(Clock::now()), "i", ev.bytes});
+    }
+  }
+  drain();
+  // A tape that ends hidden (CLIGen's closing `Hide`) ends its recording at the Hide.
+}
+
+// Orders the events by time and makes the recording last until the tape's visible end.
+void FinishCast(const std::vector<TapeEvent>& timeline, Cast& cast) {
+  // Input and output events interleave; asciinema v2 wants times that never go back.
+  std::stable_sort(cast.events.begin(), cast.events.end(),
+                   [](const CastEvent& a, const CastEvent& b) { return a.time < b.time; });
+  // The recording lasts until the tape's end (its trailing Sleeps) or its first Hide without
+  // a Show, not its last byte.
+  double visible_end = timeline.back().time;
+  for (const auto& ev : timeline) {
+    if (ev.kind == "hide") {
+      visible_end = ev.time;
+      break;
+    }
+  }
+  const double last = cast.events.empty() ? 0 : cast.events.back().time;
+  if (visible_end > last) cast.events.push_back({visible_end, "o", ""});
+  cast.duration = cast.events.back().time;
+}
+
 }  // namespace
 
 Cast RecordTape(const Tape& tape, const RecordOptions& options) {
@@ -127,85 +216,14 @@ Cast RecordTape(const Tape& tape, const RecordOptions& options) {
        {{"recorder", "ncbench.pty/1"}, {"tape", fs::path(tape.file).filename().string()}}}};
   {
     PtyShell shell(options, home);
-    // Wait for the prompt, then for 200 ms of quiet, so frame 0 shows a settled prompt.
-    const auto deadline = Clock::now() + std::chrono::duration<double>(options.prompt_timeout_s);
-    std::string preamble;
-    while (true) {
-      for (auto& [t, s] : shell.Take()) preamble += s;
-      const bool quiet = Clock::now() - shell.last_output() > std::chrono::milliseconds(200);
-      if (preamble.find("$ ") != std::string::npos && quiet) break;
-      if (Clock::now() > deadline) {
-        throw Error(At(tape.file, "the shell showed no prompt within " +
-                                      std::to_string(options.prompt_timeout_s) + " s"));
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    }
+    const std::string preamble = WaitForPrompt(shell, tape, options);
     const auto t0 = Clock::now();
     cast.events.push_back({0.0, "o", preamble});
-    std::string carry;            // incomplete UTF-8 held for the next chunk
-    double hidden_total = 0;      // seconds cut out so far
-    double hide_start = -1;       // recording time at which the current Hide began
-    std::vector<CastEvent> held;  // events while hidden: replayed at Show, dropped at the end
-    auto rec_time = [&](Clock::time_point tp) {
-      const double real = std::chrono::duration<double>(tp - t0).count();
-      return hide_start >= 0 ? hide_start : real - hidden_total;
-    };
-    auto emit = [&](CastEvent ev) {
-      if (hide_start >= 0)
-        held.push_back(std::move(ev));
-      else
-        cast.events.push_back(std::move(ev));
-    };
-    auto drain = [&] {
-      for (auto& [tp, s] : shell.Take()) {
-        const std::string joined = carry + s;
-        const size_t keep = joined.size() - IncompleteUtf8Tail(joined);
-        carry = joined.substr(keep);
-        if (keep > 0) emit({std::max(0.0, rec_time(tp)), "o", joined.substr(0, keep)});
-      }
-    };
-    for (const auto& ev : timeline) {
-      std::this_thread::sleep_until(
-          t0 + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(ev.time)));
-      drain();
-      if (ev.kind == "end") break;
-      if (ev.kind == "hide") {
-        if (hide_start < 0) hide_start = ev.time - hidden_total;
-      } else if (ev.kind == "show") {
-        if (hide_start >= 0) {
-          hidden_total = ev.time - hide_start;
-          for (auto& h : held) {
-            h.time = hide_start;  // what happened while hidden lands at once when shown
-            cast.events.push_back(std::move(h));
-          }
-          held.clear();
-          hide_start = -1;
-        }
-      } else {
-        shell.Write(ev.bytes);
-        emit({rec_time(Clock::now()), "i", ev.bytes});
-      }
-    }
-    drain();
-    // A tape that ends hidden (CLIGen's closing `Hide`) ends its recording at the Hide.
+    PlayTimeline(shell, timeline, t0, cast);
   }
   std::error_code ec;
   fs::remove_all(home, ec);
-  // Input and output events interleave; asciinema v2 wants times that never go back.
-  std::stable_sort(cast.events.begin(), cast.events.end(),
-                   [](const CastEvent& a, const CastEvent& b) { return a.time < b.time; });
-  // The recording lasts until the tape's end (its trailing Sleeps) or its first Hide without
-  // a Show, not its last byte.
-  double visible_end = timeline.back().time;
-  for (const auto& ev : timeline) {
-    if (ev.kind == "hide") {
-      visible_end = ev.time;
-      break;
-    }
-  }
-  const double last = cast.events.empty() ? 0 : cast.events.back().time;
-  if (visible_end > last) cast.events.push_back({visible_end, "o", ""});
-  cast.duration = cast.events.back().time;
+  FinishCast(timeline, cast);
   return cast;
 }
 

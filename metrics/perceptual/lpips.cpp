@@ -39,6 +39,56 @@ const std::map<std::string, NetFiles>& Nets() {
 const std::string kHeadsUrl =
     "https://github.com/richzhang/PerceptualSimilarity/tree/master/lpips/weights/v0.1";
 
+// Loads the weights into `w` in lpips naming, from a complete state_dict or from torchvision's
+// backbone (renamed with `slice_of`) plus the heads; records the files in `provenance` and
+// returns their names, for messages.
+std::string LoadLpipsWeights(const LpipsFiles& files, const std::map<int, int>& slice_of,
+                             std::map<std::string, torch::Tensor>& w, nlohmann::json& provenance) {
+  std::string where;
+  if (!files.full.empty()) {
+    w = LoadStateDict(files.full);
+    where = files.full.string();
+    provenance["weights"] = {{"file", where}, {"sha256", Sha256File(files.full)}};
+  } else {
+    // torchvision naming -> lpips naming; the heads are already in lpips naming.
+    for (const auto& [k, v] : LoadStateDict(files.backbone)) {
+      if (k.rfind("features.", 0) != 0) continue;  // the classifier is not used
+      const auto dot = k.find('.', 9);
+      const int index = std::atoi(k.substr(9, dot - 9).c_str());
+      if (slice_of.count(index))
+        w["net.slice" + std::to_string(slice_of.at(index)) + "." + k.substr(9)] = v;
+    }
+    for (const auto& [k, v] : LoadStateDict(files.heads)) w[k] = v;
+    where = files.backbone.string() + " + " + files.heads.string();
+    provenance["backbone"] = {{"file", files.backbone.string()},
+                              {"sha256", Sha256File(files.backbone)}};
+    provenance["heads"] = {{"file", files.heads.string()}, {"sha256", Sha256File(files.heads)}};
+  }
+  return where;
+}
+
+// The tensor `key` of `w`, checked against `shape` (when given) and made contiguous float32 in
+// place; a missing or misshapen tensor is a FormatError naming the files (`where`).
+torch::Tensor NeedTensor(std::map<std::string, torch::Tensor>& w, const std::string& where,
+                         const std::string& net, const std::string& key,
+                         std::vector<int64_t> shape) {
+  auto it = w.find(key);
+  if (it == w.end()) {
+    throw FormatError("lpips: " + where + ": missing tensor '" + key +
+                      "' (expected LPIPS net=" + net +
+                      " weights: the lpips package's state_dict, or torchvision's backbone plus "
+                      "the v0.1 heads)");
+  }
+  if (!shape.empty() && it->second.sizes() != c10::IntArrayRef(shape)) {
+    std::ostringstream got;
+    got << it->second.sizes();
+    throw FormatError("lpips: " + where + ": tensor '" + key + "' has shape " + got.str() +
+                      ", expected " + c10::str(c10::IntArrayRef(shape)));
+  }
+  it->second = it->second.to(torch::kFloat32).contiguous();
+  return it->second;
+}
+
 }  // namespace
 
 LpipsFiles ResolveLpipsFiles(const std::string& net, const std::filesystem::path& full,
@@ -117,42 +167,9 @@ Lpips::Lpips(const LpipsFiles& files) : net_(files.net) {
     for (const auto& l : slices_[s]) slice_of[l.index] = static_cast<int>(s) + 1;
   }
   provenance_ = {{"net", net_}, {"version", "0.1"}};
-  std::string where;
-  if (!files.full.empty()) {
-    w_ = LoadStateDict(files.full);
-    where = files.full.string();
-    provenance_["weights"] = {{"file", where}, {"sha256", Sha256File(files.full)}};
-  } else {
-    // torchvision naming -> lpips naming; the heads are already in lpips naming.
-    for (const auto& [k, v] : LoadStateDict(files.backbone)) {
-      if (k.rfind("features.", 0) != 0) continue;  // the classifier is not used
-      const auto dot = k.find('.', 9);
-      const int index = std::atoi(k.substr(9, dot - 9).c_str());
-      if (slice_of.count(index))
-        w_["net.slice" + std::to_string(slice_of[index]) + "." + k.substr(9)] = v;
-    }
-    for (const auto& [k, v] : LoadStateDict(files.heads)) w_[k] = v;
-    where = files.backbone.string() + " + " + files.heads.string();
-    provenance_["backbone"] = {{"file", files.backbone.string()},
-                               {"sha256", Sha256File(files.backbone)}};
-    provenance_["heads"] = {{"file", files.heads.string()}, {"sha256", Sha256File(files.heads)}};
-  }
+  const std::string where = LoadLpipsWeights(files, slice_of, w_, provenance_);
   auto need = [&](const std::string& key, std::vector<int64_t> shape) {
-    auto it = w_.find(key);
-    if (it == w_.end()) {
-      throw FormatError("lpips: " + where + ": missing tensor '" + key +
-                        "' (expected LPIPS net=" + net_ +
-                        " weights: the lpips package's state_dict, or torchvision's backbone plus "
-                        "the v0.1 heads)");
-    }
-    if (!shape.empty() && it->second.sizes() != c10::IntArrayRef(shape)) {
-      std::ostringstream got;
-      got << it->second.sizes();
-      throw FormatError("lpips: " + where + ": tensor '" + key + "' has shape " + got.str() +
-                        ", expected " + c10::str(c10::IntArrayRef(shape)));
-    }
-    it->second = it->second.to(torch::kFloat32).contiguous();
-    return it->second;
+    return NeedTensor(w_, where, net_, key, std::move(shape));
   };
   for (size_t s = 0; s < slices_.size(); ++s) {
     for (const auto& l : slices_[s]) {

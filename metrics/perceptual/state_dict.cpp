@@ -88,183 +88,9 @@ class PickleMachine {
     while (true) {
       const size_t at = pos_;
       const auto op = static_cast<unsigned char>(Uint(1));
-      switch (op) {
-        case 0x80:
-          Uint(1);
-          break;  // PROTO
-        case 0x95:
-          Uint(8);
-          break;  // FRAME
-        case '.':
-          return Pop(at);  // STOP
-        case '(':
-          marks_.push_back(stack_.size());
-          break;  // MARK
-        case 'N':
-          stack_.push_back(Make(Value::kNone));
-          break;
-        case 0x88:
-        case 0x89: {
-          auto v = Make(Value::kBool);
-          v->i = op == 0x88;
-          stack_.push_back(v);
-          break;
-        }
-        case 'K':
-          PushInt(static_cast<int64_t>(Uint(1)));
-          break;
-        case 'M':
-          PushInt(static_cast<int64_t>(Uint(2)));
-          break;
-        case 'J':
-          PushInt(static_cast<int32_t>(Uint(4)));
-          break;
-        case 0x8a: {  // LONG1
-          const auto n = Uint(1);
-          if (n > 8) {
-            PushStr(Bytes(n));
-            break;
-          }  // wider than 64 bits: kept as raw bytes
-          const uint64_t v = n == 0 ? 0 : Uint(n);
-          const bool negative = n > 0 && n < 8 && ((v >> (8 * n - 1)) & 1);
-          PushInt(static_cast<int64_t>(negative ? v | (~uint64_t{0} << (8 * n)) : v));
-          break;
-        }
-        case 'G': {  // BINFLOAT, big-endian
-          uint64_t b = 0;
-          for (int i = 0; i < 8; ++i) b = (b << 8) | static_cast<unsigned char>(Bytes(1)[0]);
-          auto v = Make(Value::kFloat);
-          std::memcpy(&v->f, &b, 8);
-          stack_.push_back(v);
-          break;
-        }
-        case 'U':
-        case 0x8c:
-        case 'C':
-          PushStr(Bytes(Uint(1)));
-          break;
-        case 'T':
-        case 'X':
-        case 'B':
-          PushStr(Bytes(Uint(4)));
-          break;
-        case 0x8d:
-        case 0x8e:
-          PushStr(Bytes(Uint(8)));
-          break;
-        case 'c': {  // GLOBAL
-          auto v = Make(Value::kGlobal);
-          const std::string module = Line();
-          v->s = module + "." + Line();
-          stack_.push_back(v);
-          break;
-        }
-        case 0x93: {  // STACK_GLOBAL
-          auto name = Pop(at), module = Pop(at);
-          auto v = Make(Value::kGlobal);
-          v->s = module->s + "." + name->s;
-          stack_.push_back(v);
-          break;
-        }
-        case 'q':
-          memo_[Uint(1)] = Top(at);
-          break;
-        case 'r':
-          memo_[Uint(4)] = Top(at);
-          break;
-        case 0x94:
-          memo_[memo_.size()] = Top(at);
-          break;
-        case 'h':
-          stack_.push_back(Memo(Uint(1), at));
-          break;
-        case 'j':
-          stack_.push_back(Memo(Uint(4), at));
-          break;
-        case ')':
-          stack_.push_back(Make(Value::kTuple));
-          break;
-        case 0x85:
-        case 0x86:
-        case 0x87: {
-          auto t = Make(Value::kTuple);
-          t->items.resize(op - 0x84);
-          for (auto it = t->items.rbegin(); it != t->items.rend(); ++it) *it = Pop(at);
-          stack_.push_back(t);
-          break;
-        }
-        case 't': {
-          auto t = Make(Value::kTuple);
-          t->items = PopMark(at);
-          stack_.push_back(t);
-          break;
-        }
-        case ']':
-          stack_.push_back(Make(Value::kList));
-          break;
-        case 'l': {
-          auto t = Make(Value::kList);
-          t->items = PopMark(at);
-          stack_.push_back(t);
-          break;
-        }
-        case '}':
-          stack_.push_back(Make(Value::kDict));
-          break;
-        case 'd': {
-          auto t = Make(Value::kDict);
-          t->items = PopMark(at);
-          stack_.push_back(t);
-          break;
-        }
-        case 'a': {
-          auto v = Pop(at);
-          Expect(Top(at), Value::kList, at)->items.push_back(v);
-          break;
-        }
-        case 'e': {
-          auto vs = PopMark(at);
-          auto& l = Expect(Top(at), Value::kList, at)->items;
-          l.insert(l.end(), vs.begin(), vs.end());
-          break;
-        }
-        case 's': {
-          auto v = Pop(at), k = Pop(at);
-          auto& m = Expect(Top(at), Value::kDict, at)->items;
-          m.push_back(k);
-          m.push_back(v);
-          break;
-        }
-        case 'u': {
-          auto vs = PopMark(at);
-          auto& m = Expect(Top(at), Value::kDict, at)->items;
-          m.insert(m.end(), vs.begin(), vs.end());
-          break;
-        }
-        case 'Q': {  // BINPERSID: ('storage', storage type, key, location, numel[, view])
-          auto pid = Expect(Pop(at), Value::kTuple, at);
-          if (pid->items.size() < 5 || pid->items[0]->s != "storage")
-            Fail(at, "an unknown persistent id");
-          if (pid->items.size() > 5 && pid->items[5]->kind != Value::kNone)
-            Fail(at, "a storage view (unsupported)");
-          auto v = Make(Value::kStorage);
-          v->storage = {pid->items[2]->s, StorageType(pid->items[1]->s, file_), pid->items[4]->i};
-          if (v->storage.numel < 0) Fail(at, "a negative storage size");
-          storages_[v->storage.key] = v->storage;
-          stack_.push_back(v);
-          break;
-        }
-        case 'R': {
-          auto args = Expect(Pop(at), Value::kTuple, at);
-          stack_.push_back(Call(Pop(at), *args, at));
-          break;
-        }
-        case 'b':
-          Pop(at);
-          break;  // BUILD: the state of an OrderedDict (its _metadata) is dropped
-        default:
-          Fail(at, "unsupported pickle opcode " + std::to_string(op));
-      }
+      if (op == '.') return Pop(at);  // STOP
+      if (!PushConstant(op) && !BuildContainer(op, at) && !MemoGlobalOrCall(op, at))
+        Fail(at, "unsupported pickle opcode " + std::to_string(op));
     }
   }
   const std::map<std::string, StorageRef>& storages() const { return storages_; }
@@ -282,6 +108,205 @@ class PickleMachine {
   }
 
  private:
+  // The framing opcodes and those that push a constant (None, bool, int, float, string); false
+  // for any other opcode.
+  bool PushConstant(unsigned char op) {
+    switch (op) {
+      case 0x80:
+        Uint(1);
+        break;  // PROTO
+      case 0x95:
+        Uint(8);
+        break;  // FRAME
+      case 'N':
+        stack_.push_back(Make(Value::kNone));
+        break;
+      case 0x88:
+      case 0x89: {
+        auto v = Make(Value::kBool);
+        v->i = op == 0x88;
+        stack_.push_back(v);
+        break;
+      }
+      case 'K':
+        PushInt(static_cast<int64_t>(Uint(1)));
+        break;
+      case 'M':
+        PushInt(static_cast<int64_t>(Uint(2)));
+        break;
+      case 'J':
+        PushInt(static_cast<int32_t>(Uint(4)));
+        break;
+      case 0x8a: {  // LONG1
+        const auto n = Uint(1);
+        if (n > 8) {
+          PushStr(Bytes(n));
+          break;
+        }  // wider than 64 bits: kept as raw bytes
+        const uint64_t v = n == 0 ? 0 : Uint(n);
+        const bool negative = n > 0 && n < 8 && ((v >> (8 * n - 1)) & 1);
+        PushInt(static_cast<int64_t>(negative ? v | (~uint64_t{0} << (8 * n)) : v));
+        break;
+      }
+      case 'G': {  // BINFLOAT, big-endian
+        uint64_t b = 0;
+        for (int i = 0; i < 8; ++i) b = (b << 8) | static_cast<unsigned char>(Bytes(1)[0]);
+        auto v = Make(Value::kFloat);
+        std::memcpy(&v->f, &b, 8);
+        stack_.push_back(v);
+        break;
+      }
+      case 'U':
+      case 0x8c:
+      case 'C':
+        PushStr(Bytes(Uint(1)));
+        break;
+      case 'T':
+      case 'X':
+      case 'B':
+        PushStr(Bytes(Uint(4)));
+        break;
+      case 0x8d:
+      case 0x8e:
+        PushStr(Bytes(Uint(8)));
+        break;
+      default:
+        return false;
+    }
+    return true;
+  }
+
+  // MARK and the opcodes that build or fill tuples, lists and dicts; false for any other opcode.
+  bool BuildContainer(unsigned char op, size_t at) {
+    switch (op) {
+      case '(':
+        marks_.push_back(stack_.size());
+        break;  // MARK
+      case ')':
+        stack_.push_back(Make(Value::kTuple));
+        break;
+      case 0x85:
+      case 0x86:
+      case 0x87: {
+        auto t = Make(Value::kTuple);
+        t->items.resize(op - 0x84);
+        for (auto it = t->items.rbegin(); it != t->items.rend(); ++it) *it = Pop(at);
+        stack_.push_back(t);
+        break;
+      }
+      case 't': {
+        auto t = Make(Value::kTuple);
+        t->items = PopMark(at);
+        stack_.push_back(t);
+        break;
+      }
+      case ']':
+        stack_.push_back(Make(Value::kList));
+        break;
+      case 'l': {
+        auto t = Make(Value::kList);
+        t->items = PopMark(at);
+        stack_.push_back(t);
+        break;
+      }
+      case '}':
+        stack_.push_back(Make(Value::kDict));
+        break;
+      case 'd': {
+        auto t = Make(Value::kDict);
+        t->items = PopMark(at);
+        stack_.push_back(t);
+        break;
+      }
+      case 'a': {
+        auto v = Pop(at);
+        Expect(Top(at), Value::kList, at)->items.push_back(v);
+        break;
+      }
+      case 'e': {
+        auto vs = PopMark(at);
+        auto& l = Expect(Top(at), Value::kList, at)->items;
+        l.insert(l.end(), vs.begin(), vs.end());
+        break;
+      }
+      case 's': {
+        auto v = Pop(at), k = Pop(at);
+        auto& m = Expect(Top(at), Value::kDict, at)->items;
+        m.push_back(k);
+        m.push_back(v);
+        break;
+      }
+      case 'u': {
+        auto vs = PopMark(at);
+        auto& m = Expect(Top(at), Value::kDict, at)->items;
+        m.insert(m.end(), vs.begin(), vs.end());
+        break;
+      }
+      default:
+        return false;
+    }
+    return true;
+  }
+
+  // Globals, the memo, persistent ids (the storages), REDUCE and BUILD; false for any other
+  // opcode.
+  bool MemoGlobalOrCall(unsigned char op, size_t at) {
+    switch (op) {
+      case 'c': {  // GLOBAL
+        auto v = Make(Value::kGlobal);
+        const std::string module = Line();
+        v->s = module + "." + Line();
+        stack_.push_back(v);
+        break;
+      }
+      case 0x93: {  // STACK_GLOBAL
+        auto name = Pop(at), module = Pop(at);
+        auto v = Make(Value::kGlobal);
+        v->s = module->s + "." + name->s;
+        stack_.push_back(v);
+        break;
+      }
+      case 'q':
+        memo_[Uint(1)] = Top(at);
+        break;
+      case 'r':
+        memo_[Uint(4)] = Top(at);
+        break;
+      case 0x94:
+        memo_[memo_.size()] = Top(at);
+        break;
+      case 'h':
+        stack_.push_back(Memo(Uint(1), at));
+        break;
+      case 'j':
+        stack_.push_back(Memo(Uint(4), at));
+        break;
+      case 'Q': {  // BINPERSID: ('storage', storage type, key, location, numel[, view])
+        auto pid = Expect(Pop(at), Value::kTuple, at);
+        if (pid->items.size() < 5 || pid->items[0]->s != "storage")
+          Fail(at, "an unknown persistent id");
+        if (pid->items.size() > 5 && pid->items[5]->kind != Value::kNone)
+          Fail(at, "a storage view (unsupported)");
+        auto v = Make(Value::kStorage);
+        v->storage = {pid->items[2]->s, StorageType(pid->items[1]->s, file_), pid->items[4]->i};
+        if (v->storage.numel < 0) Fail(at, "a negative storage size");
+        storages_[v->storage.key] = v->storage;
+        stack_.push_back(v);
+        break;
+      }
+      case 'R': {
+        auto args = Expect(Pop(at), Value::kTuple, at);
+        stack_.push_back(Call(Pop(at), *args, at));
+        break;
+      }
+      case 'b':
+        Pop(at);
+        break;  // BUILD: the state of an OrderedDict (its _metadata) is dropped
+      default:
+        return false;
+    }
+    return true;
+  }
   [[noreturn]] void Fail(size_t at, const std::string& what) const {
     throw FormatError(file_ + ": byte " + std::to_string(at) + ": " + what);
   }

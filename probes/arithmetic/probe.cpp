@@ -127,8 +127,13 @@ AnswerRead ReadAnswer(const std::string& ocr_text, const std::string& expr) {
   return r;
 }
 
-json RunArithmeticProbe(Checkpoint& ckpt, const ArithmeticProbeOptions& o, const Logger& log) {
-  const NcSpec& spec = ckpt.spec();
+namespace {
+
+// The last frames of a batch's rollout, each with its frame number.
+using FrameTail = std::deque<std::pair<int64_t, torch::Tensor>>;
+
+// Rejects options and checkpoints the probe cannot run with.
+void CheckProbeInputs(Checkpoint& ckpt, const NcSpec& spec, const ArithmeticProbeOptions& o) {
   if (o.problems < 1 || o.problems > kArithmeticPoolSize) {
     throw Error("arithmetic probe: --problems must be 1.." + std::to_string(kArithmeticPoolSize) +
                 ", got " + std::to_string(o.problems));
@@ -142,6 +147,170 @@ json RunArithmeticProbe(Checkpoint& ckpt, const ArithmeticProbeOptions& o, const
         "arithmetic probe: a videos: checkpoint only replays clips it was given; the probe "
         "needs a model that rolls out from the probe's own prompts");
   }
+}
+
+// The draw's problems with the captions of `variant` ("plain" or "reprompt") and their lengths.
+std::vector<ProblemRun> MakeRuns(const std::vector<ArithmeticProblem>& pool,
+                                 const std::string& variant, int problems, double fps) {
+  std::vector<ProblemRun> runs;
+  for (int i = 0; i < problems; ++i) {
+    const auto& p = pool[static_cast<size_t>(i)];
+    runs.push_back({&p,
+                    ArithmeticCaption(
+                        p.expr, variant == "reprompt" ? std::optional(p.expected) : std::nullopt),
+                    ArithmeticFrameCount(p.expr, fps)});
+  }
+  return runs;
+}
+
+// The next batch from `next` on: up to batch_size consecutive runs of the same length.
+std::vector<size_t> NextBatch(const std::vector<ProblemRun>& runs, size_t& next, int batch_size) {
+  std::vector<size_t> batch = {next++};
+  while (next < runs.size() && static_cast<int>(batch.size()) < batch_size &&
+         runs[next].frames == runs[batch[0]].frames) {
+    batch.push_back(next++);
+  }
+  return batch;
+}
+
+// The rollout request of a batch: every element starts from the probe screen, with no actions.
+RolloutRequest MakeRequest(const std::vector<ProblemRun>& runs, const std::vector<size_t>& batch,
+                           const torch::Tensor& first, const NcSpec& spec, int64_t seed) {
+  RolloutRequest req;
+  for (size_t i : batch) {
+    req.ids.push_back("arithmetic_" + std::to_string(runs[i].problem->index));
+    req.prompts.push_back(runs[i].prompt);
+  }
+  const auto B = static_cast<int64_t>(batch.size());
+  req.num_frames = runs[batch[0]].frames;
+  req.first_frame = first.unsqueeze(0).repeat({B, 1, 1, 1});
+  req.actions = torch::zeros({B, req.num_frames, static_cast<int64_t>(spec.action_dim)});
+  req.seed = SampleSeed(seed, req.ids[0]);
+  return req;
+}
+
+// A batch's result rows before anything is read: nothing read, not correct.
+std::vector<json> BaseRows(const std::vector<ProblemRun>& runs, const std::vector<size_t>& batch,
+                           int64_t num_frames) {
+  std::vector<json> base;
+  for (size_t i : batch) {
+    const auto& p = *runs[i].problem;
+    base.push_back({{"index", p.index},
+                    {"expr", p.expr},
+                    {"category", p.category},
+                    {"expected", p.expected},
+                    {"read", nullptr},
+                    {"correct", false},
+                    {"frames", num_frames}});
+  }
+  return base;
+}
+
+// Rolls the batch out, checks every frame, and keeps its last read_frames frames; a rollout
+// that ends early or gives a bad frame throws ContractError.
+FrameTail RollOutTail(Checkpoint& ckpt, const RolloutRequest& req, RolloutMode mode,
+                      const NcSpec& spec, int64_t B, int read_frames) {
+  FrameTail tail;
+  auto stream = ckpt.Rollout(req, mode);
+  for (int64_t k = 1; k <= req.num_frames; ++k) {
+    auto f = stream->Next();
+    if (!f)
+      throw ContractError("the rollout ended after " + std::to_string(k - 1) + " of " +
+                          std::to_string(req.num_frames) + " frames");
+    for (int64_t b = 0; b < B; ++b) {
+      if (auto bad = ValidateFrame((*f)[b], spec.height, spec.width)) {
+        throw ContractError("frame " + std::to_string(k) + ": " + *bad);
+      }
+    }
+    tail.emplace_back(k, f->cpu());
+    if (static_cast<int>(tail.size()) > read_frames) tail.pop_front();
+  }
+  return tail;
+}
+
+// Reads latest first: OCRs the last frame of every element in parallel, and goes back one
+// frame only for the elements where no ">>> <expr>" line was found yet.
+void ReadBatchAnswers(OcrPool& ocr, const FrameTail& tail, const std::vector<ProblemRun>& runs,
+                      const std::vector<size_t>& batch, std::vector<json>& base) {
+  std::vector<bool> done(batch.size(), false);
+  for (size_t j = 0; j < batch.size(); ++j) {
+    base[j]["read_frame"] = tail.back().first;
+    base[j]["ocr_text"] = "";
+  }
+  for (size_t t = tail.size(); t-- > 0;) {
+    std::vector<std::pair<size_t, std::future<std::string>>> texts;
+    for (size_t j = 0; j < batch.size(); ++j) {
+      if (!done[j])
+        texts.emplace_back(j, ocr.Submit(FrameToRgb8(tail[t].second[static_cast<int64_t>(j)])));
+    }
+    for (auto& [j, fut] : texts) {
+      const std::string text = fut.get();
+      if (t + 1 == tail.size()) base[j]["ocr_text"] = text;  // what was seen when nothing matches
+      const AnswerRead a = ReadAnswer(text, runs[batch[j]].problem->expr);
+      if (!a.found) continue;
+      done[j] = true;
+      base[j]["read"] = a.answer;
+      base[j]["expr_line"] = a.expr_line;
+      base[j]["correct"] = a.answer == base[j]["expected"].get<std::string>();
+      base[j]["ocr_text"] = text;
+      base[j]["read_frame"] = tail[t].first;
+    }
+  }
+}
+
+// Rolls one batch out and fills its rows; false when the rollout failed (the rows then say
+// why).
+bool RunBatch(Checkpoint& ckpt, const ArithmeticProbeOptions& o, RolloutMode mode,
+              const torch::Tensor& first, OcrPool& ocr, const std::vector<ProblemRun>& runs,
+              const std::vector<size_t>& batch, std::vector<json>& rows) {
+  const NcSpec& spec = ckpt.spec();
+  const RolloutRequest req = MakeRequest(runs, batch, first, spec, o.seed);
+  const auto B = static_cast<int64_t>(batch.size());
+  std::vector<json> base = BaseRows(runs, batch, req.num_frames);
+  // Keep the last read_frames frames of each batch element.
+  FrameTail tail;
+  try {
+    tail = RollOutTail(ckpt, req, mode, spec, B, o.read_frames);
+  } catch (const Error& e) {
+    for (size_t j = 0; j < batch.size(); ++j) {
+      base[j]["error"] = e.what();
+      rows[batch[j]] = base[j];
+    }
+    return false;
+  }
+  ReadBatchAnswers(ocr, tail, runs, batch, base);
+  for (size_t j = 0; j < batch.size(); ++j) rows[batch[j]] = base[j];
+  return true;
+}
+
+// How the probe was run, for the report: captions, frame counts, the answer rule, the screen,
+// OCR and seeds.
+json ProbeProtocol(const ArithmeticProbeOptions& o, const ProbeScreen& screen, const OcrPool& ocr,
+                   int batch_size) {
+  return {{"caption", ArithmeticCaption("<expr>", std::nullopt)},
+          {"reprompt_caption", ArithmeticCaption("<expr>", std::string("<value>"))},
+          {"first_frame", "probe screen with the shell prompt \"$ \""},
+          {"frames", "ceil(script duration * fps); vhs timing, 50 ms per typed character"},
+          {"read_frames", o.read_frames},
+          {"answer_rule",
+           "latest of the last read_frames frames whose OCR has a '>>> <expr>' line (spaces "
+           "ignored, <expr> within one edit); the next line, spaces removed, must equal "
+           "Python 3's printed result exactly"},
+          {"screen",
+           {{"font_px", screen.render.font_px},
+            {"theme", screen.render.theme},
+            {"rows", screen.rows},
+            {"cols", screen.cols}}},
+          {"ocr", ocr.provenance()},
+          {"seed_rule", "(seed + fnv1a64(\"arithmetic_<index>\")) mod 2^31"},
+          {"batch_size", batch_size}};
+}
+
+}  // namespace
+
+json RunArithmeticProbe(Checkpoint& ckpt, const ArithmeticProbeOptions& o, const Logger& log) {
+  const NcSpec& spec = ckpt.spec();
+  CheckProbeInputs(ckpt, spec, o);
   const auto pool = ArithmeticPool();
   const ProbeScreen screen = MakeProbeScreen(spec.height, spec.width, o.font_px, o.theme);
   const torch::Tensor first = MatToFrame(RenderProbeScreen(screen, "$ "));
@@ -153,96 +322,12 @@ json RunArithmeticProbe(Checkpoint& ckpt, const ArithmeticProbeOptions& o, const
   if (o.reprompt) variants.push_back("reprompt");
   json out_variants = json::object();
   for (const auto& variant : variants) {
-    std::vector<ProblemRun> runs;
-    for (int i = 0; i < o.problems; ++i) {
-      const auto& p = pool[static_cast<size_t>(i)];
-      runs.push_back({&p,
-                      ArithmeticCaption(
-                          p.expr, variant == "reprompt" ? std::optional(p.expected) : std::nullopt),
-                      ArithmeticFrameCount(p.expr, spec.fps)});
-    }
+    const std::vector<ProblemRun> runs = MakeRuns(pool, variant, o.problems, spec.fps);
     std::vector<json> rows(runs.size());
     size_t next = 0;
     while (next < runs.size()) {
-      std::vector<size_t> batch = {next++};
-      while (next < runs.size() && static_cast<int>(batch.size()) < batch_size &&
-             runs[next].frames == runs[batch[0]].frames) {
-        batch.push_back(next++);
-      }
-      RolloutRequest req;
-      for (size_t i : batch) {
-        req.ids.push_back("arithmetic_" + std::to_string(runs[i].problem->index));
-        req.prompts.push_back(runs[i].prompt);
-      }
-      const auto B = static_cast<int64_t>(batch.size());
-      req.num_frames = runs[batch[0]].frames;
-      req.first_frame = first.unsqueeze(0).repeat({B, 1, 1, 1});
-      req.actions = torch::zeros({B, req.num_frames, static_cast<int64_t>(spec.action_dim)});
-      req.seed = SampleSeed(o.seed, req.ids[0]);
-      std::vector<json> base;
-      for (size_t i : batch) {
-        const auto& p = *runs[i].problem;
-        base.push_back({{"index", p.index},
-                        {"expr", p.expr},
-                        {"category", p.category},
-                        {"expected", p.expected},
-                        {"read", nullptr},
-                        {"correct", false},
-                        {"frames", req.num_frames}});
-      }
-      // Keep the last read_frames frames of each batch element.
-      std::deque<std::pair<int64_t, torch::Tensor>> tail;
-      try {
-        auto stream = ckpt.Rollout(req, mode);
-        for (int64_t k = 1; k <= req.num_frames; ++k) {
-          auto f = stream->Next();
-          if (!f)
-            throw ContractError("the rollout ended after " + std::to_string(k - 1) + " of " +
-                                std::to_string(req.num_frames) + " frames");
-          for (int64_t b = 0; b < B; ++b) {
-            if (auto bad = ValidateFrame((*f)[b], spec.height, spec.width)) {
-              throw ContractError("frame " + std::to_string(k) + ": " + *bad);
-            }
-          }
-          tail.emplace_back(k, f->cpu());
-          if (static_cast<int>(tail.size()) > o.read_frames) tail.pop_front();
-        }
-      } catch (const Error& e) {
-        for (size_t j = 0; j < batch.size(); ++j) {
-          base[j]["error"] = e.what();
-          rows[batch[j]] = base[j];
-        }
-        continue;
-      }
-      // Read latest first: OCR the last frame of every element in parallel, and go back one
-      // frame only for the elements where no ">>> <expr>" line was found yet.
-      std::vector<bool> done(batch.size(), false);
-      for (size_t j = 0; j < batch.size(); ++j) {
-        base[j]["read_frame"] = tail.back().first;
-        base[j]["ocr_text"] = "";
-      }
-      for (size_t t = tail.size(); t-- > 0;) {
-        std::vector<std::pair<size_t, std::future<std::string>>> texts;
-        for (size_t j = 0; j < batch.size(); ++j) {
-          if (!done[j])
-            texts.emplace_back(j,
-                               ocr->Submit(FrameToRgb8(tail[t].second[static_cast<int64_t>(j)])));
-        }
-        for (auto& [j, fut] : texts) {
-          const std::string text = fut.get();
-          if (t + 1 == tail.size())
-            base[j]["ocr_text"] = text;  // what was seen when nothing matches
-          const AnswerRead a = ReadAnswer(text, runs[batch[j]].problem->expr);
-          if (!a.found) continue;
-          done[j] = true;
-          base[j]["read"] = a.answer;
-          base[j]["expr_line"] = a.expr_line;
-          base[j]["correct"] = a.answer == base[j]["expected"].get<std::string>();
-          base[j]["ocr_text"] = text;
-          base[j]["read_frame"] = tail[t].first;
-        }
-      }
-      for (size_t j = 0; j < batch.size(); ++j) rows[batch[j]] = base[j];
+      const std::vector<size_t> batch = NextBatch(runs, next, batch_size);
+      if (!RunBatch(ckpt, o, mode, first, *ocr, runs, batch, rows)) continue;
       if (next % 20 == 0 || next == runs.size()) {
         log(LogLevel::kInfo, "arithmetic probe (" + variant + "): " + std::to_string(next) + "/" +
                                  std::to_string(runs.size()) + " problems");
@@ -251,24 +336,7 @@ json RunArithmeticProbe(Checkpoint& ckpt, const ArithmeticProbeOptions& o, const
     out_variants[variant] = Summarise(rows);
   }
 
-  json protocol = {
-      {"caption", ArithmeticCaption("<expr>", std::nullopt)},
-      {"reprompt_caption", ArithmeticCaption("<expr>", std::string("<value>"))},
-      {"first_frame", "probe screen with the shell prompt \"$ \""},
-      {"frames", "ceil(script duration * fps); vhs timing, 50 ms per typed character"},
-      {"read_frames", o.read_frames},
-      {"answer_rule",
-       "latest of the last read_frames frames whose OCR has a '>>> <expr>' line (spaces "
-       "ignored, <expr> within one edit); the next line, spaces removed, must equal "
-       "Python 3's printed result exactly"},
-      {"screen",
-       {{"font_px", screen.render.font_px},
-        {"theme", screen.render.theme},
-        {"rows", screen.rows},
-        {"cols", screen.cols}}},
-      {"ocr", ocr->provenance()},
-      {"seed_rule", "(seed + fnv1a64(\"arithmetic_<index>\")) mod 2^31"},
-      {"batch_size", batch_size}};
+  json protocol = ProbeProtocol(o, screen, *ocr, batch_size);
   return {{"probe", "arithmetic"},
           {"version", 1},
           {"pool",
