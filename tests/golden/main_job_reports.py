@@ -53,10 +53,12 @@ def make_inputs(a, work):
     vhs.mkdir(parents=True)
     for d in CLI_DEMOS:
         for ext in (".tape", ".mp4"):
-            (vhs / (d + ext)).symlink_to(pathlib.Path(a.shared).resolve() / "data/cligen-clean" / (d + ext))
+            # Copies, not links: the manifest's relative paths (and so its sha256) and the
+            # videos: folder's tree hash are then the same wherever the test runs.
+            shutil.copyfile(pathlib.Path(a.shared) / "data/cligen-clean" / (d + ext), vhs / (d + ext))
     cli = work / "cli.jsonl"
     run([a.ncbench, "datasets", "import-vhs", vhs, "--out", cli])
-    gui_dir = pathlib.Path(a.gui_data)
+    gui_dir = pathlib.Path(a.gui_data).resolve()
     gui = gui_dir / "golden_manifest.jsonl"
     lines = [l for l in (gui_dir / "manifest.jsonl").read_text().splitlines()
              if json.loads(l)["id"] in GUI_SCRIPTS]
