@@ -284,7 +284,8 @@ std::vector<fs::path> NumberedFrames(const fs::path& dir) {
       list += (i ? ", '" : "'") + unnumbered[i] + "'";
     throw FormatError(
         At(where, "every image in a frame folder must end in its frame number (e.g. 000001.png); " +
-                      list + (unnumbered.size() > 5 ? " and others" : "") + " do not"));
+                      list + (unnumbered.size() > 5 ? " and others" : "") +
+                      (unnumbered.size() == 1 ? " does not" : " do not")));
   }
   if (frames.empty()) throw FormatError(At(where, "frame directory holds no PNG/JPEG frames"));
   std::sort(frames.begin(), frames.end(), [](const Numbered& a, const Numbered& b) {

@@ -19,6 +19,7 @@ class FrameMeanMetric : public Metric {
     return out;
   }
   bool batchable() const override { return true; }
+  bool device_kernels() const override { return true; }
   std::vector<nlohmann::json> ObserveAcross(const std::vector<Metric*>& instances,
                                             const torch::Tensor& gen,
                                             const torch::Tensor& gt) override {

@@ -20,6 +20,56 @@
 
 namespace ncb {
 
+// How a view reads one key a metric writes into its aggregate and its samples' scores: the
+// report carries these (config.metrics[].outputs), so the console summary, HTML, compare and
+// table code know no metric by name.
+struct OutputKey {
+  // The key ("samples_with_psnr"), or "*SUFFIX" for every key ending in SUFFIX ("*_cer").
+  // Nested aggregate keys are matched by their last part. A metric's main keys (its name,
+  // NAME_frame_mean, ...) need no entry: they take the metric's unit and direction.
+  std::string key;
+  std::string kind;       // "count" (an integer: no interval, no best mark), "note" (text), or a
+                          // quantity: "ratio", "dB", "px", "distance"
+  std::string direction;  // "higher_is_better" | "lower_is_better" | "" (counts, notes)
+  // The per-sample score that ranks samples in the HTML report (the first metric's wins).
+  bool primary = false;
+};
+
+// A figure the HTML report draws from a metric's data, declared by the metric.
+struct OutputView {
+  // "histogram": metric_states[NAME][key] (an array of per-bin counts) as a bar chart;
+  // "frame_texts": scores[key] of each sample ([{index, gt_text, gen_text, char_accuracy}]) as
+  // side-by-side texts, and their char_accuracy by frame index as a line plot.
+  std::string kind;
+  std::string key;
+  std::string title;
+  std::string unit;  // of a histogram's bins
+};
+
+// One option of a metric (libvmaf's VmafOption): the table each metric declares beside its
+// factory. `--metric-option` values are checked against it (a known key, the JSON type), and
+// the options whose non-default values change the numbers name the metric, by one rule for
+// every metric (NameSuffix).
+struct MetricOption {
+  std::string key;
+  std::string type;              // "number", "integer", "boolean", "string", "array" (numbers)
+  nlohmann::json default_value;  // null: found at run time (a weights path, the core count)
+  bool names_metric = false;     // a non-default value changes the numbers
+  std::string help;
+};
+
+// The suffix of a metric's reported name: for each option of `table` that names the metric
+// and whose value in `values` differs from its default, in table order, "_" + the value for a
+// string ("lpips_alex", "ocr_buffer"), "_" + the key for a true boolean ("ssim_float64"),
+// "_" + key + value for a number ("ocr_k3", "psnr_data_range255"), and for an array "_" + key +
+// its values joined by "-" ("cursor_scales1-2").
+std::string NameSuffix(const nlohmann::json& values, const std::vector<MetricOption>& table);
+
+// Throws Error naming the metric for a key outside `table` (listing the known ones) or a value
+// of another JSON type than the table's.
+void CheckOptions(const std::string& metric, const nlohmann::json& options,
+                  const std::vector<MetricOption>& table);
+
 struct MetricInfo {
   std::string name;       // stable snake_case; non-default options are appended
   int version = 1;        // bumped whenever numbers can change
@@ -88,6 +138,11 @@ class Metric {
   // (FVD: clip rule, input rounding, resize, crop, normalisation); null otherwise. The report
   // keeps it under config.metrics[].preprocessing.
   virtual nlohmann::json preprocessing() const { return nullptr; }
+  // Its output keys other than the main ones, and the figures it asks the HTML report for
+  // (OutputKey, OutputView); what every metric writes (samples, frames, ...) is added by
+  // DescribeOutputs.
+  virtual std::vector<OutputKey> outputs() const { return {}; }
+  virtual std::vector<OutputView> views() const { return {}; }
 
   virtual void BeginSample(const SampleInfo& sample) = 0;
   // Scores N frame pairs of the current sample; returns one JSON object per frame, e.g.
@@ -98,6 +153,9 @@ class Metric {
   // Metrics whose per-frame score is a pure function of the frame pair (PSNR, SSIM, LPIPS)
   // score the same frame of every sample of a batch in one kernel call, on the run's device.
   virtual bool batchable() const { return false; }
+  // Scores with LibTorch kernels on the run's device (on CUDA with --device cuda); false: on
+  // the host whatever the device (Tesseract, OpenCV template matching).
+  virtual bool device_kernels() const { return false; }
   // For batchable metrics, called on instances[0]: scores gen[i] against gt[i] into
   // instances[i] (one per sample, all made by the same factory as this one) and returns
   // frame i's JSON. Throws before any instance's state changes, so a caller can fall back
@@ -118,6 +176,11 @@ class Metric {
   virtual nlohmann::json Finalize(const MetricState& state) const = 0;
 };
 
+// config.metrics[].outputs and .views of the report: the metric's own descriptors and the
+// counts every metric writes (samples, frames, samples_excluded, *_frames).
+nlohmann::json DescribeOutputs(const Metric& metric);
+nlohmann::json DescribeViews(const Metric& metric);
+
 // The metrics ncbench knows (registry.cpp), and a factory. Unknown names or bad options
 // throw Error listing what is accepted.
 std::vector<std::string> MetricNames();
@@ -126,9 +189,10 @@ std::string MetricHelp();
 std::unique_ptr<Metric> CreateMetric(const std::string& name, const nlohmann::json& options = {},
                                      const MetricEnv& env = {});
 
-// Throws Error naming the metric when `options` has a key outside `known`.
-void CheckOptionKeys(const std::string& metric, const nlohmann::json& options,
-                     const std::vector<std::string>& known);
+// The option table of the metric `name` (a registry name: psnr, ocr, ...), and every metric's
+// options in words for --help ("ocr: k (integer, 5; names the metric), ...").
+const std::vector<MetricOption>& MetricOptionTable(const std::string& name);
+std::string MetricOptionHelp();
 
 // A value that may be undefined: writes {key: v} or {key: null, key_null_reason: why}.
 void PutScore(nlohmann::json* out, const std::string& key, double value, bool defined,

@@ -15,13 +15,25 @@ std::unique_ptr<Metric> MakeCursorMetric(const nlohmann::json& options, const Me
 std::unique_ptr<Metric> MakeFvdMetric(const nlohmann::json& options, const MetricEnv& env);
 std::unique_ptr<Metric> MakeLpipsMetric(const nlohmann::json& options, const MetricEnv& env);
 std::unique_ptr<Metric> MakeOcrMetric(const nlohmann::json& options, const MetricEnv& env);
+// Their option tables (MetricOption), beside each factory.
+const std::vector<MetricOption>& PsnrOptions();
+const std::vector<MetricOption>& SsimOptionTable();
+const std::vector<MetricOption>& CursorOptions();
+const std::vector<MetricOption>& FvdOptions();
+const std::vector<MetricOption>& LpipsOptions();
+const std::vector<MetricOption>& OcrOptionTable();
 
 namespace {
 using Factory = std::function<std::unique_ptr<Metric>(const nlohmann::json&, const MetricEnv&)>;
-const std::map<std::string, Factory>& Registry() {
-  static const std::map<std::string, Factory> r = {
-      {"cursor", MakeCursorMetric}, {"fvd", MakeFvdMetric},   {"lpips", MakeLpipsMetric},
-      {"ocr", MakeOcrMetric},       {"psnr", MakePsnrMetric}, {"ssim", MakeSsimMetric},
+struct Entry {
+  Factory make;
+  const std::vector<MetricOption>& (*options)();
+};
+const std::map<std::string, Entry>& Registry() {
+  static const std::map<std::string, Entry> r = {
+      {"cursor", {MakeCursorMetric, CursorOptions}}, {"fvd", {MakeFvdMetric, FvdOptions}},
+      {"lpips", {MakeLpipsMetric, LpipsOptions}},    {"ocr", {MakeOcrMetric, OcrOptionTable}},
+      {"psnr", {MakePsnrMetric, PsnrOptions}},       {"ssim", {MakeSsimMetric, SsimOptionTable}},
   };
   return r;
 }
@@ -99,7 +111,29 @@ std::unique_ptr<Metric> CreateMetric(const std::string& name, const nlohmann::js
     for (const auto& n : MetricNames()) known += (known.empty() ? "" : ", ") + n;
     throw Error("unknown metric '" + name + "'; available: " + known);
   }
-  return it->second(options.is_null() ? nlohmann::json::object() : options, env);
+  const nlohmann::json o = options.is_null() ? nlohmann::json::object() : options;
+  CheckOptions(name, o, it->second.options());
+  return it->second.make(o, env);
+}
+
+std::string MetricOptionHelp() {
+  std::string out;
+  for (const auto& [name, entry] : Registry()) {
+    std::string opts;
+    for (const auto& o : entry.options()) {
+      opts += (opts.empty() ? "" : ", ") + o.key + " (" + o.type;
+      if (!o.default_value.is_null()) opts += " " + o.default_value.dump();
+      opts += std::string(o.names_metric ? ", in the name" : "") + ")";
+    }
+    out += (out.empty() ? "" : "; ") + name + ": " + opts;
+  }
+  return out;
+}
+
+const std::vector<MetricOption>& MetricOptionTable(const std::string& name) {
+  auto it = Registry().find(name);
+  if (it == Registry().end()) throw Error("unknown metric '" + name + "'");
+  return it->second.options();
 }
 
 std::vector<nlohmann::json> Metric::ObserveAcross(const std::vector<Metric*>&, const torch::Tensor&,
@@ -111,15 +145,87 @@ MetricState Metric::StateOfSample(const nlohmann::json&) const {
   throw Error("metric " + info().name + " keeps no per-sample record to resume from");
 }
 
-void CheckOptionKeys(const std::string& metric, const nlohmann::json& options,
-                     const std::vector<std::string>& known) {
+nlohmann::json DescribeOutputs(const Metric& metric) {
+  std::vector<OutputKey> keys = metric.outputs();
+  for (const char* count : {"samples", "frames", "samples_excluded", "*_frames"})
+    keys.push_back({count, "count", "", false});
+  nlohmann::json out = nlohmann::json::array();
+  for (const auto& k : keys) {
+    nlohmann::json o = {{"key", k.key}, {"kind", k.kind}};
+    if (!k.direction.empty()) o["direction"] = k.direction;
+    if (k.primary) o["primary"] = true;
+    out.push_back(o);
+  }
+  return out;
+}
+
+nlohmann::json DescribeViews(const Metric& metric) {
+  nlohmann::json out = nlohmann::json::array();
+  for (const auto& v : metric.views())
+    out.push_back({{"kind", v.kind}, {"key", v.key}, {"title", v.title}, {"unit", v.unit}});
+  return out;
+}
+
+namespace {
+
+bool HasType(const nlohmann::json& v, const std::string& type) {
+  if (type == "number") return v.is_number();
+  if (type == "integer") return v.is_number_integer();
+  if (type == "boolean") return v.is_boolean();
+  if (type == "string") return v.is_string();
+  if (type == "array") {
+    if (!v.is_array()) return false;
+    for (const auto& x : v) {
+      if (!x.is_number()) return false;
+    }
+    return true;
+  }
+  return false;
+}
+
+std::string NumberText(const nlohmann::json& v) { return v.dump(); }
+
+}  // namespace
+
+void CheckOptions(const std::string& metric, const nlohmann::json& options,
+                  const std::vector<MetricOption>& table) {
   if (!options.is_object()) throw Error(metric + ": options must be a JSON object");
   for (const auto& [key, value] : options.items()) {
-    if (std::find(known.begin(), known.end(), key) != known.end()) continue;
-    std::string list;
-    for (const auto& k : known) list += (list.empty() ? "" : ", ") + k;
-    throw Error(metric + ": unknown option '" + key + "'; known: " + list);
+    const auto it = std::find_if(table.begin(), table.end(),
+                                 [&key = key](const MetricOption& o) { return o.key == key; });
+    if (it == table.end()) {
+      std::string list;
+      for (const auto& o : table) list += (list.empty() ? "" : ", ") + o.key;
+      throw Error(metric + ": unknown option '" + key + "'; known: " + list);
+    }
+    if (!HasType(value, it->type)) {
+      const std::string what = it->type == "array"     ? "an array of numbers"
+                               : it->type == "integer" ? "an integer"
+                                                       : "a " + it->type;
+      throw Error(metric + ": option " + key + " must be " + what + ", got " + value.dump());
+    }
   }
+}
+
+std::string NameSuffix(const nlohmann::json& values, const std::vector<MetricOption>& table) {
+  std::string suffix;
+  for (const auto& o : table) {
+    if (!o.names_metric || !values.contains(o.key)) continue;
+    const nlohmann::json& v = values[o.key];
+    if (v == o.default_value) continue;
+    if (v.is_string()) {
+      suffix += "_" + v.get<std::string>();
+    } else if (v.is_boolean()) {
+      suffix += (v.get<bool>() ? "_" : "_no_") + o.key;
+    } else if (v.is_array()) {
+      std::string joined;
+      for (const auto& x : v) joined += (joined.empty() ? "" : "-") + NumberText(x);
+      suffix += "_" + o.key + joined;
+    } else {
+      suffix += "_" + o.key + NumberText(v);
+    }
+  }
+  return suffix;
 }
 
 void MetricState::AddArray(const std::string& key, const std::vector<double>& v) {

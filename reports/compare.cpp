@@ -26,7 +26,8 @@ std::vector<Gate> ParseGates(const std::string& spec) {
     Gate g;
     if (op == std::string::npos || op == 0 || op + 1 >= clause.size()) {
       throw Error("--fail-on clause '" + clause +
-                  "': expected KEY<THRESHOLD or KEY>THRESHOLD, e.g. ssim<-0.005");
+                  "': expected KEY<THRESHOLD or KEY>THRESHOLD (KEY a per-sample score of both "
+                  "reports; KEY<-0.005 trips on a significant drop of more than 0.005)");
     }
     g.key = clause.substr(0, op);
     g.op = clause[op];
@@ -98,84 +99,63 @@ json AggregateOf(const json& r, const std::string& key) {
 
 std::string Num(double v, int digits = 4) { return Fixed(v, digits); }
 
-}  // namespace
-
-json Compare(const json& base, const json& neu, const CompareOptions& o) {
-  const auto mismatches = Incompatibilities(base, neu);
-  if (!mismatches.empty() && !o.allow_mismatch) {
-    std::string msg = "the reports are not comparable (pass --allow-mismatch to compare anyway):";
-    for (const auto& m : mismatches) msg += "\n  - " + m;
-    throw Error(msg);
-  }
-  const auto a = OkSamples(base), b = OkSamples(neu);
-  std::vector<std::string> ids, only_a, only_b;
-  for (const auto& [id, s] : a) (b.count(id) ? ids : only_a).push_back(id);
-  for (const auto& [id, s] : b) {
-    if (!a.count(id)) only_b.push_back(id);
-  }
-  // Every numeric, non-count per-sample score both runs have, in the base's first-seen order.
-  std::vector<std::string> keys;
-  std::set<std::string> seen;
+// One per-sample score compared over the paired samples `ids` (null when no pair has it).
+json CompareScore(const json& base, const json& neu, const std::map<std::string, const json*>& a,
+                  const std::map<std::string, const json*>& b, const std::vector<std::string>& ids,
+                  const std::string& key, const CompareOptions& o) {
+  std::vector<double> xa, xb, d;
   for (const auto& id : ids) {
-    for (const auto& [k, v] : (*a.at(id))["scores"].items()) {
-      if (!v.is_number() || IsCountKey(k) || seen.count(k)) continue;
-      if (!(*b.at(id))["scores"].contains(k)) continue;
-      seen.insert(k);
-      keys.push_back(k);
-    }
+    const json& sa = (*a.at(id))["scores"];
+    const json& sb = (*b.at(id))["scores"];
+    if (!sa.contains(key) || !sb.contains(key) || !sa[key].is_number() || !sb[key].is_number())
+      continue;
+    xa.push_back(sa[key].get<double>());
+    xb.push_back(sb[key].get<double>());
+    d.push_back(xb.back() - xa.back());
   }
-  json scores = json::array();
-  for (const auto& key : keys) {
-    std::vector<double> xa, xb, d;
-    for (const auto& id : ids) {
-      const json& sa = (*a.at(id))["scores"];
-      const json& sb = (*b.at(id))["scores"];
-      if (!sa.contains(key) || !sb.contains(key) || !sa[key].is_number() || !sb[key].is_number())
-        continue;
-      xa.push_back(sa[key].get<double>());
-      xb.push_back(sb[key].get<double>());
-      d.push_back(xb.back() - xa.back());
-    }
-    const size_t n = d.size();
-    if (n == 0) continue;
-    auto mean = [](const std::vector<double>& v) {
-      double s = 0;
-      for (double x : v) s += x;
-      return s / static_cast<double>(v.size());
-    };
-    const double delta = mean(d);
-    std::vector<double> reps;
-    reps.reserve(static_cast<size_t>(o.replicates));
-    SplitMix64 rng(o.seed + Fnv1a64(key));  // per key, so adding a metric changes no other interval
-    int64_t extreme = 0;
-    for (int r = 0; r < o.replicates; ++r) {
-      double s = 0;
-      for (size_t i = 0; i < n; ++i) s += d[rng.Below(n)];
-      const double m = s / static_cast<double>(n);
-      reps.push_back(m);
-      // Differences are means of finite numbers; a tolerance keeps an all-zero run at p = 1.
-      if (std::abs(m - delta) + 1e-12 >= std::abs(delta)) ++extreme;
-    }
-    const double lo = Quantile(reps, 0.025), hi = Quantile(reps, 0.975);
-    const double p = (1.0 + static_cast<double>(extreme)) / (1.0 + o.replicates);
-    const bool significant = n >= 2 && p < o.alpha && (lo > 0 || hi < 0);
-    const std::string dir = KeyDirection(base, key);
-    const bool worse = dir == "higher_is_better" ? delta < 0 : delta > 0;
-    scores.push_back({{"key", key},
-                      {"direction", dir},
-                      {"n", n},
-                      {"base_mean", mean(xa)},
-                      {"new_mean", mean(xb)},
-                      {"delta", delta},
-                      {"ci95", {lo, hi}},
-                      {"p_value", p},
-                      {"significant", significant},
-                      {"change", !significant ? "none"
-                                 : worse      ? "regression"
-                                              : "improvement"},
-                      {"base_aggregate", AggregateOf(base, key)},
-                      {"new_aggregate", AggregateOf(neu, key)}});
+  const size_t n = d.size();
+  if (n == 0) return nullptr;
+  auto mean = [](const std::vector<double>& v) {
+    double s = 0;
+    for (double x : v) s += x;
+    return s / static_cast<double>(v.size());
+  };
+  const double delta = mean(d);
+  std::vector<double> reps;
+  reps.reserve(static_cast<size_t>(o.replicates));
+  SplitMix64 rng(o.seed + Fnv1a64(key));  // per key, so adding a metric changes no other interval
+  int64_t extreme = 0;
+  for (int r = 0; r < o.replicates; ++r) {
+    double s = 0;
+    for (size_t i = 0; i < n; ++i) s += d[rng.Below(n)];
+    const double m = s / static_cast<double>(n);
+    reps.push_back(m);
+    // Differences are means of finite numbers; a tolerance keeps an all-zero run at p = 1.
+    if (std::abs(m - delta) + 1e-12 >= std::abs(delta)) ++extreme;
   }
+  const double lo = Quantile(reps, 0.025), hi = Quantile(reps, 0.975);
+  const double p = (1.0 + static_cast<double>(extreme)) / (1.0 + o.replicates);
+  const bool significant = n >= 2 && p < o.alpha && (lo > 0 || hi < 0);
+  const std::string dir = KeyDirection(base, key);
+  const bool worse = dir == "higher_is_better" ? delta < 0 : delta > 0;
+  return {{"key", key},
+          {"direction", dir},
+          {"n", n},
+          {"base_mean", mean(xa)},
+          {"new_mean", mean(xb)},
+          {"delta", delta},
+          {"ci95", {lo, hi}},
+          {"p_value", p},
+          {"significant", significant},
+          {"change", !significant ? "none"
+                     : worse      ? "regression"
+                                  : "improvement"},
+          {"base_aggregate", AggregateOf(base, key)},
+          {"new_aggregate", AggregateOf(neu, key)}};
+}
+
+// The --fail-on gates over the compared scores; `failed` when one trips.
+json Gates(const json& scores, const CompareOptions& o, bool* failed_out) {
   json gates = json::array();
   bool failed = false;
   for (const auto& g : o.fail_on) {
@@ -198,6 +178,43 @@ json Compare(const json& base, const json& neu, const CompareOptions& o) {
                      {"significant", (*it)["significant"]},
                      {"failed", fail}});
   }
+  *failed_out = failed;
+  return gates;
+}
+
+}  // namespace
+
+json Compare(const json& base, const json& neu, const CompareOptions& o) {
+  const auto mismatches = Incompatibilities(base, neu);
+  if (!mismatches.empty() && !o.allow_mismatch) {
+    std::string msg = "the reports are not comparable (pass --allow-mismatch to compare anyway):";
+    for (const auto& m : mismatches) msg += "\n  - " + m;
+    throw Error(msg);
+  }
+  const auto a = OkSamples(base), b = OkSamples(neu);
+  std::vector<std::string> ids, only_a, only_b;
+  for (const auto& [id, s] : a) (b.count(id) ? ids : only_a).push_back(id);
+  for (const auto& [id, s] : b) {
+    if (!a.count(id)) only_b.push_back(id);
+  }
+  // Every numeric, non-count per-sample score both runs have, in the base's first-seen order.
+  std::vector<std::string> keys;
+  std::set<std::string> seen;
+  for (const auto& id : ids) {
+    for (const auto& [k, v] : (*a.at(id))["scores"].items()) {
+      if (!v.is_number() || DescribeKey(base, k).count() || seen.count(k)) continue;
+      if (!(*b.at(id))["scores"].contains(k)) continue;
+      seen.insert(k);
+      keys.push_back(k);
+    }
+  }
+  json scores = json::array();
+  for (const auto& key : keys) {
+    json score = CompareScore(base, neu, a, b, ids, key, o);
+    if (!score.is_null()) scores.push_back(std::move(score));
+  }
+  bool failed = false;
+  const json gates = Gates(scores, o, &failed);
   auto describe = [](const json& r) {
     return json{{"checkpoint", r["checkpoint"]["spec"].value("name", "?")},
                 {"checkpoint_sha256", r["checkpoint"].value("sha256", "")},

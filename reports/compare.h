@@ -1,7 +1,7 @@
 // `ncbench compare BASE.json NEW.json`: the per-sample paired difference of two runs.
 //
 // Samples are paired by id (scored in both runs). For every per-sample score both reports
-// carry (psnr, ssim, lpips, ocr_char_accuracy, cursor_hit_rate, ...) the comparison gives
+// carry (every numeric per-sample key its metrics do not call a count) the comparison gives
 // the mean of NEW - BASE over the pairs, a 95% paired bootstrap interval (percentile,
 // seeded) and a two-sided bootstrap p-value: the share of replicates whose centred mean
 // difference is at least as far from 0 as the observed one ((1 + count) / (1 + replicates)).
@@ -25,7 +25,8 @@ struct Gate {
   char op = '<';
   double threshold = 0;
 };
-// "ssim<-0.005,lpips>0.01" -> gates; throws Error naming the clause on bad syntax.
+// "KEY<-0.005,OTHER>0.01" (per-sample score keys) -> gates; throws Error naming the clause on
+// bad syntax.
 std::vector<Gate> ParseGates(const std::string& spec);
 
 struct CompareOptions {

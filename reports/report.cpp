@@ -11,7 +11,6 @@
 #include <iomanip>
 #include <opencv2/core/version.hpp>
 #include <ostream>
-#include <set>
 #include <sstream>
 
 #include "core/command.h"
@@ -80,19 +79,11 @@ nlohmann::json ReadReportFile(const std::string& path) {
   if (!in) throw Error(At(path, "cannot open the report"));
   auto j = nlohmann::json::parse(in, nullptr, false);
   if (j.is_discarded()) throw Error(At(path, "is not valid JSON"));
-  const auto schema = j.is_object() ? j.find("schema") : j.end();
-  if (!j.is_object() || schema == j.end() || *schema != kReportSchema) {
-    throw Error(At(path, std::string("field \"schema\": expected \"") + kReportSchema + "\""));
-  }
-  if (j.contains("kind") && j["kind"] == "throughput") {
+  if (RunReport::FromJson(j, path).kind == RunReport::Kind::kThroughput) {
     throw Error(
         At(path,
            "is an `eval --throughput-only` report: it has no scores to show, compare or tabulate "
            "(its numbers are under \"throughput\".\"sweep\")"));
-  }
-  for (const char* k :
-       {"checkpoint", "dataset", "config", "samples", "aggregates", "context", "summary"}) {
-    if (!j.contains(k)) throw Error(At(path, std::string("has no field \"") + k + "\""));
   }
   return j;
 }
@@ -111,57 +102,124 @@ const nlohmann::json& ArrayOr(const nlohmann::json& j, const std::string& key) {
   return j.is_object() && j.contains(key) ? j[key] : kEmpty;
 }
 
-std::string KeyDirection(const nlohmann::json& report, const std::string& key) {
-  for (const char* suffix : {"_cer", "_error_mean", "_error_median", "_not_found_rate", "_error"}) {
-    const std::string s = suffix;
-    if (key.size() >= s.size() && key.compare(key.size() - s.size(), s.size(), s) == 0)
-      return "lower_is_better";
+namespace {
+
+// How well `pattern` (a key, or "*SUFFIX") names `key`: 0 not at all, else the longer the
+// better, the key itself best.
+size_t MatchQuality(const std::string& pattern, const std::string& key) {
+  if (!pattern.empty() && pattern[0] == '*') {
+    const size_t n = pattern.size() - 1;
+    return key.size() >= n && key.compare(key.size() - n, n, pattern, 1, n) == 0 ? n : 0;
   }
-  std::string best, dir = "higher_is_better";
-  for (const auto& m : ArrayOr(report["config"], "metrics")) {
-    const std::string name = m.value("name", "");
-    if ((key == name || key.rfind(name + "_", 0) == 0) && name.size() > best.size()) {
-      best = name;
-      dir = m.value("direction", dir);
-    }
-  }
-  return dir;
+  return pattern == key ? std::string::npos : 0;
 }
 
-bool IsCountKey(const std::string& key) {
-  static const std::set<std::string> kCounts = {
-      "samples",         "frames", "frames_identical", "samples_with_psnr", "hits",  "misses",
-      "correct",         "total",  "errors",           "samples_excluded",  "clips", "feature_dim",
-      "cursor_radius_px"};
-  return kCounts.count(key) > 0 ||
-         (key.size() > 7 && key.compare(key.size() - 7, 7, "_frames") == 0);
+// The best descriptor of `key` in one metric's config: its quality and what it says.
+std::pair<size_t, KeyInfo> BestOutput(const nlohmann::json& metric, const std::string& key) {
+  std::pair<size_t, KeyInfo> best{0, {}};
+  for (const auto& o : ArrayOr(metric, "outputs")) {
+    const size_t q = MatchQuality(o.value("key", ""), key);
+    if (q > best.first) best = {q, {o.value("kind", ""), o.value("direction", "")}};
+  }
+  return best;
+}
+
+std::string LastPart(const std::string& key) {
+  const auto dot = key.rfind('.');
+  return dot == std::string::npos ? key : key.substr(dot + 1);
+}
+
+// A main key's reading: the unit and direction of the metric whose name it starts with.
+KeyInfo MainKey(const nlohmann::json& metrics, const std::string& key) {
+  KeyInfo info{"", "higher_is_better"};
+  size_t longest = 0;
+  for (const auto& m : metrics) {
+    const std::string name = m.value("name", "");
+    if ((key == name || key.rfind(name + "_", 0) == 0) && name.size() > longest) {
+      longest = name.size();
+      info = {m.value("unit", ""), m.value("direction", "higher_is_better")};
+    }
+  }
+  return info;
+}
+
+KeyInfo Completed(KeyInfo info, const nlohmann::json& metrics, const std::string& key) {
+  if (info.count() || info.kind == "note") return info;
+  const KeyInfo main = MainKey(metrics, key);
+  if (info.direction.empty()) info.direction = main.direction;
+  if (info.kind.empty()) info.kind = main.kind;
+  return info;
+}
+
+}  // namespace
+
+KeyInfo DescribeKeyOf(const nlohmann::json& metric, const std::string& key_in) {
+  const std::string key = LastPart(key_in);
+  return Completed(BestOutput(metric, key).second, nlohmann::json::array({metric}), key);
+}
+
+KeyInfo DescribeKey(const nlohmann::json& report, const std::string& key_in) {
+  const std::string key = LastPart(key_in);
+  const auto& metrics = ArrayOr(ObjectOr(report, "config"), "metrics");
+  std::pair<size_t, KeyInfo> best{0, {}};
+  for (const auto& m : metrics) {
+    auto b = BestOutput(m, key);
+    if (b.first > best.first) best = std::move(b);
+  }
+  return Completed(best.second, metrics, key);
+}
+
+std::vector<std::string> HeadlineKeys(const nlohmann::json& metric) {
+  const std::string name = metric.value("name", "");
+  std::vector<std::string> keys = {name};
+  for (const auto& o : ArrayOr(metric, "outputs")) {
+    const std::string k = o.value("key", "");
+    if (o.value("primary", false) && !k.empty())
+      keys.push_back(k[0] == '*' ? name + k.substr(1) : k);
+  }
+  return keys;
+}
+
+std::string KeyDirection(const nlohmann::json& report, const std::string& key) {
+  const std::string d = DescribeKey(report, key).direction;
+  return d.empty() ? "higher_is_better" : d;
 }
 
 namespace {
 
+// The entry of config.metrics named `metric` ({} when there is none: an unavailable metric).
+const nlohmann::json& MetricConfig(const nlohmann::json& report, const std::string& metric) {
+  static const nlohmann::json kNone = nlohmann::json::object();
+  for (const auto& m : ArrayOr(ObjectOr(report, "config"), "metrics")) {
+    if (m.value("name", "") == metric) return m;
+  }
+  return kNone;
+}
+
 // One row per number; nested objects become dotted keys ("ceiling.gt_vs_reference_char_accuracy").
 // `ci` is the metric's ci95 object: a key with an interval shows it in the note column.
-void AggregateRows(MarkdownTable* t, const std::string& metric, const std::string& prefix,
-                   const nlohmann::json& agg, const nlohmann::json& ci) {
+void AggregateRows(MarkdownTable* t, const nlohmann::json& config, const std::string& metric,
+                   const std::string& prefix, const nlohmann::json& agg, const nlohmann::json& ci) {
   for (const auto& [key, v] : agg.items()) {
     if (key.size() > 12 && key.substr(key.size() - 12) == "_null_reason") continue;
     if (key == "ci95" || key == "ci95_method") continue;
     if (v.is_object()) {
-      AggregateRows(t, metric, prefix + key + ".", v, ci);
+      AggregateRows(t, config, metric, prefix + key + ".", v, ci);
       continue;
     }
     if (key == "unavailable" && v.is_string()) {
       t->Row({metric, "unavailable", "", v.get<std::string>()});
       continue;
     }
-    if (key == "fvd_warning" && v.is_string()) {
+    const KeyInfo info = DescribeKeyOf(config, key);
+    if (info.kind == "note" && v.is_string()) {
       t->Row({metric, prefix + key, "", v.get<std::string>()});
       continue;
     }
     if (!v.is_null() && !v.is_number()) continue;
     if (v.is_null()) {
       t->Row({metric, prefix + key, "null", agg.value(key + "_null_reason", "")});
-    } else if (IsCountKey(key)) {
+    } else if (info.count()) {
       t->Row(
           {metric, prefix + key, std::to_string(static_cast<int64_t>(v.get<double>())), "count"});
     } else {
@@ -191,8 +249,15 @@ void PrintSummary(std::ostream& out, const nlohmann::json& r) {
     const auto& ro = t["rollout"];
     const auto& l = ro["latency"];
     std::ostringstream line;
-    line << std::fixed << std::setprecision(2) << "throughput " << ro.value("frames_per_s", 0.0)
-         << " frames/s (" << t["device"].value("name", "?") << ")";
+    line << std::fixed << std::setprecision(2);
+    if (ro.value("frames", int64_t{0}) == 0) {
+      line << "throughput: no frame was generated in this run ("
+           << ObjectOr(t, "harness").value("samples_resumed", int64_t{0})
+           << " sample(s) kept by --resume)";
+    } else {
+      line << "throughput " << ro.value("frames_per_s", 0.0) << " frames/s ("
+           << t["device"].value("name", "?") << ")";
+    }
     if (l.value("count", 0) > 0) {
       line << "; per " << l.value("unit", "") << " p50 " << l.value("p50_ms", 0.0) << " ms, p95 "
            << l.value("p95_ms", 0.0) << " ms, p99 " << l.value("p99_ms", 0.0) << " ms";
@@ -204,7 +269,7 @@ void PrintSummary(std::ostream& out, const nlohmann::json& r) {
   }
   MarkdownTable table({{"metric"}, {"key"}, {"value"}, {"note"}});
   for (const auto& [metric, agg] : r["aggregates"].items()) {
-    AggregateRows(&table, metric, "", agg,
+    AggregateRows(&table, MetricConfig(r, metric), metric, "", agg,
                   agg.is_object() && agg.contains("ci95") ? agg["ci95"] : nlohmann::json::object());
   }
   if (r.contains("probes")) {

@@ -17,9 +17,9 @@
 #include <string>
 #include <vector>
 
-namespace ncb {
+#include "reports/run_report.h"
 
-inline constexpr const char* kReportSchema = "ncbench.report/1";
+namespace ncb {
 
 struct ContextInput {
   std::vector<std::string> command_line;
@@ -44,18 +44,30 @@ nlohmann::json ReadReportFile(const std::string& path);
 // The console summary: one line per aggregate key, then failed samples.
 void PrintSummary(std::ostream& out, const nlohmann::json& report);
 
-// Aggregate keys that count things (samples, frames, cache hits) rather than estimate a
-// quantity: printed as integers, given no interval, left out of tables' best-value marks.
-bool IsCountKey(const std::string& key);
+// How a view reads an aggregate or per-sample key: from the descriptors the run's metrics
+// carry (config.metrics[].outputs; OutputKey in metrics/metric.h). The best match wins (the
+// key itself over a "*SUFFIX" pattern, a longer suffix over a shorter); a key no descriptor
+// names is one of a metric's main keys and takes the direction of the metric whose name it
+// starts with. Nested keys ("ceiling.gt_vs_reference_char_accuracy") by their last part.
+struct KeyInfo {
+  std::string kind;       // "count", "note", or a quantity ("ratio", "dB", "px", "")
+  std::string direction;  // "higher_is_better" | "lower_is_better" ("" for counts and notes)
+  bool count() const { return kind == "count"; }
+};
+KeyInfo DescribeKey(const nlohmann::json& report, const std::string& key);
+// The same within one metric's descriptors (an entry of config.metrics).
+KeyInfo DescribeKeyOf(const nlohmann::json& metric_config, const std::string& key);
 
 // j[key] when j has it, else an empty object / array: a reference, safe to iterate (unlike
 // j.value(key, json::object()), a temporary).
 const nlohmann::json& ObjectOr(const nlohmann::json& j, const std::string& key);
 const nlohmann::json& ArrayOr(const nlohmann::json& j, const std::string& key);
 
-// "higher_is_better" or "lower_is_better" for a per-sample or aggregate key, from the run's
-// metric config (error-like keys such as *_cer, *_error_mean and *_not_found_rate are lower
-// is better whatever their metric's main direction).
+// A metric's headline keys, best first: its name, then the keys its descriptors call primary
+// (a "*SUFFIX" pattern as NAME + SUFFIX: "ocr_char_accuracy", "cursor_hit_rate").
+std::vector<std::string> HeadlineKeys(const nlohmann::json& metric_config);
+
+// DescribeKey(report, key).direction, "higher_is_better" for counts and notes.
 std::string KeyDirection(const nlohmann::json& report, const std::string& key);
 
 }  // namespace ncb

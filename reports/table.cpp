@@ -20,10 +20,9 @@ struct Cell {
   std::optional<double> half_width;
 };
 
-// The main key of a metric's aggregate: its own name, else <name>_char_accuracy or
-// <name>_hit_rate (ocr, cursor).
-std::string MainKey(const std::string& metric, const json& agg) {
-  for (const std::string& k : {metric, metric + "_char_accuracy", metric + "_hit_rate"}) {
+// The main key of a metric's aggregate: its first headline key (HeadlineKeys) it has.
+std::string MainKey(const json& metric, const json& agg) {
+  for (const auto& k : HeadlineKeys(metric)) {
     if (agg.contains(k)) return k;
   }
   return "";
@@ -38,7 +37,7 @@ std::vector<std::string> DefaultColumns(const std::vector<json>& runs) {
     for (const auto& m : ArrayOr(r["config"], "metrics")) {
       const std::string name = m.value("name", "");
       if (!r["aggregates"].contains(name)) continue;
-      const auto k = MainKey(name, r["aggregates"][name]);
+      const auto k = MainKey(m, r["aggregates"][name]);
       if (!k.empty()) add(k);
     }
     for (const auto& [probe, p] : ObjectOr(r, "probes").items()) {
@@ -137,6 +136,117 @@ std::string CsvField(const std::string& s) {
 
 }  // namespace
 
+namespace {
+
+// The table's content before formatting: labels, columns, cells and each column's direction.
+struct TableData {
+  std::vector<std::string> labels, cols, dirs;
+  std::vector<std::vector<Cell>> cells;     // [run][column]
+  std::vector<std::optional<double>> best;  // per column, at the printed precision
+  bool IsBest(size_t i, size_t j, int digits) const {
+    return cells.size() > 1 && cells[i][j].value &&
+           std::stod(Fixed(*cells[i][j].value, digits)) == *best[j];
+  }
+};
+
+TableData Gather(const std::vector<json>& runs, const TableOptions& o) {
+  TableData t;
+  t.cols = o.columns.empty() ? DefaultColumns(runs) : o.columns;
+  for (size_t i = 0; i < runs.size(); ++i) {
+    t.labels.push_back(o.labels.empty() ? runs[i]["checkpoint"]["spec"].value(
+                                              "name", "run " + std::to_string(i + 1))
+                                        : o.labels[i]);
+  }
+  t.cells.resize(runs.size());
+  for (const auto& c : t.cols) {
+    bool any = false;
+    for (size_t i = 0; i < runs.size(); ++i) {
+      t.cells[i].push_back(Lookup(runs[i], c));
+      any = any || t.cells[i].back().value.has_value();
+    }
+    if (!any)
+      throw Error("table: no run has the key '" + c +
+                  "' (aggregate key, metric.key or probe.variant)");
+    t.dirs.push_back(Direction(runs, c));
+  }
+  // The best value per column (ties: all bold), at the printed precision.
+  t.best.resize(t.cols.size());
+  for (size_t j = 0; j < t.cols.size(); ++j) {
+    for (size_t i = 0; i < runs.size(); ++i) {
+      if (!t.cells[i][j].value) continue;
+      const double v = std::stod(Fixed(*t.cells[i][j].value, o.digits));
+      if (!t.best[j] || (t.dirs[j] == "lower_is_better" ? v < *t.best[j] : v > *t.best[j]))
+        t.best[j] = v;
+    }
+  }
+  return t;
+}
+
+std::string CsvTable(const TableData& t) {
+  std::ostringstream out;
+  out << "run";
+  for (const auto& c : t.cols) out << "," << CsvField(c) << "," << CsvField(c + "_ci95_half_width");
+  out << "\n";
+  for (size_t i = 0; i < t.labels.size(); ++i) {
+    out << CsvField(t.labels[i]);
+    for (const auto& cell : t.cells[i]) {
+      out << ",";
+      if (cell.value) out << Fixed(*cell.value, 10);
+      out << ",";
+      if (cell.half_width) out << Fixed(*cell.half_width, 10);
+    }
+    out << "\n";
+  }
+  return out.str();
+}
+
+// A LaTeX or Markdown cell: the value, ± its interval's half-width, bold when best.
+std::string CellText(const TableData& t, size_t i, size_t j, const TableOptions& o, bool latex) {
+  const Cell& c = t.cells[i][j];
+  if (!c.value) return latex ? "--" : "-";
+  std::string v = Fixed(*c.value, o.digits);
+  if (o.intervals && c.half_width)
+    v += (latex ? " $\\pm$ " : " ± ") + Fixed(*c.half_width, o.digits);
+  if (t.IsBest(i, j, o.digits)) v = latex ? "\\textbf{" + v + "}" : "**" + v + "**";
+  return v;
+}
+
+std::string Arrow(const std::string& direction, bool latex) {
+  if (latex) return direction == "lower_is_better" ? " $\\downarrow$" : " $\\uparrow$";
+  return direction == "lower_is_better" ? " ↓" : " ↑";
+}
+
+// A tabular body that compiles with plain LaTeX (no packages); \input it inside a table.
+std::string LatexTable(const TableData& t, const TableOptions& o) {
+  std::ostringstream out;
+  out << "\\begin{tabular}{l" << std::string(t.cols.size(), 'r') << "}\n\\hline\nRun";
+  for (size_t j = 0; j < t.cols.size(); ++j)
+    out << " & " << LatexEscape(t.cols[j]) << Arrow(t.dirs[j], true);
+  out << " \\\\\n\\hline\n";
+  for (size_t i = 0; i < t.labels.size(); ++i) {
+    out << LatexEscape(t.labels[i]);
+    for (size_t j = 0; j < t.cols.size(); ++j) out << " & " << CellText(t, i, j, o, true);
+    out << " \\\\\n";
+  }
+  out << "\\hline\n\\end{tabular}\n";
+  return out.str();
+}
+
+std::string MarkdownTableOf(const TableData& t, const TableOptions& o) {
+  std::vector<MarkdownTable::Column> columns = {{"Run"}};
+  for (size_t j = 0; j < t.cols.size(); ++j)
+    columns.push_back({t.cols[j] + Arrow(t.dirs[j], false), true});
+  MarkdownTable table(columns);
+  for (size_t i = 0; i < t.labels.size(); ++i) {
+    std::vector<std::string> row = {t.labels[i]};
+    for (size_t j = 0; j < t.cols.size(); ++j) row.push_back(CellText(t, i, j, o, false));
+    table.Row(std::move(row));
+  }
+  return table.str();
+}
+
+}  // namespace
+
 std::string MakeTable(const std::vector<json>& runs, const TableOptions& o) {
   if (runs.empty()) throw Error("table: no runs given");
   if (!o.labels.empty() && o.labels.size() != runs.size()) {
@@ -146,92 +256,10 @@ std::string MakeTable(const std::vector<json>& runs, const TableOptions& o) {
   if (o.format != "markdown" && o.format != "latex" && o.format != "csv") {
     throw Error("table: --format '" + o.format + "'; expected markdown, latex or csv");
   }
-  const auto cols = o.columns.empty() ? DefaultColumns(runs) : o.columns;
-  std::vector<std::string> labels;
-  for (size_t i = 0; i < runs.size(); ++i) {
-    labels.push_back(o.labels.empty() ? runs[i]["checkpoint"]["spec"].value(
-                                            "name", "run " + std::to_string(i + 1))
-                                      : o.labels[i]);
-  }
-  std::vector<std::vector<Cell>> cells(runs.size());
-  std::vector<std::string> dirs;
-  for (const auto& c : cols) {
-    bool any = false;
-    for (size_t i = 0; i < runs.size(); ++i) {
-      cells[i].push_back(Lookup(runs[i], c));
-      any = any || cells[i].back().value.has_value();
-    }
-    if (!any)
-      throw Error("table: no run has the key '" + c +
-                  "' (aggregate key, metric.key or probe.variant)");
-    dirs.push_back(Direction(runs, c));
-  }
-  // The best value per column (ties: all bold), at the printed precision.
-  std::vector<std::optional<double>> best(cols.size());
-  for (size_t j = 0; j < cols.size(); ++j) {
-    for (size_t i = 0; i < runs.size(); ++i) {
-      if (!cells[i][j].value) continue;
-      const double v = std::stod(Fixed(*cells[i][j].value, o.digits));
-      if (!best[j] || (dirs[j] == "lower_is_better" ? v < *best[j] : v > *best[j])) best[j] = v;
-    }
-  }
-  auto is_best = [&](size_t i, size_t j) {
-    return runs.size() > 1 && cells[i][j].value &&
-           std::stod(Fixed(*cells[i][j].value, o.digits)) == *best[j];
-  };
-  std::ostringstream out;
-  if (o.format == "csv") {
-    out << "run";
-    for (const auto& c : cols) out << "," << CsvField(c) << "," << CsvField(c + "_ci95_half_width");
-    out << "\n";
-    for (size_t i = 0; i < runs.size(); ++i) {
-      out << CsvField(labels[i]);
-      for (const auto& cell : cells[i]) {
-        out << ",";
-        if (cell.value) out << Fixed(*cell.value, 10);
-        out << ",";
-        if (cell.half_width) out << Fixed(*cell.half_width, 10);
-      }
-      out << "\n";
-    }
-    return out.str();
-  }
-  const bool latex = o.format == "latex";
-  auto arrow = [&](const std::string& d) {
-    if (latex) return std::string(d == "lower_is_better" ? " $\\downarrow$" : " $\\uparrow$");
-    return std::string(d == "lower_is_better" ? " ↓" : " ↑");
-  };
-  auto value = [&](size_t i, size_t j) {
-    const Cell& c = cells[i][j];
-    if (!c.value) return std::string(latex ? "--" : "-");
-    std::string v = Fixed(*c.value, o.digits);
-    if (o.intervals && c.half_width)
-      v += (latex ? " $\\pm$ " : " ± ") + Fixed(*c.half_width, o.digits);
-    if (is_best(i, j)) v = latex ? "\\textbf{" + v + "}" : "**" + v + "**";
-    return v;
-  };
-  if (latex) {
-    // A tabular body that compiles with plain LaTeX (no packages); \input it inside a table.
-    out << "\\begin{tabular}{l" << std::string(cols.size(), 'r') << "}\n\\hline\nRun";
-    for (size_t j = 0; j < cols.size(); ++j) out << " & " << LatexEscape(cols[j]) << arrow(dirs[j]);
-    out << " \\\\\n\\hline\n";
-    for (size_t i = 0; i < runs.size(); ++i) {
-      out << LatexEscape(labels[i]);
-      for (size_t j = 0; j < cols.size(); ++j) out << " & " << value(i, j);
-      out << " \\\\\n";
-    }
-    out << "\\hline\n\\end{tabular}\n";
-    return out.str();
-  }
-  std::vector<MarkdownTable::Column> columns = {{"Run"}};
-  for (size_t j = 0; j < cols.size(); ++j) columns.push_back({cols[j] + arrow(dirs[j]), true});
-  MarkdownTable table(columns);
-  for (size_t i = 0; i < runs.size(); ++i) {
-    std::vector<std::string> row = {labels[i]};
-    for (size_t j = 0; j < cols.size(); ++j) row.push_back(value(i, j));
-    table.Row(std::move(row));
-  }
-  return out.str() + table.str();
+  const TableData t = Gather(runs, o);
+  if (o.format == "csv") return CsvTable(t);
+  if (o.format == "latex") return LatexTable(t, o);
+  return MarkdownTableOf(t, o);
 }
 
 }  // namespace ncb

@@ -1,11 +1,11 @@
 // `ncbench table RUN.json... --format markdown|latex|csv`: paper tables from reports.
 //
 // Rows are runs (labelled by the checkpoint's name or --label), columns the chosen keys:
-// an aggregate key ("ssim", "psnr_pooled", "ocr_char_accuracy", "ceiling.gt_vs_..." with its
-// metric: "ocr.ceiling.gt_vs_reference_char_accuracy") or a probe accuracy
-// ("arithmetic.plain"). Headers carry the direction (↑/↓); the best value of each column is
-// bold; with intervals each value gets ± the half-width of its 95% interval. Without
-// explicit columns the table shows each metric's main key.
+// an aggregate key of any metric (a nested one with its metric's name: METRIC.PART.KEY) or a
+// probe accuracy (PROBE.VARIANT). Headers carry the direction (↑/↓) the metrics' descriptors
+// give (config.metrics[].outputs); the best value of each column is bold; with intervals each
+// value gets ± the half-width of its 95% interval. Without explicit columns the table shows
+// each metric's headline key (HeadlineKeys, report.h) and every probe variant.
 #pragma once
 
 #include <nlohmann/json.hpp>

@@ -16,40 +16,43 @@
 namespace ncb::cli {
 namespace fs = std::filesystem;
 
-void AddCheckpointsCommand(CLI::App& app, Runner* run) {
-  auto* cmd = app.add_subcommand("checkpoints", "Make reference checkpoints; inspect checkpoints");
-  cmd->require_subcommand(1);
+namespace {
 
-  // static and calculator take the same spec options.
-  struct SpecArgs {
-    std::string out, like;
-    NcSpec spec;
-  };
-  auto spec_options = [](CLI::App* sub, SpecArgs* a) {
-    sub->add_option("--out", a->out, "Checkpoint file to write")->required();
-    sub->add_option("--like", a->like,
-                    "Take height, width and fps from this manifest's first sample");
-    sub->add_option("--height", a->spec.height);
-    sub->add_option("--width", a->spec.width);
-    sub->add_option("--fps", a->spec.fps);
-    sub->add_option("--name", a->spec.name)->capture_default_str();
-  };
-  auto resolve = [](const SpecArgs& a) {
-    NcSpec s = a.spec;
-    if (!a.like.empty()) {
-      const auto m = ReadManifest(a.like);
-      if (m.samples.empty()) throw Error(At(a.like, "has no valid samples to take the size from"));
-      FrameSourceOptions so;
-      so.cast_fps = m.samples[0].fps.value_or(15.0);
-      auto src = OpenFrameSource(m.samples[0].video, so);
-      if (!s.height) s.height = src->height();
-      if (!s.width) s.width = src->width();
-      if (!(s.fps > 0)) s.fps = m.samples[0].fps.value_or(src->fps());
-    }
-    // Validate through the same parser checkpoints are read with.
-    return NcSpec::FromJson(s.ToJson(), "--height/--width/--fps");
-  };
+// static and calculator take the same spec options.
+struct SpecArgs {
+  std::string out, like;
+  NcSpec spec;
+};
 
+void AddSpecOptions(CLI::App* sub, SpecArgs* a) {
+  sub->add_option("--out", a->out, "Checkpoint file to write")->required();
+  sub->add_option("--like", a->like,
+                  "Take height, width and fps from this manifest's first sample");
+  sub->add_option("--height", a->spec.height);
+  sub->add_option("--width", a->spec.width);
+  sub->add_option("--fps", a->spec.fps);
+  sub->add_option("--name", a->spec.name)->capture_default_str();
+}
+
+// The spec the options give, sizes and rate taken from --like's first sample where not given.
+NcSpec ResolveSpec(const SpecArgs& a) {
+  NcSpec s = a.spec;
+  if (!a.like.empty()) {
+    const auto m = ReadManifest(a.like);
+    if (m.samples.empty()) throw Error(At(a.like, "has no valid samples to take the size from"));
+    FrameSourceOptions so;
+    so.cast_fps = m.samples[0].fps.value_or(15.0);
+    auto src = OpenFrameSource(m.samples[0].video, so);
+    if (!s.height) s.height = src->height();
+    if (!s.width) s.width = src->width();
+    if (!(s.fps > 0)) s.fps = m.samples[0].fps.value_or(src->fps());
+  }
+  // Validate through the same parser checkpoints are read with.
+  return NcSpec::FromJson(s.ToJson(), "--height/--width/--fps");
+}
+
+// checkpoints train-latent
+void AddTrainLatentCommand(CLI::App* cmd, Runner* run) {
   auto* tr = cmd->add_subcommand(
       "train-latent",
       "Train the learned reference NC (a convolutional latent model) on recorded CLI clips");
@@ -84,24 +87,30 @@ void AddCheckpointsCommand(CLI::App& app, Runner* run) {
       return 0;
     };
   });
+}
 
+// checkpoints static
+void AddStaticCommand(CLI::App* cmd, Runner* run) {
   auto* st = cmd->add_subcommand("static", "Write the static baseline (repeats the first frame)");
   auto st_args = std::make_shared<SpecArgs>();
   st_args->spec.name = "static-baseline";
   st_args->spec.modality = "cli";
-  spec_options(st, st_args.get());
+  AddSpecOptions(st, st_args.get());
   st->add_option("--modality", st_args->spec.modality)
       ->check(CLI::IsMember({"cli", "gui"}))
       ->capture_default_str();
   st->callback([=] {
     *run = [=] {
-      const NcSpec s = resolve(*st_args);
+      const NcSpec s = ResolveSpec(*st_args);
       WriteStaticBaseline(s, st_args->out);
       std::cout << "wrote " << st_args->out << " (" << s.ToJson().dump() << ")\n";
       return 0;
     };
   });
+}
 
+// checkpoints cursor
+void AddCursorCommand(CLI::App* cmd, Runner* run) {
   auto* cur = cmd->add_subcommand("cursor",
                                   "Write the GUI cursor reference (draws the recordings' arrow "
                                   "where the actions put the pointer, or "
@@ -112,7 +121,7 @@ void AddCheckpointsCommand(CLI::App& app, Runner* run) {
   auto ignore = std::make_shared<bool>(false);
   cur_args->spec.modality = "gui";
   cur_args->spec.name = "cursor";
-  spec_options(cur, cur_args.get());
+  AddSpecOptions(cur, cur_args.get());
   cur->add_option("--cursors", *cursors,
                   "Cursor library (default: the --like manifest's cursors/)");
   cur->add_option("--sprite", *sprite_name,
@@ -121,7 +130,7 @@ void AddCheckpointsCommand(CLI::App& app, Runner* run) {
                 "Keep the cursor at the centre whatever the actions say");
   cur->callback([=] {
     *run = [=] {
-      NcSpec s = resolve(*cur_args);
+      NcSpec s = ResolveSpec(*cur_args);
       s.modality = "gui";
       s.action_encoding = kActionEncoding;
       s.action_dim = ActionDim();
@@ -151,7 +160,10 @@ void AddCheckpointsCommand(CLI::App& app, Runner* run) {
       return 0;
     };
   });
+}
 
+// checkpoints calculator
+void AddCalculatorCommand(CLI::App* cmd, Runner* run) {
   auto* calc = cmd->add_subcommand(
       "calculator",
       "Write the arithmetic probe's known-answer checkpoint (draws the right, or with "
@@ -161,20 +173,23 @@ void AddCheckpointsCommand(CLI::App& app, Runner* run) {
   auto font_px = std::make_shared<int>(0);
   calc_args->spec.modality = "cli";
   calc_args->spec.name = "calculator";
-  spec_options(calc, calc_args.get());
+  AddSpecOptions(calc, calc_args.get());
   calc->add_flag("--wrong", *wrong, "Draw a wrong answer (last digit changed)");
   calc->add_option("--probe-font-px", *font_px, "Font of the probe screen (0: about 24 rows)")
       ->capture_default_str();
   calc->callback([=] {
     *run = [=] {
-      NcSpec s = resolve(*calc_args);
+      NcSpec s = ResolveSpec(*calc_args);
       if (*wrong && s.name == "calculator") s.name = "calculator-wrong";
       WriteCalculatorCheckpoint(s, *wrong, *font_px, "catppuccin-mocha", calc_args->out);
       std::cout << "wrote " << calc_args->out << " (" << s.ToJson().dump() << ")\n";
       return 0;
     };
   });
+}
 
+// checkpoints inspect
+void AddInspectCommand(CLI::App* cmd, Runner* run) {
   auto* in = cmd->add_subcommand("inspect", "Load a checkpoint and print its spec and methods");
   auto path = std::make_shared<std::string>();
   in->add_option("CHECKPOINT", *path)->required();
@@ -185,6 +200,18 @@ void AddCheckpointsCommand(CLI::App& app, Runner* run) {
       return 0;
     };
   });
+}
+
+}  // namespace
+
+void AddCheckpointsCommand(CLI::App& app, Runner* run) {
+  auto* cmd = app.add_subcommand("checkpoints", "Make reference checkpoints; inspect checkpoints");
+  cmd->require_subcommand(1);
+  AddTrainLatentCommand(cmd, run);
+  AddStaticCommand(cmd, run);
+  AddCursorCommand(cmd, run);
+  AddCalculatorCommand(cmd, run);
+  AddInspectCommand(cmd, run);
 }
 
 }  // namespace ncb::cli

@@ -13,10 +13,10 @@
 namespace ncb::cli {
 namespace fs = std::filesystem;
 
-void AddDatasetsCommand(CLI::App& app, Runner* run) {
-  auto* cmd = app.add_subcommand("datasets", "Import, record and render held-out datasets");
-  cmd->require_subcommand(1);
+namespace {
 
+// datasets import-vhs
+void AddImportVhsCommand(CLI::App* cmd, Runner* run) {
   auto* imp =
       cmd->add_subcommand("import-vhs", "Write a manifest for a folder of vhs tapes + videos");
   auto dir = std::make_shared<std::string>();
@@ -34,7 +34,10 @@ void AddDatasetsCommand(CLI::App& app, Runner* run) {
       return 0;
     };
   });
+}
 
+// datasets record
+void AddRecordCommand(CLI::App* cmd, Runner* run) {
   auto* rec = cmd->add_subcommand("record",
                                   "Play tapes against a real shell; write casts, frames, manifest");
   auto tapes = std::make_shared<std::vector<std::string>>();
@@ -58,7 +61,10 @@ void AddDatasetsCommand(CLI::App& app, Runner* run) {
       return 0;
     };
   });
+}
 
+// datasets record-gui
+void AddRecordGuiCommand(CLI::App* cmd, Runner* run) {
   auto* gui = cmd->add_subcommand("record-gui",
                                   "Play .gui scripts on a fresh Xvfb desktop; write frames, "
                                   "CSV/JSON logs, cursor sprites, manifest");
@@ -88,7 +94,10 @@ void AddDatasetsCommand(CLI::App& app, Runner* run) {
       return 0;
     };
   });
+}
 
+// datasets render
+void AddRenderCommand(CLI::App* cmd, Runner* run) {
   auto* ren =
       cmd->add_subcommand("render", "Render an asciinema cast to PNG frames and screen text");
   auto cast = std::make_shared<std::string>();
@@ -110,6 +119,17 @@ void AddDatasetsCommand(CLI::App& app, Runner* run) {
       return 0;
     };
   });
+}
+
+}  // namespace
+
+void AddDatasetsCommand(CLI::App& app, Runner* run) {
+  auto* cmd = app.add_subcommand("datasets", "Import, record and render held-out datasets");
+  cmd->require_subcommand(1);
+  AddImportVhsCommand(cmd, run);
+  AddRecordCommand(cmd, run);
+  AddRecordGuiCommand(cmd, run);
+  AddRenderCommand(cmd, run);
 }
 
 }  // namespace ncb::cli

@@ -107,8 +107,8 @@ PreparedSample PrepareSample(const Sample& s, const NcSpec& spec, const AlignOpt
   auto src = OpenFrameSource(s.video, so);
   if (s.fps && std::abs(*s.fps - src->fps()) > 1e-3 && s.video.extension() != ".cast") {
     throw FormatError(At(s.video.string(), "plays at " + NumText(src->fps()) +
-                                               " fps; the manifest line " + std::to_string(s.line) +
-                                               " says " + NumText(*s.fps)));
+                                               " fps; the manifest's field \"fps\" says " +
+                                               NumText(*s.fps)));
   }
   // A .cast carries its own screen text; other footage may have it beside it.
   if (!s.screen_text.empty() && s.video.extension() != ".cast")

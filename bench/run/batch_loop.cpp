@@ -23,10 +23,6 @@ using Clock = std::chrono::steady_clock;
 
 namespace {
 
-double Seconds(Clock::time_point a, Clock::time_point b) {
-  return std::chrono::duration<double>(b - a).count();
-}
-
 // Memory stays flat however many samples. Each batch opens video decoders whose buffers glibc
 // keeps in its heap after they are freed, pinned there by the small records that outlive them,
 // so RSS crept up with every sample (+17% over 240 samples). When RSS has grown kRssSlackMiB
@@ -98,12 +94,20 @@ bool Batch::Prepare(const std::vector<const Sample*>& todo, size_t* next, bool* 
     const Sample& s = *todo[*next];
     try {
       ScopedPhase phase(c_.phases, "ground_truth", 1);  // the first frame, the action log
+      if (!c_.plan.modality.empty() && s.modality != c_.plan.modality) {
+        throw FormatError("field \"modality\" is \"" + s.modality +
+                          "\", but the checkpoint is a \"" + c_.plan.modality +
+                          "\" model (its spec's modality)");
+      }
       auto slot = std::make_unique<Slot>();
       slot->prepared = PrepareSample(s, spec_, c_.plan.align);
       if (!slots_.empty() && slot->prepared.num_frames != slots_[0]->prepared.num_frames) break;
       slots_.push_back(std::move(slot));
     } catch (const Error& e) {
-      c_.records->Finish(s.line, ErrorRecord(s.id, "ground_truth", e.what()), c_.results);
+      // The manifest line the sample came from, then what its footage or log says.
+      const std::string where = At(c_.options.manifest, "line " + std::to_string(s.line));
+      c_.records->Finish(s.line, ErrorRecord(s.id, "ground_truth", where + ": " + e.what()),
+                         c_.results);
       if (c_.options.fail_fast) *stop = true;
     }
     ++*next;
@@ -278,7 +282,7 @@ bool Batch::RollOut() {
     if (c_.options.pipeline) {
       const auto t_wait = Clock::now();
       gt = worker.get();
-      res.scoring_wait_s += Seconds(t_wait, Clock::now());
+      res.scoring_wait_s += SecondsSince(t_wait);
     }
     c_.phases->Add("rollout", dt, B);
     if (stream_mode_ == "step") res.call_latency.push_back(dt);
@@ -308,7 +312,7 @@ bool Batch::Run(bool* stop) {
   } catch (const Error& e) {
     // Time lost to the model's fault (a request that failed, timed out or crashed, and starting
     // the server again) is the model's, in its own phase.
-    c_.phases->Add("model_faults", Seconds(call_t0_, Clock::now()));
+    c_.phases->Add("model_faults", SecondsSince(call_t0_));
     restart_s0_ = c_.plan.checkpoint->restart_seconds();
     for (auto& sl : slots_) {
       if (!sl->failed) Fail(*sl, "rollout", e.what());
@@ -394,7 +398,7 @@ void Batch::FinishSample(Slot& sl, size_t b, bool* stop) {
   }
   record["metric_states"] = std::move(contributions);
   res.sample_timing.push_back(
-      {{"id", s.id}, {"end_s", Seconds(c_.run_start, Clock::now())}, {"frames", T_}});
+      {{"id", s.id}, {"end_s", SecondsSince(c_.run_start)}, {"frames", T_}});
   if (sl.prepared.action_events > 0) {
     record["action_events"] = sl.prepared.action_events;
     record["action_events_after_last_frame"] = sl.prepared.action_events_after_t;

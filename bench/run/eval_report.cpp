@@ -14,54 +14,6 @@ using Clock = std::chrono::steady_clock;
 
 namespace {
 
-double Seconds(Clock::time_point a, Clock::time_point b) {
-  return std::chrono::duration<double>(b - a).count();
-}
-
-json ConfigBlock(const EvalOptions& opt, const RunPlan& plan, const json& metric_config) {
-  const NcSpec& spec = plan.checkpoint->spec();
-  const AlignOptions& align = plan.align;
-  json intervals = DescribeBootstrap(opt.bootstrap);
-  intervals["seed"] = "run seed + fnv1a64(metric name)";
-  return {
-      {"metrics", metric_config},
-      {"alignment",
-       {{"fps", spec.fps},
-        {"fps_resample", "nearest-earlier: floor(k * src_fps / ckpt_fps)"},
-        {"height", spec.height},
-        {"width", spec.width},
-        {"resize", align.resize},
-        {"generated_frame_k_vs_ground_truth_frame_k", "k = 1..T, frame 0 conditions the model"}}},
-      {"caption_style", align.caption_style},
-      {"max_frames", align.max_frames},
-      {"max_samples", opt.max_samples},
-      {"batch_size", plan.batch_size},
-      {"rollout_mode", RolloutModeName(opt.mode)},
-      {"warmup_steps", opt.warmup_steps},
-      {"seed_rule", "(seed + fnv1a64(sample id)) mod 2^31"},
-      {"intervals", intervals},
-      {"strip_frames", opt.strip_frames},
-      {"render", {{"font_px", align.render.font_px}, {"theme", align.render.theme}}}};
-}
-
-json SummaryBlock(const EvalOptions& opt, const RunPlan& plan, const EvalOutcome& o,
-                  const json& samples, int64_t ok) {
-  const auto total = static_cast<int64_t>(samples.size());
-  json s = {{"samples_total", samples.size()},
-            {"samples_ok", ok},
-            {"samples_failed", total - ok},
-            {"probes_failed", o.probes.failed},
-            {"metrics_unavailable", plan.unavailable.size()}};
-  if (o.results.interrupted) {
-    const size_t errors = opt.shard_index == 1 ? plan.manifest.errors.size() : 0;
-    s["interrupted"] = true;
-    s["samples_not_run"] =
-        static_cast<int64_t>(o.results.samples_selected + o.results.samples_resumed + errors) -
-        total;
-  }
-  return s;
-}
-
 json HarnessBlock(const EvalOptions& opt, const RunPlan& plan, const RunResults& r,
                   double harness_s, double total_s) {
   json batched = json::array();
@@ -86,7 +38,7 @@ json HarnessBlock(const EvalOptions& opt, const RunPlan& plan, const RunResults&
 json ThroughputBlock(const EvalOptions& opt, const RunPlan& plan, const EvalOutcome& o,
                      const PhaseTimes& phases, const DeviceTimer& timer) {
   const RunResults& r = o.results;
-  const double total_s = Seconds(o.run_start, Clock::now());
+  const double total_s = SecondsSince(o.run_start);
   const double rollout_s = phases.Seconds("rollout");
   // The model's time (loading, rolling out, its faults), not the harness's.
   const double model_s =
@@ -131,16 +83,6 @@ MetricResults AggregateMetrics(const EvalOptions& opt, const RunPlan& plan, RunR
     for (auto& [line, st] : results->per_sample[i]) units.push_back(std::move(st));
     out.aggregates[m.info().name] = AggregateMetric(m, merged, units, opt.bootstrap, opt.seed);
     out.states[m.info().name] = merged.ToJson();
-    out.config.push_back(
-        {{"name", m.info().name},
-         {"version", m.info().version},
-         {"unit", m.info().unit},
-         {"direction", m.info().direction},
-         {"scope", m.info().scope},
-         {"reference", m.info().reference},
-         {"options", m.options()},
-         {"requested", {{"name", plan.metrics[i]}, {"options", plan.OptionsOf(plan.metrics[i])}}}});
-    if (const auto p = m.preprocessing(); !p.is_null()) out.config.back()["preprocessing"] = p;
   }
   return out;
 }
@@ -151,7 +93,6 @@ ProbeResults RunProbes(const EvalOptions& opt, RunPlan& plan, bool interrupted, 
   for (const auto& name : opt.shard_index == 1 ? opt.probes : std::vector<std::string>{}) {
     if (interrupted) {
       out.probes[name] = {{"probe", name}, {"error", "not run: the run was interrupted"}};
-      ++out.failed;
       continue;
     }
     ScopedPhase phase(phases, "probe:" + name);
@@ -161,54 +102,44 @@ ProbeResults RunProbes(const EvalOptions& opt, RunPlan& plan, bool interrupted, 
     } catch (const Error& e) {
       log(LogLevel::kWarning, "probe " + name + ": " + e.what());
       out.probes[name] = {{"probe", name}, {"error", e.what()}};
-      ++out.failed;
     }
   }
   return out;
 }
 
-json WriteEvalReport(const EvalOptions& opt, const RunPlan& plan, EvalOutcome o, PhaseTimes* phases,
-                     const DeviceTimer& timer) {
-  json samples = json::array();
-  int64_t ok = 0;
-  for (auto& [line, rec] : o.results.records) {
-    ok += rec["status"] == "ok";
-    samples.push_back(std::move(rec));
+RunReport WriteEvalReport(const EvalOptions& opt, const RunPlan& plan, EvalOutcome o,
+                          PhaseTimes* phases, const DeviceTimer& timer) {
+  RunReport report = plan.head;
+  report.context = MakeContext({opt.command_line, plan.device.str(), opt.seed});
+  report.checkpoint = plan.checkpoint->Describe();  // after the run: the process's restarts
+  for (auto& [line, rec] : o.results.records) report.samples.push_back(std::move(rec));
+  report.metric_states = std::move(o.metrics.states);
+  report.aggregates = std::move(o.metrics.aggregates);
+  report.probes = std::move(o.probes.probes);
+  report.Complete();
+  if (o.results.interrupted) {
+    const size_t errors = opt.shard_index == 1 ? plan.manifest.errors.size() : 0;
+    report.summary.interrupted = true;
+    report.summary.samples_not_run =
+        static_cast<int64_t>(o.results.samples_selected + o.results.samples_resumed + errors) -
+        report.summary.samples_total;
   }
-  json report;
-  report["schema"] = kReportSchema;
-  report["context"] = MakeContext({opt.command_line, plan.device.str(), opt.seed});
-  report["checkpoint"] = plan.checkpoint->Describe();
-  report["dataset"] = {
-      {"manifest", opt.manifest},
-      {"sha256", plan.manifest_sha},
-      {"samples_in_manifest", plan.manifest.samples.size() + plan.manifest.errors.size()}};
-  report["config"] = ConfigBlock(opt, plan, o.metrics.config);
-  report["summary"] = SummaryBlock(opt, plan, o, samples, ok);
-  report["samples"] = std::move(samples);
-  report["metric_states"] = o.metrics.states;
-  json& aggregates = o.metrics.aggregates;
-  for (const auto& [name, why] : plan.unavailable.items())
-    aggregates[name] = {{"unavailable", why}};
-  report["aggregates"] = aggregates;
-  if (!plan.unavailable.empty()) report["metrics_unavailable"] = plan.unavailable;
-  if (!o.probes.probes.empty()) report["probes"] = o.probes.probes;
   if (opt.shard_count > 1) {
-    report["shard"] = {{"index", opt.shard_index},
-                       {"count", opt.shard_count},
-                       {"rule",
-                        "the j-th sample of the manifest (0-based, after --max-samples) when j mod "
-                        "count = index - 1; "
-                        "unparsable manifest lines and the probes in shard 1"},
-                       {"samples_selected", o.results.samples_selected}};
+    report.shard = {{"index", opt.shard_index},
+                    {"count", opt.shard_count},
+                    {"rule",
+                     "the j-th sample of the manifest (0-based, after --max-samples) when j mod "
+                     "count = index - 1; "
+                     "unparsable manifest lines and the probes in shard 1"},
+                    {"samples_selected", o.results.samples_selected}};
   }
   // The report's own cost: a first serialisation, timed, stands for the write below.
   {
     ScopedPhase phase(phases, "report_write");
-    (void)report.dump(2, ' ', false, json::error_handler_t::replace);  // as WriteReport does
+    (void)report.ToJson().dump(2, ' ', false, json::error_handler_t::replace);
   }
-  report["throughput"] = ThroughputBlock(opt, plan, o, *phases, timer);
-  WriteJsonAtomic(fs::path(opt.out_dir) / "report.json", report);
+  report.throughput = ThroughputBlock(opt, plan, o, *phases, timer);
+  WriteJsonAtomic(fs::path(opt.out_dir) / "report.json", report.ToJson());
   return report;
 }
 

@@ -10,13 +10,13 @@
 #include "bench/run/sample_records.h"
 #include "core/logger.h"
 #include "core/throughput.h"
+#include "reports/run_report.h"
 
 namespace ncb {
 
 struct MetricResults {
   nlohmann::json aggregates = nlohmann::json::object();  // by metric name
   nlohmann::json states = nlohmann::json::object();      // the merged sufficient statistics
-  nlohmann::json config = nlohmann::json::array();       // config.metrics
 };
 
 // Every running metric's state merged over the batch slots and the kept samples, its
@@ -26,7 +26,6 @@ MetricResults AggregateMetrics(const EvalOptions& options, const RunPlan& plan,
 
 struct ProbeResults {
   nlohmann::json probes = nlohmann::json::object();  // by probe name
-  int64_t failed = 0;
 };
 
 // The probes (shard 1 only): the same checkpoint rolled out from prompts ncbench makes.
@@ -41,8 +40,8 @@ struct EvalOutcome {
   std::chrono::steady_clock::time_point run_start;
 };
 
-// The report of the run, written to OUT/report.json and returned.
-nlohmann::json WriteEvalReport(const EvalOptions& options, const RunPlan& plan, EvalOutcome outcome,
-                               PhaseTimes* phases, const DeviceTimer& timer);
+// The report of the run (the plan's head completed), written to OUT/report.json and returned.
+RunReport WriteEvalReport(const EvalOptions& options, const RunPlan& plan, EvalOutcome outcome,
+                          PhaseTimes* phases, const DeviceTimer& timer);
 
 }  // namespace ncb

@@ -47,7 +47,7 @@ std::string DefaultCacheDir() {
   return "";
 }
 
-json RunEval(const EvalOptions& opt, const Logger& log) {
+RunReport RunEval(const EvalOptions& opt, const Logger& log) {
   EvalOutcome out;
   out.run_start = std::chrono::steady_clock::now();
   torch::NoGradGuard no_grad;

@@ -15,6 +15,7 @@
 #include "bench/rollout/rollout.h"
 #include "bench/run/intervals.h"
 #include "core/logger.h"
+#include "reports/run_report.h"
 
 namespace ncb {
 
@@ -57,7 +58,7 @@ struct EvalOptions {
 // Runs the evaluation and writes OUT/report.json and OUT/samples.jsonl; returns the report.
 // Throws only for run-level problems (checkpoint cannot be opened, unknown metric or probe,
 // bad device). A probe that cannot run records its error under probes.<name>.error.
-nlohmann::json RunEval(const EvalOptions& options, const Logger& log = NullLogger());
+RunReport RunEval(const EvalOptions& options, const Logger& log = NullLogger());
 
 // The default cache folder: $NCBENCH_CACHE_DIR, else $XDG_CACHE_HOME/ncbench, else
 // ~/.cache/ncbench; empty when none of them is set.

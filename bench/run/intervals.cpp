@@ -35,13 +35,14 @@ MetricState StateDifference(const MetricState& after, const MetricState& before)
 
 namespace {
 
-// Every numeric, non-count leaf: dotted key -> value.
-void Leaves(const json& j, const std::string& prefix, std::map<std::string, double>* out) {
+// Every numeric leaf that is not a count (by the metric's descriptors): dotted key -> value.
+void Leaves(const json& j, const json& metric, const std::string& prefix,
+            std::map<std::string, double>* out) {
   for (const auto& [k, v] : j.items()) {
     if (k == "ci95" || k == "ci95_method") continue;
     if (v.is_object()) {
-      Leaves(v, prefix + k + ".", out);
-    } else if (v.is_number() && !IsCountKey(k)) {
+      Leaves(v, metric, prefix + k + ".", out);
+    } else if (v.is_number() && !DescribeKeyOf(metric, k).count()) {
       (*out)[prefix + k] = v.get<double>();
     }
   }
@@ -51,10 +52,10 @@ void Leaves(const json& j, const std::string& prefix, std::map<std::string, doub
 
 void AddBootstrapIntervals(json* aggregate, const std::vector<MetricState>& per_sample,
                            const std::function<json(const MetricState&)>& finalize,
-                           const BootstrapOptions& o) {
+                           const BootstrapOptions& o, const json& metric) {
   if (o.replicates <= 0 || per_sample.size() < 2 || !aggregate->is_object()) return;
   std::map<std::string, double> point;
-  Leaves(*aggregate, "", &point);
+  Leaves(*aggregate, metric, "", &point);
   const json& have = aggregate->contains("ci95") ? (*aggregate)["ci95"] : json::object();
   std::map<std::string, std::vector<double>> draws;
   for (const auto& [k, v] : point) {
@@ -77,7 +78,7 @@ void AddBootstrapIntervals(json* aggregate, const std::vector<MetricState>& per_
       }
     }
     std::map<std::string, double> rep;
-    Leaves(finalize(st), "", &rep);
+    Leaves(finalize(st), metric, "", &rep);
     for (auto& [k, d] : draws) {
       if (auto it = rep.find(k); it != rep.end()) d.push_back(it->second);
     }

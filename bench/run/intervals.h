@@ -25,12 +25,13 @@ struct BootstrapOptions {
 nlohmann::json DescribeBootstrap(const BootstrapOptions& o);
 
 // Adds aggregate["ci95"][key] = [low, high] and aggregate["ci95_method"][key] = "bootstrap"
-// for every numeric non-count key of `aggregate` (nested objects give dotted keys, e.g.
+// for every numeric key of `aggregate` that `metric` (its config.metrics entry, with the
+// outputs descriptors) does not call a count (nested objects give dotted keys, e.g.
 // "ceiling.gt_vs_reference_char_accuracy"). A key that is null in a replicate is left out of
 // that replicate; with fewer than two scored samples no interval is given.
 void AddBootstrapIntervals(nlohmann::json* aggregate, const std::vector<MetricState>& per_sample,
                            const std::function<nlohmann::json(const MetricState&)>& finalize,
-                           const BootstrapOptions& options);
+                           const BootstrapOptions& options, const nlohmann::json& metric);
 
 // The part of `after` that is not in `before` (a sample's contribution to a metric's state).
 MetricState StateDifference(const MetricState& after, const MetricState& before);

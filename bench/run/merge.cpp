@@ -22,8 +22,9 @@ json AggregateMetric(const Metric& m, const MetricState& merged,
   if (m.info().scope != "distribution") {
     BootstrapOptions bo = bootstrap;
     bo.seed = static_cast<uint64_t>(run_seed) + Fnv1a64(m.info().name);
+    const json descriptors = {{"name", m.info().name}, {"outputs", DescribeOutputs(m)}};
     AddBootstrapIntervals(
-        &a, per_sample, [&m](const MetricState& st) { return m.Finalize(st); }, bo);
+        &a, per_sample, [&m](const MetricState& st) { return m.Finalize(st); }, bo, descriptors);
   }
   return a;
 }
@@ -32,33 +33,32 @@ namespace {
 
 struct Shard {
   std::string path;  // its report.json
-  json report;
+  RunReport report;
   int index = 0;
 };
 
-// What must be equal for shards to belong to one run.
-json Identity(const json& r) {
-  json ck = r["checkpoint"];
-  ck.erase("restarts");  // the process adapter's count of this shard's server restarts
-  return {{"checkpoint", ck},
-          {"dataset", r["dataset"]},
-          {"config", r["config"]},
-          {"seed", ObjectOr(r, "context").value("seed", json(nullptr))},
-          {"shard_count", ObjectOr(r, "shard").value("count", json(nullptr))},
-          {"metrics_unavailable", ObjectOr(r, "metrics_unavailable")}};
+// What must be equal for shards to belong to one run: the run's identity, and how the run was
+// cut into shards and summarised.
+json Identity(const RunReport& r) {
+  json id = RunIdentity(r);
+  id["shard_count"] = r.shard.value("count", json(nullptr));
+  id["max_samples"] = r.config.value("max_samples", json(nullptr));
+  id["intervals"] = r.config.value("intervals", json(nullptr));
+  return id;
 }
 
 Shard ReadShard(const std::string& given) {
   Shard s;
   s.path = fs::is_directory(given) ? (fs::path(given) / "report.json").string() : given;
-  s.report = ReadReportFile(s.path);
-  const auto& sh = ObjectOr(s.report, "shard");
-  if (!sh.contains("index") || !sh["index"].is_number_integer() || !sh.contains("count")) {
+  s.report = RunReport::FromJson(ReadReportFile(s.path), s.path);
+  const auto& sh = s.report.shard;
+  if (!sh.is_object() || !sh.contains("index") || !sh["index"].is_number_integer() ||
+      !sh.contains("count")) {
     throw Error(
         At(s.path, "has no field \"shard\": it is not the report of an `eval --shard i/N` run"));
   }
   s.index = sh["index"].get<int>();
-  if (s.report["summary"].value("interrupted", false)) {
+  if (s.report.summary.interrupted) {
     throw Error(At(s.path, "shard " + std::to_string(s.index) +
                                " was interrupted before it finished; run it again, then merge"));
   }
@@ -68,7 +68,7 @@ Shard ReadShard(const std::string& given) {
 json SumPhases(const std::vector<Shard>& shards) {
   json out = json::object();
   for (const auto& s : shards) {
-    for (const auto& [name, p] : ObjectOr(ObjectOr(s.report, "throughput"), "phases").items()) {
+    for (const auto& [name, p] : ObjectOr(s.report.throughput, "phases").items()) {
       json& o = out[name];
       if (o.is_null()) o = json::object();
       o["wall_s"] = o.value("wall_s", 0.0) + p.value("wall_s", 0.0);
@@ -90,14 +90,15 @@ json SumPhases(const std::vector<Shard>& shards) {
 // The shards' throughput: work summed (phases, frames, seconds), the wall time of the
 // longest shard, the largest peak memory; each shard's own block under "shards".
 json MergeThroughput(const std::vector<Shard>& shards) {
-  const json& first = ObjectOr(shards[0].report, "throughput");
+  const json& first = shards[0].report.throughput;
   json t = {{"device", ObjectOr(first, "device")}, {"threads", ObjectOr(first, "threads")}};
-  double wall = 0, ro_wall = 0, harness = 0, rss = 0, dev = -1;
+  double wall = 0, wall_sum = 0, ro_wall = 0, harness = 0, rss = 0, dev = -1;
   int64_t frames = 0, scored = 0;
   json per = json::array();
   for (const auto& s : shards) {
-    json st = ObjectOr(s.report, "throughput");
+    json st = s.report.throughput;
     wall = std::max(wall, st.value("wall_s", 0.0));
+    wall_sum += st.value("wall_s", 0.0);
     const auto& ro = ObjectOr(st, "rollout");
     ro_wall += ro.value("wall_s", 0.0);
     frames += ro.value("frames", int64_t{0});
@@ -110,7 +111,7 @@ json MergeThroughput(const std::vector<Shard>& shards) {
     }
     st.erase("timeline");
     st["shard"] = s.index;
-    st["host"] = ObjectOr(s.report, "context").value("host", json(nullptr));
+    st["host"] = s.report.context.value("host", json(nullptr));
     per.push_back(std::move(st));
   }
   const json& ro0 = ObjectOr(first, "rollout");
@@ -130,22 +131,18 @@ json MergeThroughput(const std::vector<Shard>& shards) {
       {"wall_s", ro_wall},
       {"frames_per_s", ro_wall > 0 ? static_cast<double>(frames) / ro_wall : 0.0},
       {"latency", {{"count", 0}, {"note", "per shard: throughput.shards[i].rollout.latency"}}}};
-  t["harness"] = {{"wall_s", harness}};
+  t["harness"] = {{"wall_s", harness}, {"share_of_wall", wall_sum > 0 ? harness / wall_sum : 0.0}};
   t["memory"] = {{"peak_rss_mib", rss}, {"peak_device_mib", dev >= 0 ? json(dev) : json(nullptr)}};
   t["shards"] = std::move(per);
   return t;
 }
 
-}  // namespace
-
-json MergeShards(const MergeOptions& opt) {
-  if (opt.shards.empty()) throw Error("merge: no shard reports given");
+// The shards sorted by index, checked to be the N shards of one run, each exactly once.
+std::vector<Shard> ReadShards(const std::vector<std::string>& given) {
   std::vector<Shard> shards;
-  for (const auto& p : opt.shards) shards.push_back(ReadShard(p));
+  for (const auto& p : given) shards.push_back(ReadShard(p));
   std::sort(shards.begin(), shards.end(),
             [](const Shard& a, const Shard& b) { return a.index < b.index; });
-
-  // One run: the same configuration, each shard 1..N exactly once.
   const json id0 = Identity(shards[0].report);
   for (size_t i = 1; i < shards.size(); ++i) {
     const json id = Identity(shards[i].report);
@@ -170,11 +167,14 @@ json MergeShards(const MergeOptions& opt) {
     throw Error("merge: " + std::to_string(shards.size()) + " reports for " +
                 std::to_string(count) + " shards");
   }
+  return shards;
+}
 
-  // Samples in manifest order.
+// The shards' sample records in manifest order.
+json JoinSamples(const std::vector<Shard>& shards) {
   std::map<int64_t, json> by_line;
   for (const auto& s : shards) {
-    for (const auto& rec : s.report["samples"]) {
+    for (const auto& rec : s.report.samples) {
       if (!rec.contains("line") || !rec["line"].is_number_integer()) {
         throw Error(At(s.path, "a sample record has no \"line\" (a report of an older ncbench?)"));
       }
@@ -184,23 +184,23 @@ json MergeShards(const MergeOptions& opt) {
     }
   }
   json samples = json::array();
-  int64_t ok = 0;
-  for (auto& [line, rec] : by_line) {
-    ok += rec["status"] == "ok";
-    samples.push_back(std::move(rec));
-  }
+  for (auto& [line, rec] : by_line) samples.push_back(std::move(rec));
+  return samples;
+}
 
-  // Aggregates from the summed states; intervals over the joined per-sample states.
-  const json& first = shards[0].report;
-  const json& config = first["config"];
+// Every metric's aggregate from the summed states, its intervals over the joined per-sample
+// states (into `report`'s aggregates and metric_states).
+void MergeMetrics(const std::vector<Shard>& shards, RunReport* report) {
+  const json& config = report->config;
   BootstrapOptions bootstrap;
   const auto& iv = ObjectOr(config, "intervals");
   bootstrap.replicates = iv.value("replicates", 0);
   bootstrap.level = iv.value("level", 0.95);
-  const int64_t seed = first["context"].value("seed", int64_t{0});
-  const MetricEnv env{first["dataset"].value("sha256", ""), "",
-                      fs::path(first["dataset"].value("manifest", "")).parent_path()};
-  json aggregates = json::object(), states = json::object();
+  const int64_t seed = report->context.value("seed", int64_t{0});
+  const MetricEnv env{report->dataset.value("sha256", ""), "",
+                      fs::path(report->dataset.value("manifest", "")).parent_path()};
+  report->aggregates = json::object();
+  report->metric_states = json::object();
   for (const auto& mc : ArrayOr(config, "metrics")) {
     const std::string name = mc["name"];
     if (!mc.contains("requested"))
@@ -216,13 +216,13 @@ json MergeShards(const MergeOptions& opt) {
     }
     MetricState merged;
     for (const auto& s : shards) {
-      const auto& st = ObjectOr(s.report, "metric_states");
+      const auto& st = s.report.metric_states;
       if (!st.contains(name)) throw Error(At(s.path, "metric_states has no \"" + name + "\""));
       merged.Merge(MetricState::FromJson(st[name]));
     }
     std::vector<MetricState> per_sample;
     if (m->info().scope != "distribution") {
-      for (const auto& rec : samples) {
+      for (const auto& rec : report->samples) {
         if (rec["status"] != "ok") continue;
         const auto& ms = ObjectOr(rec, "metric_states");
         if (!ms.contains(name))
@@ -230,60 +230,58 @@ json MergeShards(const MergeOptions& opt) {
         per_sample.push_back(MetricState::FromJson(ms[name]));
       }
     }
-    aggregates[name] = AggregateMetric(*m, merged, per_sample, bootstrap, seed);
-    states[name] = merged.ToJson();
+    report->aggregates[name] = AggregateMetric(*m, merged, per_sample, bootstrap, seed);
+    report->metric_states[name] = merged.ToJson();
   }
-  for (const auto& [name, why] : ObjectOr(first, "metrics_unavailable").items())
-    aggregates[name] = {{"unavailable", why}};
+}
 
-  json report = first;
-  report.erase("shard");
-  report["samples"] = std::move(samples);
-  report["aggregates"] = std::move(aggregates);
-  report["metric_states"] = std::move(states);
-  if (report.contains("checkpoint") && first["checkpoint"].contains("restarts")) {
-    int64_t restarts = 0;
-    for (const auto& s : shards) restarts += s.report["checkpoint"].value("restarts", int64_t{0});
-    report["checkpoint"]["restarts"] = restarts;
-  }
-  int64_t probes_failed = 0;
-  for (const auto& [name, p] : ObjectOr(report, "probes").items())
-    probes_failed += p.contains("error");
-  report["summary"] = {{"samples_total", report["samples"].size()},
-                       {"samples_ok", ok},
-                       {"samples_failed", static_cast<int64_t>(report["samples"].size()) - ok},
-                       {"probes_failed", probes_failed},
-                       {"metrics_unavailable", ObjectOr(first, "metrics_unavailable").size()}};
-  report["throughput"] = MergeThroughput(shards);
-  json from = json::array();
-  for (const auto& s : shards) {
-    from.push_back({{"shard", s.index},
-                    {"report", s.path},
-                    {"host", s.report["context"].value("host", json(nullptr))},
-                    {"time", s.report["context"].value("time", json(nullptr))}});
-  }
-  report["merged_from"] = std::move(from);
-  report["context"]["command_line"] = ShellQuote(opt.command_line);
-
-  // The output folder: report, per-sample lines, the shards' strips (named by manifest line).
-  fs::create_directories(fs::path(opt.out_dir) / "strips");
+// OUT/samples.jsonl (one line per sample) and the shards' strips (named by manifest line).
+void WriteMergedFolder(const std::vector<Shard>& shards, const RunReport& report,
+                       const std::string& out_dir) {
+  fs::create_directories(fs::path(out_dir) / "strips");
   {
-    std::ofstream jsonl(fs::path(opt.out_dir) / "samples.jsonl.tmp", std::ios::trunc);
-    for (const auto& rec : report["samples"])
+    std::ofstream jsonl(fs::path(out_dir) / "samples.jsonl.tmp", std::ios::trunc);
+    for (const auto& rec : report.samples)
       jsonl << rec.dump(-1, ' ', false, json::error_handler_t::replace) << "\n";
-    if (!jsonl) throw Error(At(opt.out_dir, "cannot write samples.jsonl"));
+    if (!jsonl) throw Error(At(out_dir, "cannot write samples.jsonl"));
   }
-  fs::rename(fs::path(opt.out_dir) / "samples.jsonl.tmp", fs::path(opt.out_dir) / "samples.jsonl");
+  fs::rename(fs::path(out_dir) / "samples.jsonl.tmp", fs::path(out_dir) / "samples.jsonl");
   for (const auto& s : shards) {
     const fs::path strips = fs::path(s.path).parent_path() / "strips";
-    if (!fs::is_directory(strips) || fs::equivalent(strips, fs::path(opt.out_dir) / "strips"))
-      continue;
+    if (!fs::is_directory(strips) || fs::equivalent(strips, fs::path(out_dir) / "strips")) continue;
     for (const auto& e : fs::directory_iterator(strips)) {
-      fs::copy_file(e.path(), fs::path(opt.out_dir) / "strips" / e.path().filename(),
+      fs::copy_file(e.path(), fs::path(out_dir) / "strips" / e.path().filename(),
                     fs::copy_options::overwrite_existing);
     }
   }
-  WriteJsonAtomic(fs::path(opt.out_dir) / "report.json", report);
+}
+
+}  // namespace
+
+RunReport MergeShards(const MergeOptions& opt) {
+  if (opt.shards.empty()) throw Error("merge: no shard reports given");
+  const std::vector<Shard> shards = ReadShards(opt.shards);
+  RunReport report = shards[0].report;
+  report.shard = nullptr;
+  report.samples = JoinSamples(shards);
+  MergeMetrics(shards, &report);
+  if (report.checkpoint.contains("restarts")) {
+    int64_t restarts = 0;
+    for (const auto& s : shards) restarts += s.report.checkpoint.value("restarts", int64_t{0});
+    report.checkpoint["restarts"] = restarts;
+  }
+  report.Complete();
+  report.throughput = MergeThroughput(shards);
+  report.merged_from = json::array();
+  for (const auto& s : shards) {
+    report.merged_from.push_back({{"shard", s.index},
+                                  {"report", s.path},
+                                  {"host", s.report.context.value("host", json(nullptr))},
+                                  {"time", s.report.context.value("time", json(nullptr))}});
+  }
+  report.context["command_line"] = ShellQuote(opt.command_line);
+  WriteMergedFolder(shards, report, opt.out_dir);
+  WriteJsonAtomic(fs::path(opt.out_dir) / "report.json", report.ToJson());
   return report;
 }
 

@@ -16,6 +16,7 @@
 
 #include "bench/run/intervals.h"
 #include "metrics/metric.h"
+#include "reports/run_report.h"
 
 namespace ncb {
 
@@ -26,7 +27,7 @@ struct MergeOptions {
 };
 
 // Merges, writes OUT/report.json and OUT/samples.jsonl, copies the strips; returns the report.
-nlohmann::json MergeShards(const MergeOptions& options);
+RunReport MergeShards(const MergeOptions& options);
 
 // A metric's aggregate as every report gives it: Finalize over the run's merged state plus
 // the bootstrap intervals over the per-sample states (seeded by the run seed and the name).

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <filesystem>
 
+#include "bench/run/intervals.h"
 #include "core/errors.h"
 #include "core/hashing.h"
 #include "probes/probe.h"
@@ -50,6 +51,69 @@ void MakeFirstSlot(const EvalOptions& opt, const Logger& log, RunPlan* plan) {
       plan->unavailable[name] = e.what();
     }
   }
+}
+
+// config.metrics: each running metric's descriptor, options and the request it came from.
+json MetricConfig(const RunPlan& plan) {
+  json config = json::array();
+  for (size_t i = 0; i < plan.metrics.size(); ++i) {
+    const Metric& m = *plan.metric_slots[0][i];
+    config.push_back(
+        {{"name", m.info().name},
+         {"version", m.info().version},
+         {"unit", m.info().unit},
+         {"direction", m.info().direction},
+         {"scope", m.info().scope},
+         {"reference", m.info().reference},
+         {"options", m.options()},
+         {"requested", {{"name", plan.metrics[i]}, {"options", plan.OptionsOf(plan.metrics[i])}}}});
+    if (const auto p = m.preprocessing(); !p.is_null()) config.back()["preprocessing"] = p;
+    config.back()["outputs"] = DescribeOutputs(m);
+    config.back()["capabilities"] = {{"batchable", m.batchable()},
+                                     {"device_kernels", m.device_kernels()}};
+    if (const auto v = DescribeViews(m); !v.empty()) config.back()["views"] = v;
+  }
+  return config;
+}
+
+json ConfigBlock(const EvalOptions& opt, const RunPlan& plan) {
+  const NcSpec& spec = plan.checkpoint->spec();
+  const AlignOptions& align = plan.align;
+  json intervals = DescribeBootstrap(opt.bootstrap);
+  intervals["seed"] = "run seed + fnv1a64(metric name)";
+  return {
+      {"metrics", MetricConfig(plan)},
+      {"alignment",
+       {{"fps", spec.fps},
+        {"fps_resample", "nearest-earlier: floor(k * src_fps / ckpt_fps)"},
+        {"height", spec.height},
+        {"width", spec.width},
+        {"resize", align.resize},
+        {"generated_frame_k_vs_ground_truth_frame_k", "k = 1..T, frame 0 conditions the model"}}},
+      {"caption_style", align.caption_style},
+      {"max_frames", align.max_frames},
+      {"max_samples", opt.max_samples},
+      {"batch_size", plan.batch_size},
+      {"rollout_mode", RolloutModeName(opt.mode)},
+      {"warmup_steps", opt.warmup_steps},
+      {"seed_rule", "(seed + fnv1a64(sample id)) mod 2^31"},
+      {"intervals", intervals},
+      {"strip_frames", opt.strip_frames},
+      {"render", {{"font_px", align.render.font_px}, {"theme", align.render.theme}}}};
+}
+
+// The report's blocks the plan decides (RunPlan::head).
+RunReport ReportHead(const EvalOptions& opt, const RunPlan& plan) {
+  RunReport head;
+  head.context = {{"seed", opt.seed}};
+  head.checkpoint = plan.checkpoint->Describe();
+  head.dataset = {
+      {"manifest", opt.manifest},
+      {"sha256", plan.manifest_sha},
+      {"samples_in_manifest", plan.manifest.samples.size() + plan.manifest.errors.size()}};
+  head.config = ConfigBlock(opt, plan);
+  head.metrics_unavailable = plan.unavailable;
+  return head;
 }
 
 }  // namespace
@@ -104,30 +168,10 @@ RunPlan PlanRun(const EvalOptions& opt, const Logger& log, PhaseTimes* phases) {
       ms.push_back(CreateMetric(name, plan.OptionsOf(name), plan.env));
     plan.metric_slots.push_back(std::move(ms));
   }
-  plan.run_hash = Sha256Hex(RunIdentity(opt, plan).dump());
+  plan.head = ReportHead(opt, plan);
+  if (plan.head.checkpoint.value("adapter", "") != "videos") plan.modality = spec.modality;
+  plan.run_hash = Sha256Hex(json{RunIdentity(plan.head), opt.shard_index, opt.shard_count}.dump());
   return plan;
-}
-
-json RunIdentity(const EvalOptions& opt, const RunPlan& plan) {
-  const AlignOptions& align = plan.align;
-  json key = {{"dataset", plan.manifest_sha},
-              {"seed", opt.seed},
-              {"shard", {opt.shard_index, opt.shard_count}},
-              {"mode", RolloutModeName(opt.mode)},
-              {"max_frames", align.max_frames},
-              {"resize", align.resize},
-              {"caption_style", align.caption_style},
-              {"font_px", align.render.font_px},
-              {"theme", align.render.theme},
-              {"strip_frames", opt.strip_frames}};
-  key["checkpoint"] = plan.checkpoint->Describe();
-  if (key["checkpoint"].contains("sha256"))
-    key["checkpoint"].erase("path");    // the content names it
-  key["checkpoint"].erase("restarts");  // the process adapter's: not what scores depend on
-  key["checkpoint"].erase("timeout_s");
-  for (const auto& m : plan.metric_slots[0])
-    key["metrics"].push_back({m->info().name, m->info().version, m->options()});
-  return key;
 }
 
 std::vector<const Sample*> SamplesToRun(const RunPlan& plan, const EvalOptions& opt,

@@ -1,7 +1,8 @@
 // Stage 1 of `eval` (eval_runner.h): everything a run decides before its first rollout. The
 // options are checked, the metrics made (those whose weights are missing are set aside as
 // unavailable), the checkpoint opened, the manifest read, and the run's identity computed
-// once: the hash every samples.jsonl line carries and --resume compares.
+// once (RunIdentity, reports/run_report.h, over the report blocks the plan fills): the hash
+// every samples.jsonl line carries and --resume compares.
 #pragma once
 
 #include <torch/types.h>
@@ -19,6 +20,7 @@
 #include "core/throughput.h"
 #include "datasets/manifest.h"
 #include "metrics/metric.h"
+#include "reports/run_report.h"
 
 namespace ncb {
 
@@ -36,7 +38,13 @@ struct RunPlan {
   AlignOptions align;       // device and run seed filled in
   int batch_size = 1;       // --batch-size, capped by the checkpoint's max_batch
   size_t metric_batch = 1;  // samples per call of a batchable metric
-  std::string run_hash;     // sha256 of what a sample's result depends on (RunIdentity)
+  // The report's blocks decided before the first rollout: checkpoint, dataset, config (the
+  // metrics' descriptors and options, alignment, ...), context.seed, metrics_unavailable.
+  RunReport head;
+  // The modality every sample must have: the checkpoint's ("" for a videos: replay, which
+  // plays back footage of either).
+  std::string modality;
+  std::string run_hash;  // sha256 of RunIdentity(head) and the shard (index, count)
 
   std::map<std::string, nlohmann::json> probe_options;  // as given, by probe name
 
@@ -52,11 +60,6 @@ RunPlan PlanRun(const EvalOptions& options, const Logger& log, PhaseTimes* phase
 
 // "rollout" or "step": the mode's name in the report and in the run's identity.
 const char* RolloutModeName(RolloutMode mode);
-
-// What a sample's result depends on: dataset, checkpoint content, metrics with versions and
-// options, alignment, seed and shard (not the paths, timeouts or restart counts that do not
-// change a number).
-nlohmann::json RunIdentity(const EvalOptions& options, const RunPlan& plan);
 
 // The manifest samples this shard scores, in manifest order, after --max-samples, less the
 // manifest lines `done` holds already (--resume).

@@ -13,6 +13,7 @@
 #include "bench/checkpoint/checkpoint.h"
 #include "bench/rollout/rollout.h"
 #include "bench/run/eval_runner.h"
+#include "bench/run/run_plan.h"
 #include "core/errors.h"
 #include "core/stats.h"
 #include "core/throughput.h"
@@ -74,12 +75,7 @@ double TimedRollout(Checkpoint& ckpt, const RolloutRequest& r, RolloutMode mode,
   return total;
 }
 
-}  // namespace
-
-json RunThroughput(const ThroughputOptions& o, const Logger& log) {
-  const auto t_start = std::chrono::steady_clock::now();
-  const torch::Device device = ParseDevice(o.device);
-  torch::NoGradGuard no_grad;
+void CheckOptions(const ThroughputOptions& o) {
   if (o.frames < 1) throw Error("--frames must be at least 1");
   if (o.repeats < 1) throw Error("--repeats must be at least 1");
   if (o.batch_sizes.empty()) throw Error("--batch-sizes: give at least one");
@@ -87,6 +83,72 @@ json RunThroughput(const ThroughputOptions& o, const Logger& log) {
     if (b < 1)
       throw Error("--batch-sizes: " + std::to_string(b) + " is not a batch size (expected >= 1)");
   }
+}
+
+// One row of the sweep: batch size `b` in `mode`, a warm-up and `repeats` timed rollouts. An
+// error (out of memory, a contract error) is the row's, and the sweep goes on.
+json SweepRow(const ThroughputOptions& o, Checkpoint& ckpt, const Inputs& in, int b,
+              RolloutMode mode, DeviceTimer& timer, PhaseTimes* phases, const Logger& log) {
+  const NcSpec& spec = ckpt.spec();
+  const torch::Device device = in.first_frame.device();
+  const std::string mode_name = RolloutModeName(mode);
+  json row = {{"batch_size", b}, {"mode", mode_name}, {"frames", o.frames}, {"repeats", o.repeats}};
+  if (b > ckpt.max_batch()) {
+    row["error"] = "the adapter takes batches of at most " + std::to_string(ckpt.max_batch());
+    return row;
+  }
+  try {
+    RolloutRequest r;
+    for (int i = 0; i < b; ++i) {
+      r.ids.push_back("throughput-" + std::to_string(i));
+      r.prompts.push_back(in.prompt);
+    }
+    r.first_frame =
+        in.first_frame.unsqueeze(0).expand({b, 3, spec.height, spec.width}).contiguous();
+    r.actions = torch::zeros({b, o.frames, spec.action_dim});
+    r.num_frames = o.frames;
+    r.seed = o.seed;
+    ResetPeakDeviceMemory(device);
+    {
+      ScopedPhase phase(phases, "warmup");
+      TimedRollout(ckpt, r, mode, timer, nullptr);
+    }
+    std::vector<double> seconds, latency;
+    {
+      ScopedPhase phase(phases, "rollout", static_cast<int64_t>(b) * o.frames * o.repeats);
+      for (int rep = 0; rep < o.repeats; ++rep)
+        seconds.push_back(TimedRollout(ckpt, r, mode, timer, &latency));
+    }
+    json fps = json::array();
+    std::vector<double> fps_v;
+    for (double s : seconds) {
+      fps_v.push_back(static_cast<double>(b * o.frames) / s);
+      fps.push_back(fps_v.back());
+    }
+    row["wall_s"] = seconds;
+    row["frames_per_s_runs"] = fps;
+    row["frames_per_s"] = Quantile(fps_v, 0.5);
+    row["latency"] =
+        SummarizeLatency(latency, 0, mode == RolloutMode::kStep ? "step" : "rollout_call").ToJson();
+    const auto peak = PeakDeviceMemoryBytes(device);
+    row["peak_device_mib"] =
+        peak ? json(static_cast<double>(*peak) / (1024.0 * 1024.0)) : json(nullptr);
+    log(LogLevel::kInfo, "batch " + std::to_string(b) + ", " + mode_name + ": " +
+                             std::to_string(row["frames_per_s"].get<double>()) + " frames/s");
+  } catch (const std::exception& e) {  // c10::Error for out-of-memory, ContractError, ...
+    row["error"] = e.what();
+    log(LogLevel::kWarning, "batch " + std::to_string(b) + ", " + mode_name + ": " + e.what());
+  }
+  return row;
+}
+
+}  // namespace
+
+RunReport RunThroughput(const ThroughputOptions& o, const Logger& log) {
+  const auto t_start = std::chrono::steady_clock::now();
+  const torch::Device device = ParseDevice(o.device);
+  torch::NoGradGuard no_grad;
+  CheckOptions(o);
   if (o.threads > 0) at::set_num_threads(o.threads);
   PhaseTimes phases;
   std::unique_ptr<Checkpoint> ckpt;
@@ -95,76 +157,22 @@ json RunThroughput(const ThroughputOptions& o, const Logger& log) {
     ckpt = OpenCheckpoint(o.checkpoint, device, o.checkpoint_options);
     SynchronizeDevice(device);
   }
-  const NcSpec& spec = ckpt->spec();
-  const Inputs in = MakeInputs(o, spec, device);
+  const Inputs in = MakeInputs(o, ckpt->spec(), device);
   std::vector<RolloutMode> modes = {RolloutMode::kRollout};
   if (ckpt->can_step()) modes.push_back(RolloutMode::kStep);
 
   DeviceTimer timer(device);
   json sweep = json::array();
   for (int b : o.batch_sizes) {
-    for (RolloutMode mode : modes) {
-      const std::string mode_name = mode == RolloutMode::kStep ? "step" : "rollout";
-      json row = {
-          {"batch_size", b}, {"mode", mode_name}, {"frames", o.frames}, {"repeats", o.repeats}};
-      if (b > ckpt->max_batch()) {
-        row["error"] = "the adapter takes batches of at most " + std::to_string(ckpt->max_batch());
-        sweep.push_back(row);
-        continue;
-      }
-      try {
-        RolloutRequest r;
-        for (int i = 0; i < b; ++i) {
-          r.ids.push_back("throughput-" + std::to_string(i));
-          r.prompts.push_back(in.prompt);
-        }
-        r.first_frame =
-            in.first_frame.unsqueeze(0).expand({b, 3, spec.height, spec.width}).contiguous();
-        r.actions = torch::zeros({b, o.frames, spec.action_dim});
-        r.num_frames = o.frames;
-        r.seed = o.seed;
-        ResetPeakDeviceMemory(device);
-        {
-          ScopedPhase phase(&phases, "warmup");
-          TimedRollout(*ckpt, r, mode, timer, nullptr);
-        }
-        std::vector<double> seconds, latency;
-        {
-          ScopedPhase phase(&phases, "rollout", static_cast<int64_t>(b) * o.frames * o.repeats);
-          for (int rep = 0; rep < o.repeats; ++rep)
-            seconds.push_back(TimedRollout(*ckpt, r, mode, timer, &latency));
-        }
-        json fps = json::array();
-        std::vector<double> fps_v;
-        for (double s : seconds) {
-          fps_v.push_back(static_cast<double>(b * o.frames) / s);
-          fps.push_back(fps_v.back());
-        }
-        row["wall_s"] = seconds;
-        row["frames_per_s_runs"] = fps;
-        row["frames_per_s"] = Quantile(fps_v, 0.5);
-        row["latency"] =
-            SummarizeLatency(latency, 0, mode == RolloutMode::kStep ? "step" : "rollout_call")
-                .ToJson();
-        const auto peak = PeakDeviceMemoryBytes(device);
-        row["peak_device_mib"] =
-            peak ? json(static_cast<double>(*peak) / (1024.0 * 1024.0)) : json(nullptr);
-        log(LogLevel::kInfo, "batch " + std::to_string(b) + ", " + mode_name + ": " +
-                                 std::to_string(row["frames_per_s"].get<double>()) + " frames/s");
-      } catch (const std::exception& e) {  // c10::Error for out-of-memory, ContractError, ...
-        row["error"] = e.what();
-        log(LogLevel::kWarning, "batch " + std::to_string(b) + ", " + mode_name + ": " + e.what());
-      }
-      sweep.push_back(row);
-    }
+    for (RolloutMode mode : modes)
+      sweep.push_back(SweepRow(o, *ckpt, in, b, mode, timer, &phases, log));
   }
 
-  json report;
-  report["schema"] = kReportSchema;
-  report["kind"] = "throughput";
-  report["context"] = MakeContext({o.command_line, device.str(), o.seed});
-  report["checkpoint"] = ckpt->Describe();
-  report["config"] = {
+  RunReport report;
+  report.kind = RunReport::Kind::kThroughput;
+  report.context = MakeContext({o.command_line, device.str(), o.seed});
+  report.checkpoint = ckpt->Describe();
+  report.config = {
       {"frames", o.frames},
       {"repeats", o.repeats},
       {"batch_sizes", o.batch_sizes},
@@ -173,16 +181,14 @@ json RunThroughput(const ThroughputOptions& o, const Logger& log) {
       {"frames_per_s",
        "batch size x frames / wall time of a whole rollout (init or rollout() "
        "call included), median over repeats"}};
-  const double total_s =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - t_start).count();
-  report["throughput"] = {{"device", DescribeDevice(device)},
-                          {"threads", DescribeThreads()},
-                          {"wall_s", total_s},
-                          {"phases", phases.ToJson()},
-                          {"timer", timer.method()},
-                          {"sweep", sweep},
-                          {"memory", {{"peak_rss_mib", PeakRssMiB()}}}};
-  if (!o.out_dir.empty()) WriteJsonAtomic(fs::path(o.out_dir) / "report.json", report);
+  report.throughput = {{"device", DescribeDevice(device)},
+                       {"threads", DescribeThreads()},
+                       {"wall_s", SecondsSince(t_start)},
+                       {"phases", phases.ToJson()},
+                       {"timer", timer.method()},
+                       {"sweep", sweep},
+                       {"memory", {{"peak_rss_mib", PeakRssMiB()}}}};
+  if (!o.out_dir.empty()) WriteJsonAtomic(fs::path(o.out_dir) / "report.json", report.ToJson());
   return report;
 }
 

@@ -16,6 +16,7 @@
 
 #include "bench/checkpoint/checkpoint.h"
 #include "core/logger.h"
+#include "reports/run_report.h"
 
 namespace ncb {
 
@@ -34,7 +35,7 @@ struct ThroughputOptions {
 };
 
 // Runs the sweep, writes OUT/report.json and returns it.
-nlohmann::json RunThroughput(const ThroughputOptions& options, const Logger& log = NullLogger());
+RunReport RunThroughput(const ThroughputOptions& options, const Logger& log = NullLogger());
 
 // The sweep as a Markdown table (batch size, mode, frames/s, latency percentiles, memory).
 std::string ThroughputTable(const nlohmann::json& report);

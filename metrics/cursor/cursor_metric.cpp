@@ -29,6 +29,18 @@
 #include "metrics/metric.h"
 
 namespace ncb {
+namespace {}  // namespace
+
+const std::vector<MetricOption>& CursorOptions() {
+  static const std::vector<MetricOption> t = {
+      {"templates", "string", nullptr, false,
+       "cursor sprite folder (default: the dataset's cursors/)"},
+      {"radius", "number", 8.0, true, "a hit: within this many px of the logged position"},
+      {"min_confidence", "number", 0.8, true, "the detector's threshold, in (0, 1]"},
+      {"scales", "array", nlohmann::json::array({1.0}), true, "sprite scales searched"}};
+  return t;
+}
+
 namespace {
 
 constexpr int kHistogramBins = 1025;  // 0..1023 px in 1-px bins, then everything beyond
@@ -36,7 +48,6 @@ constexpr int kHistogramBins = 1025;  // 0..1023 px in 1-px bins, then everythin
 class CursorMetric : public Metric {
  public:
   CursorMetric(const nlohmann::json& o, const MetricEnv& env) {
-    CheckOptionKeys("cursor", o, {"templates", "radius", "min_confidence", "scales"});
     templates_ = o.contains("templates") ? std::filesystem::path(o["templates"].get<std::string>())
                                          : env.dataset_dir / "cursors";
     radius_ = o.value("radius", 8.0);
@@ -53,8 +64,22 @@ class CursorMetric : public Metric {
         "higher_is_better",
         "frame",
         "ncbench template matching of the recordings' cursor sprites (hotspot), hit within R px"};
+    info_.name +=
+        NameSuffix({{"radius", radius_}, {"min_confidence", min_confidence_}, {"scales", scales_}},
+                   CursorOptions());
   }
   const MetricInfo& info() const override { return info_; }
+  std::vector<OutputKey> outputs() const override {
+    return {{"*_hit_rate", "ratio", "higher_is_better", true},
+            {"*_not_found_rate", "ratio", "lower_is_better", false},
+            {"*_error_mean", "px", "lower_is_better", false},
+            {"*_error_median", "px", "lower_is_better", false},
+            {"*_error", "px", "lower_is_better", false},
+            {"*_radius_px", "count", "", false}};
+  }
+  std::vector<OutputView> views() const override {
+    return {{"histogram", "error_histogram", "cursor error histogram (frames)", "px"}};
+  }
   nlohmann::json options() const override {
     return {{"templates", templates_.string()},
             {"radius", radius_},

@@ -22,12 +22,27 @@ std::shared_ptr<Lpips> SharedLpips(const LpipsFiles& f) {
   return p;
 }
 
+}  // namespace
+
+const std::vector<MetricOption>& LpipsOptions() {
+  static const std::vector<MetricOption> t = {
+      {"net", "string", "squeeze", true, "backbone: squeeze, alex or vgg"},
+      {"weights", "string", nullptr, false, "a complete LPIPS state_dict (.pt)"},
+      {"backbone", "string", nullptr, false, "a torchvision backbone state_dict"},
+      {"heads", "string", nullptr, false, "the official linear heads (*_lin_v0.1.pth)"},
+      {"weights_dir", "string", nullptr, false, "where the default weights are looked for"},
+      {"chunk", "integer", 2, false, "frame pairs per forward pass (memory, not numbers)"}};
+  return t;
+}
+
+namespace {
+
 class LpipsMetric : public FrameMeanMetric {
  public:
   LpipsMetric(std::shared_ptr<Lpips> net, int64_t chunk, nlohmann::json options)
       : net_(std::move(net)), chunk_(chunk), options_(std::move(options)) {
     const std::string name = net_->provenance()["net"];
-    info_ = {name == "squeeze" ? "lpips" : "lpips_" + name,
+    info_ = {"lpips" + NameSuffix({{"net", name}}, LpipsOptions()),
              1,
              "",
              "lower_is_better",
@@ -59,7 +74,6 @@ class LpipsMetric : public FrameMeanMetric {
 }  // namespace
 
 std::unique_ptr<Metric> MakeLpipsMetric(const nlohmann::json& j, const MetricEnv&) {
-  CheckOptionKeys("lpips", j, {"net", "weights", "backbone", "heads", "weights_dir", "chunk"});
   const std::string net = j.value("net", std::string("squeeze"));
   const std::filesystem::path dir = j.value("weights_dir", DefaultWeightsDir().string());
   const auto files =

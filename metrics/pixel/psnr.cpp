@@ -19,6 +19,12 @@ std::optional<double> PsnrFromSse(double sse, double count, double data_range) {
   return 10.0 * std::log10(data_range * data_range * count / sse);
 }
 
+const std::vector<MetricOption>& PsnrOptions() {
+  static const std::vector<MetricOption> t = {
+      {"data_range", "number", 1.0, true, "the frames' value range (frames are in [0, 1])"}};
+  return t;
+}
+
 namespace {
 
 constexpr const char* kIdentical = "identical to the ground truth (MSE = 0): PSNR is unbounded";
@@ -29,9 +35,12 @@ class PsnrMetric : public Metric {
     info_ = {"psnr",  1,
              "dB",    "higher_is_better",
              "frame", "skimage.metrics.peak_signal_noise_ratio (scikit-image 0.19.3)"};
-    if (data_range != 1.0) info_.name += "_data_range_" + std::to_string(data_range);
+    info_.name += NameSuffix(options(), PsnrOptions());
   }
   const MetricInfo& info() const override { return info_; }
+  std::vector<OutputKey> outputs() const override {
+    return {{"samples_with_psnr", "count", "", false}, {"frames_identical", "count", "", false}};
+  }
   nlohmann::json options() const override { return {{"data_range", data_range_}}; }
   void BeginSample(const SampleInfo&) override { sample_ = {}; }
 
@@ -45,6 +54,7 @@ class PsnrMetric : public Metric {
     return out;
   }
   bool batchable() const override { return true; }
+  bool device_kernels() const override { return true; }
   std::vector<nlohmann::json> ObserveAcross(const std::vector<Metric*>& instances,
                                             const torch::Tensor& gen,
                                             const torch::Tensor& gt) override {
@@ -82,7 +92,9 @@ class PsnrMetric : public Metric {
     nlohmann::json a;
     const double n = st.Get("sample_psnr_n");
     PutRatio(&a, "psnr", st.Get("sample_psnr_sum"), n,
-             "no sample has a finite PSNR (every frame identical to the ground truth)");
+             st.Get("samples") > 0
+                 ? "no sample has a finite PSNR (every frame identical to the ground truth)"
+                 : "no samples were scored");
     const auto pooled = PsnrFromSse(st.Get("sse"), st.Get("values"), data_range_);
     PutScore(&a, "psnr_pooled", pooled.value_or(0), pooled.has_value(),
              st.Get("frames") > 0 ? kIdentical : "no frames were scored");
@@ -118,7 +130,6 @@ class PsnrMetric : public Metric {
 }  // namespace
 
 std::unique_ptr<Metric> MakePsnrMetric(const nlohmann::json& options, const MetricEnv&) {
-  CheckOptionKeys("psnr", options, {"data_range"});
   const double range = options.value("data_range", 1.0);
   if (!(range > 0)) throw Error("psnr: option data_range must be positive");
   return std::make_unique<PsnrMetric>(range);

@@ -74,6 +74,13 @@ torch::Tensor Ssim(const torch::Tensor& x_in, const torch::Tensor& y_in, const S
   return s.to(torch::kFloat64).mean({1, 2, 3});
 }
 
+const std::vector<MetricOption>& SsimOptionTable() {
+  static const std::vector<MetricOption> t = {
+      {"data_range", "number", 1.0, true, "the frames' value range (frames are in [0, 1])"},
+      {"float64", "boolean", false, true, "compute in double precision (the reference's)"}};
+  return t;
+}
+
 namespace {
 
 class SsimMetric : public FrameMeanMetric {
@@ -86,9 +93,7 @@ class SsimMetric : public FrameMeanMetric {
              "frame",
              "skimage.metrics.structural_similarity (scikit-image 0.19.3, gaussian_weights=True, "
              "use_sample_covariance=False)"};
-    const SsimOptions d;
-    if (o.data_range != d.data_range) info_.name += "_data_range_" + std::to_string(o.data_range);
-    if (o.float64) info_.name += "_f64";
+    info_.name += NameSuffix(options(), SsimOptionTable());
   }
   const MetricInfo& info() const override { return info_; }
   nlohmann::json options() const override {
@@ -114,7 +119,6 @@ class SsimMetric : public FrameMeanMetric {
 }  // namespace
 
 std::unique_ptr<Metric> MakeSsimMetric(const nlohmann::json& j, const MetricEnv&) {
-  CheckOptionKeys("ssim", j, {"data_range", "float64"});
   SsimOptions o;
   o.data_range = j.value("data_range", o.data_range);
   o.float64 = j.value("float64", o.float64);

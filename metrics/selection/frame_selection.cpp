@@ -49,6 +49,9 @@ class SelectedFramesMetric : public Metric {
     info_.reference += "; " + reference;
   }
   const MetricInfo& info() const override { return info_; }
+  std::vector<OutputKey> outputs() const override { return base_->outputs(); }
+  bool device_kernels() const override { return base_->device_kernels(); }
+  std::vector<OutputView> views() const override { return base_->views(); }
   nlohmann::json preprocessing() const override { return base_->preprocessing(); }
   nlohmann::json options() const override {
     auto o = base_->options();

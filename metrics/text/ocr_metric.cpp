@@ -48,6 +48,24 @@ Pair Score(const std::vector<std::string>& ref, const std::vector<std::string>& 
   return {CharacterAccuracy(JoinLines(ref), JoinLines(hyp)), ExactLineAccuracy(ref, hyp)};
 }
 
+}  // namespace
+
+const std::vector<MetricOption>& OcrOptionTable() {
+  static const std::vector<MetricOption> t = {
+      {"k", "integer", 5, true, "frames OCR'd per sample, spread evenly"},
+      {"gt_source", "string", "ocr", true, "ocr (Tesseract on the ground truth) or buffer"},
+      {"psm", "integer", 3, true, "Tesseract page segmentation mode, 0..13"},
+      {"lang", "string", "eng", true, "traineddata language"},
+      {"upscale", "integer", 1, true, "resize frames by this factor before OCR, 1..8"},
+      {"invert", "boolean", false, true, "invert dark frames before OCR"},
+      {"cache", "boolean", true, false, "use the on-disk ground-truth OCR cache"},
+      {"tessdata", "string", nullptr, false, "tessdata folder (default: the system's)"},
+      {"threads", "integer", 0, false, "OCR worker threads (0: every core)"}};
+  return t;
+}
+
+namespace {
+
 class OcrMetric : public Metric {
  public:
   OcrMetric(const OcrMetricOptions& o, const MetricEnv& env)
@@ -56,7 +74,6 @@ class OcrMetric : public Metric {
       cache_ =
           OcrTextCache::Open(env.cache_dir / "ocr" / (env.dataset_id.substr(0, 16) + ".jsonl"));
     }
-    const OcrMetricOptions d;
     info_ = {"ocr",
              1,
              "",
@@ -64,15 +81,26 @@ class OcrMetric : public Metric {
              "clip",
              "Neural Computers (Zhuge et al., 2026) App. B.2 protocol; Tesseract " +
                  pool_->provenance()["tesseract_version"].get<std::string>() + " C++ API"};
-    if (o_.k != d.k) info_.name += "_k" + std::to_string(o_.k);
-    if (o_.gt_source != d.gt_source) info_.name += "_" + o_.gt_source;
-    if (o_.ocr.psm != d.ocr.psm) info_.name += "_psm" + std::to_string(o_.ocr.psm);
-    if (o_.ocr.lang != d.ocr.lang) info_.name += "_" + o_.ocr.lang;
-    if (o_.ocr.upscale != d.ocr.upscale) info_.name += "_up" + std::to_string(o_.ocr.upscale);
-    if (o_.ocr.invert) info_.name += "_inv";
+    info_.name += NameSuffix({{"k", o_.k},
+                              {"gt_source", o_.gt_source},
+                              {"psm", o_.ocr.psm},
+                              {"lang", o_.ocr.lang},
+                              {"upscale", o_.ocr.upscale},
+                              {"invert", o_.ocr.invert}},
+                             OcrOptionTable());
   }
 
   const MetricInfo& info() const override { return info_; }
+  std::vector<OutputKey> outputs() const override {
+    return {{"*_char_accuracy", "ratio", "higher_is_better", true},
+            {"*_line_accuracy", "ratio", "higher_is_better", false},
+            {"*_cer", "ratio", "lower_is_better", false},
+            {"hits", "count", "", false},
+            {"misses", "count", "", false}};
+  }
+  std::vector<OutputView> views() const override {
+    return {{"frame_texts", "ocr_frames", "OCR", ""}};
+  }
   json options() const override {
     json j = pool_->provenance();
     j["k"] = o_.k;
@@ -235,9 +263,6 @@ class OcrMetric : public Metric {
 }  // namespace
 
 std::unique_ptr<Metric> MakeOcrMetric(const json& j, const MetricEnv& env) {
-  CheckOptionKeys(
-      "ocr", j,
-      {"k", "gt_source", "cache", "lang", "psm", "tessdata", "threads", "upscale", "invert"});
   OcrMetricOptions o;
   o.ocr = OcrOptions::FromJson(j, "ocr");
   try {

@@ -24,12 +24,24 @@ std::shared_ptr<VideoFeatureExtractor> SharedExtractor(const std::string& detect
   return p;
 }
 
+}  // namespace
+
+const std::vector<MetricOption>& FvdOptions() {
+  static const std::vector<MetricOption> t = {
+      {"detector", "string", "i3d", true, "feature extractor: i3d or r3d18"},
+      {"clip", "string", "first", true, "first (16 frames) or uniform; r3d18's default: uniform"},
+      {"detector_file", "string", nullptr, false, "the detector's TorchScript file"}};
+  return t;
+}
+
+namespace {
+
 class FvdMetric : public Metric {
  public:
   FvdMetric(std::shared_ptr<VideoFeatureExtractor> x, std::string clip, nlohmann::json options)
       : x_(std::move(x)), clip_(std::move(clip)), options_(std::move(options)) {
     const auto& p = x_->protocol();
-    info_ = {p.name == "i3d" ? "fvd" : "fvd_" + p.name,
+    info_ = {"fvd",
              1,
              "",
              "lower_is_better",
@@ -37,7 +49,12 @@ class FvdMetric : public Metric {
              p.name == "i3d"
                  ? "StyleGAN-V / common_metrics_on_video_quality FVD (I3D features, scipy sqrtm)"
                  : "Neural Computers App. B.3 FVD (torchvision r3d_18 prelogits)"};
-    if (clip_ != DefaultClip(p.name)) info_.name += "_" + clip_;
+    // The default clip rule follows the detector (the protocol each was published with).
+    auto table = FvdOptions();
+    for (auto& o : table) {
+      if (o.key == "clip") o.default_value = DefaultClip(p.name);
+    }
+    info_.name += NameSuffix({{"detector", p.name}, {"clip", clip_}}, table);
     options_["provenance"] = x_->provenance();
   }
   static std::string DefaultClip(const std::string& detector) {
@@ -74,6 +91,12 @@ class FvdMetric : public Metric {
     return p;
   }
   const MetricInfo& info() const override { return info_; }
+  bool device_kernels() const override { return true; }
+  std::vector<OutputKey> outputs() const override {
+    return {{"clips", "count", "", false},
+            {"feature_dim", "count", "", false},
+            {"*_warning", "note", "", false}};
+  }
   nlohmann::json options() const override { return options_; }
   nlohmann::json preprocessing() const override {
     return Preprocessing(x_->protocol().name, clip_);
@@ -176,7 +199,6 @@ class FvdMetric : public Metric {
 }  // namespace
 
 std::unique_ptr<Metric> MakeFvdMetric(const nlohmann::json& j, const MetricEnv&) {
-  CheckOptionKeys("fvd", j, {"detector", "detector_file", "clip"});
   const std::string detector = j.value("detector", std::string("i3d"));
   const auto& p = FeatureProtocol(detector);
   const std::string clip = j.value("clip", FvdMetric::DefaultClip(detector));

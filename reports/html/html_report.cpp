@@ -45,7 +45,7 @@ std::string HtmlEscape(const std::string& s) {
 namespace {
 
 constexpr int kCardsPerPage = 20;
-constexpr size_t kMaxOcrFramesPerSample = 12;
+constexpr size_t kMaxTextFramesPerSample = 12;
 constexpr size_t kMaxHistogramBins = 64;
 
 std::string Base64(const std::string& bytes) {
@@ -74,13 +74,12 @@ std::string Str(const json& j) {
   return j.is_string() ? j.get<std::string>() : j.is_null() ? "" : j.dump();
 }
 
-// The per-sample score that orders samples worst first: the first metric of the run whose
-// per-sample score exists (psnr, ssim, lpips, ocr_char_accuracy, cursor_hit_rate...).
+// The per-sample score that orders samples worst first: the first headline key
+// (HeadlineKeys) of the run's first metric that has per-sample scores.
 std::pair<std::string, bool> PrimaryKey(const json& report) {
   for (const auto& m : ArrayOr(report["config"], "metrics")) {
-    const std::string name = m.value("name", "");
     const bool higher = m.value("direction", "") != "lower_is_better";
-    for (const std::string& k : {name, name + "_char_accuracy", name + "_hit_rate"}) {
+    for (const auto& k : HeadlineKeys(m)) {
       for (const auto& s : report["samples"]) {
         if (s.contains("scores") && s["scores"].contains(k) && s["scores"][k].is_number())
           return {k, higher};
@@ -99,9 +98,11 @@ void SummaryRows(const std::string& metric, const std::string& prefix, const jso
       SummaryRows(metric, prefix + key + ".", v, ci, methods, report, rows);
       continue;
     }
-    if (IsCountKey(key)) continue;
-    json row = {
-        {"metric", metric}, {"key", prefix + key}, {"direction", KeyDirection(report, key)}};
+    const KeyInfo info = DescribeKey(report, key);
+    if (info.count()) continue;
+    json row = {{"metric", metric},
+                {"key", prefix + key},
+                {"direction", info.direction.empty() ? "higher_is_better" : info.direction}};
     if (v.is_number()) {
       row["value"] = v;
     } else if (v.is_null()) {
@@ -241,17 +242,104 @@ std::vector<std::pair<std::string, std::string>> ContextRows(const json& r) {
   return rows;
 }
 
+// A metric's "histogram" view (OutputView): its per-bin counts (metric_states[NAME][key]), the
+// bins past the last non-empty one folded into ">=" (at most kMaxHistogramBins bars).
+json Histogram(const std::vector<double>& h, const std::string& title, const std::string& unit) {
+  size_t last = 0;
+  for (size_t i = 0; i < h.size(); ++i) {
+    if (h[i] > 0) last = i;
+  }
+  const size_t bins = std::min(kMaxHistogramBins, std::max<size_t>(last + 1, 10));
+  json labels = json::array(), values = json::array();
+  for (size_t i = 0; i < bins && i < h.size(); ++i) {
+    double c = h[i];
+    if (i + 1 == bins) {
+      for (size_t j = bins; j < h.size(); ++j) c += h[j];
+    }
+    labels.push_back(i + 1 == bins && last >= bins ? ">=" + std::to_string(i) : std::to_string(i));
+    values.push_back(c);
+  }
+  return {{"title", title}, {"labels", labels}, {"values", values}, {"unit", unit}};
+}
+
+// A metric's "frame_texts" view: the mean char_accuracy over samples by frame index.
+json TextAccuracyByFrame(const json& samples, const std::string& key, const std::string& title) {
+  std::map<int64_t, std::pair<double, int>> acc;
+  for (const auto& s : samples) {
+    if (!s.contains("scores") || !s["scores"].contains(key)) continue;
+    for (const auto& f : s["scores"][key]) {
+      if (!f.contains("char_accuracy") || !f["char_accuracy"].is_number()) continue;
+      auto& a = acc[f["index"].get<int64_t>()];
+      a.first += f["char_accuracy"].get<double>();
+      a.second += 1;
+    }
+  }
+  if (acc.empty()) return nullptr;
+  json k = json::array(), mean = json::array();
+  for (const auto& [idx, a] : acc) {
+    k.push_back(idx);
+    mean.push_back(a.first / a.second);
+  }
+  return {{"title", title + " character accuracy by frame (mean over samples)"},
+          {"k", k},
+          {"mean", mean}};
+}
+
+// The figures the run's metrics ask for (config.metrics[].views): v["histograms"] and
+// v["text_by_frame"].
+void MetricViews(const json& r, json* v) {
+  (*v)["histograms"] = json::array();
+  (*v)["text_by_frame"] = json::array();
+  for (const auto& m : ArrayOr(r["config"], "metrics")) {
+    const std::string name = m.value("name", "");
+    for (const auto& view : ArrayOr(m, "views")) {
+      const std::string kind = view.value("kind", ""), key = view.value("key", "");
+      const json& state = ObjectOr(ObjectOr(r, "metric_states"), name);
+      if (kind == "histogram" && state.contains(key) && state[key].is_array()) {
+        (*v)["histograms"].push_back(Histogram(state[key].get<std::vector<double>>(),
+                                               view.value("title", name), view.value("unit", "")));
+      } else if (kind == "frame_texts") {
+        auto t = TextAccuracyByFrame(r["samples"], key, view.value("title", name));
+        if (!t.is_null()) (*v)["text_by_frame"].push_back(std::move(t));
+      }
+    }
+  }
+}
+
+// A sample's "frame_texts" views: per view its title and at most kMaxTextFramesPerSample
+// frames {index, gt, gen, char_accuracy}.
+json SampleTexts(const json& r, const json& s) {
+  json out = json::array();
+  for (const auto& m : ArrayOr(r["config"], "metrics")) {
+    for (const auto& view : ArrayOr(m, "views")) {
+      const std::string key = view.value("key", "");
+      if (view.value("kind", "") != "frame_texts" || !s["scores"].contains(key)) continue;
+      json frames = json::array();
+      for (const auto& f : s["scores"][key]) {
+        if (frames.size() >= kMaxTextFramesPerSample) break;
+        frames.push_back({{"index", f.value("index", 0)},
+                          {"gt", f.value("gt_text", "")},
+                          {"gen", f.value("gen_text", "")},
+                          {"char_accuracy", f.value("char_accuracy", json(nullptr))}});
+      }
+      out.push_back({{"title", view.value("title", "")}, {"frames", frames}});
+    }
+  }
+  return out;
+}
+
 }  // namespace
 
-json HtmlViewModel(const json& r, const fs::path& report_dir) {
-  json v;
-  const auto& ck = r.at("checkpoint");
-  v["title"] = "ncbench: " + Str(ck["spec"].value("name", json("?")));
-  v["subtitle"] = Str(r["dataset"].value("manifest", json(""))) + " \u00b7 " +
-                  Str(r["context"].value("time", json("")));
-  v["context"] = json::array();
-  for (const auto& [k, val] : ContextRows(r)) v["context"].push_back({k, val});
+namespace {
 
+// The header and the summary table: one row per aggregate key, in the run's metric order.
+void SummaryView(const json& r, json* v) {
+  const auto& ck = r.at("checkpoint");
+  (*v)["title"] = "ncbench: " + Str(ck["spec"].value("name", json("?")));
+  (*v)["subtitle"] = Str(r["dataset"].value("manifest", json(""))) + " \u00b7 " +
+                     Str(r["context"].value("time", json("")));
+  (*v)["context"] = json::array();
+  for (const auto& [k, val] : ContextRows(r)) (*v)["context"].push_back({k, val});
   std::vector<std::string> order;
   for (const auto& m : ArrayOr(r["config"], "metrics")) order.push_back(m.value("name", ""));
   for (const auto& [name, agg] : r["aggregates"].items()) {
@@ -263,88 +351,54 @@ json HtmlViewModel(const json& r, const fs::path& report_dir) {
     const auto& agg = r["aggregates"][name];
     SummaryRows(name, "", agg, ObjectOr(agg, "ci95"), ObjectOr(agg, "ci95_method"), r, &rows);
   }
-  v["summary"] = rows;
+  (*v)["summary"] = rows;
   const auto& iv = ObjectOr(r["config"], "intervals");
-  v["interval_note"] = iv.empty()
-                           ? "no intervals in this report"
-                           : "95% intervals: " + Str(iv.value("method", json(""))) + "; " +
-                                 Str(iv.value("replicates", json(0))) + " replicates, seed " +
-                                 Str(iv.value("seed", json(""))) + ".";
+  (*v)["interval_note"] = iv.empty()
+                              ? "no intervals in this report"
+                              : "95% intervals: " + Str(iv.value("method", json(""))) + "; " +
+                                    Str(iv.value("replicates", json(0))) + " replicates, seed " +
+                                    Str(iv.value("seed", json(""))) + ".";
+}
 
-  v["probes"] = json::array();
-  v["probe_categories"] = json::array();
+// Every probe variant's accuracy, and its accuracy by category as a bar chart.
+void ProbeView(const json& r, json* v) {
+  (*v)["probes"] = json::array();
+  (*v)["probe_categories"] = json::array();
   for (const auto& [name, p] : ObjectOr(r, "probes").items()) {
     for (const auto& [variant, pv] : ObjectOr(p, "variants").items()) {
-      v["probes"].push_back({{"probe", name},
-                             {"variant", variant},
-                             {"accuracy", pv["accuracy"]},
-                             {"correct", pv["correct"]},
-                             {"total", pv["total"]},
-                             {"wilson95", pv["wilson95"]}});
+      (*v)["probes"].push_back({{"probe", name},
+                                {"variant", variant},
+                                {"accuracy", pv["accuracy"]},
+                                {"correct", pv["correct"]},
+                                {"total", pv["total"]},
+                                {"wilson95", pv["wilson95"]}});
       json labels = json::array(), values = json::array();
       for (const auto& [cat, cv] : ObjectOr(pv, "per_category").items()) {
         labels.push_back(cat);
         values.push_back(cv["accuracy"]);
       }
       if (!labels.empty()) {
-        v["probe_categories"].push_back(
+        (*v)["probe_categories"].push_back(
             {{"title", name + " probe accuracy by category (" + variant + ")"},
              {"labels", labels},
              {"values", values}});
       }
     }
   }
+}
 
-  const auto& samples = r["samples"];
-  v["series"] = json::array();
+// The plots: frame-level metrics by frame, the metrics' own figures, throughput over time.
+void PlotView(const json& r, json* v) {
+  (*v)["series"] = json::array();
   for (const auto& m : ArrayOr(r["config"], "metrics")) {
     if (m.value("scope", "") != "frame") continue;
     const std::string name = m.value("name", "");
-    auto s = FrameSeries(samples, name,
+    auto s = FrameSeries(r["samples"], name,
                          name + " by rollout frame (mean; band: 10th-90th percentile of samples)");
-    if (!s.is_null()) v["series"].push_back(s);
+    if (!s.is_null()) (*v)["series"].push_back(s);
   }
-  {  // OCR character accuracy by frame index.
-    std::map<int64_t, std::pair<double, int>> acc;
-    for (const auto& s : samples) {
-      if (!s.contains("scores") || !s["scores"].contains("ocr_frames")) continue;
-      for (const auto& f : s["scores"]["ocr_frames"]) {
-        if (!f.contains("char_accuracy") || !f["char_accuracy"].is_number()) continue;
-        auto& a = acc[f["index"].get<int64_t>()];
-        a.first += f["char_accuracy"].get<double>();
-        a.second += 1;
-      }
-    }
-    if (!acc.empty()) {
-      json k = json::array(), mean = json::array();
-      for (const auto& [idx, a] : acc) {
-        k.push_back(idx);
-        mean.push_back(a.first / a.second);
-      }
-      v["ocr_by_frame"] = {{"k", k}, {"mean", mean}};
-    }
-  }
-  if (r.contains("metric_states") && r["metric_states"].contains("cursor") &&
-      r["metric_states"]["cursor"].contains("error_histogram")) {
-    const auto h = r["metric_states"]["cursor"]["error_histogram"].get<std::vector<double>>();
-    size_t last = 0;
-    for (size_t i = 0; i < h.size(); ++i) {
-      if (h[i] > 0) last = i;
-    }
-    const size_t bins = std::min(kMaxHistogramBins, std::max<size_t>(last + 1, 10));
-    json labels = json::array(), values = json::array();
-    for (size_t i = 0; i < bins; ++i) {
-      double c = h[i];
-      if (i + 1 == bins) {
-        for (size_t j = bins; j < h.size(); ++j) c += h[j];
-      }
-      labels.push_back(i + 1 == bins && last >= bins ? ">=" + std::to_string(i)
-                                                     : std::to_string(i));
-      values.push_back(c);
-    }
-    v["cursor_histogram"] = {{"labels", labels}, {"values", values}};
-  }
-  v["throughput_view"] = ThroughputView(r);
+  MetricViews(r, v);
+  (*v)["throughput_view"] = ThroughputView(r);
   if (r.contains("throughput") && r["throughput"].contains("timeline")) {
     json t = json::array(), fps = json::array();
     double frames = 0;
@@ -355,10 +409,45 @@ json HtmlViewModel(const json& r, const fs::path& report_dir) {
       t.push_back(end);
       fps.push_back(frames / end);
     }
-    if (t.size() >= 2) v["throughput"] = {{"t", t}, {"fps", fps}};
+    if (t.size() >= 2) (*v)["throughput"] = {{"t", t}, {"fps", fps}};
   }
+}
 
-  // Samples, worst first: failed ones, then by the primary score (nulls after the scored).
+// One sample's card: its scores under `keys`, its strip inlined, its texts.
+json SampleCard(const json& r, const json& s, const std::vector<std::string>& keys,
+                const fs::path& report_dir) {
+  json o = {{"id", s.value("id", "?")}, {"status", s.value("status", "?")}};
+  if (s.value("status", "") != "ok") {
+    o["stage"] = s.value("stage", "");
+    o["error"] = s.value("error", "");
+    return o;
+  }
+  o["num_frames"] = s.value("num_frames", 0);
+  o["prompt"] = s.value("prompt", "");
+  json sc = json::object();
+  for (const auto& k : keys) {
+    if (s["scores"].contains(k)) sc[k] = s["scores"][k];
+  }
+  o["scores"] = sc;
+  if (s.contains("strip")) {
+    const auto path = report_dir / s["strip"].value("file", "");
+    std::ifstream in(path, std::ios::binary);
+    if (in) {
+      const std::string bytes((std::istreambuf_iterator<char>(in)),
+                              std::istreambuf_iterator<char>());
+      o["strip"] = s["strip"];
+      o["strip"]["src"] = "data:image/jpeg;base64," + Base64(bytes);
+    } else {
+      o["strip_missing"] = "strip " + path.string() + " is missing";
+    }
+  }
+  o["texts"] = SampleTexts(r, s);
+  return o;
+}
+
+// The samples, worst first: failed ones, then by the primary score (nulls after the scored).
+void SampleView(const json& r, const fs::path& report_dir, json* v) {
+  const auto& samples = r["samples"];
   const auto [primary, higher] = PrimaryKey(r);
   std::vector<const json*> order_s;
   for (const auto& s : samples) order_s.push_back(&s);
@@ -372,15 +461,15 @@ json HtmlViewModel(const json& r, const fs::path& report_dir) {
   };
   std::stable_sort(order_s.begin(), order_s.end(),
                    [&](const json* a, const json* b) { return rank(a) < rank(b); });
-  v["order_note"] = primary.empty()
-                        ? "Samples in manifest order (failed first)."
-                        : "Samples worst first: failed samples, then by " + primary + " (" +
-                              (higher ? "lowest" : "highest") + " first). Click a column to sort.";
+  (*v)["order_note"] = primary.empty() ? "Samples in manifest order (failed first)."
+                                       : "Samples worst first: failed samples, then by " + primary +
+                                             " (" + (higher ? "lowest" : "highest") +
+                                             " first). Click a column to sort.";
   std::vector<std::string> keys;
   std::set<std::string> seen;
   for (const auto& s : samples) {
     for (const auto& [k, val] : ObjectOr(s, "scores").items()) {
-      if (!val.is_number() || IsCountKey(k) || seen.count(k)) continue;
+      if (!val.is_number() || DescribeKey(r, k).count() || seen.count(k)) continue;
       seen.insert(k);
       keys.push_back(k);
     }
@@ -389,50 +478,21 @@ json HtmlViewModel(const json& r, const fs::path& report_dir) {
     keys.erase(std::remove(keys.begin(), keys.end(), primary), keys.end());
     keys.insert(keys.begin(), primary);
   }
-  v["sample_keys"] = keys;
-  v["cards_per_page"] = kCardsPerPage;
+  (*v)["sample_keys"] = keys;
+  (*v)["cards_per_page"] = kCardsPerPage;
   json out = json::array();
-  for (const json* sp : order_s) {
-    const json& s = *sp;
-    json o = {{"id", s.value("id", "?")}, {"status", s.value("status", "?")}};
-    if (s.value("status", "") != "ok") {
-      o["stage"] = s.value("stage", "");
-      o["error"] = s.value("error", "");
-    } else {
-      o["num_frames"] = s.value("num_frames", 0);
-      o["prompt"] = s.value("prompt", "");
-      json sc = json::object();
-      for (const auto& k : keys) {
-        if (s["scores"].contains(k)) sc[k] = s["scores"][k];
-      }
-      o["scores"] = sc;
-      if (s.contains("strip")) {
-        const auto path = report_dir / s["strip"].value("file", "");
-        std::ifstream in(path, std::ios::binary);
-        if (in) {
-          const std::string bytes((std::istreambuf_iterator<char>(in)),
-                                  std::istreambuf_iterator<char>());
-          o["strip"] = s["strip"];
-          o["strip"]["src"] = "data:image/jpeg;base64," + Base64(bytes);
-        } else {
-          o["strip_missing"] = "strip " + path.string() + " is missing";
-        }
-      }
-      if (s["scores"].contains("ocr_frames")) {
-        json ocr = json::array();
-        for (const auto& f : s["scores"]["ocr_frames"]) {
-          if (ocr.size() >= kMaxOcrFramesPerSample) break;
-          ocr.push_back({{"index", f.value("index", 0)},
-                         {"gt", f.value("gt_text", "")},
-                         {"gen", f.value("gen_text", "")},
-                         {"char_accuracy", f.value("char_accuracy", json(nullptr))}});
-        }
-        o["ocr"] = ocr;
-      }
-    }
-    out.push_back(o);
-  }
-  v["samples"] = out;
+  for (const json* sp : order_s) out.push_back(SampleCard(r, *sp, keys, report_dir));
+  (*v)["samples"] = out;
+}
+
+}  // namespace
+
+json HtmlViewModel(const json& r, const fs::path& report_dir) {
+  json v;
+  SummaryView(r, &v);
+  ProbeView(r, &v);
+  PlotView(r, &v);
+  SampleView(r, report_dir, &v);
   return v;
 }
 

@@ -149,9 +149,9 @@
   const plots = section("Plots", "plots");
   const grid = $("div", {class: "grid"});
   for (const s of D.series) grid.append(linePlot(s.title, s.k, s.mean, s.lo, s.hi, "rollout frame k"));
-  if (D.ocr_by_frame) grid.append(linePlot("OCR character accuracy by frame (mean over samples)", D.ocr_by_frame.k, D.ocr_by_frame.mean, null, null, "frame k"));
+  for (const t of D.text_by_frame) grid.append(linePlot(t.title, t.k, t.mean, null, null, "frame k"));
   for (const p of D.probe_categories) grid.append(barPlot(p.title, p.labels, p.values, "category", 1));
-  if (D.cursor_histogram) grid.append(barPlot("cursor error histogram (frames)", D.cursor_histogram.labels, D.cursor_histogram.values, "error, px"));
+  for (const h of D.histograms) grid.append(barPlot(h.title, h.labels, h.values, "error, " + h.unit));
   if (D.throughput) grid.append(linePlot("throughput over the run (frames/s, cumulative)", D.throughput.t, D.throughput.fps, null, null, "seconds since start"));
   if (!grid.children.length) grid.append($("div", {class: "muted", text: "no per-frame data to plot"}));
   plots.append(grid);
@@ -198,15 +198,16 @@
     } else if (s.strip_missing) {
       c.append($("div", {class: "muted", text: s.strip_missing}));
     }
-    if (s.ocr && s.ocr.length) {
-      const det = $("details", {}, $("summary", {text: `OCR texts of ${s.ocr.length} frames (ground truth | generated; differing characters marked)`}));
+    for (const t of s.texts || []) {
+      if (!t.frames.length) continue;
+      const det = $("details", {}, $("summary", {text: `${t.title} texts of ${t.frames.length} frames (ground truth | generated; differing characters marked)`}));
       det.addEventListener("toggle", () => {
         if (!det.open || det.dataset.done) return;
         det.dataset.done = "1";
-        for (const f of s.ocr) {
+        for (const f of t.frames) {
           const [a, b] = diffHtml(f.gt, f.gen);
           det.append($("div", {class: "muted", text: `frame ${f.index}: character accuracy ${fmt(f.char_accuracy)}`}));
-          det.append($("div", {class: "ocr"}, $("pre", {html: a}), $("pre", {html: b})));
+          det.append($("div", {class: "texts"}, $("pre", {html: a}), $("pre", {html: b})));
         }
       });
       c.append(det);

@@ -52,8 +52,8 @@ TEST(Eval, CligenVideosAgainstThemselvesGiveSsimOneAndNullPsnr) {
   o.checkpoint = "videos:" + Cligen().string();
   o.manifest = (tmp / "cligen.jsonl").string();
   o.out_dir = (tmp / "out").string();
-  o.align.max_frames = 3;  // every sample, its first 3 frames after the first: CI's time budget
-  const json r = RunEval(o);
+  o.align.max_frames = 1;  // every sample, its first frame after the first: CI's time budget
+  const json r = RunEval(o).ToJson();
   ASSERT_EQ(r["summary"]["samples_total"], 121);
   EXPECT_EQ(r["summary"]["samples_ok"], 121);
   for (const auto& s : r["samples"]) {
@@ -95,7 +95,7 @@ TEST(Eval, DegradedCopyMatchesScikitImage) {
   o.manifest = manifest.string();
   o.out_dir = (tmp / "out").string();
   o.align.max_frames = kFrames;
-  const json r = RunEval(o);
+  const json r = RunEval(o).ToJson();
   ASSERT_EQ(r["summary"]["samples_ok"], 3) << r["samples"].dump();
   json pairs = json::array();
   std::vector<json> ours;
@@ -123,6 +123,37 @@ TEST(Eval, DegradedCopyMatchesScikitImage) {
   }
 }
 
+// A sample of the other modality fails alone, naming the manifest, its line and the field; a
+// videos: replay takes footage of either modality.
+TEST(Eval, ASampleOfAnotherModalityFailsNamingTheField) {
+  NCB_REQUIRE_SHARED();
+  test::TempDir tmp;
+  const auto cli = CligenManifest(tmp, {"demo_000003", "demo_000010"});
+  std::ifstream in(cli);
+  std::string first, second;
+  std::getline(in, first);
+  std::getline(in, second);
+  json gui = json::parse(second);
+  gui["modality"] = "gui";
+  const auto mixed = tmp / "mixed.jsonl";
+  std::ofstream(mixed) << first << "\n" << gui.dump() << "\n";
+  EvalOptions o;
+  o.checkpoint = StaticBaseline(tmp, 160, 96, 15).string();
+  o.manifest = mixed.string();
+  o.out_dir = (tmp / "out").string();
+  o.align.max_frames = 2;
+  o.strip_frames = 0;
+  const json r = RunEval(o).ToJson();
+  EXPECT_EQ(r["summary"]["samples_ok"], 1);
+  ASSERT_EQ(r["samples"][1]["status"], "error");
+  const std::string err = r["samples"][1]["error"];
+  EXPECT_EQ(err.rfind(mixed.string() + ": line 2: field \"modality\" is \"gui\"", 0), 0u) << err;
+  EXPECT_NE(err.find("the checkpoint is a \"cli\" model"), std::string::npos) << err;
+  o.checkpoint = "videos:" + Cligen().string();
+  o.out_dir = (tmp / "replay").string();
+  EXPECT_EQ(RunEval(o).summary.samples_ok, 2);
+}
+
 // A `videos:` rollout of unpadded frame files (1.png .. 13.png, or 0.png .. 12.png) that copy
 // the ground truth is read in frame order, not name order (10.png after 9.png, not after 1.png):
 // SSIM 1 and PSNR null, as for the video itself.
@@ -148,7 +179,7 @@ TEST(Eval, UnpaddedFrameFoldersAreScoredInFrameOrder) {
     o.out_dir = (dir / "out").string();
     o.align.max_frames = kFrames;
     o.strip_frames = 0;
-    const json r = RunEval(o);
+    const json r = RunEval(o).ToJson();
     ASSERT_EQ(r["summary"]["samples_ok"], 1) << r["samples"].dump();
     const json& smp = r["samples"][0];
     ASSERT_EQ(smp["frames"].size(), static_cast<size_t>(kFrames));
@@ -195,7 +226,7 @@ TEST(Eval, BadInputsFailTheirSampleOnlyAndNameFileAndLine) {
   o.manifest = (tmp / "m.jsonl").string();
   o.out_dir = (tmp / "out").string();
   o.align.max_frames = 4;
-  const json r = RunEval(o);
+  const json r = RunEval(o).ToJson();
   ASSERT_EQ(r["summary"]["samples_total"], 6);
   EXPECT_EQ(r["summary"]["samples_ok"], 2);
   std::map<std::string, json> by_id;
@@ -230,7 +261,7 @@ TEST(Eval, IdenticalInputsGiveIdenticalReports) {
   o.out_dir = (tmp / "out").string();
   o.align.max_frames = 5;
   o.batch_size = 2;
-  json a = RunEval(o), b = RunEval(o);
+  json a = RunEval(o).ToJson(), b = RunEval(o).ToJson();
   for (json* r : {&a, &b}) {
     (*r)["context"].erase("time");
     r->erase("throughput");
@@ -262,7 +293,7 @@ TEST(Eval, PythonExportedCheckpointLoadsAndRuns) {
     o.out_dir = (tmp / "out").string();
     o.align.max_frames = 5;
     o.mode = mode;
-    const json r = RunEval(o);
+    const json r = RunEval(o).ToJson();
     EXPECT_EQ(r["summary"]["samples_ok"], 2) << r["samples"].dump();
     EXPECT_EQ(r["checkpoint"]["spec"]["name"], "tiny-nc-python");
     EXPECT_EQ(r["samples"][0]["rollout_mode"], mode == RolloutMode::kStep ? "step" : "rollout");

@@ -82,7 +82,7 @@ TEST(Interrupt, ARunInterruptedBeforeItsFirstSampleReportsNoneRun) {
   o.out_dir = (tmp / "out").string();
   o.probes = {"arithmetic"};
   SetInterrupted(true);
-  const json r = RunEval(o);
+  const json r = RunEval(o).ToJson();
   SetInterrupted(false);
   EXPECT_EQ(r["summary"]["interrupted"], true);
   EXPECT_EQ(r["summary"]["samples_total"], 0);

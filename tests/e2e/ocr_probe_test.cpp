@@ -41,7 +41,7 @@ TEST(OcrEval, ReplayScoresOneAndTheSecondRunReadsTheCache) {
   EvalOptions o = CligenReplay(tmp, 4, {"ocr"});  // psnr and ssim at 1600x900: eval_test.cpp
   o.cache_dir = (tmp / "cache").string();
   o.out_dir = (tmp / "first").string();
-  const json first = RunEval(o);
+  const json first = RunEval(o).ToJson();
   ASSERT_EQ(first["summary"]["samples_ok"], 4) << first["samples"].dump();
   const auto& a = first["aggregates"]["ocr"];
   EXPECT_EQ(a["ocr_char_accuracy"].get<double>(), 1.0);
@@ -53,7 +53,7 @@ TEST(OcrEval, ReplayScoresOneAndTheSecondRunReadsTheCache) {
       a["ceiling"]["gt_ocr_vs_buffer_char_accuracy"].is_null());  // mp4s have no screen text
 
   o.out_dir = (tmp / "second").string();
-  const json second = RunEval(o);
+  const json second = RunEval(o).ToJson();
   const auto& b = second["aggregates"]["ocr"];
   EXPECT_EQ(b["gt_cache"]["misses"].get<double>(), 0.0);
   EXPECT_EQ(b["gt_cache"]["hits"].get<double>(), 20.0);
@@ -69,7 +69,7 @@ TEST(OcrEval, BufferSourceWithoutScreenTextFailsTheSampleWithTheReason) {
   test::TempDir tmp;
   EvalOptions o = CligenReplay(tmp, 1, {"ocr"});
   o.metric_options["ocr"] = {{"gt_source", "buffer"}};
-  const json r = RunEval(o);
+  const json r = RunEval(o).ToJson();
   ASSERT_EQ(r["summary"]["samples_failed"], 1);
   const std::string err = r["samples"][0]["error"];
   EXPECT_NE(err.find("gt_source=buffer"), std::string::npos) << err;

@@ -62,7 +62,7 @@ TEST(Fvd, StandInDetectorsRunEndToEndReplayIsZeroStaticIsNot) {
     o.metrics = {"psnr", "fvd", "fvd+15"};
     o.metric_options["fvd"] = {{"detector_file", s.i3d.string()}};
     o.metric_options["fvd+15"] = {{"detector", "r3d18"}, {"detector_file", s.r3d18.string()}};
-    const json r = RunEval(o);
+    const json r = RunEval(o).ToJson();
     ASSERT_EQ(r["summary"]["samples_ok"], 5) << r["samples"].dump();
     const auto& a = r["aggregates"];
     ASSERT_TRUE(a["fvd"]["fvd"].is_number()) << a.dump();
@@ -123,7 +123,7 @@ TEST(Fvd, AResumedRunGivesTheUninterruptedRunsFvd) {
   o.metrics = {"psnr", "fvd", "fvd+15"};
   o.metric_options["fvd"] = {{"detector_file", s.i3d.string()}};
   o.metric_options["fvd+15"] = {{"detector", "r3d18"}, {"detector_file", s.r3d18.string()}};
-  const json whole = RunEval(o);
+  const json whole = RunEval(o).ToJson();
   ASSERT_EQ(whole["summary"]["samples_ok"], 5) << whole["samples"].dump();
   ASSERT_TRUE(whole["aggregates"]["fvd"]["fvd"].is_number()) << whole["aggregates"].dump();
   EXPECT_FALSE(whole["samples"][0].contains("distribution_kept"));  // samples.jsonl only
@@ -145,7 +145,7 @@ TEST(Fvd, AResumedRunGivesTheUninterruptedRunsFvd) {
   }
   o.out_dir = out.string();
   o.resume = true;
-  const json r = RunEval(o);
+  const json r = RunEval(o).ToJson();
   EXPECT_EQ(r["throughput"]["harness"]["samples_resumed"], 2);
   test::ExpectSameRun(whole, r, /*merged=*/false);
 
@@ -202,7 +202,7 @@ TEST(Lpips, DefaultBackboneRunsInEval) {
     auto o = s.Options(ckpt, out);
     o.align.max_frames = 2;  // about 2 s per 1600x900 pair on CI's 2 cores
     o.metrics = {"lpips"};
-    const json r = RunEval(o);
+    const json r = RunEval(o).ToJson();
     ASSERT_EQ(r["summary"]["samples_ok"], 5) << r.dump();
     ASSERT_TRUE(r["aggregates"]["lpips"]["lpips"].is_number()) << r["aggregates"].dump();
     const auto& cfg = r["config"]["metrics"][0];

@@ -57,10 +57,10 @@ TEST(Process, ReferenceServerScoresLikeTheTorchScriptPath) {
     o.mode = mode;
     o.checkpoint = model.string();
     o.out_dir = (tmp / "ts").string();
-    const json ts = RunEval(o);
+    const json ts = RunEval(o).ToJson();
     o.checkpoint = Server(model);
     o.out_dir = (tmp / "proc").string();
-    const json pr = RunEval(o);
+    const json pr = RunEval(o).ToJson();
     EXPECT_EQ(pr["checkpoint"]["adapter"], "process");
     EXPECT_EQ(pr["checkpoint"]["spec"], ts["checkpoint"]["spec"]);
     EXPECT_EQ(pr["checkpoint"]["restarts"], 0);
@@ -111,7 +111,7 @@ TEST(Process, AFaultFailsItsSampleAndTheServerIsRestarted) {
     SCOPED_TRACE(c.fault);
     o.checkpoint = Faulty(c.fault, tmp / (std::string(c.fault) + ".fired"), tmp / "static.pt");
     o.out_dir = (tmp / c.fault).string();
-    const json r = RunEval(o);
+    const json r = RunEval(o).ToJson();
     EXPECT_EQ(r["summary"]["samples_ok"], 2) << r["samples"].dump();
     EXPECT_EQ(r["summary"]["samples_failed"], 1);
     const json& bad = r["samples"][0];
@@ -153,7 +153,7 @@ TEST(Process, AServerIsIdentifiedByItsCommandAndTheContentOfItsModel) {
     o.checkpoint = Server(tmp / model);
     o.shard_index = shard;
     o.out_dir = (tmp / (model + std::to_string(shard))).string();
-    return RunEval(o);
+    return RunEval(o).ToJson();
   };
   const json a = run("a.pt", 1), same = run("same.pt", 2), b = run("b.pt", 2);
   const json& ck = a["checkpoint"];
@@ -184,6 +184,10 @@ TEST(Process, AServerIsIdentifiedByItsCommandAndTheContentOfItsModel) {
   } catch (const Error& e) {
     EXPECT_NE(std::string(e.what()).find("checkpoint"), std::string::npos) << e.what();
   }
+  // The same model under another path (another command line): one run, and the shards merge.
+  m.shards = {(tmp / "a.pt1").string(), (tmp / "same.pt2").string()};
+  m.out_dir = (tmp / "merged-same").string();
+  EXPECT_EQ(MergeShards(m).summary.samples_total, 2);
 }
 
 // A server that comes back after a crash declaring another model fails its samples, and the
@@ -199,7 +203,7 @@ TEST(Process, ARestartedServerWithAnotherSpecIsRefusedNamingTheField) {
   o.checkpoint_options.process_timeout_s = 30;
   o.checkpoint = Faulty("crash_then_other_spec", tmp / "fired", tmp / "static.pt");
   o.out_dir = (tmp / "out").string();
-  const json r = RunEval(o);
+  const json r = RunEval(o).ToJson();
   EXPECT_EQ(r["summary"]["samples_ok"], 0) << r["samples"].dump();
   const std::string second = r["samples"][1]["error"];
   EXPECT_NE(second.find(
@@ -219,7 +223,7 @@ TEST(Process, ThroughputOnlyHonoursTheProcessTimeout) {
   t.frames = 2;
   t.repeats = 1;
   t.out_dir = (tmp / "out").string();
-  const json r = RunThroughput(t);
+  const json r = RunThroughput(t).ToJson();
   std::string errors;
   for (const auto& row : r["throughput"]["sweep"]) errors += row.value("error", "") + "\n";
   EXPECT_NE(errors.find("timed out after 10 s"), std::string::npos)

@@ -50,7 +50,7 @@ TEST(Recorder, RecordsRendersAndReplaysPerfectly) {
   o.checkpoint = "videos:" + (tmp / "ds/frames").string();
   o.manifest = (tmp / "ds/manifest.jsonl").string();
   o.out_dir = (tmp / "out").string();
-  const auto r = RunEval(o);
+  const auto r = RunEval(o).ToJson();
   EXPECT_EQ(r["summary"]["samples_ok"], 1) << r["samples"].dump();
   EXPECT_EQ(r["aggregates"]["ssim"]["ssim"].get<double>(), 1.0);
 }

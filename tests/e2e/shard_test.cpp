@@ -61,14 +61,14 @@ struct ShardSetup {
 TEST(Shards, FourShardsMergeIntoTheReportOfOneProcess) {
   NCB_REQUIRE_SHARED();
   ShardSetup s;
-  const json single = RunEval(s.Options("single"));
+  const json single = RunEval(s.Options("single")).ToJson();
   ASSERT_EQ(single["summary"]["samples_ok"], 8) << single["samples"].dump().substr(0, 2000);
   ASSERT_EQ(single["summary"]["samples_failed"], 1);
   ASSERT_TRUE(single["aggregates"]["fvd_r3d18"]["fvd"].is_number()) << single["aggregates"].dump();
 
   MergeOptions mo;
   for (int i = 1; i <= 4; ++i) {
-    const json shard = RunEval(s.Options("shard" + std::to_string(i), i, 4));
+    const json shard = RunEval(s.Options("shard" + std::to_string(i), i, 4)).ToJson();
     EXPECT_EQ(shard["shard"]["index"], i);
     // Round robin over the manifest's samples; the unparsable line goes with shard 1.
     EXPECT_EQ(shard["summary"]["samples_total"], i == 1 ? 3 : 2) << i;
@@ -76,7 +76,7 @@ TEST(Shards, FourShardsMergeIntoTheReportOfOneProcess) {
   }
   std::reverse(mo.shards.begin(), mo.shards.end());  // any order
   mo.out_dir = (s.tmp / "merged").string();
-  const json merged = MergeShards(mo);
+  const json merged = MergeShards(mo).ToJson();
   test::ExpectSameRun(single, merged);
   EXPECT_EQ(merged, test::ReadJson(s.tmp / "merged/report.json"));
   EXPECT_EQ(merged["throughput"]["rollout"]["frames"], single["throughput"]["rollout"]["frames"]);
@@ -190,7 +190,7 @@ TEST(Shards, SlurmJobArrayAndDependentMergeGiveTheReportOfOneProcess) {
   for (int i = 1; i <= 4; ++i)
     EXPECT_TRUE(fs::exists(out / ("shard-" + std::to_string(i)) / "report.json")) << i;
 
-  const json single = RunEval(s.Options("single"));
+  const json single = RunEval(s.Options("single")).ToJson();
   test::ExpectSameRun(single, test::ReadJson(out / "merged/report.json"));
 }
 

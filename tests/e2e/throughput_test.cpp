@@ -56,7 +56,7 @@ TEST(Throughput, EveryReportCarriesTheBlock) {
   o.align.max_frames = 5;
   o.mode = RolloutMode::kStep;
   o.warmup_steps = 2;
-  const json r = RunEval(o);
+  const json r = RunEval(o).ToJson();
   ASSERT_EQ(r["summary"]["samples_ok"], 2) << r["samples"].dump();
   const auto& t = r["throughput"];
   EXPECT_EQ(t["device"]["type"], "cpu");
@@ -88,7 +88,7 @@ TEST(Throughput, EveryReportCarriesTheBlock) {
   // Rollout mode: one latency per rollout() call, the first excluded.
   o.mode = RolloutMode::kRollout;
   o.out_dir = (tmp / "rollout").string();
-  const json rr = RunEval(o);
+  const json rr = RunEval(o).ToJson();
   EXPECT_EQ(rr["throughput"]["rollout"]["latency"]["unit"], "rollout_call");
   EXPECT_EQ(rr["throughput"]["rollout"]["latency"]["warmup_excluded"], 1);
   EXPECT_EQ(rr["throughput"]["rollout"]["latency"]["count"], 1);
@@ -103,9 +103,9 @@ TEST(Throughput, PipelineChangesNothingButTime) {
   o.out_dir = (tmp / "out").string();
   o.align.max_frames = 4;
   o.batch_size = 2;
-  json a = RunEval(o);
+  json a = RunEval(o).ToJson();
   o.pipeline = false;
-  json b = RunEval(o);
+  json b = RunEval(o).ToJson();
   EXPECT_NE(a["throughput"]["harness"]["pipeline"], b["throughput"]["harness"]["pipeline"]);
   for (json* r : {&a, &b}) {
     r->erase("throughput");
@@ -127,11 +127,11 @@ TEST(Throughput, BatchedMetricsScoreAsOneSampleAtATime) {
   o.align.max_frames = 4;
   o.batch_size = 1;
   o.out_dir = (tmp / "one").string();
-  const json one = RunEval(o);
+  const json one = RunEval(o).ToJson();
   o.batch_size = 3;
   o.metric_batch = 3;  // on the CPU the default is one sample per call
   o.out_dir = (tmp / "three").string();
-  const json three = RunEval(o);
+  const json three = RunEval(o).ToJson();
   EXPECT_EQ(three["throughput"]["harness"]["metric_batch"], 3);
   EXPECT_EQ(three["throughput"]["harness"]["batched_metrics"], json({"psnr", "ssim", "lpips"}));
   EXPECT_EQ(three["config"]["batch_size"], 3);
@@ -165,7 +165,7 @@ TEST(Throughput, OnlyModeSweepsBatchSizesWithoutGroundTruth) {
   o.frames = 4;
   o.repeats = 2;
   o.out_dir = (tmp / "out").string();
-  const json r = RunThroughput(o);
+  const json r = RunThroughput(o).ToJson();
   EXPECT_EQ(r["kind"], "throughput");
   EXPECT_TRUE(fs::exists(tmp / "out/report.json"));
   const auto& sweep = r["throughput"]["sweep"];

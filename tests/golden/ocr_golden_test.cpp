@@ -121,7 +121,7 @@ TEST(OcrGolden, CligenScoresEqualAnIndependentRecomputation) {
   o.manifest = (tmp / "subset.jsonl").string();
   o.metrics = {"ocr"};
   o.out_dir = (tmp / "out").string();
-  const json r = RunEval(o);
+  const json r = RunEval(o).ToJson();
   ASSERT_EQ(r["summary"]["samples_ok"], 6) << r["samples"].dump();
   const double acc = r["aggregates"]["ocr"]["ocr_char_accuracy"].get<double>();
   EXPECT_GT(acc, 0.05);
@@ -154,7 +154,7 @@ TEST(OcrGolden, BufferScoresEqualAnIndependentRecomputation) {
   o.metric_options["ocr"] = {{"gt_source", "buffer"}};
   o.out_dir = (tmp / "out").string();
   o.align.render = render;
-  const json r = RunEval(o);
+  const json r = RunEval(o).ToJson();
   ASSERT_EQ(r["summary"]["samples_ok"], 1) << r["samples"].dump();
   const auto& agg = r["aggregates"]["ocr_buffer"];
   const auto& frames = r["samples"][0]["scores"]["ocr_frames"];

@@ -130,7 +130,42 @@ TEST(Registry, UnknownMetricAndBadOptions) {
   EXPECT_THROW(CreateMetric("ssim", {{"data_range", -1}}), Error);
   EXPECT_THROW(CreateMetric("psnr", {{"data_range", 0}}), Error);
   // Non-default options change the score name, so differently configured runs never collide.
-  EXPECT_EQ(CreateMetric("ssim", {{"float64", true}})->info().name, "ssim_f64");
+  EXPECT_EQ(CreateMetric("ssim", {{"float64", true}})->info().name, "ssim_float64");
+}
+
+// One naming rule and one type check for every metric, from each metric's option table.
+TEST(Registry, OptionTablesNameMetricsOneWayAndCheckTypes) {
+  EXPECT_EQ(CreateMetric("psnr")->info().name, "psnr");
+  EXPECT_EQ(CreateMetric("psnr", {{"data_range", 255}})->info().name, "psnr_data_range255.0");
+  EXPECT_EQ(CreateMetric("ssim", {{"data_range", 2.5}, {"float64", true}})->info().name,
+            "ssim_data_range2.5_float64");
+  EXPECT_EQ(CreateMetric("ssim", {{"float64", false}})->info().name, "ssim");  // the default
+  // The rule itself, on the OCR table (Tesseract is not needed to name it).
+  const auto& ocr = MetricOptionTable("ocr");
+  EXPECT_EQ(NameSuffix({{"k", 3}, {"gt_source", "buffer"}, {"psm", 3}, {"invert", true}}, ocr),
+            "_k3_buffer_invert");
+  EXPECT_EQ(NameSuffix({{"threads", 4}, {"k", 5}}, ocr), "");  // threads change no number
+  EXPECT_EQ(NameSuffix({{"scales", {1.0, 1.5}}}, MetricOptionTable("cursor")), "_scales1.0-1.5");
+  for (const auto& name : MetricNames()) {
+    for (const auto& o : MetricOptionTable(name)) {
+      EXPECT_FALSE(o.help.empty()) << name << "." << o.key;
+      if (!o.default_value.is_null()) {
+        EXPECT_NO_THROW(CheckOptions(name, {{o.key, o.default_value}}, MetricOptionTable(name)))
+            << name << "." << o.key << ": its default has the table's type";
+      }
+    }
+  }
+  try {
+    CreateMetric("ocr", {{"k", "3"}});
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("ocr: option k must be an integer, got \"3\""),
+              std::string::npos)
+        << e.what();
+  }
+  EXPECT_THROW(CreateMetric("cursor", {{"scales", "1"}}), Error);
+  EXPECT_NE(MetricOptionHelp().find("ocr: k (integer 5, in the name)"), std::string::npos)
+      << MetricOptionHelp();
 }
 
 }  // namespace

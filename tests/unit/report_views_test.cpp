@@ -59,7 +59,9 @@ TEST(Intervals, BootstrapOfAMeanMatchesTheNormalApproximation) {
   BootstrapOptions o;
   o.replicates = 2000;
   o.seed = 3;
-  AddBootstrapIntervals(&agg, per, MeanFinalize, o);
+  // The metric's descriptors (config.metrics[].outputs) say which keys are counts.
+  const json metric = {{"name", "m"}, {"outputs", {{{"key", "samples"}, {"kind", "count"}}}}};
+  AddBootstrapIntervals(&agg, per, MeanFinalize, o, metric);
   ASSERT_TRUE(agg["ci95"].contains("m"));
   EXPECT_FALSE(agg["ci95"].contains("samples"));  // a count
   const double lo = agg["ci95"]["m"][0], hi = agg["ci95"]["m"][1];
@@ -81,7 +83,8 @@ json Report(const std::vector<double>& ssim, double psnr_shift = 0,
                {{{"name", "ssim"},
                  {"version", ssim_version},
                  {"direction", "higher_is_better"},
-                 {"options", json::object()}},
+                 {"options", json::object()},
+                 {"outputs", {{{"key", "frames"}, {"kind", "count"}}}}},
                 {{"name", "psnr"},
                  {"version", 1},
                  {"direction", "higher_is_better"},
@@ -174,7 +177,13 @@ json TableRun(const std::string& name, double ssim, double ssim_lo, double ssim_
           {"config",
            {{"metrics",
              {{{"name", "ssim"}, {"direction", "higher_is_better"}},
-              {{"name", "ocr"}, {"direction", "higher_is_better"}}}}}},
+              {{"name", "ocr"},
+               {"direction", "higher_is_better"},
+               // The metric's descriptors (config.metrics[].outputs), as a report of the ocr
+               // metric carries them: CER is lower-better, character accuracy its headline.
+               {"outputs",
+                {{{"key", "*_char_accuracy"}, {"kind", "ratio"}, {"primary", true}},
+                 {{"key", "*_cer"}, {"kind", "ratio"}, {"direction", "lower_is_better"}}}}}}}}},
           {"aggregates",
            {{"ssim", {{"ssim", ssim}, {"samples", 6}, {"ci95", {{"ssim", {ssim_lo, ssim_hi}}}}}},
             {"ocr", {{"ocr_char_accuracy", 1 - cer}, {"ocr_cer", cer}}}}}};
