@@ -4,6 +4,8 @@ namespace ncb {
 using nlohmann::json;
 
 std::string DifferencePath(const json& a, const json& b, const std::string& at) {
+  // Numbers compare by value: 180 read back from a file is unsigned, 180 made in memory signed.
+  if (a.is_number() && b.is_number()) return a == b ? "" : at;
   if (a.type() != b.type()) return at;
   if (a.is_object()) {
     for (const auto& [k, v] : a.items()) {

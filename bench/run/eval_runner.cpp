@@ -55,7 +55,7 @@ RunReport RunEval(const EvalOptions& opt, const Logger& log) {
   RunPlan plan = PlanRun(opt, log, &phases);
 
   const fs::path jsonl = fs::path(opt.out_dir) / "samples.jsonl";
-  SampleRecords records(jsonl, plan.run_hash, opt.resume, log);
+  SampleRecords records(jsonl, plan.identity, plan.run_hash, opt.resume, log);
   RunResults& results = out.results;
   results.per_sample.resize(plan.metrics.size());
   results.resumed_states.resize(plan.metrics.size());

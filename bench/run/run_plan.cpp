@@ -170,7 +170,8 @@ RunPlan PlanRun(const EvalOptions& opt, const Logger& log, PhaseTimes* phases) {
   }
   plan.head = ReportHead(opt, plan);
   if (plan.head.checkpoint.value("adapter", "") != "videos") plan.modality = spec.modality;
-  plan.run_hash = Sha256Hex(json{RunIdentity(plan.head), opt.shard_index, opt.shard_count}.dump());
+  plan.identity = {{"run", RunIdentity(plan.head)}, {"shard", {opt.shard_index, opt.shard_count}}};
+  plan.run_hash = Sha256Hex(plan.identity.dump());
   return plan;
 }
 

@@ -44,7 +44,9 @@ struct RunPlan {
   // The modality every sample must have: the checkpoint's ("" for a videos: replay, which
   // plays back footage of either).
   std::string modality;
-  std::string run_hash;  // sha256 of RunIdentity(head) and the shard (index, count)
+  // RunIdentity(head) with the shard ({"run", "shard": [index, count]}), and its sha256.
+  nlohmann::json identity;
+  std::string run_hash;
 
   std::map<std::string, nlohmann::json> probe_options;  // as given, by probe name
 

@@ -1,6 +1,7 @@
 #include "bench/run/sample_records.h"
 
 #include "core/errors.h"
+#include "core/json_path.h"
 #include "reports/report.h"
 
 namespace ncb {
@@ -9,10 +10,25 @@ using nlohmann::json;
 
 namespace {
 
+fs::path IdentityFile(const fs::path& jsonl) { return jsonl.parent_path() / "run_identity.json"; }
+
+// What makes the earlier run in `jsonl`'s folder another run: the first field of its
+// run_identity.json that differs from `identity`, or the possibilities when it has none.
+std::string WhatDiffers(const fs::path& jsonl, const json& identity) {
+  std::ifstream in(IdentityFile(jsonl));
+  const json before = in ? json::parse(in, nullptr, false) : json();
+  const std::string d =
+      before.is_discarded() || before.is_null() ? "" : DifferencePath(before, identity);
+  if (d.empty()) return "another checkpoint, dataset, metric, option, seed or shard";
+  return d + " is " + AtPath(identity, d).dump() + " now, " + AtPath(before, d).dump() +
+         " in the earlier run";
+}
+
 // The finished samples of an earlier run in samples.jsonl, by manifest line: its "ok" lines
 // of run `run_hash` (failed samples are tried again). A line that does not parse is the one
 // a kill cut short, and is dropped; a line of another run stops the run.
-std::map<int, json> ReadFinishedSamples(const fs::path& path, const std::string& run_hash) {
+std::map<int, json> ReadFinishedSamples(const fs::path& path, const json& identity,
+                                        const std::string& run_hash) {
   std::map<int, json> out;
   std::ifstream in(path);
   if (!in) return out;  // nothing to resume: a fresh run
@@ -22,11 +38,10 @@ std::map<int, json> ReadFinishedSamples(const fs::path& path, const std::string&
     json rec = json::parse(line, nullptr, false);
     if (rec.is_discarded() || !rec.is_object()) continue;
     if (!rec.contains("run") || rec["run"] != run_hash) {
-      throw Error(
-          At(path.string() + ":" + std::to_string(n),
-             "is a sample of another run (another checkpoint, dataset, metric, option or seed); "
-             "--resume continues only the same run: use another --out, or drop --resume to start "
-             "over"));
+      throw Error(At(path.string() + ":" + std::to_string(n),
+                     "is a sample of another run (" + WhatDiffers(path, identity) +
+                         "); --resume continues only the same run: use another --out, or drop "
+                         "--resume to start over"));
     }
     if (rec.value("status", "") == "ok" && rec.contains("line") &&
         rec["line"].is_number_integer()) {
@@ -46,11 +61,12 @@ json ErrorRecord(const std::string& id, const std::string& stage, const std::str
   return {{"id", id}, {"status", "error"}, {"stage", stage}, {"error", message}};
 }
 
-SampleRecords::SampleRecords(const fs::path& jsonl, const std::string& run_hash, bool resume,
-                             const Logger& log)
+SampleRecords::SampleRecords(const fs::path& jsonl, const json& identity,
+                             const std::string& run_hash, bool resume, const Logger& log)
     : path_(jsonl), run_hash_(run_hash), log_(log) {
   fs::create_directories(jsonl.parent_path());
-  if (resume) kept_ = ReadFinishedSamples(jsonl, run_hash);
+  if (resume) kept_ = ReadFinishedSamples(jsonl, identity, run_hash);
+  WriteJsonAtomic(IdentityFile(jsonl), identity);
   if (!kept_.empty()) {
     log(LogLevel::kInfo, "resuming: " + std::to_string(kept_.size()) +
                              " finished sample(s) kept from " + jsonl.string());

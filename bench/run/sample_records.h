@@ -34,11 +34,13 @@ struct RunResults {
 
 class SampleRecords {
  public:
-  // Opens OUT/samples.jsonl. With `resume`, the "ok" lines of run `run_hash` are kept (a line a
-  // kill cut short is dropped; a line of another run throws Error); the file is written again
-  // with them, then appended to.
-  SampleRecords(const std::filesystem::path& jsonl, const std::string& run_hash, bool resume,
-                const Logger& log);
+  // Opens OUT/samples.jsonl and writes the run's `identity` (whose sha256 is `run_hash`) to
+  // OUT/run_identity.json. With `resume`, the "ok" lines of run `run_hash` are kept (a line a
+  // kill cut short is dropped; a line of another run throws Error naming the first field of
+  // the identity that differs from the earlier run's); the file is written again with them,
+  // then appended to.
+  SampleRecords(const std::filesystem::path& jsonl, const nlohmann::json& identity,
+                const std::string& run_hash, bool resume, const Logger& log);
 
   const std::map<int, nlohmann::json>& kept() const { return kept_; }
   // A finished sample: its record goes to `results` and, stamped with the run's hash and

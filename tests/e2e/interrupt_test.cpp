@@ -128,7 +128,10 @@ TEST(Resume, ARunKilledMidwayAndResumedEqualsAnUninterruptedRun) {
   const auto other =
       test::Run(test::NcbenchExe().string() + " eval" + args + out.string() + " --resume --seed 5");
   EXPECT_EQ(other.status, 2) << other.output;
-  EXPECT_NE(other.output.find("is a sample of another run"), std::string::npos) << other.output;
+  EXPECT_NE(
+      other.output.find("is a sample of another run (run.seed is 5 now, 0 in the earlier run)"),
+      std::string::npos)
+      << other.output;
   const auto resumed =
       test::Run(test::NcbenchExe().string() + " eval" + args + out.string() + " --resume");
   EXPECT_EQ(resumed.status, 3) << resumed.output;  // the unparsable manifest line

@@ -9,6 +9,7 @@
 #include "bench/checkpoint/reference_checkpoints.h"
 #include "core/errors.h"
 #include "core/frame.h"
+#include "core/json_path.h"
 #include "tests/test_util.h"
 
 namespace ncb {
@@ -222,6 +223,16 @@ TEST(ProcessProtocol, FirstDifferenceNamesTheField) {
   b = a;
   b["server"]["device"] = "cuda";
   EXPECT_EQ(FirstDifference(a, b), "server.device: (absent) vs \"cuda\"");
+}
+
+// A number read back from a file (unsigned) equals the same number made in memory (signed); a
+// whole float equals its integer. Only other values differ.
+TEST(JsonPath, NumbersCompareByValue) {
+  const nlohmann::json made = {{"h", int64_t{180}}, {"fps", 15}};
+  const auto read = nlohmann::json::parse(R"({"h": 180, "fps": 15.0})");
+  EXPECT_EQ(DifferencePath(read, made), "");
+  EXPECT_EQ(DifferencePath(nlohmann::json::parse(R"({"h": 181, "fps": 15})"), made), "h");
+  EXPECT_EQ(DifferencePath(nlohmann::json::parse(R"({"h": "180", "fps": 15})"), made), "h");
 }
 
 }  // namespace
