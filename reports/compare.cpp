@@ -202,7 +202,7 @@ json Compare(const json& base, const json& neu, const CompareOptions& o) {
   std::set<std::string> seen;
   for (const auto& id : ids) {
     for (const auto& [k, v] : (*a.at(id))["scores"].items()) {
-      if (!v.is_number() || DescribeKey(base, k).count() || seen.count(k)) continue;
+      if (!v.is_number() || seen.count(k) || DescribeKey(base, k).count()) continue;
       if (!(*b.at(id))["scores"].contains(k)) continue;
       seen.insert(k);
       keys.push_back(k);

@@ -79,7 +79,7 @@ nlohmann::json ReadReportFile(const std::string& path) {
   if (!in) throw Error(At(path, "cannot open the report"));
   auto j = nlohmann::json::parse(in, nullptr, false);
   if (j.is_discarded()) throw Error(At(path, "is not valid JSON"));
-  if (RunReport::FromJson(j, path).kind == RunReport::Kind::kThroughput) {
+  if (RunReport::Check(j, path) == RunReport::Kind::kThroughput) {
     throw Error(
         At(path,
            "is an `eval --throughput-only` report: it has no scores to show, compare or tabulate "

@@ -82,13 +82,22 @@ const json& Block(const json& j, const char* key, const std::string& path) {
 
 }  // namespace
 
-RunReport RunReport::FromJson(const json& j, const std::string& path) {
+RunReport::Kind RunReport::Check(const json& j, const std::string& path) {
   const auto schema = j.is_object() ? j.find("schema") : j.end();
   if (!j.is_object() || schema == j.end() || *schema != kReportSchema) {
     throw Error(At(path, std::string("field \"schema\": expected \"") + kReportSchema + "\""));
   }
+  const Kind kind = j.value("kind", "") == "throughput" ? Kind::kThroughput : Kind::kEval;
+  for (const char* key : {"context", "checkpoint", "config"}) Block(j, key, path);
+  if (kind == Kind::kEval) {
+    for (const char* key : {"dataset", "samples", "aggregates", "summary"}) Block(j, key, path);
+  }
+  return kind;
+}
+
+RunReport RunReport::FromJson(const json& j, const std::string& path) {
   RunReport r;
-  r.kind = j.value("kind", "") == "throughput" ? Kind::kThroughput : Kind::kEval;
+  r.kind = Check(j, path);
   r.context = Block(j, "context", path);
   r.checkpoint = Block(j, "checkpoint", path);
   r.config = Block(j, "config", path);

@@ -54,8 +54,10 @@ struct RunReport {
   int ExitCode() const;
   nlohmann::json ToJson() const;
   // The model of a report.json of any producer (the inverse of ToJson). Throws Error naming
-  // `path` when `j` is not an "ncbench.report/1" report or lacks a block its kind has.
+  // `path` when `j` is not an "ncbench.report/1" report or lacks a block its kind has (Check).
   static RunReport FromJson(const nlohmann::json& j, const std::string& path);
+  // Those checks alone, without copying the blocks; returns the report's kind.
+  static Kind Check(const nlohmann::json& j, const std::string& path);
 };
 
 // What makes two reports the same run, in one definition: everything a sample's scores

@@ -469,7 +469,7 @@ void SampleView(const json& r, const fs::path& report_dir, json* v) {
   std::set<std::string> seen;
   for (const auto& s : samples) {
     for (const auto& [k, val] : ObjectOr(s, "scores").items()) {
-      if (!val.is_number() || DescribeKey(r, k).count() || seen.count(k)) continue;
+      if (!val.is_number() || seen.count(k) || DescribeKey(r, k).count()) continue;
       seen.insert(k);
       keys.push_back(k);
     }
