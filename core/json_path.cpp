@@ -49,4 +49,14 @@ json AtPath(const json& j, const std::string& dotted) {
   return cur;
 }
 
+const nlohmann::json& ObjectOr(const nlohmann::json& j, const std::string& key) {
+  static const nlohmann::json kEmpty = nlohmann::json::object();
+  return j.is_object() && j.contains(key) ? j[key] : kEmpty;
+}
+
+const nlohmann::json& ArrayOr(const nlohmann::json& j, const std::string& key) {
+  static const nlohmann::json kEmpty = nlohmann::json::array();
+  return j.is_object() && j.contains(key) ? j[key] : kEmpty;
+}
+
 }  // namespace ncb

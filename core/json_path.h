@@ -15,4 +15,9 @@ std::string DifferencePath(const nlohmann::json& a, const nlohmann::json& b,
 // The value at a path of DifferencePath; the string "(absent)" where there is none.
 nlohmann::json AtPath(const nlohmann::json& j, const std::string& dotted);
 
+// j[key] when j has it, else an empty object / array: a reference, safe to iterate (unlike
+// j.value(key, json::object()), a temporary).
+const nlohmann::json& ObjectOr(const nlohmann::json& j, const std::string& key);
+const nlohmann::json& ArrayOr(const nlohmann::json& j, const std::string& key);
+
 }  // namespace ncb

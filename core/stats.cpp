@@ -30,4 +30,11 @@ std::vector<int> ResampleCounts(std::size_t n, SplitMix64* rng) {
   return counts;
 }
 
+std::vector<std::size_t> Derangement(std::size_t n, SplitMix64* rng) {
+  std::vector<std::size_t> p(n);
+  for (std::size_t i = 0; i < n; ++i) p[i] = i;
+  for (std::size_t i = n; i-- > 1;) std::swap(p[i], p[rng->Below(i)]);
+  return p;
+}
+
 }  // namespace ncb

@@ -42,4 +42,8 @@ class SplitMix64 {
 // replacement).
 std::vector<int> ResampleCounts(std::size_t n, SplitMix64* rng);
 
+// A seeded derangement of 0..n-1 (n >= 2): perm[i] != i for every i. Sattolo's algorithm, so
+// the permutation is one cycle through all n items; n < 2 gives the identity.
+std::vector<std::size_t> Derangement(std::size_t n, SplitMix64* rng);
+
 }  // namespace ncb

@@ -28,8 +28,9 @@ struct OutputKey {
   // Nested aggregate keys are matched by their last part. A metric's main keys (its name,
   // NAME_frame_mean, ...) need no entry: they take the metric's unit and direction.
   std::string key;
-  std::string kind;       // "count" (an integer: no interval, no best mark), "note" (text), or a
-                          // quantity: "ratio", "dB", "px", "distance"
+  std::string kind;       // "count" (an integer: no interval, no best mark), "note" (text),
+                          // "data" (of the ground truth alone: no direction, no baseline), or
+                          // a quantity: "ratio", "dB", "px", "distance"
   std::string direction;  // "higher_is_better" | "lower_is_better" | "" (counts, notes)
   // The per-sample score that ranks samples in the HTML report (the first metric's wins).
   bool primary = false;
@@ -118,6 +119,12 @@ struct SampleInfo {
   // GUI samples: the logged cursor of frames 0..T in the frames' pixels (nullopt where the
   // log has no position yet); empty for samples without a GUI log.
   std::vector<std::optional<std::pair<double, double>>> cursor;
+  // The frame that conditions the model ([3,H,W], the run's device): ground-truth frame 0, or
+  // the manifest's first_frame image. The static baseline repeats it.
+  torch::Tensor conditioning;
+  // The counterfactual probe's pass: the cursor path of the log the model was given (another
+  // sample's, frames 0..T); empty otherwise.
+  std::vector<std::optional<std::pair<double, double>>> given_cursor;
 };
 
 // Side information of the frames passed to ObserveFrames.
@@ -156,6 +163,9 @@ class Metric {
   // Scores with LibTorch kernels on the run's device (on CUDA with --device cuda); false: on
   // the host whatever the device (Tesseract, OpenCV template matching).
   virtual bool device_kernels() const { return false; }
+  // Reads the logged cursor (SampleInfo::cursor): the counterfactual probe then also scores a
+  // rollout against the log it was given.
+  virtual bool reads_cursor_log() const { return false; }
   // For batchable metrics, called on instances[0]: scores gen[i] against gt[i] into
   // instances[i] (one per sample, all made by the same factory as this one) and returns
   // frame i's JSON. Throws before any instance's state changes, so a caller can fall back

@@ -15,6 +15,8 @@ std::unique_ptr<Metric> MakeCursorMetric(const nlohmann::json& options, const Me
 std::unique_ptr<Metric> MakeFvdMetric(const nlohmann::json& options, const MetricEnv& env);
 std::unique_ptr<Metric> MakeLpipsMetric(const nlohmann::json& options, const MetricEnv& env);
 std::unique_ptr<Metric> MakeOcrMetric(const nlohmann::json& options, const MetricEnv& env);
+std::unique_ptr<Metric> MakePsnrChangedMetric(const nlohmann::json& options, const MetricEnv& env);
+std::unique_ptr<Metric> MakeSsimChangedMetric(const nlohmann::json& options, const MetricEnv& env);
 // Their option tables (MetricOption), beside each factory.
 const std::vector<MetricOption>& PsnrOptions();
 const std::vector<MetricOption>& SsimOptionTable();
@@ -22,6 +24,7 @@ const std::vector<MetricOption>& CursorOptions();
 const std::vector<MetricOption>& FvdOptions();
 const std::vector<MetricOption>& LpipsOptions();
 const std::vector<MetricOption>& OcrOptionTable();
+const std::vector<MetricOption>& ChangedRegionOptionTable();
 
 namespace {
 using Factory = std::function<std::unique_ptr<Metric>(const nlohmann::json&, const MetricEnv&)>;
@@ -31,9 +34,14 @@ struct Entry {
 };
 const std::map<std::string, Entry>& Registry() {
   static const std::map<std::string, Entry> r = {
-      {"cursor", {MakeCursorMetric, CursorOptions}}, {"fvd", {MakeFvdMetric, FvdOptions}},
-      {"lpips", {MakeLpipsMetric, LpipsOptions}},    {"ocr", {MakeOcrMetric, OcrOptionTable}},
-      {"psnr", {MakePsnrMetric, PsnrOptions}},       {"ssim", {MakeSsimMetric, SsimOptionTable}},
+      {"cursor", {MakeCursorMetric, CursorOptions}},
+      {"fvd", {MakeFvdMetric, FvdOptions}},
+      {"lpips", {MakeLpipsMetric, LpipsOptions}},
+      {"ocr", {MakeOcrMetric, OcrOptionTable}},
+      {"psnr", {MakePsnrMetric, PsnrOptions}},
+      {"ssim", {MakeSsimMetric, SsimOptionTable}},
+      {"psnr_changed", {MakePsnrChangedMetric, ChangedRegionOptionTable}},
+      {"ssim_changed", {MakeSsimChangedMetric, ChangedRegionOptionTable}},
   };
   return r;
 }

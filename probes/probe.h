@@ -6,6 +6,7 @@
 // a bad option fails at once; it runs after the dataset's samples, on shard 1 only.
 #pragma once
 
+#include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -16,6 +17,25 @@
 
 namespace ncb {
 
+// The run's own dataset, for probes that roll its samples out again with changed conditioning
+// (the counterfactual probe). `eval` provides it (bench/run/counterfactual_pass.h).
+class DatasetRollouts {
+ public:
+  virtual ~DatasetRollouts() = default;
+  // The records of the samples the run scored ("ok"), in manifest order: id, line, modality,
+  // num_frames, scores.
+  virtual std::vector<nlohmann::json> ScoredSamples() const = 0;
+  // config.metrics of the run: how to read the score keys (core/output_keys.h).
+  virtual const nlohmann::json& MetricConfigs() const = 0;
+  // Rolls every sample `line` of `partner` out again with the conditioning of the sample
+  // partner[line] (its prompt; its action tensor cut, or padded with rows of no event, to the
+  // sample's own T) and scores it against its own ground truth and log with the run's metrics
+  // (no baselines). Metrics that read the cursor log also score the rollout against the log it
+  // was given, under KEY_given_log. Returns each sample's record ({"status": "ok", "scores"}
+  // or an error record) by line.
+  virtual std::map<int, nlohmann::json> RolloutWith(const std::map<int, int>& partner) = 0;
+};
+
 // What a probe gets from the run.
 struct ProbeContext {
   Checkpoint& checkpoint;
@@ -23,6 +43,7 @@ struct ProbeContext {
   RolloutMode mode = RolloutMode::kRollout;
   int batch_size = 1;
   const Logger& log;
+  DatasetRollouts* dataset = nullptr;  // null outside `eval`
 };
 
 class Probe {

@@ -8,12 +8,14 @@
 namespace ncb {
 
 std::unique_ptr<Probe> MakeArithmeticProbe(const nlohmann::json& options);
+std::unique_ptr<Probe> MakeCounterfactualProbe(const nlohmann::json& options);
 
 namespace {
 using Factory = std::function<std::unique_ptr<Probe>(const nlohmann::json&)>;
 const std::map<std::string, Factory>& Registry() {
   static const std::map<std::string, Factory> r = {
       {"arithmetic", MakeArithmeticProbe},
+      {"counterfactual", MakeCounterfactualProbe},
   };
   return r;
 }

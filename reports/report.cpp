@@ -92,81 +92,8 @@ void WriteJsonAtomic(const std::filesystem::path& path, const nlohmann::json& j)
   WriteFileAtomic(path, j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n");
 }
 
-const nlohmann::json& ObjectOr(const nlohmann::json& j, const std::string& key) {
-  static const nlohmann::json kEmpty = nlohmann::json::object();
-  return j.is_object() && j.contains(key) ? j[key] : kEmpty;
-}
-
-const nlohmann::json& ArrayOr(const nlohmann::json& j, const std::string& key) {
-  static const nlohmann::json kEmpty = nlohmann::json::array();
-  return j.is_object() && j.contains(key) ? j[key] : kEmpty;
-}
-
-namespace {
-
-// How well `pattern` (a key, or "*SUFFIX") names `key`: 0 not at all, else the longer the
-// better, the key itself best.
-size_t MatchQuality(const std::string& pattern, const std::string& key) {
-  if (!pattern.empty() && pattern[0] == '*') {
-    const size_t n = pattern.size() - 1;
-    return key.size() >= n && key.compare(key.size() - n, n, pattern, 1, n) == 0 ? n : 0;
-  }
-  return pattern == key ? std::string::npos : 0;
-}
-
-// The best descriptor of `key` in one metric's config: its quality and what it says.
-std::pair<size_t, KeyInfo> BestOutput(const nlohmann::json& metric, const std::string& key) {
-  std::pair<size_t, KeyInfo> best{0, {}};
-  for (const auto& o : ArrayOr(metric, "outputs")) {
-    const size_t q = MatchQuality(o.value("key", ""), key);
-    if (q > best.first) best = {q, {o.value("kind", ""), o.value("direction", "")}};
-  }
-  return best;
-}
-
-std::string LastPart(const std::string& key) {
-  const auto dot = key.rfind('.');
-  return dot == std::string::npos ? key : key.substr(dot + 1);
-}
-
-// A main key's reading: the unit and direction of the metric whose name it starts with.
-KeyInfo MainKey(const nlohmann::json& metrics, const std::string& key) {
-  KeyInfo info{"", "higher_is_better"};
-  size_t longest = 0;
-  for (const auto& m : metrics) {
-    const std::string name = m.value("name", "");
-    if ((key == name || key.rfind(name + "_", 0) == 0) && name.size() > longest) {
-      longest = name.size();
-      info = {m.value("unit", ""), m.value("direction", "higher_is_better")};
-    }
-  }
-  return info;
-}
-
-KeyInfo Completed(KeyInfo info, const nlohmann::json& metrics, const std::string& key) {
-  if (info.count() || info.kind == "note") return info;
-  const KeyInfo main = MainKey(metrics, key);
-  if (info.direction.empty()) info.direction = main.direction;
-  if (info.kind.empty()) info.kind = main.kind;
-  return info;
-}
-
-}  // namespace
-
-KeyInfo DescribeKeyOf(const nlohmann::json& metric, const std::string& key_in) {
-  const std::string key = LastPart(key_in);
-  return Completed(BestOutput(metric, key).second, nlohmann::json::array({metric}), key);
-}
-
-KeyInfo DescribeKey(const nlohmann::json& report, const std::string& key_in) {
-  const std::string key = LastPart(key_in);
-  const auto& metrics = ArrayOr(ObjectOr(report, "config"), "metrics");
-  std::pair<size_t, KeyInfo> best{0, {}};
-  for (const auto& m : metrics) {
-    auto b = BestOutput(m, key);
-    if (b.first > best.first) best = std::move(b);
-  }
-  return Completed(best.second, metrics, key);
+KeyInfo DescribeKey(const nlohmann::json& report, const std::string& key) {
+  return DescribeKeyIn(ArrayOr(ObjectOr(report, "config"), "metrics"), key);
 }
 
 std::vector<std::string> HeadlineKeys(const nlohmann::json& metric) {
@@ -236,6 +163,29 @@ void AggregateRows(MarkdownTable* t, const nlohmann::json& config, const std::st
 
 }  // namespace
 
+namespace {
+
+// A probe's paired comparisons (the counterfactual probe's keys and given_log): the difference
+// true - changed conditioning, with both means and the interval.
+void PairedProbeRows(MarkdownTable* t, const std::string& name, const nlohmann::json& probe) {
+  for (const char* block : {"keys", "given_log"}) {
+    for (const auto& [key, k] : ObjectOr(probe, block).items()) {
+      const auto num = [&](const char* f) {
+        return k.contains(f) && k[f].is_number() ? Fixed(k[f].get<double>(), 4) : std::string("-");
+      };
+      std::string note = "true " + num("true_mean") + ", counterfactual " +
+                         num("counterfactual_mean") + ", better under true " +
+                         num("share_better_under_true");
+      if (k.contains("ci95") && k["ci95"].is_array())
+        note += ", 95% CI [" + Fixed(k["ci95"][0].get<double>(), 4) + ", " +
+                Fixed(k["ci95"][1].get<double>(), 4) + "]";
+      t->Row({name, std::string(block) + "." + key + ".difference", num("difference"), note});
+    }
+  }
+}
+
+}  // namespace
+
 void PrintSummary(std::ostream& out, const nlohmann::json& r) {
   const auto& ck = r.at("checkpoint");
   out << "checkpoint " << ck.value("path", "?") << " (" << ck.value("adapter", "?") << ", "
@@ -278,12 +228,13 @@ void PrintSummary(std::ostream& out, const nlohmann::json& r) {
         table.Row({name, "error", "", probe["error"].get<std::string>()});
         continue;
       }
-      for (const auto& [variant, v] : probe["variants"].items()) {
+      for (const auto& [variant, v] : ObjectOr(probe, "variants").items()) {
         table.Row({name, variant + ".accuracy", Fixed(v["accuracy"].get<double>(), 4),
                    v["correct"].dump() + "/" + v["total"].dump() + ", 95% CI [" +
                        Fixed(v["wilson95"][0].get<double>(), 4) + ", " +
                        Fixed(v["wilson95"][1].get<double>(), 4) + "]"});
       }
+      PairedProbeRows(&table, name, probe);
     }
   }
   out << table.str();

@@ -17,6 +17,8 @@
 #include <string>
 #include <vector>
 
+#include "core/json_path.h"
+#include "core/output_keys.h"
 #include "reports/run_report.h"
 
 namespace ncb {
@@ -44,24 +46,9 @@ nlohmann::json ReadReportFile(const std::string& path);
 // The console summary: one line per aggregate key, then failed samples.
 void PrintSummary(std::ostream& out, const nlohmann::json& report);
 
-// How a view reads an aggregate or per-sample key: from the descriptors the run's metrics
-// carry (config.metrics[].outputs; OutputKey in metrics/metric.h). The best match wins (the
-// key itself over a "*SUFFIX" pattern, a longer suffix over a shorter); a key no descriptor
-// names is one of a metric's main keys and takes the direction of the metric whose name it
-// starts with. Nested keys ("ceiling.gt_vs_reference_char_accuracy") by their last part.
-struct KeyInfo {
-  std::string kind;       // "count", "note", or a quantity ("ratio", "dB", "px", "")
-  std::string direction;  // "higher_is_better" | "lower_is_better" ("" for counts and notes)
-  bool count() const { return kind == "count"; }
-};
+// How a view reads an aggregate or per-sample key: the descriptors of the report's metrics
+// (core/output_keys.h), all of config.metrics searched, the best match winning.
 KeyInfo DescribeKey(const nlohmann::json& report, const std::string& key);
-// The same within one metric's descriptors (an entry of config.metrics).
-KeyInfo DescribeKeyOf(const nlohmann::json& metric_config, const std::string& key);
-
-// j[key] when j has it, else an empty object / array: a reference, safe to iterate (unlike
-// j.value(key, json::object()), a temporary).
-const nlohmann::json& ObjectOr(const nlohmann::json& j, const std::string& key);
-const nlohmann::json& ArrayOr(const nlohmann::json& j, const std::string& key);
 
 // A metric's headline keys, best first: its name, then the keys its descriptors call primary
 // (a "*SUFFIX" pattern as NAME + SUFFIX: "ocr_char_accuracy", "cursor_hit_rate").

@@ -144,6 +144,7 @@ json RunIdentity(const RunReport& r) {
           {"alignment", c.value("alignment", json(nullptr))},
           {"rollout_mode", c.value("rollout_mode", json(nullptr))},
           {"max_frames", c.value("max_frames", json(nullptr))},
+          {"baselines", c.value("baselines", json(nullptr))},
           {"caption_style", c.value("caption_style", json(nullptr))},
           {"render", c.value("render", json(nullptr))},
           {"strip_frames", c.value("strip_frames", json(nullptr))}};

@@ -65,6 +65,12 @@ void AddScoringOptions(CLI::App* cmd, const std::shared_ptr<EvalArgs>& a) {
                   "'in the name' changes the numbers and is appended to the metric's reported "
                   "name (docs/report.md). " +
                       MetricOptionHelp());
+  cmd->add_option("--baselines", a->opt.baselines,
+                  "static: every metric is also scored on the conditioning frame repeated (no "
+                  "model call), and each key K gains K_static and the skill K_skill (K_gain in "
+                  "dB); none: no baseline (docs/report.md#baselines-and-skill)")
+      ->check(CLI::IsMember({"static", "none"}))
+      ->capture_default_str();
   cmd->add_option("--cache-dir", a->opt.cache_dir, "Folder for the ground-truth OCR cache")
       ->capture_default_str();
   cmd->add_flag("--no-cache", a->no_cache, "Neither read nor write on-disk caches");
@@ -80,6 +86,9 @@ void AddScoringOptions(CLI::App* cmd, const std::shared_ptr<EvalArgs>& a) {
       ->capture_default_str();
   cmd->add_flag("--reprompt", a->arithmetic.reprompt,
                 "Arithmetic probe: also run the re-prompted variant (\"The answer is <value>.\")");
+  cmd->add_flag("--counterfactual-captions", a->arithmetic.counterfactual,
+                "Arithmetic probe: also run each problem with another problem's caption, graded "
+                "against its own: a model that reads its caption loses its accuracy");
   cmd->add_option("--probe-read-frames", a->arithmetic.read_frames,
                   "Arithmetic probe: last frames OCR'd for the answer")
       ->check(CLI::Range(1, 100))
@@ -212,6 +221,7 @@ int RunEvalArgs(EvalArgs* a, const std::vector<std::string>& argv, const Logger&
   a->opt.probes = SplitList(a->probes);
   a->opt.probe_options["arithmetic"] = {{"problems", a->arithmetic.problems},
                                         {"reprompt", a->arithmetic.reprompt},
+                                        {"counterfactual", a->arithmetic.counterfactual},
                                         {"read_frames", a->arithmetic.read_frames},
                                         {"font_px", a->arithmetic.font_px}};
   a->opt.metric_options.clear();

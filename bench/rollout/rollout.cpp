@@ -165,4 +165,28 @@ RolloutRequest MakeRequest(const std::vector<PreparedSample*>& batch) {
   return r;
 }
 
+void GiveConditioningOf(const PreparedSample& partner, PreparedSample* p) {
+  p->prompt = partner.prompt;
+  p->given_by = partner.sample->id;
+  const int64_t T = p->num_frames, have = partner.actions.size(0);
+  if (have >= T) {
+    p->actions = partner.actions.narrow(0, 0, T).clone();
+  } else {
+    auto a = torch::zeros({T, partner.actions.size(1)}, partner.actions.options());
+    if (have > 0) {
+      a.narrow(0, 0, have).copy_(partner.actions);
+      if (a.size(1) >= 2)  // no event after the partner's last frame; the cursor stays put
+        a.narrow(0, have, T - have)
+            .narrow(1, 0, 2)
+            .copy_(partner.actions[have - 1].narrow(0, 0, 2));
+    }
+    p->actions = a;
+  }
+  p->given_cursor.clear();
+  for (int64_t k = 0; k <= T && !partner.cursor.empty(); ++k) {
+    const size_t i = std::min(static_cast<size_t>(k), partner.cursor.size() - 1);
+    p->given_cursor.push_back(partner.cursor[i]);
+  }
+}
+
 }  // namespace ncb

@@ -46,6 +46,10 @@ struct PreparedSample {
   // GUI logs: the logged cursor of frames 0..T in the checkpoint's pixels (empty otherwise),
   // the events read and those after frame T (a --max-frames cut).
   std::vector<std::optional<std::pair<double, double>>> cursor;
+  // The counterfactual pass: the cursor path of the log the model was given instead (another
+  // sample's), frames 0..T; empty otherwise.
+  std::vector<std::optional<std::pair<double, double>>> given_cursor;
+  std::string given_by;  // that sample's id
   int64_t action_events = 0, action_events_after_t = 0;
   int64_t seed = 0;
   bool resized = false;  // ground truth was resized
@@ -56,6 +60,12 @@ struct PreparedSample {
 // Opens the ground truth, reads the first frame, parses the action log (a malformed log fails
 // here, naming its file and line) and builds the action tensor.
 PreparedSample PrepareSample(const Sample& sample, const NcSpec& spec, const AlignOptions& options);
+
+// Gives `p` the conditioning of `partner` (the counterfactual probe): its prompt, its action
+// tensor cut to p's T or padded with rows of no event (the last row's cursor position kept,
+// dims 0 and 1 of ncbench.actions/1), and its cursor path as p.given_cursor (padded with its
+// last entry). p's ground truth, first frame and own log stay.
+void GiveConditioningOf(const PreparedSample& partner, PreparedSample* p);
 
 // The next aligned ground-truth frame [3,H,W] on the run's device.
 torch::Tensor NextGroundTruthFrame(PreparedSample& p, const NcSpec& spec,

@@ -78,6 +78,21 @@ class Batch {
   double LessRestarts(double dt);
   void FinishSample(Slot& sl, size_t b, bool* stop);
   json OkRecord(Slot& sl, const json& scores);
+  // The metric instances of the batch slots: the plan's, or the context's own.
+  std::vector<std::vector<std::unique_ptr<Metric>>>& Slots() const {
+    return c_.metric_slots ? *c_.metric_slots : c_.plan.metric_slots;
+  }
+  std::string MetricName(size_t i) const { return Slots()[0][i]->info().name; }
+  // A finished sample's record: to samples.jsonl and the results, or (no records file: the
+  // counterfactual pass) to the results alone.
+  void Finish(int line, json record, json kept = nullptr) {
+    if (c_.records) {
+      c_.records->Finish(line, std::move(record), c_.results, std::move(kept));
+    } else {
+      record["line"] = line;
+      c_.results->records[line] = std::move(record);
+    }
+  }
 
   const BatchLoopContext& c_;
   DeviceTimer* timer_;
@@ -101,13 +116,16 @@ bool Batch::Prepare(const std::vector<const Sample*>& todo, size_t* next, bool* 
       }
       auto slot = std::make_unique<Slot>();
       slot->prepared = PrepareSample(s, spec_, c_.plan.align);
+      if (c_.partners) {  // the counterfactual pass: another sample's conditioning
+        const Sample& partner = *c_.partners->at(s.line);
+        GiveConditioningOf(PrepareSample(partner, spec_, c_.plan.align), &slot->prepared);
+      }
       if (!slots_.empty() && slot->prepared.num_frames != slots_[0]->prepared.num_frames) break;
       slots_.push_back(std::move(slot));
     } catch (const Error& e) {
       // The manifest line the sample came from, then what its footage or log says.
       const std::string where = At(c_.options.manifest, "line " + std::to_string(s.line));
-      c_.records->Finish(s.line, ErrorRecord(s.id, "ground_truth", where + ": " + e.what()),
-                         c_.results);
+      Finish(s.line, ErrorRecord(s.id, "ground_truth", where + ": " + e.what()));
       if (c_.options.fail_fast) *stop = true;
     }
     ++*next;
@@ -119,8 +137,9 @@ void Batch::Begin() {
   T_ = slots_[0]->prepared.num_frames;
   for (size_t b = 0; b < slots_.size(); ++b) {
     const auto& pr = slots_[b]->prepared;
-    for (auto& m : c_.plan.metric_slots[b])
-      m->BeginSample({pr.sample->id, T_, pr.event_times, spec_.fps, pr.cursor});
+    for (auto& m : Slots()[b])
+      m->BeginSample({pr.sample->id, T_, pr.event_times, spec_.fps, pr.cursor, pr.first_frame,
+                      pr.given_cursor});
     slots_[b]->strip_ks = StripFrames(T_, c_.options.strip_frames);
   }
 }
@@ -166,14 +185,13 @@ std::vector<size_t> Batch::Live(int64_t k, const torch::Tensor& gen, const Groun
 void Batch::Score(int64_t k, const torch::Tensor& gen, const GroundTruth& gt) {
   const std::vector<size_t> live = Live(k, gen, gt);
   std::vector<json> frames(slots_.size(), json{{"index", k}});
-  for (size_t i = 0; i < c_.plan.metrics.size(); ++i) {
+  for (size_t i = 0; i < Slots()[0].size(); ++i) {
     std::vector<size_t> todo_b;
     for (size_t b : live) {
       if (!slots_[b]->failed) todo_b.push_back(b);
     }
     if (todo_b.empty()) break;
-    ScopedPhase phase(c_.phases, "metric:" + c_.plan.metrics[i],
-                      static_cast<int64_t>(todo_b.size()));
+    ScopedPhase phase(c_.phases, "metric:" + MetricName(i), static_cast<int64_t>(todo_b.size()));
     ScoreMetric(i, todo_b, k, gen, gt, &frames);
   }
   for (size_t b : live) {
@@ -192,8 +210,8 @@ void Batch::ScoreOne(size_t b, size_t i, int64_t k, const torch::Tensor& gen, co
                      std::vector<json>* frames) {
   try {
     const FrameContext ctx{k, {slots_[b]->prepared.screen_text}};
-    auto scores = c_.plan.metric_slots[b][i]->ObserveFrames(
-        gen[static_cast<int64_t>(b)].unsqueeze(0), gt.frames[b].unsqueeze(0), ctx);
+    auto scores = Slots()[b][i]->ObserveFrames(gen[static_cast<int64_t>(b)].unsqueeze(0),
+                                               gt.frames[b].unsqueeze(0), ctx);
     (*frames)[b].update(scores.at(0));
   } catch (const Error& e) {
     Fail(*slots_[b], "rollout", e.what());
@@ -204,7 +222,7 @@ void Batch::ScoreOne(size_t b, size_t i, int64_t k, const torch::Tensor& gen, co
 void Batch::ScoreMetric(size_t i, const std::vector<size_t>& todo_b, int64_t k,
                         const torch::Tensor& gen, const GroundTruth& gt,
                         std::vector<json>* frames) {
-  const size_t step = c_.plan.metric_slots[0][i]->batchable() ? c_.plan.metric_batch : 1;
+  const size_t step = Slots()[0][i]->batchable() ? c_.plan.metric_batch : 1;
   for (size_t c0 = 0; c0 < todo_b.size(); c0 += step) {
     const auto first = todo_b.begin() + static_cast<std::ptrdiff_t>(c0);
     const std::vector<size_t> chunk(
@@ -213,7 +231,7 @@ void Batch::ScoreMetric(size_t i, const std::vector<size_t>& todo_b, int64_t k,
       std::vector<Metric*> instances;
       std::vector<torch::Tensor> g, t;
       for (size_t b : chunk) {
-        instances.push_back(c_.plan.metric_slots[b][i].get());
+        instances.push_back(Slots()[b][i].get());
         g.push_back(gen[static_cast<int64_t>(b)]);
         t.push_back(gt.frames[b]);
       }
@@ -363,17 +381,17 @@ void Batch::FinishSample(Slot& sl, size_t b, bool* stop) {
   const Sample& s = *sl.prepared.sample;
   RunResults& res = *c_.results;
   if (sl.failed) {
-    c_.records->Finish(s.line, sl.record, &res);
+    Finish(s.line, sl.record);
     if (c_.options.fail_fast) *stop = true;
     return;
   }
-  const auto& metrics = c_.plan.metric_slots[b];
+  const auto& metrics = Slots()[b];
   json scores = json::object(), kept = nullptr;
   std::vector<MetricState> contribution(metrics.size());
   try {
     for (size_t i = 0; i < metrics.size(); ++i) {
       ScopedPhase phase(c_.phases,
-                        "metric:" + c_.plan.metrics[i]);  // e.g. OCR waits for its pool here
+                        "metric:" + MetricName(i));  // e.g. OCR waits for its pool here
       auto& m = *metrics[i];
       const bool keep = m.info().scope != "distribution";
       MetricState before;
@@ -385,7 +403,7 @@ void Batch::FinishSample(Slot& sl, size_t b, bool* stop) {
         kept[m.info().name] = m.LastSample();
     }
   } catch (const std::exception& e) {  // e.g. Tesseract failing on a frame
-    c_.records->Finish(s.line, ErrorRecord(s.id, "metrics", e.what()), &res);
+    Finish(s.line, ErrorRecord(s.id, "metrics", e.what()));
     if (c_.options.fail_fast) *stop = true;
     return;
   }
@@ -403,7 +421,7 @@ void Batch::FinishSample(Slot& sl, size_t b, bool* stop) {
     record["action_events"] = sl.prepared.action_events;
     record["action_events_after_last_frame"] = sl.prepared.action_events_after_t;
   }
-  c_.records->Finish(s.line, record, &res, std::move(kept));
+  Finish(s.line, std::move(record), std::move(kept));
 }
 
 }  // namespace

@@ -11,6 +11,8 @@
 #pragma once
 
 #include <chrono>
+#include <map>
+#include <memory>
 #include <vector>
 
 #include "bench/run/eval_runner.h"
@@ -29,6 +31,11 @@ struct BatchLoopContext {
   SampleRecords* records;
   RunResults* results;
   std::chrono::steady_clock::time_point run_start;  // for the per-sample timeline
+  // The counterfactual pass (counterfactual_pass.h): its own metric instances (null: the
+  // plan's), and each sample's partner, whose conditioning it is rolled out with (null: none).
+  // Without `records`, finished samples go to `results` alone.
+  std::vector<std::vector<std::unique_ptr<Metric>>>* metric_slots = nullptr;
+  const std::map<int, const Sample*>* partners = nullptr;
 };
 
 // Runs `todo` (manifest order) in batches; stops early on Ctrl-C (results->interrupted: the

@@ -2,6 +2,7 @@
 
 #include <filesystem>
 
+#include "bench/run/counterfactual_pass.h"
 #include "bench/run/merge.h"
 #include "core/errors.h"
 #include "probes/probe.h"
@@ -86,9 +87,11 @@ MetricResults AggregateMetrics(const EvalOptions& opt, const RunPlan& plan, RunR
   return out;
 }
 
-ProbeResults RunProbes(const EvalOptions& opt, RunPlan& plan, bool interrupted, const Logger& log,
-                       PhaseTimes* phases) {
+ProbeResults RunProbes(const EvalOptions& opt, RunPlan& plan, const RunResults& results,
+                       const Logger& log, PhaseTimes* phases) {
   ProbeResults out;
+  const bool interrupted = results.interrupted;
+  RunDataset dataset(opt, plan, results, log);
   for (const auto& name : opt.shard_index == 1 ? opt.probes : std::vector<std::string>{}) {
     if (interrupted) {
       out.probes[name] = {{"probe", name}, {"error", "not run: the run was interrupted"}};
@@ -96,8 +99,9 @@ ProbeResults RunProbes(const EvalOptions& opt, RunPlan& plan, bool interrupted, 
     }
     ScopedPhase phase(phases, "probe:" + name);
     try {
-      out.probes[name] = CreateProbe(name, plan.ProbeOptionsOf(name))
-                             ->Run({*plan.checkpoint, opt.seed, opt.mode, plan.batch_size, log});
+      out.probes[name] =
+          CreateProbe(name, plan.ProbeOptionsOf(name))
+              ->Run({*plan.checkpoint, opt.seed, opt.mode, plan.batch_size, log, &dataset});
     } catch (const Error& e) {
       log(LogLevel::kWarning, "probe " + name + ": " + e.what());
       out.probes[name] = {{"probe", name}, {"error", e.what()}};

@@ -28,9 +28,10 @@ struct ProbeResults {
   nlohmann::json probes = nlohmann::json::object();  // by probe name
 };
 
-// The probes (shard 1 only): the same checkpoint rolled out from prompts ncbench makes.
+// The probes (shard 1 only): the same checkpoint rolled out from prompts ncbench makes, or
+// (counterfactual) the run's own scored samples again, with another sample's conditioning.
 // A probe that cannot run, or did not because the run was interrupted, records its error.
-ProbeResults RunProbes(const EvalOptions& options, RunPlan& plan, bool interrupted,
+ProbeResults RunProbes(const EvalOptions& options, RunPlan& plan, const RunResults& results,
                        const Logger& log, PhaseTimes* phases);
 
 struct EvalOutcome {

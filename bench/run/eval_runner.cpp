@@ -66,13 +66,14 @@ RunReport RunEval(const EvalOptions& opt, const Logger& log) {
   const std::vector<const Sample*> todo = SamplesToRun(plan, opt, records.kept());
   results.samples_selected = todo.size();
   DeviceTimer timer(plan.device);
-  RunBatches({opt, plan, log, &phases, &records, &results, out.run_start}, todo, &timer);
+  RunBatches({opt, plan, log, &phases, &records, &results, out.run_start, nullptr, nullptr}, todo,
+             &timer);
 
   {
     ScopedPhase phase(&phases, "aggregate");
     out.metrics = AggregateMetrics(opt, plan, &results);
   }
-  out.probes = RunProbes(opt, plan, results.interrupted, log, &phases);
+  out.probes = RunProbes(opt, plan, results, log, &phases);
   return WriteEvalReport(opt, plan, std::move(out), &phases, timer);
 }
 

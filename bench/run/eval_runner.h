@@ -25,6 +25,9 @@ struct EvalOptions {
   std::string manifest;
   std::vector<std::string> metrics = {"psnr", "ssim"};
   std::map<std::string, nlohmann::json> metric_options;  // by metric name, e.g. ocr -> {"psm": 6}
+  // The baselines every metric is also scored on (metrics/baselines/static_baseline.h):
+  // "static" (the conditioning frame repeated) or "none".
+  std::string baselines = "static";
   std::string cache_dir;            // on-disk caches (ground-truth OCR); empty: none
   std::vector<std::string> probes;  // "arithmetic" (probes/registry.cpp)
   std::map<std::string, nlohmann::json>

@@ -9,6 +9,7 @@
 #include "core/errors.h"
 #include "core/hashing.h"
 #include "core/json_path.h"
+#include "metrics/baselines/static_baseline.h"
 #include "reports/report.h"
 
 namespace ncb {
@@ -210,6 +211,10 @@ void MergeMetrics(const std::vector<Shard>& shards, RunReport* report) {
     std::unique_ptr<Metric> m;
     try {
       m = CreateMetric(mc["requested"]["name"], mc["requested"]["options"], env);
+      if (!ArrayOr(config, "baselines").empty()) {  // the static baseline (reports since 2026-12)
+        m = WithStaticBaseline(
+            std::move(m), CreateMetric(mc["requested"]["name"], mc["requested"]["options"], env));
+      }
     } catch (const MissingError& e) {
       throw MissingError(std::string("merge: metric ") + name +
                          " needs what its shards had: " + e.what());

@@ -8,6 +8,7 @@
 #include "bench/run/intervals.h"
 #include "core/errors.h"
 #include "core/hashing.h"
+#include "metrics/baselines/static_baseline.h"
 #include "probes/probe.h"
 
 namespace ncb {
@@ -21,6 +22,8 @@ void CheckOptions(const EvalOptions& opt) {
   if (opt.warmup_steps < 0) throw Error("--warmup-steps must be at least 0");
   if (opt.threads < 0) throw Error("--threads must be at least 0");
   if (opt.metric_batch < 0) throw Error("--metric-batch must be at least 0");
+  if (opt.baselines != "static" && opt.baselines != "none")
+    throw Error("--baselines " + opt.baselines + ": expected static or none");
   if (opt.shard_count < 1 || opt.shard_index < 1 || opt.shard_index > opt.shard_count) {
     throw Error("--shard " + std::to_string(opt.shard_index) + "/" +
                 std::to_string(opt.shard_count) + ": expected i/N with 1 <= i <= N");
@@ -38,13 +41,21 @@ void CheckOptions(const EvalOptions& opt) {
   }
 }
 
+// One instance of metric `name`, with its static baseline unless --baselines none.
+std::unique_ptr<Metric> MakeMetric(const EvalOptions& opt, const RunPlan& plan,
+                                   const std::string& name) {
+  auto m = CreateMetric(name, plan.OptionsOf(name), plan.env);
+  if (opt.baselines == "none") return m;
+  return WithStaticBaseline(std::move(m), CreateMetric(name, plan.OptionsOf(name), plan.env));
+}
+
 // Slot 0's metrics. A metric whose weights or detector file is missing is reported
 // unavailable, with the reason; every other metric still runs.
 void MakeFirstSlot(const EvalOptions& opt, const Logger& log, RunPlan* plan) {
   plan->metric_slots.resize(1);
   for (const auto& name : opt.metrics) {
     try {
-      plan->metric_slots[0].push_back(CreateMetric(name, plan->OptionsOf(name), plan->env));
+      plan->metric_slots[0].push_back(MakeMetric(opt, *plan, name));
       plan->metrics.push_back(name);
     } catch (const MissingError& e) {
       log(LogLevel::kWarning, std::string("metric ") + name + " is unavailable: " + e.what());
@@ -76,6 +87,17 @@ json MetricConfig(const RunPlan& plan) {
   return config;
 }
 
+json DescribeBaselines(const std::string& baselines) {
+  if (baselines == "none") return json::array();
+  return {{{"name", "static"},
+           {"frames", "the conditioning frame, repeated for k = 1..T (no model call)"},
+           {"keys",
+            "KEY_static: the baseline's score; KEY_skill = (KEY - KEY_static) / (ideal - "
+            "KEY_static), ideal 0 for lower-is-better keys, else 1; KEY_gain = KEY - KEY_static "
+            "for keys in dB"},
+           {"state", std::string("under \"") + kStaticStatePrefix + "\" keys of metric_states"}}};
+}
+
 json ConfigBlock(const EvalOptions& opt, const RunPlan& plan) {
   const NcSpec& spec = plan.checkpoint->spec();
   const AlignOptions& align = plan.align;
@@ -98,6 +120,7 @@ json ConfigBlock(const EvalOptions& opt, const RunPlan& plan) {
       {"warmup_steps", opt.warmup_steps},
       {"seed_rule", "(seed + fnv1a64(sample id)) mod 2^31"},
       {"intervals", intervals},
+      {"baselines", DescribeBaselines(opt.baselines)},
       {"strip_frames", opt.strip_frames},
       {"render", {{"font_px", align.render.font_px}, {"theme", align.render.theme}}}};
 }
@@ -164,8 +187,7 @@ RunPlan PlanRun(const EvalOptions& opt, const Logger& log, PhaseTimes* phases) {
   plan.batch_size = std::min(opt.batch_size, plan.checkpoint->max_batch());
   while (static_cast<int>(plan.metric_slots.size()) < plan.batch_size) {
     std::vector<std::unique_ptr<Metric>> ms;
-    for (const auto& name : plan.metrics)
-      ms.push_back(CreateMetric(name, plan.OptionsOf(name), plan.env));
+    for (const auto& name : plan.metrics) ms.push_back(MakeMetric(opt, plan, name));
     plan.metric_slots.push_back(std::move(ms));
   }
   plan.head = ReportHead(opt, plan);

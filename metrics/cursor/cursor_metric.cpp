@@ -21,6 +21,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <deque>
+#include <mutex>
 
 #include "core/errors.h"
 #include "core/frame.h"
@@ -69,9 +71,12 @@ class CursorMetric : public Metric {
                    CursorOptions());
   }
   const MetricInfo& info() const override { return info_; }
+  bool reads_cursor_log() const override { return true; }
   std::vector<OutputKey> outputs() const override {
     return {{"*_hit_rate", "ratio", "higher_is_better", true},
             {"*_not_found_rate", "ratio", "lower_is_better", false},
+            {"*_gt_hit_rate", "data", "", false},  // the detector on the ground truth
+            {"*_gt_not_found_rate", "data", "", false},
             {"*_error_mean", "px", "lower_is_better", false},
             {"*_error_median", "px", "lower_is_better", false},
             {"*_error", "px", "lower_is_better", false},
@@ -104,14 +109,9 @@ class CursorMetric : public Metric {
         out.push_back(f);  // no logged position: nothing to compare with
         continue;
       }
-      const cv::Mat g = FrameToMat(gen[i]), t = FrameToMat(gt[i]);
-      if (!detector_ || g.size() != frame_) {
-        frame_ = g.size();
-        detector_.emplace(library_, frame_, scales_, min_confidence_);
-      }
+      const auto dg = DetectOnce(gen[i]), dt = DetectOnce(gt[i]);
       const double r = radius_ * frame_.width / library_.screen.width;
       const cv::Point2d logged(cursor_[k]->first, cursor_[k]->second);
-      const auto dg = detector_->Detect(g), dt = detector_->Detect(t);
       f["cursor_log"] = {logged.x, logged.y};
       Put(&f, "cursor_gen", dg);
       Put(&f, "cursor_gt", dt);
@@ -226,6 +226,43 @@ class CursorMetric : public Metric {
   std::filesystem::path templates_;
   double radius_ = 8, min_confidence_ = 0.8;
   std::vector<double> scales_;
+  // The detection of a frame seen recently by any instance of this configuration, by the
+  // frame's storage (held by the entry, and its in-place write count): the model's and the
+  // static baseline's instances see the same ground-truth tensor, and the static baseline the
+  // same conditioning tensor at every k. Detection is ~100 ms a frame at 1024x768.
+  struct Seen {
+    torch::Tensor frame;
+    int64_t version = 0;
+    std::string config;
+    std::optional<CursorDetection> detection;
+  };
+  std::optional<CursorDetection> DetectOnce(const torch::Tensor& frame) {  // [3,H,W]
+    if (const cv::Size size(static_cast<int>(frame.size(2)), static_cast<int>(frame.size(1)));
+        size != frame_) {
+      frame_ = size;  // the radius scales with it, whether the detection is new or kept
+      detector_.reset();
+    }
+    static std::mutex mu;
+    static std::deque<Seen> recent;
+    const std::string config = options().dump();
+    {
+      std::lock_guard lock(mu);
+      for (const auto& e : recent) {
+        if (e.frame.data_ptr() == frame.data_ptr() && e.frame.sizes() == frame.sizes() &&
+            e.frame.strides() == frame.strides() && e.version == frame._version() &&
+            e.config == config)
+          return e.detection;
+      }
+    }
+    const cv::Mat bgr = FrameToMat(frame);
+    if (!detector_) detector_.emplace(library_, frame_, scales_, min_confidence_);
+    auto d = detector_->Detect(bgr);
+    std::lock_guard lock(mu);
+    recent.push_back({frame, frame._version(), config, d});
+    if (recent.size() > 8) recent.pop_front();
+    return d;
+  }
+
   CursorLibrary library_;
   std::optional<CursorDetector> detector_;
   cv::Size frame_;

@@ -33,6 +33,18 @@ struct SsimOptions {
 // SSIM of each image pair of x, y: [N,C,H,W] -> [N] float64.
 torch::Tensor Ssim(const torch::Tensor& x, const torch::Tensor& y, const SsimOptions& options = {});
 
+// The SSIM map of each pair and channel over the valid region, [N,C,H-2r,W-2r] with r =
+// window/2, in the options' precision: Ssim is its mean.
+torch::Tensor SsimChannelMap(const torch::Tensor& x, const torch::Tensor& y,
+                             const SsimOptions& options = {});
+
+// The same for one pair of frames ([1,C,H,W] each, in the options' precision), with each
+// frame's filtered moments kept for the last few frames seen (by storage): a frame scored
+// again (the ground truth by the model and its static baseline, the conditioning frame at
+// every k) has only x*y filtered.
+torch::Tensor SsimChannelMapOfFrames(const torch::Tensor& x, const torch::Tensor& y,
+                                     const SsimOptions& options = {});
+
 // The 1-D Gaussian window scipy.ndimage.gaussian_filter uses (normalised to sum 1).
 torch::Tensor GaussianWindow(int size, double sigma, torch::ScalarType dtype, torch::Device device);
 

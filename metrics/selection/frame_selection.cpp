@@ -51,6 +51,7 @@ class SelectedFramesMetric : public Metric {
   const MetricInfo& info() const override { return info_; }
   std::vector<OutputKey> outputs() const override { return base_->outputs(); }
   bool device_kernels() const override { return base_->device_kernels(); }
+  bool reads_cursor_log() const override { return base_->reads_cursor_log(); }
   std::vector<OutputView> views() const override { return base_->views(); }
   nlohmann::json preprocessing() const override { return base_->preprocessing(); }
   nlohmann::json options() const override {
@@ -68,7 +69,16 @@ class SelectedFramesMetric : public Metric {
       sub.cursor = {s.cursor.front()};
       for (int64_t k : selected_) sub.cursor.push_back(s.cursor.at(static_cast<size_t>(k)));
     }
+    if (resize_short_ > 0 && s.conditioning.defined())
+      sub.conditioning = ResizeShort(s.conditioning);
     base_->BeginSample(sub);
+  }
+  // A frame [3,H,W] resized to resize_short_ px on its short side (the GUIWorld decode).
+  torch::Tensor ResizeShort(const torch::Tensor& f) const {
+    const double scale =
+        static_cast<double>(resize_short_) / static_cast<double>(std::min(f.size(1), f.size(2)));
+    return ResizeFrame(f, static_cast<int>(std::lround(static_cast<double>(f.size(1)) * scale)),
+                       static_cast<int>(std::lround(static_cast<double>(f.size(2)) * scale)));
   }
   std::vector<nlohmann::json> ObserveFrames(const torch::Tensor& gen, const torch::Tensor& gt,
                                             const FrameContext& c) override {
@@ -88,14 +98,10 @@ class SelectedFramesMetric : public Metric {
     const auto idx = torch::tensor(rows, torch::kInt64).to(gen.device());
     auto g = gen.index_select(0, idx), t = gt.index_select(0, idx);
     if (resize_short_ > 0) {
-      const double scale =
-          static_cast<double>(resize_short_) / static_cast<double>(std::min(g.size(2), g.size(3)));
-      const int h = static_cast<int>(std::lround(static_cast<double>(g.size(2)) * scale));
-      const int w = static_cast<int>(std::lround(static_cast<double>(g.size(3)) * scale));
       std::vector<torch::Tensor> gs, ts;
       for (int64_t i = 0; i < g.size(0); ++i) {
-        gs.push_back(ResizeFrame(g[i], h, w));
-        ts.push_back(ResizeFrame(t[i], h, w));
+        gs.push_back(ResizeShort(g[i]));
+        ts.push_back(ResizeShort(t[i]));
       }
       g = torch::stack(gs);
       t = torch::stack(ts);

@@ -104,6 +104,9 @@ struct Job {
 }  // namespace
 
 struct OcrPool::Impl {
+  std::mutex recent_mu;  // SubmitOnce's memo: key -> text, oldest first in recent_order
+  std::map<std::string, std::shared_future<std::string>> recent;
+  std::deque<std::string> recent_order;
   std::mutex mu;
   std::condition_variable cv;
   std::deque<Job> queue;
@@ -182,6 +185,19 @@ std::future<std::string> OcrPool::Submit(cv::Mat rgb) {
     impl_->queue.push_back(std::move(job));
   }
   impl_->cv.notify_one();
+  return fut;
+}
+
+std::shared_future<std::string> OcrPool::SubmitOnce(cv::Mat rgb, const std::string& key) {
+  std::lock_guard lock(impl_->recent_mu);
+  if (auto it = impl_->recent.find(key); it != impl_->recent.end()) return it->second;
+  auto fut = Submit(std::move(rgb)).share();
+  impl_->recent[key] = fut;
+  impl_->recent_order.push_back(key);
+  if (impl_->recent_order.size() > kRecentImages) {
+    impl_->recent.erase(impl_->recent_order.front());
+    impl_->recent_order.pop_front();
+  }
   return fut;
 }
 

@@ -50,6 +50,11 @@ class OcrPool {
   // Queues an 8-bit RGB image; the future carries Tesseract's UTF-8 text (or its error).
   std::future<std::string> Submit(cv::Mat rgb);
   std::string Recognize(const cv::Mat& rgb) { return Submit(rgb).get(); }
+  // The same for an image whose content `key` names (OcrTextCache::ImageKey): an image
+  // submitted again while it is among the last kRecentImages is read once. The static
+  // baseline's frame is the same at every k, and its ground truth the model's.
+  std::shared_future<std::string> SubmitOnce(cv::Mat rgb, const std::string& key);
+  static constexpr size_t kRecentImages = 512;
 
   const OcrOptions& options() const { return options_; }
   int threads() const;

@@ -9,6 +9,7 @@
 #include "bench/rollout/rollout.h"
 #include "core/errors.h"
 #include "core/frame.h"
+#include "core/hashing.h"
 #include "core/stats.h"
 #include "datasets/tape.h"
 #include "metrics/text/text_accuracy.h"
@@ -150,14 +151,23 @@ void CheckProbeInputs(Checkpoint& ckpt, const NcSpec& spec, const ArithmeticProb
 }
 
 // The draw's problems with the captions of `variant` ("plain" or "reprompt") and their lengths.
+// "counterfactual": problem i with the plain caption of problem perm[i] (a derangement of the
+// draw, SplitMix64 seeded with fnv1a64("arithmetic:counterfactual")), at its own length.
 std::vector<ProblemRun> MakeRuns(const std::vector<ArithmeticProblem>& pool,
                                  const std::string& variant, int problems, double fps) {
+  std::vector<size_t> caption_of(static_cast<size_t>(problems));
+  for (size_t i = 0; i < caption_of.size(); ++i) caption_of[i] = i;
+  if (variant == "counterfactual") {
+    SplitMix64 rng(Fnv1a64("arithmetic:counterfactual"));
+    caption_of = Derangement(caption_of.size(), &rng);
+  }
   std::vector<ProblemRun> runs;
   for (int i = 0; i < problems; ++i) {
     const auto& p = pool[static_cast<size_t>(i)];
+    const auto& c = pool[caption_of[static_cast<size_t>(i)]];
     runs.push_back({&p,
                     ArithmeticCaption(
-                        p.expr, variant == "reprompt" ? std::optional(p.expected) : std::nullopt),
+                        c.expr, variant == "reprompt" ? std::optional(p.expected) : std::nullopt),
                     ArithmeticFrameCount(p.expr, fps)});
   }
   return runs;
@@ -289,6 +299,10 @@ json ProbeProtocol(const ArithmeticProbeOptions& o, const ProbeScreen& screen, c
                    int batch_size) {
   return {{"caption", ArithmeticCaption("<expr>", std::nullopt)},
           {"reprompt_caption", ArithmeticCaption("<expr>", std::string("<value>"))},
+          {"counterfactual_caption",
+           "the plain caption of another problem of the draw (a derangement: SplitMix64 seeded "
+           "with fnv1a64(\"arithmetic:counterfactual\"), Sattolo's algorithm), graded against "
+           "the problem's own expression and answer"},
           {"first_frame", "probe screen with the shell prompt \"$ \""},
           {"frames", "ceil(script duration * fps); vhs timing, 50 ms per typed character"},
           {"read_frames", o.read_frames},
@@ -320,6 +334,7 @@ json RunArithmeticProbe(Checkpoint& ckpt, const ArithmeticProbeOptions& o, const
 
   std::vector<std::string> variants = {"plain"};
   if (o.reprompt) variants.push_back("reprompt");
+  if (o.counterfactual) variants.push_back("counterfactual");
   json out_variants = json::object();
   for (const auto& variant : variants) {
     const std::vector<ProblemRun> runs = MakeRuns(pool, variant, o.problems, spec.fps);
@@ -350,8 +365,9 @@ json RunArithmeticProbe(Checkpoint& ckpt, const ArithmeticProbeOptions& o, const
 
 namespace {
 
-// The registry's entry (probes/registry.cpp): options {problems, reprompt, read_frames, font_px,
-// theme} as the CLI's --problems, --reprompt, --probe-read-frames and --probe-font-px give them.
+// The registry's entry (probes/registry.cpp): options {problems, reprompt, counterfactual,
+// read_frames, font_px, theme} as the CLI's --problems, --reprompt, --counterfactual-captions,
+// --probe-read-frames and --probe-font-px give them.
 class ArithmeticProbe : public Probe {
  public:
   explicit ArithmeticProbe(ArithmeticProbeOptions o) : o_(std::move(o)) {}
@@ -380,6 +396,8 @@ std::unique_ptr<Probe> MakeArithmeticProbe(const json& options) {
         o.problems = v.get<int>();
       else if (key == "reprompt")
         o.reprompt = v.get<bool>();
+      else if (key == "counterfactual")
+        o.counterfactual = v.get<bool>();
       else if (key == "read_frames")
         o.read_frames = v.get<int>();
       else if (key == "font_px")
@@ -388,7 +406,7 @@ std::unique_ptr<Probe> MakeArithmeticProbe(const json& options) {
         o.theme = v.get<std::string>();
       else
         throw Error("arithmetic probe: unknown option '" + key +
-                    "'; known: problems, reprompt, read_frames, font_px, theme");
+                    "'; known: problems, reprompt, counterfactual, read_frames, font_px, theme");
     } catch (const json::exception& e) {
       throw Error("arithmetic probe: option '" + key + "': " + e.what());
     }

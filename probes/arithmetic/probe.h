@@ -24,8 +24,11 @@ namespace ncb {
 struct ArithmeticProbeOptions {
   int problems = 100;     // the draw: the pool's first N (1..1000)
   bool reprompt = false;  // also run the re-prompted variant, side by side
-  int read_frames = 3;    // last frames OCR'd for the answer
-  int font_px = 0;        // probe screen font; 0 = fit about 24 rows
+  // Also run each problem with another problem's caption (a seeded derangement of the draw),
+  // graded against its own expression: a model that reads its caption loses its accuracy.
+  bool counterfactual = false;
+  int read_frames = 3;  // last frames OCR'd for the answer
+  int font_px = 0;      // probe screen font; 0 = fit about 24 rows
   std::string theme = "catppuccin-mocha";
   int batch_size = 1;
   int64_t seed = 0;

@@ -89,6 +89,18 @@ std::pair<std::string, bool> PrimaryKey(const json& report) {
   return {"", true};
 }
 
+// KEY_static, KEY_skill and KEY_gain beside their KEY: the skill section shows them.
+bool IsBaselineKey(const json& agg, const std::string& key) {
+  for (const char* s : {"_static", "_skill", "_gain"}) {
+    const std::string suffix = s;
+    if (key.size() > suffix.size() &&
+        key.compare(key.size() - suffix.size(), suffix.size(), suffix) == 0 &&
+        agg.contains(key.substr(0, key.size() - suffix.size())))
+      return true;
+  }
+  return false;
+}
+
 void SummaryRows(const std::string& metric, const std::string& prefix, const json& agg,
                  const json& ci, const json& methods, const json& report, json* rows) {
   for (const auto& [key, v] : agg.items()) {
@@ -99,7 +111,7 @@ void SummaryRows(const std::string& metric, const std::string& prefix, const jso
       continue;
     }
     const KeyInfo info = DescribeKey(report, key);
-    if (info.count()) continue;
+    if (info.count() || IsBaselineKey(agg, key)) continue;
     json row = {{"metric", metric},
                 {"key", prefix + key},
                 {"direction", info.direction.empty() ? "higher_is_better" : info.direction}};
@@ -360,11 +372,54 @@ void SummaryView(const json& r, json* v) {
                                     Str(iv.value("seed", json(""))) + ".";
 }
 
+// Model, static baseline and skill (or gain in dB) of every key that has a baseline.
+void SkillView(const json& r, json* v) {
+  json rows = json::array();
+  for (const auto& [name, agg] : r["aggregates"].items()) {
+    if (!agg.is_object()) continue;
+    const auto& ci = ObjectOr(agg, "ci95");
+    for (const auto& [key, val] : agg.items()) {
+      if (!agg.contains(key + "_static") || IsBaselineKey(agg, key)) continue;
+      const std::string derived = key + (agg.contains(key + "_gain") ? "_gain" : "_skill");
+      json row = {{"metric", name},
+                  {"key", key},
+                  {"model", val},
+                  {"baseline", agg[key + "_static"]},
+                  {"skill", agg.value(derived, json(nullptr))},
+                  {"skill_key", derived},
+                  {"gain_db", agg.contains(key + "_gain")},
+                  {"ci", ci.contains(derived) ? ci[derived] : json(nullptr)},
+                  {"note", agg.value(derived + "_null_reason", "")}};
+      rows.push_back(std::move(row));
+    }
+  }
+  (*v)["skill"] = rows;
+}
+
+// Paired comparisons a probe reports per score key (the counterfactual probe's "keys" and
+// "given_log"): true vs changed conditioning, their difference with its interval.
+void PairedProbeRows(const std::string& probe, const json& p, json* rows) {
+  for (const char* block : {"keys", "given_log"}) {
+    for (const auto& [key, k] : ObjectOr(p, block).items()) {
+      rows->push_back({{"probe", probe},
+                       {"key", std::string(block) == "keys" ? key : key + " (given log)"},
+                       {"n", k.value("n", json(nullptr))},
+                       {"true_mean", k.value("true_mean", json(nullptr))},
+                       {"changed_mean", k.value("counterfactual_mean", json(nullptr))},
+                       {"difference", k.value("difference", json(nullptr))},
+                       {"ci", k.value("ci95", json(nullptr))},
+                       {"share_better", k.value("share_better_under_true", json(nullptr))}});
+    }
+  }
+}
+
 // Every probe variant's accuracy, and its accuracy by category as a bar chart.
 void ProbeView(const json& r, json* v) {
   (*v)["probes"] = json::array();
   (*v)["probe_categories"] = json::array();
+  (*v)["paired_probes"] = json::array();
   for (const auto& [name, p] : ObjectOr(r, "probes").items()) {
+    PairedProbeRows(name, p, &(*v)["paired_probes"]);
     for (const auto& [variant, pv] : ObjectOr(p, "variants").items()) {
       (*v)["probes"].push_back({{"probe", name},
                                 {"variant", variant},
@@ -395,7 +450,11 @@ void PlotView(const json& r, json* v) {
     const std::string name = m.value("name", "");
     auto s = FrameSeries(r["samples"], name,
                          name + " by rollout frame (mean; band: 10th-90th percentile of samples)");
-    if (!s.is_null()) (*v)["series"].push_back(s);
+    if (s.is_null()) continue;
+    // The static baseline's curve, where the run has one (dashed).
+    const auto b = FrameSeries(r["samples"], name + "_static", "");
+    if (!b.is_null() && b["k"] == s["k"]) s["baseline"] = b["mean"];
+    (*v)["series"].push_back(s);
   }
   MetricViews(r, v);
   (*v)["throughput_view"] = ThroughputView(r);
@@ -490,6 +549,7 @@ void SampleView(const json& r, const fs::path& report_dir, json* v) {
 json HtmlViewModel(const json& r, const fs::path& report_dir) {
   json v;
   SummaryView(r, &v);
+  SkillView(r, &v);
   ProbeView(r, &v);
   PlotView(r, &v);
   SampleView(r, report_dir, &v);

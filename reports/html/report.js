@@ -74,6 +74,30 @@
   const st = table(["metric", "key", "value", "95% interval", "interval", "better", "note"], sumRows);
   sortable(st);
   sum.append(st);
+  if (D.skill.length) {
+    const sk = section("Skill over the static baseline", "skill");
+    sk.append($("div", {class: "muted", text: "static: the conditioning frame repeated, scored by the same metric on the same samples. " +
+      "skill = (model - static) / (ideal - static): 0 is no better than copying the first frame, 1 is ideal, below 0 is worse than copying; " +
+      "for dB keys the gain model - static in dB. Intervals: paired bootstrap over samples."}));
+    const skt = table(["metric", "key", "model", "static baseline", "skill / gain", "95% interval", "note"], D.skill.map(r =>
+      $("tr", {}, $("td", {text: r.metric}), $("td", {class: "mono", text: r.key}), numCell(r.model), numCell(r.baseline),
+        $("td", {class: "num", text: r.skill === null ? "\u2014" : fmt(r.skill) + (r.gain_db ? " dB" : "")}),
+        $("td", {class: "num", text: r.ci ? "[" + fmt(r.ci[0]) + ", " + fmt(r.ci[1]) + "]" : ""}),
+        $("td", {class: "muted", text: r.note || ""}))));
+    sortable(skt);
+    sk.append(skt);
+  }
+  if (D.paired_probes.length) {
+    const cf = section("Counterfactual conditioning", "counterfactual");
+    cf.append($("div", {class: "muted", text: "each sample rolled out again with another sample's conditioning (caption or actions), " +
+      "scored against its own ground truth; difference = true - counterfactual (paired bootstrap over samples). " +
+      "A model that ignores its conditioning has difference 0. Given log: the counterfactual rollout against the actions it was given."}));
+    const cft = table(["probe", "key", "n", "true", "counterfactual", "difference", "95% interval", "better under true"], D.paired_probes.map(r =>
+      $("tr", {}, $("td", {text: r.probe}), $("td", {class: "mono", text: r.key}), numCell(r.n), numCell(r.true_mean), numCell(r.changed_mean),
+        numCell(r.difference), $("td", {class: "num", text: r.ci ? "[" + fmt(r.ci[0]) + ", " + fmt(r.ci[1]) + "]" : ""}), numCell(r.share_better))));
+    sortable(cft);
+    cf.append(cft);
+  }
   if (D.probes.length) {
     sum.append($("h3", {text: "Probes"}));
     sum.append(table(["probe", "variant", "accuracy", "correct / total", "95% Wilson"], D.probes.map(p =>
@@ -114,10 +138,10 @@
     return [lo, hi];
   }
   // A line (mean) with a band (lo..hi) over x.
-  function linePlot(title, xs, mean, lo, hi, xlabel) {
+  function linePlot(title, xs, mean, lo, hi, xlabel, baseline) {
     const W = 380, H = 200, m = {l: 48, r: 10, t: 8, b: 28};
     const svg = svgEl("svg", {width: W, height: H, viewBox: `0 0 ${W} ${H}`});
-    const [y0, y1] = range([].concat(mean, lo || [], hi || []));
+    const [y0, y1] = range([].concat(mean, lo || [], hi || [], baseline || []));
     const x0 = xs[0], x1 = xs[xs.length - 1] === x0 ? x0 + 1 : xs[xs.length - 1];
     const X = x => m.l + (x - x0) / (x1 - x0) * (W - m.l - m.r), Y = y => H - m.b - (y - y0) / (y1 - y0) * (H - m.t - m.b);
     axes(svg, W, H, m, x0, x1, y0, y1, xlabel);
@@ -130,7 +154,12 @@
     let d = "";
     xs.forEach((x, i) => { if (mean[i] !== null) d += (d ? "L" : "M") + X(x).toFixed(1) + "," + Y(mean[i]).toFixed(1); });
     if (d) svg.append(svgEl("path", {d, fill: "none", stroke: "var(--accent)", "stroke-width": 1.6}));
-    return $("div", {class: "plot"}, $("h3", {text: title}), svg);
+    if (baseline) {
+      let b = "";
+      xs.forEach((x, i) => { if (baseline[i] !== null) b += (b ? "L" : "M") + X(x).toFixed(1) + "," + Y(baseline[i]).toFixed(1); });
+      if (b) svg.append(svgEl("path", {d: b, fill: "none", stroke: "#9aa4ae", "stroke-width": 1.4, "stroke-dasharray": "4 3"}));
+    }
+    return $("div", {class: "plot"}, $("h3", {text: title + (baseline ? "; dashed: static baseline" : "")}), svg);
   }
   function barPlot(title, labels, values, xlabel, maxY) {
     const W = Math.max(300, Math.min(760, 40 + labels.length * 14)), H = 200, m = {l: 48, r: 10, t: 8, b: 28};
@@ -148,7 +177,7 @@
   }
   const plots = section("Plots", "plots");
   const grid = $("div", {class: "grid"});
-  for (const s of D.series) grid.append(linePlot(s.title, s.k, s.mean, s.lo, s.hi, "rollout frame k"));
+  for (const s of D.series) grid.append(linePlot(s.title, s.k, s.mean, s.lo, s.hi, "rollout frame k", s.baseline));
   for (const t of D.text_by_frame) grid.append(linePlot(t.title, t.k, t.mean, null, null, "frame k"));
   for (const p of D.probe_categories) grid.append(barPlot(p.title, p.labels, p.values, "category", 1));
   for (const h of D.histograms) grid.append(barPlot(h.title, h.labels, h.values, "error, " + h.unit));

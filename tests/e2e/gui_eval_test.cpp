@@ -98,7 +98,8 @@ TEST_F(GuiTrack, CursorDrawnWhereTheActionsSayHitsAndTheDetectorCeilingHolds) {
   const auto r = test::Run(test::NcbenchExe().string() + " checkpoints cursor --like " +
                            Manifest().string() + " --out " + ckpt.string());
   ASSERT_EQ(r.status, 0) << r.output;
-  const json rep = Eval(ckpt.string(), "cursor,ssim_all,psnr+15", "cursor");
+  const json rep =
+      Eval(ckpt.string(), "cursor,ssim_all,psnr+15", "cursor", " --probes counterfactual");
   ASSERT_EQ(rep["summary"]["samples_ok"], 4) << rep.dump();
   const auto& c = rep["aggregates"]["cursor"];
   std::printf("cursor: %s\n", c.dump().c_str());
@@ -113,6 +114,20 @@ TEST_F(GuiTrack, CursorDrawnWhereTheActionsSayHitsAndTheDetectorCeilingHolds) {
   const auto& all = rep["aggregates"]["ssim_all"];
   EXPECT_TRUE(all["ssim_all"].is_number()) << all.dump();
   EXPECT_EQ(rep["config"]["metrics"][1]["options"]["decode"]["size"], 256);
+  // The static baseline: frame 0 has no cursor, so the model's skill is 1.
+  EXPECT_EQ(c["cursor_hit_rate_static"].get<double>(), 0.0);
+  EXPECT_EQ(c["cursor_hit_rate_skill"].get<double>(), c["cursor_hit_rate"].get<double>());
+  // Rolled out with another recording's actions, it draws the cursor where those say: far from
+  // its own log, on the log it was given.
+  const auto& cf = rep["probes"]["counterfactual"];
+  std::printf("counterfactual: %s\n", cf["keys"]["cursor_hit_rate"].dump().c_str());
+  ASSERT_EQ(cf["samples"], 4) << cf.dump();
+  const auto& hit = cf["keys"]["cursor_hit_rate"];
+  EXPECT_GE(hit["difference"].get<double>(), 0.9) << hit.dump();
+  EXPECT_GE(hit["share_better_under_true"].get<double>(), 0.95) << hit.dump();
+  EXPECT_GT(hit["ci95"][0].get<double>(), 0.0) << hit.dump();
+  const auto& given = cf["given_log"]["cursor_hit_rate"];
+  EXPECT_GE(given["counterfactual_mean"].get<double>(), 0.9) << given.dump();
 }
 
 TEST_F(GuiTrack, IgnoringTheActionsScoresNearZeroAndStaticIsReported) {
@@ -125,16 +140,28 @@ TEST_F(GuiTrack, IgnoringTheActionsScoresNearZeroAndStaticIsReported) {
                 Manifest().string() + " --out " + stat.string());
   ASSERT_EQ(r.status, 0) << r.output;
   // The first 20 frames of each clip (1.3 s) are enough to tell.
-  const auto f =
-      Eval(fixed.string(), "cursor", "fixed", " --max-frames 20")["aggregates"]["cursor"];
+  const json fixed_report =
+      Eval(fixed.string(), "cursor", "fixed", " --max-frames 20 --probes counterfactual");
+  const auto& f = fixed_report["aggregates"]["cursor"];
   std::printf("cursor-fixed: %s\n", f.dump().c_str());
   EXPECT_LE(f["cursor_hit_rate"].get<double>(), 0.05);
   EXPECT_LE(f["cursor_not_found_rate"].get<double>(), 0.02)
       << "the fixed arrow is found, in the wrong place";
   EXPECT_GT(f["cursor_error_median"].get<double>(), 100);
-  const auto s =
-      Eval(stat.string(), "cursor", "static", " --max-frames 20")["aggregates"]["cursor"];
+  // It ignores its actions: other actions give the same frames, a difference of exactly 0.
+  for (const auto& [key, k] : fixed_report["probes"]["counterfactual"]["keys"].items()) {
+    EXPECT_EQ(k["difference"].get<double>(), 0.0) << key;
+    EXPECT_EQ(k["share_equal"].get<double>(), 1.0) << key;
+    EXPECT_LE(k["ci95"][0].get<double>(), 0.0) << key;
+    EXPECT_GE(k["ci95"][1].get<double>(), 0.0) << key;
+  }
+  const json static_report =
+      Eval(stat.string(), "cursor", "static", " --max-frames 20 --probes counterfactual");
+  const auto& s = static_report["aggregates"]["cursor"];
   std::printf("static: %s\n", s.dump().c_str());
+  EXPECT_EQ(s["cursor_hit_rate_skill"].get<double>(), 0.0) << "it is the static baseline";
+  for (const auto& [key, k] : static_report["probes"]["counterfactual"]["keys"].items())
+    EXPECT_EQ(k["difference"].get<double>(), 0.0) << key;
   EXPECT_EQ(s["cursor_hit_rate"].get<double>(), 0)
       << "frame 0 has no cursor, so the static baseline never shows one";
   EXPECT_TRUE(s["cursor_gt_hit_rate"].is_number());

@@ -123,6 +123,23 @@ TEST_F(ArithmeticKnownAnswers, CalculatorScoresOneHundredPercentPlainAndReprompt
   EXPECT_GE(r["variants"]["plain"]["per_category"].size(), 12u);
 }
 
+// Each problem rolled out with another problem's caption: the calculator draws that problem's
+// expression and answer, so it loses its accuracy on its own.
+TEST_F(ArithmeticKnownAnswers, CalculatorGivenAnotherProblemsCaptionLosesItsAccuracy) {
+  test::TempDir tmp;
+  WriteCalculatorCheckpoint(Spec(), false, 24, "catppuccin-mocha", tmp / "calc.pt");
+  auto ckpt = OpenCheckpoint((tmp / "calc.pt").string(), torch::kCPU);
+  auto o = Options();
+  o.problems = 40;
+  o.counterfactual = true;
+  const json r = RunArithmeticProbe(*ckpt, o);
+  EXPECT_EQ(r["variants"]["plain"]["accuracy"].get<double>(), 1.0);
+  const auto& v = r["variants"]["counterfactual"];
+  EXPECT_EQ(v["total"], 40);
+  EXPECT_LE(v["accuracy"].get<double>(), 0.05) << v.dump();
+  EXPECT_FALSE(r["protocol"]["counterfactual_caption"].get<std::string>().empty());
+}
+
 TEST_F(ArithmeticKnownAnswers, WrongCalculatorAndStaticBaselineScoreZero) {
   test::TempDir tmp;
   WriteCalculatorCheckpoint(Spec(), true, 24, "catppuccin-mocha", tmp / "wrong.pt");

@@ -10,7 +10,7 @@ inputs that are the same on every machine and every day:
   - the GUI set: the embedded default's scripts recorded on the virtual clock of
     `datasets record-gui` (the ctest fixture gui_record_default), which is deterministic.
 It then compares every report with its golden copy: the same keys, the same strings, counts
-and nulls, and numbers equal to a relative 1e-9 (absolute 1e-12). What differs between two
+and nulls, and numbers equal to a relative 1e-5 (absolute 1e-9). What differs between two
 identical runs on two machines is left out (the context block with time, host and git sha;
 throughput; the OCR pool's thread count, which follows the cores), and the run's own folders are
 written as $WORK, $SHARED, $GUI and $ROOT.
@@ -18,7 +18,8 @@ written as $WORK, $SHARED, $GUI and $ROOT.
   main_job_reports.py --ncbench BIN --shared DIR --gui-data DIR --work DIR [--update]
 
 --update rewrites the goldens from this build (after a change that is meant to change numbers;
-say so in the commit). Exit 0: all equal; 1: a difference (the first few are printed, by
+say so in the commit). A report of the version before the static baseline
+(reports-before-baselines/) must still compare with and tabulate beside today's. Exit 0: all equal; 1: a difference (the first few are printed, by
 report and JSON path); 77: ../shared is missing (ctest reports the test as skipped).
 """
 import argparse
@@ -34,6 +35,11 @@ HERE = pathlib.Path(__file__).resolve().parent
 ROOT = HERE.parent.parent
 GOLDENS = HERE / "reports"
 CLI_DEMOS = ["demo_000003", "demo_000010"]
+# Numbers agree to 1e-9 between two runs on one machine, but LibTorch's and OpenCV's kernels
+# take other code paths on other CPUs (AVX2, AVX-512): on 2026-12-02 the goldens written on one
+# machine of this workplace differed on another by up to 2e-6 relative (the learned NC's frames,
+# LPIPS, and the compare intervals over them). 1e-5 still catches any change of a printed digit.
+REL_TOL, ABS_TOL = 1e-5, 1e-9
 GUI_SCRIPTS = ["gui_terminal"]
 
 
@@ -137,7 +143,7 @@ def differences(want, got, path="", out=None):
             differences(w, g, f"{path}[{i}]", out)
     elif (isinstance(want, (int, float)) and isinstance(got, (int, float))
           and not isinstance(want, bool) and not isinstance(got, bool)):
-        if not math.isclose(want, got, rel_tol=1e-9, abs_tol=1e-12):
+        if not math.isclose(want, got, rel_tol=REL_TOL, abs_tol=ABS_TOL):
             out.append(f"{path}: {got!r}, the golden has {want!r}")
     elif want != got:
         out.append(f"{path}: {json.dumps(got)[:80]}, the golden has {json.dumps(want)[:80]}")
@@ -182,7 +188,42 @@ def main():
         failed += bool(diff)
     if a.update:
         print(f"wrote {len(reports)} goldens into {GOLDENS}")
+    failed += not older_reports_still_read(a, work, reports["static"])
     return 1 if failed else 0
+
+
+def older_reports_still_read(a, work, new_static):
+    """A report of the version before the baselines (reports-before-baselines/static.json, the
+    golden of commit 1164974) against today's: compare pairs their samples on the keys both
+    have, and table reads both."""
+    # The golden is stored normalised (without context and throughput); the views need a
+    # context block, whose format this change did not touch: today's is put back.
+    old_report = json.loads((HERE / "reports-before-baselines" / "static.json").read_text())
+    old_report["context"] = json.loads(pathlib.Path(new_static).read_text())["context"]
+    old = work / "report-before-baselines.json"
+    old.write_text(json.dumps(old_report))
+    out = work / "compare-old-vs-new"
+    # The stored golden has its folders as $WORK and no thread counts, so the OCR options (its
+    # cache file, its threads) differ from a live run's: compared anyway, and nothing else may
+    # differ.
+    c = subprocess.run([a.ncbench, "compare", "--allow-mismatch", str(old), str(new_static),
+                        "--out", str(out)], capture_output=True, text=True)
+    ok = c.returncode == 0
+    if ok:
+        cmp = json.loads((out / "compare.json").read_text())
+        keys = [s["key"] for s in cmp["scores"]]
+        ok = (cmp["pairs"] == 2 and "ssim" in keys and "ocr_char_accuracy" in keys
+              and not any(k.endswith(("_static", "_skill", "_gain")) for k in keys)
+              and all(m.startswith("metric ocr: options") for m in cmp["mismatches"]))
+        print(f"compare of a report before baselines with today's: {cmp['pairs']} pairs, "
+              f"keys {keys}")
+    t = subprocess.run([a.ncbench, "table", str(old), str(new_static), "--columns",
+                        "ssim,ssim_skill"], capture_output=True, text=True)
+    print(t.stdout)
+    ok = ok and t.returncode == 0 and t.stdout.count("\n") >= 4
+    if not ok:
+        print("an older report no longer reads:", c.stdout, c.stderr, t.stderr)
+    return ok
 
 
 if __name__ == "__main__":

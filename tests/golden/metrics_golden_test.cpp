@@ -1,14 +1,18 @@
 // Golden values: ncbench's PSNR and SSIM against scikit-image 0.19.3 (Debian python3-skimage,
 // tests/tools/skimage_reference.py) on real CLIGen (Clean) frames and degraded copies of them.
-// Tolerance: 1e-4 (SSIM absolute, PSNR in dB), the bound.
+// Tolerance: 1e-4 (SSIM absolute, PSNR in dB), the bound. The changed-region scores
+// against tests/tools/changed_region_reference.py (NumPy, SciPy, scikit-image), the same bound.
 #include <torch/types.h>
 
+#include <array>
 #include <fstream>
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
 #include "core/frame.h"
 #include "datasets/frame_source.h"
+#include "metrics/metric.h"
+#include "metrics/pixel/changed_region.h"
 #include "metrics/pixel/psnr.h"
 #include "metrics/pixel/ssim.h"
 #include "tests/test_util.h"
@@ -89,6 +93,73 @@ TEST(Golden, PsnrAndSsimMatchScikitImageOnCligenFrames) {
   std::cout << pairs.size() << " pairs; worst |SSIM - skimage| = " << worst_ssim
             << ", worst |PSNR - skimage| = " << worst_psnr
             << " dB, worst |SSIM conv2d path - OpenCV path| = " << worst_conv2d << "\n";
+}
+
+// psnr_changed and ssim_changed as `eval` runs them (the metrics, one frame at a time) against
+// the documented definition computed independently, on real CLIGen (Clean) frames: the
+// ground truth at three times against frame 0, scored for a JPEG copy, a blurred copy and the
+// conditioning frame itself (the static baseline).
+TEST(Golden, ChangedRegionScoresMatchTheReferenceOnCligenFrames) {
+  NCB_REQUIRE_SHARED();
+  test::TempDir tmp;
+  nlohmann::json triples = nlohmann::json::array();
+  std::vector<std::array<torch::Tensor, 3>> frames;
+  for (const char* id : {"demo_000003", "demo_000042", "demo_000120"}) {
+    auto src =
+        OpenFrameSource(test::SharedDir() / "data/cligen-clean" / (std::string(id) + ".mp4"));
+    const int64_t n = src->frame_count();
+    cv::Mat frame, first;
+    for (int64_t k = 0; k < n; ++k) {
+      ASSERT_TRUE(src->Read(&frame));
+      if (k == 0) first = frame.clone();
+      if (k != 1 && k != n / 2 && k != n - 1) continue;
+      cv::Mat blur;
+      cv::GaussianBlur(frame, blur, cv::Size(5, 5), 1.2);
+      for (const cv::Mat& gen : {Jpeg(frame, 30), blur, first}) {
+        const std::string i = std::to_string(triples.size());
+        const auto gen_p = tmp / ("gen" + i + ".png"), gt_p = tmp / ("gt" + i + ".png"),
+                   c_p = tmp / ("c" + i + ".png");
+        cv::imwrite(gen_p.string(), gen);
+        cv::imwrite(gt_p.string(), frame);
+        cv::imwrite(c_p.string(), first);
+        triples.push_back({gen_p.string(), gt_p.string(), c_p.string()});
+        frames.push_back({MatToFrame(cv::imread(gen_p.string())),
+                          MatToFrame(cv::imread(gt_p.string())),
+                          MatToFrame(cv::imread(c_p.string()))});
+      }
+    }
+  }
+  std::ofstream(tmp / "triples.json") << triples.dump();
+  const auto r =
+      test::Run("/usr/bin/python3 " +
+                (test::SourceDir() / "tests/tools/changed_region_reference.py").string() + " " +
+                (tmp / "triples.json").string());
+  ASSERT_EQ(r.status, 0) << r.output;
+  const auto ref = nlohmann::json::parse(r.output)["values"];
+  ASSERT_EQ(ref.size(), frames.size());
+  double worst = 0;
+  int scored = 0;
+  for (size_t i = 0; i < frames.size(); ++i) {
+    const auto& [gen, gt, c] = frames[i];
+    for (const std::string name : {"psnr_changed", "ssim_changed"}) {
+      auto m = CreateMetric(name);
+      m->BeginSample({"s", 1, {}, 15, {}, c, {}});
+      const auto f = m->ObserveFrames(gen.unsqueeze(0), gt.unsqueeze(0), {1, {}}).at(0);
+      EXPECT_NEAR(f[name + "_share"].get<double>(), ref[i]["share"].get<double>(), 1e-12)
+          << triples[i];
+      if (ref[i][name].is_null()) {
+        EXPECT_TRUE(f[name].is_null()) << name << " " << triples[i] << f.dump();
+        continue;
+      }
+      ASSERT_TRUE(f[name].is_number()) << name << " " << triples[i] << f.dump();
+      EXPECT_NEAR(f[name].get<double>(), ref[i][name].get<double>(), kGoldenTol)
+          << name << " " << triples[i];
+      worst = std::max(worst, std::abs(f[name].get<double>() - ref[i][name].get<double>()));
+      ++scored;
+    }
+  }
+  EXPECT_GE(scored, 20);  // most frames of a terminal session change somewhere
+  std::cout << scored << " changed-region scores; worst |ncbench - reference| = " << worst << "\n";
 }
 
 }  // namespace

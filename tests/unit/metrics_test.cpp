@@ -33,6 +33,47 @@ TEST(Ssim, Float32AgreesWithFloat64) {
   EXPECT_NEAR(Ssim(x, y).item<double>(), Ssim(x, y, f64).item<double>(), 1e-5);
 }
 
+// Pairs that differ in a small box only are scored on the box grown by the window: the same
+// number as the whole map's mean, on both filtering paths, at the box's every position.
+TEST(Ssim, SmallDifferencesGiveTheWholeMapsMean) {
+  torch::manual_seed(5);
+  const auto x = torch::rand({1, 3, 80, 120});
+  for (const auto& [r0, c0] :
+       std::vector<std::pair<int64_t, int64_t>>{{0, 0}, {40, 60}, {75, 115}, {3, 100}}) {
+    auto y = x.clone();
+    y.narrow(2, r0, 4).narrow(3, c0, 5).uniform_();  // a glyph's worth of change
+    for (bool conv2d : {false, true}) {
+      SsimOptions o;
+      o.conv2d_on_cpu = conv2d;
+      const double whole = SsimChannelMap(x, y, o).to(torch::kFloat64).mean().item<double>();
+      EXPECT_NEAR(Ssim(x, y, o).item<double>(), whole, 1e-13) << r0 << "," << c0;
+      EXPECT_LT(whole, 1.0);
+    }
+  }
+  // A pair that differs everywhere: each frame's moments are kept, and scoring the same frame
+  // again (the ground truth by the model and its baseline) gives the same number.
+  const auto noisy = (x + 0.1 * torch::randn_like(x)).clamp(0, 1);
+  const double whole = SsimChannelMap(noisy, x).to(torch::kFloat64).mean().item<double>();
+  EXPECT_NEAR(Ssim(noisy, x).item<double>(), whole, 1e-13);
+  EXPECT_NEAR(Ssim(noisy, x).item<double>(), whole, 1e-13);
+  const auto other = (x + 0.05 * torch::randn_like(x)).clamp(0, 1);
+  EXPECT_NEAR(Ssim(other, x).item<double>(),
+              SsimChannelMap(other, x).to(torch::kFloat64).mean().item<double>(), 1e-13);
+  auto written = noisy.clone();
+  const double before = Ssim(written, x).item<double>();
+  written.mul_(0.5);  // written over in place: not the frame whose moments were kept
+  EXPECT_NE(Ssim(written, x).item<double>(), before);
+  EXPECT_NEAR(Ssim(written, x).item<double>(),
+              SsimChannelMap(written, x).to(torch::kFloat64).mean().item<double>(), 1e-13);
+  const auto batch = torch::cat({x, (x + 0.1).clamp(0, 1)});  // one small, one full difference
+  const auto ref = torch::cat({x, x});
+  const auto s = Ssim(batch, ref);
+  EXPECT_EQ(s[0].item<double>(), 1.0);
+  EXPECT_NEAR(s[1].item<double>(),
+              SsimChannelMap(batch.narrow(0, 1, 1), x).to(torch::kFloat64).mean().item<double>(),
+              1e-13);
+}
+
 TEST(Ssim, RejectsFramesSmallerThanTheWindow) {
   auto x = torch::rand({1, 3, 8, 8});
   EXPECT_THROW(Ssim(x, x), Error);
@@ -50,7 +91,7 @@ TEST(Psnr, KnownValueAndIdentity) {
 TEST(Psnr, IdenticalFramesAreNullWithReason) {
   auto m = CreateMetric("psnr");
   auto x = Frames(1, 3);
-  m->BeginSample({"s", 1, {}, 25, {}});
+  m->BeginSample({"s", 1, {}, 25, {}, {}, {}});
   auto f = m->ObserveFrames(x, x, {});
   EXPECT_TRUE(f[0]["psnr"].is_null());
   EXPECT_NE(f[0]["psnr_null_reason"].get<std::string>().find("MSE = 0"), std::string::npos);
@@ -66,7 +107,7 @@ MetricState OnePass(const std::string& name,
                     const std::vector<std::pair<torch::Tensor, torch::Tensor>>& samples) {
   auto m = CreateMetric(name);
   for (const auto& [g, t] : samples) {
-    m->BeginSample({"s", g.size(0), {}, 25, {}});
+    m->BeginSample({"s", g.size(0), {}, 25, {}, {}, {}});
     for (int64_t k = 0; k < g.size(0); ++k)
       m->ObserveFrames(g.narrow(0, k, 1), t.narrow(0, k, 1), {k + 1, {}});
     m->EndSample();
@@ -115,7 +156,8 @@ TEST(Registry, UnknownMetricAndBadOptions) {
     CreateMetric("fvd2");
     FAIL();
   } catch (const Error& e) {
-    EXPECT_NE(std::string(e.what()).find("available: cursor, fvd, lpips, ocr, psnr, ssim"),
+    EXPECT_NE(std::string(e.what()).find(
+                  "available: cursor, fvd, lpips, ocr, psnr, psnr_changed, ssim, ssim_changed"),
               std::string::npos)
         << e.what();
   }

@@ -30,6 +30,25 @@ TEST(Stats, ResampleCountsDrawNItemsAndRepeatWithTheSeed) {
   EXPECT_EQ(total, 50);
 }
 
+TEST(Stats, DerangementMovesEveryItemInOneCycleAndRepeatsWithTheSeed) {
+  for (size_t n : {2u, 3u, 7u, 50u}) {
+    SplitMix64 a(11), b(11);
+    const auto p = Derangement(n, &a);
+    EXPECT_EQ(p, Derangement(n, &b));
+    std::vector<bool> seen(n, false);
+    size_t i = 0;
+    for (size_t step = 0; step < n; ++step) {  // one cycle visits every item once
+      EXPECT_NE(p[i], i);
+      EXPECT_FALSE(seen[i]);
+      seen[i] = true;
+      i = p[i];
+    }
+    EXPECT_EQ(i, 0u);
+  }
+  SplitMix64 r(1);
+  EXPECT_EQ(Derangement(1, &r), std::vector<size_t>{0});
+}
+
 // A mean-of-samples metric: per-sample states {x_sum, samples}.
 json MeanFinalize(const MetricState& st) {
   json a;

@@ -64,14 +64,14 @@ TEST(ActionWindow, WrapperScoresOnlyTheSelectedFramesAndExcludesClipsWithoutWind
   const auto gt = torch::rand({T, 3, 32, 32});
   const auto gen = (gt + 0.1 * torch::randn_like(gt)).clamp(0, 1);
   auto plain = CreateMetric("ssim");
-  plain->BeginSample({"a", T, {}, 10, {}});
+  plain->BeginSample({"a", T, {}, 10, {}, {}, {}});
   const auto per_frame = plain->ObserveFrames(gen, gt, {1, {}});
   plain->EndSample();
 
   auto m = CreateMetric("ssim+3", {{"window_offset", 0}});
   EXPECT_EQ(m->info().name, "ssim_+3_offset0");
   // Event at 0.2 s, 10 fps, offset 0: f = 2, frames 3..5.
-  m->BeginSample({"a", T, {0.2}, 10, {}});
+  m->BeginSample({"a", T, {0.2}, 10, {}, {}, {}});
   std::vector<nlohmann::json> frames;
   for (int64_t k = 1; k <= T; k += 4) {  // frames arrive in chunks, as batches do
     const int64_t n = std::min<int64_t>(4, T - k + 1);
@@ -91,7 +91,7 @@ TEST(ActionWindow, WrapperScoresOnlyTheSelectedFramesAndExcludesClipsWithoutWind
   EXPECT_NEAR(s["ssim_+3_offset0"].get<double>(), want, 1e-12);
   EXPECT_EQ(s["ssim_+3_offset0_frames"], 3);
   // A clip whose only event lies past its end.
-  m->BeginSample({"b", T, {5.0}, 10, {}});
+  m->BeginSample({"b", T, {5.0}, 10, {}, {}, {}});
   m->ObserveFrames(gen, gt, {1, {}});
   const auto excluded = m->EndSample();
   EXPECT_TRUE(excluded.contains("ssim_+3_offset0_excluded"));
@@ -131,11 +131,11 @@ TEST(Decode, SsimAllIsSsimOnTheDecodedResizedFrames) {
   auto m = CreateMetric("ssim_all", {{"decode_size", 24}});
   EXPECT_EQ(m->info().name, "ssim_all_3fps_24px_5s");
   EXPECT_EQ(m->options()["decode"]["size"], 24);
-  m->BeginSample({"a", T, {}, 15, {}});
+  m->BeginSample({"a", T, {}, 15, {}, {}, {}});
   const auto frames = m->ObserveFrames(gen, gt, {1, {}});
   const auto s = m->EndSample();
   auto plain = CreateMetric("ssim");
-  plain->BeginSample({"a", 2, {}, 15, {}});
+  plain->BeginSample({"a", 2, {}, 15, {}, {}, {}});
   for (int64_t k : {5, 10}) {
     const auto g = ResizeFrame(gen[k - 1], 24, 32).unsqueeze(0),
                t = ResizeFrame(gt[k - 1], 24, 32).unsqueeze(0);
