@@ -202,6 +202,7 @@ TEST(Lpips, DefaultBackboneRunsInEval) {
     auto o = s.Options(ckpt, out);
     o.align.max_frames = 2;  // about 2 s per 1600x900 pair on CI's 2 cores
     o.metrics = {"lpips"};
+    o.baselines = "none";  // LPIPS on the static baseline too would double this test's time
     const json r = RunEval(o).ToJson();
     ASSERT_EQ(r["summary"]["samples_ok"], 5) << r.dump();
     ASSERT_TRUE(r["aggregates"]["lpips"]["lpips"].is_number()) << r["aggregates"].dump();
