@@ -48,6 +48,15 @@ KeyInfo CompleteKeyInfo(KeyInfo info, const nlohmann::json& metrics, const std::
   return info;
 }
 
+std::string BaselineKeyBase(const std::string& key) {
+  for (const std::string suffix : {"_static", "_skill", "_gain"}) {
+    if (key.size() > suffix.size() &&
+        key.compare(key.size() - suffix.size(), suffix.size(), suffix) == 0)
+      return key.substr(0, key.size() - suffix.size());
+  }
+  return "";
+}
+
 std::string LastKeyPart(const std::string& key) {
   const auto dot = key.rfind('.');
   return dot == std::string::npos ? key : key.substr(dot + 1);

@@ -16,7 +16,16 @@ struct KeyInfo {
   std::string kind;
   std::string direction;  // "higher_is_better" | "lower_is_better" ("" for counts and notes)
   bool count() const { return kind == "count"; }
+  // A quantity with a direction: what a baseline, a skill and a paired comparison mean
+  // something for (not a count, a note, or a property of the ground truth alone).
+  bool directed() const {
+    return !count() && kind != "note" && kind != "data" && !direction.empty();
+  }
 };
+
+// The key a static-baseline key is derived from: "ssim" for "ssim_static", "ssim_skill" or
+// "psnr_gain" (metrics/baselines/static_baseline.h); "" for any other key.
+std::string BaselineKeyBase(const std::string& key);
 
 // The best descriptor of `key` among one metric's outputs ({name, unit, direction, outputs}):
 // how well it matches (0: none; the key itself over a "*SUFFIX" pattern, a longer suffix over

@@ -55,10 +55,8 @@ class OnGivenLog : public Metric {
 }  // namespace
 
 const Sample* RunDataset::SampleAt(int line) const {
-  for (const auto& s : plan_.manifest.samples) {
-    if (s.line == line) return &s;
-  }
-  return nullptr;
+  const auto it = by_line_.find(line);
+  return it == by_line_.end() ? nullptr : it->second;
 }
 
 std::vector<json> RunDataset::ScoredSamples() const {

@@ -20,7 +20,9 @@ class RunDataset : public DatasetRollouts {
  public:
   RunDataset(const EvalOptions& options, RunPlan& plan, const RunResults& results,
              const Logger& log)
-      : options_(options), plan_(plan), results_(results), log_(log) {}
+      : options_(options), plan_(plan), results_(results), log_(log) {
+    for (const auto& s : plan.manifest.samples) by_line_[s.line] = &s;
+  }
 
   std::vector<nlohmann::json> ScoredSamples() const override;
   const nlohmann::json& MetricConfigs() const override;
@@ -33,6 +35,7 @@ class RunDataset : public DatasetRollouts {
   RunPlan& plan_;
   const RunResults& results_;
   const Logger& log_;
+  std::map<int, const Sample*> by_line_;  // the manifest's samples by line
 };
 
 }  // namespace ncb

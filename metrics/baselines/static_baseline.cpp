@@ -12,21 +12,10 @@ using nlohmann::json;
 
 namespace {
 
-bool IsDerived(const std::string& key) {
-  for (const char* s : {"_static", "_skill", "_gain"}) {
-    const std::string suffix = s;
-    if (key.size() > suffix.size() &&
-        key.compare(key.size() - suffix.size(), suffix.size(), suffix) == 0)
-      return true;
-  }
-  return false;
-}
-
 // A quantity with a direction: what a baseline and a skill mean something for.
 bool Scorable(const json& config, const std::string& key) {
-  if (IsDerived(key) || key.find("_null_reason") != std::string::npos) return false;
-  const KeyInfo info = DescribeKeyOf(config, key);
-  return !info.count() && info.kind != "note" && !info.direction.empty();
+  if (!BaselineKeyBase(key).empty() || key.find("_null_reason") != std::string::npos) return false;
+  return DescribeKeyOf(config, key).directed();
 }
 
 void PutSkill(json* scores, const std::string& key, const KeyInfo& info, double m, double b) {

@@ -69,6 +69,7 @@ class CursorMetric : public Metric {
     info_.name +=
         NameSuffix({{"radius", radius_}, {"min_confidence", min_confidence_}, {"scales", scales_}},
                    CursorOptions());
+    config_ = options().dump();
   }
   const MetricInfo& info() const override { return info_; }
   bool reads_cursor_log() const override { return true; }
@@ -244,13 +245,12 @@ class CursorMetric : public Metric {
     }
     static std::mutex mu;
     static std::deque<Seen> recent;
-    const std::string config = options().dump();
     {
       std::lock_guard lock(mu);
       for (const auto& e : recent) {
         if (e.frame.data_ptr() == frame.data_ptr() && e.frame.sizes() == frame.sizes() &&
             e.frame.strides() == frame.strides() && e.version == frame._version() &&
-            e.config == config)
+            e.config == config_)
           return e.detection;
       }
     }
@@ -258,12 +258,13 @@ class CursorMetric : public Metric {
     if (!detector_) detector_.emplace(library_, frame_, scales_, min_confidence_);
     auto d = detector_->Detect(bgr);
     std::lock_guard lock(mu);
-    recent.push_back({frame, frame._version(), config, d});
+    recent.push_back({frame, frame._version(), config_, d});
     if (recent.size() > 8) recent.pop_front();
     return d;
   }
 
   CursorLibrary library_;
+  std::string config_;  // options(), the key part of DetectOnce's entries
   std::optional<CursorDetector> detector_;
   cv::Size frame_;
   std::vector<std::optional<std::pair<double, double>>> cursor_;

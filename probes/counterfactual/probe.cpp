@@ -26,11 +26,7 @@ bool EndsWith(const std::string& s, const std::string& suffix) {
 // A score worth comparing: a quantity with a direction (not a count, a note, or a property of
 // the ground truth alone), and not one of the static baseline's keys.
 bool Compared(const json& configs, const std::string& key) {
-  for (const char* s : {"_static", "_skill", "_gain"}) {
-    if (EndsWith(key, s)) return false;
-  }
-  const KeyInfo info = DescribeKeyIn(configs, key);
-  return !info.count() && info.kind != "note" && info.kind != "data" && !info.direction.empty();
+  return BaselineKeyBase(key).empty() && DescribeKeyIn(configs, key).directed();
 }
 
 // Partners: a derangement of the samples of each modality (by manifest line).

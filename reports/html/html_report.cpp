@@ -91,14 +91,8 @@ std::pair<std::string, bool> PrimaryKey(const json& report) {
 
 // KEY_static, KEY_skill and KEY_gain beside their KEY: the skill section shows them.
 bool IsBaselineKey(const json& agg, const std::string& key) {
-  for (const char* s : {"_static", "_skill", "_gain"}) {
-    const std::string suffix = s;
-    if (key.size() > suffix.size() &&
-        key.compare(key.size() - suffix.size(), suffix.size(), suffix) == 0 &&
-        agg.contains(key.substr(0, key.size() - suffix.size())))
-      return true;
-  }
-  return false;
+  const std::string base = BaselineKeyBase(key);
+  return !base.empty() && agg.contains(base);
 }
 
 void SummaryRows(const std::string& metric, const std::string& prefix, const json& agg,
