@@ -99,6 +99,12 @@ json AggregateOf(const json& r, const std::string& key) {
 
 std::string Num(double v, int digits = 4) { return Fixed(v, digits); }
 
+// Which side is better, as a compare table shows it (`none` for a key without a direction).
+std::string Arrow(const json& direction, const char* lower, const char* higher, const char* none) {
+  if (direction == "lower_is_better") return lower;
+  return direction == "higher_is_better" ? higher : none;
+}
+
 // One per-sample score compared over the paired samples `ids` (null when no pair has it).
 json CompareScore(const json& base, const json& neu, const std::map<std::string, const json*>& a,
                   const std::map<std::string, const json*>& b, const std::vector<std::string>& ids,
@@ -136,7 +142,11 @@ json CompareScore(const json& base, const json& neu, const std::map<std::string,
   const double lo = Quantile(reps, 0.025), hi = Quantile(reps, 0.975);
   const double p = (1.0 + static_cast<double>(extreme)) / (1.0 + o.replicates);
   const bool significant = n >= 2 && p < o.alpha && (lo > 0 || hi < 0);
-  const std::string dir = KeyDirection(base, key);
+  // A property of the ground truth (kind "data") or a note has no better side: a significant
+  // difference says the two runs scored different footage, not which is better.
+  const KeyInfo info = DescribeKey(base, key);
+  const bool directed = info.kind != "data" && info.kind != "note";
+  const std::string dir = directed ? KeyDirection(base, key) : "";
   const bool worse = dir == "higher_is_better" ? delta < 0 : delta > 0;
   return {{"key", key},
           {"direction", dir},
@@ -148,6 +158,7 @@ json CompareScore(const json& base, const json& neu, const std::map<std::string,
           {"p_value", p},
           {"significant", significant},
           {"change", !significant ? "none"
+                     : !directed  ? "differs"
                      : worse      ? "regression"
                                   : "improvement"},
           {"base_aggregate", AggregateOf(base, key)},
@@ -257,8 +268,8 @@ std::string CompareMarkdown(const json& c) {
       {{"score"}, {"better"}, {"n"}, {"base"}, {"new"}, {"delta"}, {"95% CI"}, {"p"}, {"change"}});
   for (const auto& s : c["scores"]) {
     const double delta = s["delta"].get<double>();
-    table.Row({s["key"].get<std::string>(), s["direction"] == "lower_is_better" ? "↓" : "↑",
-               s["n"].dump(), Num(s["base_mean"].get<double>()), Num(s["new_mean"].get<double>()),
+    table.Row({s["key"].get<std::string>(), Arrow(s["direction"], "↓", "↑", "-"), s["n"].dump(),
+               Num(s["base_mean"].get<double>()), Num(s["new_mean"].get<double>()),
                (delta >= 0 ? "+" : "") + Num(delta),
                "[" + Num(s["ci95"][0].get<double>()) + ", " + Num(s["ci95"][1].get<double>()) + "]",
                Num(s["p_value"].get<double>()),
@@ -294,9 +305,9 @@ std::string CompareHtml(const json& c) {
     const std::string change = s["change"].get<std::string>();
     b << "<tr" << (change == "regression" ? " class=\"error\"" : "") << "><td class=\"mono\">"
       << HtmlEscape(s["key"].get<std::string>()) << "</td><td>"
-      << (s["direction"] == "lower_is_better" ? "&darr;" : "&uarr;") << "</td><td class=\"num\">"
-      << s["n"] << "</td><td class=\"num\">" << Num(s["base_mean"].get<double>())
-      << "</td><td class=\"num\">" << Num(s["new_mean"].get<double>()) << "</td><td class=\"num\">"
+      << Arrow(s["direction"], "&darr;", "&uarr;", "") << "</td><td class=\"num\">" << s["n"]
+      << "</td><td class=\"num\">" << Num(s["base_mean"].get<double>()) << "</td><td class=\"num\">"
+      << Num(s["new_mean"].get<double>()) << "</td><td class=\"num\">"
       << Num(s["delta"].get<double>()) << "</td><td class=\"num\">["
       << Num(s["ci95"][0].get<double>()) << ", " << Num(s["ci95"][1].get<double>())
       << "]</td><td class=\"num\">" << Num(s["p_value"].get<double>()) << "</td><td>" << change

@@ -173,9 +173,10 @@ void PairedProbeRows(MarkdownTable* t, const std::string& name, const nlohmann::
       const auto num = [&](const char* f) {
         return k.contains(f) && k[f].is_number() ? Fixed(k[f].get<double>(), 4) : std::string("-");
       };
-      std::string note = "true " + num("true_mean") + ", counterfactual " +
-                         num("counterfactual_mean") + ", better under true " +
-                         num("share_better_under_true");
+      std::string note = "n " + (k.contains("n") ? k["n"].dump() : std::string("-")) + ", true " +
+                         num("true_mean") + ", counterfactual " + num("counterfactual_mean") +
+                         ", better under true " + num("share_better_under_true") + ", equal " +
+                         num("share_equal");
       if (k.contains("ci95") && k["ci95"].is_array())
         note += ", 95% CI [" + Fixed(k["ci95"][0].get<double>(), 4) + ", " +
                 Fixed(k["ci95"][1].get<double>(), 4) + "]";

@@ -402,7 +402,8 @@ void PairedProbeRows(const std::string& probe, const json& p, json* rows) {
                        {"changed_mean", k.value("counterfactual_mean", json(nullptr))},
                        {"difference", k.value("difference", json(nullptr))},
                        {"ci", k.value("ci95", json(nullptr))},
-                       {"share_better", k.value("share_better_under_true", json(nullptr))}});
+                       {"share_better", k.value("share_better_under_true", json(nullptr))},
+                       {"share_equal", k.value("share_equal", json(nullptr))}});
     }
   }
 }

@@ -92,9 +92,9 @@
     cf.append($("div", {class: "muted", text: "each sample rolled out again with another sample's conditioning (caption or actions), " +
       "scored against its own ground truth; difference = true - counterfactual (paired bootstrap over samples). " +
       "A model that ignores its conditioning has difference 0. Given log: the counterfactual rollout against the actions it was given."}));
-    const cft = table(["probe", "key", "n", "true", "counterfactual", "difference", "95% interval", "better under true"], D.paired_probes.map(r =>
+    const cft = table(["probe", "key", "n", "true", "counterfactual", "difference", "95% interval", "better under true", "equal"], D.paired_probes.map(r =>
       $("tr", {}, $("td", {text: r.probe}), $("td", {class: "mono", text: r.key}), numCell(r.n), numCell(r.true_mean), numCell(r.changed_mean),
-        numCell(r.difference), $("td", {class: "num", text: r.ci ? "[" + fmt(r.ci[0]) + ", " + fmt(r.ci[1]) + "]" : ""}), numCell(r.share_better))));
+        numCell(r.difference), $("td", {class: "num", text: r.ci ? "[" + fmt(r.ci[0]) + ", " + fmt(r.ci[1]) + "]" : ""}), numCell(r.share_better), numCell(r.share_equal))));
     sortable(cft);
     cf.append(cft);
   }
