@@ -163,9 +163,10 @@ class Metric {
   // Scores with LibTorch kernels on the run's device (on CUDA with --device cuda); false: on
   // the host whatever the device (Tesseract, OpenCV template matching).
   virtual bool device_kernels() const { return false; }
-  // Reads the logged cursor (SampleInfo::cursor): the counterfactual probe then also scores a
-  // rollout against the log it was given.
-  virtual bool reads_cursor_log() const { return false; }
+  // The keys measured against the logged cursor (SampleInfo::cursor), as suffixes ("_hit_rate"):
+  // the counterfactual probe also scores a rollout's on the log it was given. Empty: the
+  // metric does not read the log.
+  virtual std::vector<std::string> cursor_log_keys() const { return {}; }
   // For batchable metrics, called on instances[0]: scores gen[i] against gt[i] into
   // instances[i] (one per sample, all made by the same factory as this one) and returns
   // frame i's JSON. Throws before any instance's state changes, so a caller can fall back

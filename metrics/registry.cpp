@@ -17,6 +17,7 @@ std::unique_ptr<Metric> MakeLpipsMetric(const nlohmann::json& options, const Met
 std::unique_ptr<Metric> MakeOcrMetric(const nlohmann::json& options, const MetricEnv& env);
 std::unique_ptr<Metric> MakePsnrChangedMetric(const nlohmann::json& options, const MetricEnv& env);
 std::unique_ptr<Metric> MakeSsimChangedMetric(const nlohmann::json& options, const MetricEnv& env);
+std::unique_ptr<Metric> MakeLpipsChangedMetric(const nlohmann::json& options, const MetricEnv& env);
 // Their option tables (MetricOption), beside each factory.
 const std::vector<MetricOption>& PsnrOptions();
 const std::vector<MetricOption>& SsimOptionTable();
@@ -25,6 +26,7 @@ const std::vector<MetricOption>& FvdOptions();
 const std::vector<MetricOption>& LpipsOptions();
 const std::vector<MetricOption>& OcrOptionTable();
 const std::vector<MetricOption>& ChangedRegionOptionTable();
+const std::vector<MetricOption>& LpipsChangedOptions();
 
 namespace {
 using Factory = std::function<std::unique_ptr<Metric>(const nlohmann::json&, const MetricEnv&)>;
@@ -42,6 +44,7 @@ const std::map<std::string, Entry>& Registry() {
       {"ssim", {MakeSsimMetric, SsimOptionTable}},
       {"psnr_changed", {MakePsnrChangedMetric, ChangedRegionOptionTable}},
       {"ssim_changed", {MakeSsimChangedMetric, ChangedRegionOptionTable}},
+      {"lpips_changed", {MakeLpipsChangedMetric, LpipsChangedOptions}},
   };
   return r;
 }

@@ -1,5 +1,6 @@
 #include "bench/run/counterfactual_pass.h"
 
+#include <algorithm>
 #include <chrono>
 #include <memory>
 #include <string>
@@ -17,7 +18,8 @@ namespace {
 constexpr const char* kGivenLog = "_given_log";
 
 // A metric that reads the cursor log, scored against the log the model was given
-// (SampleInfo::given_cursor) under KEY_given_log; no per-frame records.
+// (SampleInfo::given_cursor): its keys measured against the log (Metric::cursor_log_keys)
+// under KEY_given_log; no per-frame records.
 class OnGivenLog : public Metric {
  public:
   explicit OnGivenLog(std::unique_ptr<Metric> inner) : inner_(std::move(inner)) {
@@ -39,8 +41,12 @@ class OnGivenLog : public Metric {
   json EndSample() override {
     json out = json::object();
     const json scores = inner_->EndSample();
+    const auto suffixes = inner_->cursor_log_keys();
     for (const auto& [k, v] : scores.items()) {
-      if (v.is_number() || v.is_null()) out[k + kGivenLog] = v;
+      const bool on_log = std::any_of(suffixes.begin(), suffixes.end(), [&](const std::string& s) {
+        return k.size() > s.size() && k.compare(k.size() - s.size(), s.size(), s) == 0;
+      });
+      if (on_log && (v.is_number() || v.is_null())) out[k + kGivenLog] = v;
     }
     return out;
   }
@@ -80,7 +86,7 @@ std::map<int, json> RunDataset::RolloutWith(const std::map<int, int>& partner) {
   for (auto& slot : slots) {
     for (const auto& name : plan_.metrics) {
       auto m = CreateMetric(name, plan_.OptionsOf(name), plan_.env);
-      const bool cursor = m->reads_cursor_log();
+      const bool cursor = !m->cursor_log_keys().empty();
       slot.push_back(std::move(m));
       if (cursor)
         slot.push_back(

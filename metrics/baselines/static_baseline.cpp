@@ -1,6 +1,9 @@
 #include "metrics/baselines/static_baseline.h"
 
 #include <cmath>
+#include <map>
+#include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -17,6 +20,14 @@ bool Scorable(const json& config, const std::string& key) {
   if (!BaselineKeyBase(key).empty() || key.find("_null_reason") != std::string::npos) return false;
   return DescribeKeyOf(config, key).directed();
 }
+
+// State keys of the paired per-frame gain of dB key K: the sum of the samples' gains and their
+// number (beside the model's keys; the baseline's own keys are under "static:").
+std::string PairedSumKey(const std::string& key) { return "paired_gain:" + key + ":sum"; }
+std::string PairedSamplesKey(const std::string& key) { return "paired_gain:" + key + ":samples"; }
+constexpr const char* kNoPairedFrame =
+    "no frame where both the model and the static baseline have a finite value (the baseline "
+    "reproduces every frame exactly, or the model does)";
 
 void PutSkill(json* scores, const std::string& key, const KeyInfo& info, double m, double b) {
   if (info.kind == "dB") {
@@ -47,7 +58,7 @@ std::pair<MetricState, MetricState> Split(const MetricState& s) {
   for (const auto& [k, v] : s.sums) {
     if (k.rfind(p, 0) == 0)
       out.second.sums[k.substr(p.size())] = v;
-    else
+    else if (k.rfind("paired_gain:", 0) != 0)
       out.first.sums[k] = v;
   }
   for (const auto& [k, v] : s.arrays) {
@@ -75,7 +86,7 @@ class StaticBaselined : public Metric {
   std::vector<OutputView> views() const override { return model_->views(); }
   bool batchable() const override { return model_->batchable(); }
   bool device_kernels() const override { return model_->device_kernels(); }
-  bool reads_cursor_log() const override { return model_->reads_cursor_log(); }
+  std::vector<std::string> cursor_log_keys() const override { return model_->cursor_log_keys(); }
 
   // The model's descriptors, each quantity again as KEY_static, and the skill keys.
   std::vector<OutputKey> outputs() const override {
@@ -97,6 +108,7 @@ class StaticBaselined : public Metric {
     conditioning_ = s.conditioning;
     repeated_ = torch::Tensor();
     baseline_error_.clear();
+    paired_.clear();
     model_->BeginSample(s);
     base_->BeginSample(s);
   }
@@ -129,8 +141,9 @@ class StaticBaselined : public Metric {
     // baseline is lost for these samples, never the model's scores.
     auto out = models[0]->ObserveAcross(models, gen, gt);
     try {
-      auto base = bases[0]->ObserveAcross(bases, torch::stack(firsts), gt);
-      for (size_t i = 0; i < out.size(); ++i) AddFrame(&out[i], base.at(i));
+      auto base = bases[0]->ObserveAcross(bases, StackedFirsts(firsts), gt);
+      for (size_t i = 0; i < out.size(); ++i)
+        static_cast<StaticBaselined*>(instances[i])->AddFrame(&out[i], base.at(i));
     } catch (const std::exception& e) {
       for (Metric* m : instances) static_cast<StaticBaselined*>(m)->baseline_error_ = e.what();
     }
@@ -143,6 +156,7 @@ class StaticBaselined : public Metric {
       try {
         const json base = base_->EndSample();
         AddSkillScores(&scores, base, config_);
+        AddPairedGains(&scores);
       } catch (const std::exception& e) {
         baseline_error_ = e.what();
       }
@@ -150,6 +164,7 @@ class StaticBaselined : public Metric {
     if (!baseline_error_.empty()) scores["static_baseline_error"] = baseline_error_;
     state_ = model_->state();
     state_.Merge(Prefixed(base_->state()));
+    state_.Merge(paired_sums_);
     return scores;
   }
 
@@ -177,10 +192,41 @@ class StaticBaselined : public Metric {
     json a = model_->Finalize(model);
     if (!base.sums.empty() || !base.arrays.empty())
       AddSkillScores(&a, base_->Finalize(base), config_);
+    // A per-frame dB key's gain: the mean of the samples' paired gains (see AddPairedGains).
+    for (const auto& [k, v] : state.sums) {
+      const std::string p = "paired_gain:", s = ":sum";
+      if (k.rfind(p, 0) != 0 || k.size() < p.size() + s.size() ||
+          k.compare(k.size() - s.size(), s.size(), s) != 0)
+        continue;
+      const std::string key = k.substr(p.size(), k.size() - p.size() - s.size());
+      if (!a.contains(key + "_gain")) continue;
+      a.erase(key + "_gain_null_reason");
+      PutRatio(&a, key + "_gain", v, state.Get(PairedSamplesKey(key)), kNoPairedFrame);
+    }
     return a;
   }
 
  private:
+  // The batch's conditioning frames stacked: the same tensor while the batch's samples are the
+  // same (what metrics keep their work on a frame by: SSIM's moments, LPIPS's features).
+  static torch::Tensor StackedFirsts(const std::vector<torch::Tensor>& firsts) {
+    static std::mutex mu;
+    static std::vector<torch::Tensor> last;  // held: their storage cannot be another frame's
+    static std::vector<int64_t> versions;    // and their in-place write counts then
+    static torch::Tensor stacked;
+    std::lock_guard lock(mu);
+    bool same = last.size() == firsts.size();
+    for (size_t i = 0; same && i < firsts.size(); ++i)
+      same = last[i].data_ptr() == firsts[i].data_ptr() && last[i].sizes() == firsts[i].sizes() &&
+             versions[i] == firsts[i]._version();
+    if (!same) {
+      last = firsts;
+      versions.clear();
+      for (const auto& f : firsts) versions.push_back(f._version());
+      stacked = torch::stack(firsts);
+    }
+    return stacked;
+  }
   // The conditioning frame n times; the same tensor for every frame of the sample (metrics
   // keep what they computed of a frame they see again: SSIM's moments).
   const torch::Tensor& Repeated(int64_t n) {
@@ -188,12 +234,48 @@ class StaticBaselined : public Metric {
       repeated_ = conditioning_.unsqueeze(0).expand({n, -1, -1, -1}).contiguous();
     return repeated_;
   }
-  void AddFrame(json* frame, const json& base) const {
+  // The baseline's frame record beside the model's; for dB keys also the frame's paired gain.
+  void AddFrame(json* frame, const json& base) {
     for (const auto& [k, v] : base.items()) {
-      if ((v.is_number() || v.is_null()) && Scorable(config_, k)) (*frame)[k + "_static"] = v;
+      if (!(v.is_number() || v.is_null())) continue;
+      const KeyInfo* info = Describe(k);
+      if (info == nullptr) continue;
+      (*frame)[k + "_static"] = v;
+      if (info->kind != "dB") continue;
+      auto& p = paired_[k];
+      const auto m = frame->find(k);
+      if (v.is_number() && m != frame->end() && m->is_number()) {
+        p.first += m->get<double>() - v.get<double>();
+        p.second += 1;
+      }
     }
   }
-  void AddFrames(std::vector<json>* frames, const std::vector<json>& base) const {
+  // The descriptor of a scorable frame key (null otherwise), looked up once per key.
+  const KeyInfo* Describe(const std::string& key) {
+    auto it = described_.find(key);
+    if (it == described_.end()) {
+      std::optional<KeyInfo> info;
+      if (Scorable(config_, key)) info = DescribeKeyOf(config_, key);
+      it = described_.emplace(key, info).first;
+    }
+    return it->second ? &*it->second : nullptr;
+  }
+  // K_gain of a dB key K that the frames carry (PSNR): the mean over the frames where both
+  // the model and the baseline are finite of the frame's gain, not K - K_static. A frame the
+  // baseline reproduces exactly has no finite PSNR; leaving it out of the baseline's mean but
+  // not the model's would bias the difference of means upward.
+  void AddPairedGains(json* scores) {
+    for (const auto& [k, p] : paired_) {
+      if (!scores->contains(k + "_gain")) continue;
+      scores->erase(k + "_gain_null_reason");
+      PutRatio(scores, k + "_gain", p.first, p.second, kNoPairedFrame);
+      if (p.second > 0) {
+        paired_sums_.Add(PairedSumKey(k), p.first / p.second);
+        paired_sums_.Add(PairedSamplesKey(k), 1);
+      }
+    }
+  }
+  void AddFrames(std::vector<json>* frames, const std::vector<json>& base) {
     for (size_t i = 0; i < frames->size() && i < base.size(); ++i) AddFrame(&(*frames)[i], base[i]);
   }
 
@@ -201,7 +283,9 @@ class StaticBaselined : public Metric {
   json config_;
   torch::Tensor conditioning_, repeated_;
   std::string baseline_error_;
-  MetricState state_;
+  std::map<std::string, std::optional<KeyInfo>> described_;
+  std::map<std::string, std::pair<double, double>> paired_;  // dB key: the sample's gain sum, n
+  MetricState paired_sums_, state_;                          // paired_sums_: the run's paired gains
 };
 
 }  // namespace

@@ -8,7 +8,11 @@
 //   K_static  the static baseline's value,
 //   K_skill   (K - K_static) / (ideal - K_static): 0 copies, 1 is ideal, below 0 is worse than
 //             copying; ideal is 0 for lower-is-better keys (LPIPS, FVD, distances), else 1,
-//   K_gain    for keys in dB (PSNR): K - K_static, the gain in dB,
+//   K_gain    for keys in dB (PSNR): the gain in dB, K - K_static; for a per-frame dB key
+//             (psnr, psnr_changed) paired by frame: per sample the mean over frames where both
+//             are finite of the frame's difference, over the dataset the mean of the samples'
+//             gains (a frame the baseline reproduces exactly has no finite PSNR and would
+//             otherwise leave the baseline's mean only),
 // and the per-frame records K_static, the baseline's curve. The baseline's sufficient
 // statistics live in the metric's own state under "static:" keys, so shards merge, --resume
 // keeps them, and the bootstrap draws the same samples for model, baseline and skill (paired

@@ -21,12 +21,11 @@
 
 #include <algorithm>
 #include <cmath>
-#include <deque>
-#include <mutex>
 
 #include "core/errors.h"
 #include "core/frame.h"
 #include "core/stats.h"
+#include "core/tensor_memo.h"
 #include "metrics/cursor/cursor_detector.h"
 #include "metrics/metric.h"
 
@@ -72,7 +71,11 @@ class CursorMetric : public Metric {
     config_ = options().dump();
   }
   const MetricInfo& info() const override { return info_; }
-  bool reads_cursor_log() const override { return true; }
+  // Against the log: the hit rate and the errors; not the *_vs_gt keys (against the cursor
+  // found in the ground truth) or the not-found rate.
+  std::vector<std::string> cursor_log_keys() const override {
+    return {"_hit_rate", "_error", "_error_mean", "_error_median"};
+  }
   std::vector<OutputKey> outputs() const override {
     return {{"*_hit_rate", "ratio", "higher_is_better", true},
             {"*_not_found_rate", "ratio", "lower_is_better", false},
@@ -227,40 +230,24 @@ class CursorMetric : public Metric {
   std::filesystem::path templates_;
   double radius_ = 8, min_confidence_ = 0.8;
   std::vector<double> scales_;
-  // The detection of a frame seen recently by any instance of this configuration, by the
-  // frame's storage (held by the entry, and its in-place write count): the model's and the
-  // static baseline's instances see the same ground-truth tensor, and the static baseline the
-  // same conditioning tensor at every k. Detection is ~100 ms a frame at 1024x768.
-  struct Seen {
-    torch::Tensor frame;
-    int64_t version = 0;
-    std::string config;
-    std::optional<CursorDetection> detection;
-  };
+  // The detection of a frame seen recently by any instance of this configuration
+  // (core/tensor_memo.h): the model's and the static baseline's instances see the same
+  // ground-truth tensor, and the static baseline the same conditioning tensor at every k.
+  // Detection is ~100 ms a frame at 1024x768.
   std::optional<CursorDetection> DetectOnce(const torch::Tensor& frame) {  // [3,H,W]
     if (const cv::Size size(static_cast<int>(frame.size(2)), static_cast<int>(frame.size(1)));
         size != frame_) {
       frame_ = size;  // the radius scales with it, whether the detection is new or kept
       detector_.reset();
     }
-    static std::mutex mu;
-    static std::deque<Seen> recent;
-    {
-      std::lock_guard lock(mu);
-      for (const auto& e : recent) {
-        if (e.frame.data_ptr() == frame.data_ptr() && e.frame.sizes() == frame.sizes() &&
-            e.frame.strides() == frame.strides() && e.version == frame._version() &&
-            e.config == config_)
-          return e.detection;
-      }
-    }
-    const cv::Mat bgr = FrameToMat(frame);
-    if (!detector_) detector_.emplace(library_, frame_, scales_, min_confidence_);
-    auto d = detector_->Detect(bgr);
-    std::lock_guard lock(mu);
-    recent.push_back({frame, frame._version(), config_, d});
-    if (recent.size() > 8) recent.pop_front();
-    return d;
+    static TensorMemo<std::optional<CursorDetection>> recent(8);
+    return recent.Get(
+        frame,
+        [&] {
+          if (!detector_) detector_.emplace(library_, frame_, scales_, min_confidence_);
+          return detector_->Detect(FrameToMat(frame));
+        },
+        config_);
   }
 
   CursorLibrary library_;

@@ -3,6 +3,7 @@
 #include <ATen/Parallel.h>
 #include <torch/torch.h>
 
+#include <algorithm>
 #include <cstdlib>
 
 #include "core/errors.h"
@@ -318,17 +319,18 @@ namespace {
 // One head on one pair, fused into a single pass over the features: with A = sum_c a_c^2,
 // B = sum_c b_c^2 and na = sqrt(A) + eps, nb = sqrt(B) + eps per pixel,
 //   sum_c w_c (a_c/na - b_c/nb)^2 = WAA/na^2 - 2 WAB/(na nb) + WBB/nb^2,
-// accumulated in double (no cancellation worth the name), then averaged over pixels.
-// Fixed blocks summed in order: the same result for any thread count.
-double HeadDistance(const float* a, const float* b, const float* w, int64_t channels,
-                    int64_t pixels) {
-  constexpr int64_t kBlock = 2048;
-  const int64_t blocks = (pixels + kBlock - 1) / kBlock;
-  std::vector<double> partial(static_cast<size_t>(blocks));
+// accumulated in double (no cancellation worth the name). Calls out(block index, first
+// pixel, count, values) for fixed blocks of pixels, in parallel.
+constexpr int64_t kHeadBlock = 2048;
+template <class Out>
+void HeadValues(const float* a, const float* b, const float* w, int64_t channels, int64_t pixels,
+                Out out) {
+  const int64_t blocks = (pixels + kHeadBlock - 1) / kHeadBlock;
   at::parallel_for(0, blocks, 1, [&](int64_t begin, int64_t end) {
-    std::vector<double> aa(kBlock), bb(kBlock), waa(kBlock), wbb(kBlock), wab(kBlock);
+    std::vector<double> aa(kHeadBlock), bb(kHeadBlock), waa(kHeadBlock), wbb(kHeadBlock),
+        wab(kHeadBlock);
     for (int64_t blk = begin; blk < end; ++blk) {
-      const int64_t p0 = blk * kBlock, n = std::min(kBlock, pixels - p0);
+      const int64_t p0 = blk * kHeadBlock, n = std::min(kHeadBlock, pixels - p0);
       std::fill_n(aa.begin(), n, 0.0), std::fill_n(bb.begin(), n, 0.0),
           std::fill_n(waa.begin(), n, 0.0);
       std::fill_n(wbb.begin(), n, 0.0), std::fill_n(wab.begin(), n, 0.0);
@@ -342,57 +344,151 @@ double HeadDistance(const float* a, const float* b, const float* w, int64_t chan
           waa[i] += wc * x * x, wbb[i] += wc * y * y, wab[i] += wc * x * y;
         }
       }
-      double sum = 0;
       for (int64_t i = 0; i < n; ++i) {
         const double na = std::sqrt(aa[i]) + 1e-10, nb = std::sqrt(bb[i]) + 1e-10;
-        sum += waa[i] / (na * na) - 2 * wab[i] / (na * nb) + wbb[i] / (nb * nb);
+        aa[i] = waa[i] / (na * na) - 2 * wab[i] / (na * nb) + wbb[i] / (nb * nb);
       }
-      partial[static_cast<size_t>(blk)] = sum;
+      out(blk, p0, n, aa.data());
     }
+  });
+}
+
+// The head's mean over pixels: blocks summed in order, the same for any thread count.
+double HeadDistance(const float* a, const float* b, const float* w, int64_t channels,
+                    int64_t pixels) {
+  std::vector<double> partial(static_cast<size_t>((pixels + kHeadBlock - 1) / kHeadBlock));
+  HeadValues(a, b, w, channels, pixels, [&](int64_t blk, int64_t, int64_t n, const double* v) {
+    double sum = 0;
+    for (int64_t i = 0; i < n; ++i) sum += v[i];
+    partial[static_cast<size_t>(blk)] = sum;
   });
   double total = 0;
   for (double v : partial) total += v;
   return total / static_cast<double>(pixels);
 }
 
+// The head's value at every pixel, into map (pixels doubles).
+void HeadMap(const float* a, const float* b, const float* w, int64_t channels, int64_t pixels,
+             double* map) {
+  HeadValues(a, b, w, channels, pixels,
+             [&](int64_t, int64_t p0, int64_t n, const double* v) { std::copy_n(v, n, map + p0); });
+}
+
+// The lpips package's upsample(): bilinear, align_corners=False, to the input's size.
+torch::Tensor UpsampleTo(const torch::Tensor& map, int64_t h, int64_t w) {
+  namespace F = torch::nn::functional;
+  return F::interpolate(map, F::InterpolateFuncOptions()
+                                 .size(std::vector<int64_t>{h, w})
+                                 .mode(torch::kBilinear)
+                                 .align_corners(false));
+}
+
 }  // namespace
 
-torch::Tensor Lpips::CvDistance(const torch::Tensor& input, int64_t n) {
+std::vector<torch::Tensor> Lpips::CvFeatures(const torch::Tensor& input) {
   if (cv_net_.empty()) BuildCvNet();
   const auto x = input.contiguous();
   std::vector<int> sizes(x.sizes().begin(), x.sizes().end());
   cv_net_.setInput(cv::Mat(4, sizes.data(), CV_32F, x.data_ptr()));
   std::vector<cv::Mat> outs;
   cv_net_.forward(outs, cv_outputs_);
-  auto d = torch::zeros({n}, torch::kFloat64);
-  for (size_t l = 0; l < outs.size(); ++l) {
-    const cv::Mat& m = outs[l];  // [2n, C, H, W]: the n generated frames, then the n references
-    const int64_t c = m.size[1], pixels = static_cast<int64_t>(m.size[2]) * m.size[3];
-    const auto w = heads_[l].to(torch::kCPU).contiguous();
-    for (int64_t i = 0; i < n; ++i) {
-      const auto* a = reinterpret_cast<const float*>(m.data) + i * c * pixels;
-      const auto* b = reinterpret_cast<const float*>(m.data) + (n + i) * c * pixels;
-      d[i] += HeadDistance(a, b, w.data_ptr<float>(), c, pixels);
+  std::vector<torch::Tensor> layers;
+  for (const cv::Mat& m : outs) {  // the net's buffers: copied out before the next forward
+    std::vector<int64_t> shape(m.size.p, m.size.p + m.dims);
+    layers.push_back(torch::from_blob(m.data, shape, torch::kFloat32).clone());
+  }
+  return layers;
+}
+
+std::vector<std::vector<torch::Tensor>> Lpips::ImageFeatures(
+    const std::vector<torch::Tensor>& images, bool use_opencv) {
+  const std::string tag = use_opencv ? "opencv" : "libtorch";
+  std::vector<std::vector<torch::Tensor>> out(images.size());
+  std::vector<size_t> missing;
+  std::vector<torch::Tensor> batch;
+  for (size_t i = 0; i < images.size(); ++i) {
+    if (auto f = memo_.Find(images[i], tag)) {
+      out[i] = std::move(*f);
+    } else {
+      missing.push_back(i);
+      batch.push_back(images[i]);
     }
   }
-  return d;
+  if (missing.empty()) return out;
+  const auto in = (torch::stack(batch).to(torch::kFloat32) * 2 - 1 - shift_) / scale_;
+  const auto layers = use_opencv ? CvFeatures(in) : Features(in);
+  if (memo_bytes_ == 0) {  // the memo holds about 768 MB of features, at most 8 images
+    for (const auto& l : layers) memo_bytes_ += l[0].numel() * l.element_size();
+    memo_capacity_ =
+        static_cast<size_t>(std::clamp<int64_t>((int64_t{768} << 20) / memo_bytes_, 0, 8));
+    memo_.set_capacity(memo_capacity_);
+  }
+  for (size_t j = 0; j < missing.size(); ++j) {
+    auto& f = out[missing[j]];
+    for (const auto& l : layers) f.push_back(l[static_cast<int64_t>(j)]);
+    if (memo_capacity_ == 0) continue;
+    std::vector<torch::Tensor> own;  // its own copy: a view would hold the whole batch's
+    for (const auto& l : f) own.push_back(missing.size() == 1 ? l : l.clone());
+    memo_.Put(images[missing[j]], std::move(own), tag);
+  }
+  return out;
 }
 
 torch::Tensor Lpips::Distance(const torch::Tensor& x, const torch::Tensor& y, bool use_opencv) {
+  return Run(x, y, use_opencv, false);
+}
+
+torch::Tensor Lpips::SpatialMap(const torch::Tensor& x, const torch::Tensor& y, bool use_opencv) {
+  return Run(x, y, use_opencv, true);
+}
+
+torch::Tensor Lpips::Run(const torch::Tensor& x, const torch::Tensor& y, bool use_opencv,
+                         bool spatial) {
   NCB_CHECK(x.sizes() == y.sizes() && x.dim() == 4 && x.size(1) == 3);
   torch::NoGradGuard no_grad;
   To(x.device());
-  const int64_t n = x.size(0);
-  // Both sides through the backbone in one batch.
-  const auto in = (torch::cat({x, y}).to(torch::kFloat32) * 2 - 1 - shift_) / scale_;
-  if (in.device().is_cpu() && use_opencv) return CvDistance(in, n);
-  const auto feats = Features(in);
-  auto total = torch::zeros({n}, x.options().dtype(torch::kFloat32));
-  for (size_t l = 0; l < feats.size(); ++l) {
-    auto f = feats[l];
-    f = f / (f.square().sum(1, true).sqrt() + 1e-10);
-    const auto d = (f.narrow(0, 0, n) - f.narrow(0, n, n)).square();
-    total = total + torch::conv2d(d, heads_[l]).mean({1, 2, 3});
+  use_opencv = use_opencv && x.device().is_cpu();
+  const int64_t n = x.size(0), h = x.size(2), w = x.size(3);
+  // Both sides' features, the references last (they are what the static baseline sees again).
+  std::vector<torch::Tensor> images;
+  for (const auto* side : {&x, &y}) {
+    for (int64_t i = 0; i < n; ++i) images.push_back((*side)[i]);
+  }
+  const auto f = ImageFeatures(images, use_opencv);
+  const size_t layers = f[0].size();
+  if (use_opencv) {  // the fused heads, one pair at a time
+    auto d =
+        spatial ? torch::zeros({n, 1, h, w}, torch::kFloat64) : torch::zeros({n}, torch::kFloat64);
+    for (size_t l = 0; l < layers; ++l) {
+      const auto head = heads_[l].to(torch::kCPU).contiguous();
+      const auto& shape = f[0][l].sizes();  // [C, h_l, w_l]
+      const int64_t c = shape[0], pixels = shape[1] * shape[2];
+      auto map =
+          spatial ? torch::empty({n, 1, shape[1], shape[2]}, torch::kFloat64) : torch::Tensor();
+      for (int64_t i = 0; i < n; ++i) {
+        const auto a = f[static_cast<size_t>(i)][l].contiguous();
+        const auto b = f[static_cast<size_t>(n + i)][l].contiguous();
+        if (spatial)
+          HeadMap(a.data_ptr<float>(), b.data_ptr<float>(), head.data_ptr<float>(), c, pixels,
+                  map.data_ptr<double>() + i * pixels);
+        else
+          d[i] += HeadDistance(a.data_ptr<float>(), b.data_ptr<float>(), head.data_ptr<float>(), c,
+                               pixels);
+      }
+      if (spatial) d += UpsampleTo(map, h, w);
+    }
+    return d;
+  }
+  torch::Tensor total;
+  for (size_t l = 0; l < layers; ++l) {
+    std::vector<torch::Tensor> side(static_cast<size_t>(2 * n));
+    for (size_t i = 0; i < side.size(); ++i) side[i] = f[i][l];
+    auto fl = torch::stack(side);
+    fl = fl / (fl.square().sum(1, true).sqrt() + 1e-10);
+    const auto d = (fl.narrow(0, 0, n) - fl.narrow(0, n, n)).square();
+    auto head = torch::conv2d(d, heads_[l]);  // [n, 1, h_l, w_l]
+    head = spatial ? UpsampleTo(head, h, w) : head.mean({1, 2, 3});
+    total = total.defined() ? total + head : head;
   }
   return total.to(torch::kFloat64);
 }

@@ -18,6 +18,8 @@
 #include <string>
 #include <vector>
 
+#include "core/tensor_memo.h"
+
 namespace ncb {
 
 struct LpipsFiles {
@@ -40,6 +42,9 @@ class Lpips {
   // x, y: [N,3,H,W] float RGB in [0,1] on any device -> [N] float64 distances. The backbone
   // runs in OpenCV's DNN module on CPU (use_opencv) and in LibTorch otherwise.
   torch::Tensor Distance(const torch::Tensor& x, const torch::Tensor& y, bool use_opencv = true);
+  // The package's LPIPS(spatial=True): each layer's head map upsampled to the input's size
+  // (bilinear, align_corners=False) and summed over layers: [N,1,H,W] float64.
+  torch::Tensor SpatialMap(const torch::Tensor& x, const torch::Tensor& y, bool use_opencv = true);
   // net, files and their sha256, for the report.
   const nlohmann::json& provenance() const { return provenance_; }
 
@@ -51,7 +56,14 @@ class Lpips {
     bool ceil = false;
   };
   std::vector<torch::Tensor> Features(const torch::Tensor& x);  // LibTorch (CUDA)
-  torch::Tensor CvDistance(const torch::Tensor& x, int64_t n);  // OpenCV DNN + fused heads (CPU)
+  torch::Tensor Run(const torch::Tensor& x, const torch::Tensor& y, bool use_opencv, bool spatial);
+  // Each image's backbone outputs ([C,h,w] per slice) of images [m,3,H,W] in [0,1], from the
+  // memo when the image was seen recently (the static baseline's ground truth and
+  // conditioning frame, lpips and lpips_changed on the same frames): core/tensor_memo.h.
+  // images: [3,H,W] each, views of the caller's frames (their identity is the memo's key).
+  std::vector<std::vector<torch::Tensor>> ImageFeatures(const std::vector<torch::Tensor>& images,
+                                                        bool use_opencv);
+  std::vector<torch::Tensor> CvFeatures(const torch::Tensor& x);  // OpenCV DNN (CPU)
   void BuildCvNet();
   torch::Tensor W(int slice, int index, const std::string& name) const;
   void To(torch::Device device);
@@ -68,6 +80,9 @@ class Lpips {
   cv::dnn::Net cv_net_;
   std::vector<std::string> cv_outputs_;
   nlohmann::json provenance_;
+  TensorMemo<std::vector<torch::Tensor>> memo_{0};
+  int64_t memo_bytes_ = 0;  // one image's features
+  size_t memo_capacity_ = 0;
 };
 
 }  // namespace ncb

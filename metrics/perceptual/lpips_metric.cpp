@@ -4,6 +4,7 @@
 #include "core/errors.h"
 #include "metrics/frame_mean_metric.h"
 #include "metrics/perceptual/lpips.h"
+#include "metrics/pixel/changed_region.h"
 #include "metrics/weights.h"
 
 namespace ncb {
@@ -73,17 +74,65 @@ class LpipsMetric : public FrameMeanMetric {
 
 }  // namespace
 
-std::unique_ptr<Metric> MakeLpipsMetric(const nlohmann::json& j, const MetricEnv&) {
+namespace {
+
+struct LpipsSetup {
+  std::shared_ptr<Lpips> net;
+  int64_t chunk;
+  nlohmann::json options;  // net, weights_dir, chunk
+};
+
+LpipsSetup ReadLpips(const nlohmann::json& j, const std::string& metric) {
   const std::string net = j.value("net", std::string("squeeze"));
   const std::filesystem::path dir = j.value("weights_dir", DefaultWeightsDir().string());
   const auto files =
       ResolveLpipsFiles(net, j.value("weights", std::string()), j.value("backbone", std::string()),
                         j.value("heads", std::string()), dir);
   const int64_t chunk = j.value("chunk", 2);
-  if (chunk < 1) throw Error("lpips: option chunk must be at least 1");
-  return std::make_unique<LpipsMetric>(
-      SharedLpips(files), chunk,
-      nlohmann::json{{"net", net}, {"weights_dir", dir.string()}, {"chunk", chunk}});
+  if (chunk < 1) throw Error(metric + ": option chunk must be at least 1");
+  return {SharedLpips(files), chunk,
+          nlohmann::json{{"net", net}, {"weights_dir", dir.string()}, {"chunk", chunk}}};
+}
+
+}  // namespace
+
+std::unique_ptr<Metric> MakeLpipsMetric(const nlohmann::json& j, const MetricEnv&) {
+  auto s = ReadLpips(j, "lpips");
+  return std::make_unique<LpipsMetric>(std::move(s.net), s.chunk, std::move(s.options));
+}
+
+const std::vector<MetricOption>& LpipsChangedOptions();
+
+// lpips_changed: the LPIPS spatial map averaged over the changed region
+// (metrics/pixel/changed_region.h).
+std::unique_ptr<Metric> MakeLpipsChangedMetric(const nlohmann::json& j, const MetricEnv&) {
+  auto s = ReadLpips(j, "lpips_changed");
+  const std::string net = s.net->provenance()["net"];
+  nlohmann::json options = s.options;
+  options["provenance"] = s.net->provenance();
+  auto map = [net = s.net, chunk = s.chunk](const torch::Tensor& gen, const torch::Tensor& gt) {
+    std::vector<torch::Tensor> parts;
+    for (int64_t i = 0; i < gen.size(0); i += chunk) {
+      const int64_t n = std::min(chunk, gen.size(0) - i);
+      parts.push_back(net->SpatialMap(gen.narrow(0, i, n), gt.narrow(0, i, n)));
+    }
+    return torch::cat(parts);
+  };
+  return MakeChangedRegionMetric({"lpips", "", "lower_is_better",
+                                  "lpips 0.1.4 (LPIPS(net='" + net +
+                                      "', version='0.1', spatial=True), inputs scaled to "
+                                      "[-1, 1]) averaged over the changed region",
+                                  options, map, LpipsChangedOptions},
+                                 j);
+}
+
+const std::vector<MetricOption>& LpipsChangedOptions() {
+  static const std::vector<MetricOption> t = [] {
+    std::vector<MetricOption> o = ChangedRegionOptionTable();
+    for (const auto& l : LpipsOptions()) o.push_back(l);
+    return o;
+  }();
+  return t;
 }
 
 }  // namespace ncb

@@ -37,20 +37,18 @@ constexpr const char* kUnchanged =
 
 class ChangedRegionMetric : public Metric {
  public:
-  ChangedRegionMetric(std::string base, ChangedRegionOptions o) : base_(std::move(base)), o_(o) {
-    const bool psnr = base_ == "psnr";
-    info_ = {base_ + "_changed",
-             1,
-             psnr ? "dB" : "",
-             "higher_is_better",
-             "frame",
-             psnr ? "PSNR over the changed region (metrics/pixel/changed_region.h)"
-                  : "the SSIM map of skimage.metrics.structural_similarity (scikit-image 0.19.3, "
-                    "gaussian_weights=True) averaged over the changed region"};
-    info_.name += NameSuffix(options(), ChangedRegionOptionTable());
+  ChangedRegionMetric(ChangedRegionMap score, ChangedRegionOptions o)
+      : score_(std::move(score)), o_(o) {
+    info_ = {score_.base + "_changed", 1, score_.unit, score_.direction, "frame", score_.reference};
+    info_.name += NameSuffix(options(), score_.table ? score_.table() : ChangedRegionOptionTable());
   }
   const MetricInfo& info() const override { return info_; }
-  json options() const override { return {{"threshold", o_.threshold}, {"radius", o_.radius}}; }
+  json options() const override {
+    json o = score_.options.is_object() ? score_.options : json::object();
+    o["threshold"] = o_.threshold;
+    o["radius"] = o_.radius;
+    return o;
+  }
   std::vector<OutputKey> outputs() const override {
     return {{"*_share", "data", "", false},
             {"*_frames_unchanged", "count", "", false},
@@ -71,12 +69,12 @@ class ChangedRegionMetric : public Metric {
     const auto mask = ChangedMask(gt, conditioning_, o_);
     const auto share = mask.to(torch::kFloat64).mean({1, 2, 3}).to(torch::kCPU).contiguous();
     torch::Tensor value, weight;
-    if (base_ == "psnr") {
+    if (!score_.map) {  // PSNR
       const auto d = (gen.to(torch::kFloat64) - gt.to(torch::kFloat64)).square_();
       value = (d * mask.to(torch::kFloat64)).sum({1, 2, 3});  // the squared error in M_k
       weight = mask.to(torch::kFloat64).sum({1, 2, 3}) * static_cast<double>(gen.size(1));
     } else {
-      const auto map = SsimChannelMap(gen, gt).to(torch::kFloat64).mean(1, true);
+      const auto map = score_.map(gen, gt).to(torch::kFloat64);
       const int64_t r = (mask.size(2) - map.size(2)) / 2;
       const auto m = mask.narrow(2, r, map.size(2)).narrow(3, r, map.size(3)).to(torch::kFloat64);
       weight = m.sum({1, 2, 3});
@@ -121,7 +119,7 @@ class ChangedRegionMetric : public Metric {
     a["frames"] = st.Get("frames");
     a[info_.name + "_frames_scored"] = st.Get("frames_scored");
     a[info_.name + "_frames_unchanged"] = st.Get("frames_unchanged");
-    if (base_ == "psnr") a["frames_identical"] = st.Get("frames_identical");
+    if (!score_.map) a["frames_identical"] = st.Get("frames_identical");
     return a;
   }
 
@@ -136,7 +134,7 @@ class ChangedRegionMetric : public Metric {
       return f;
     }
     double v = value;
-    if (base_ == "psnr") {
+    if (!score_.map) {
       const auto p = PsnrFromSse(value, weight, 1.0);
       if (!p) {
         sample_.Add("frames_identical", 1);
@@ -152,7 +150,7 @@ class ChangedRegionMetric : public Metric {
     return f;
   }
 
-  std::string base_;
+  ChangedRegionMap score_;  // map: null for PSNR (a pooled squared error)
   ChangedRegionOptions o_;
   MetricInfo info_;
   torch::Tensor conditioning_;
@@ -171,11 +169,28 @@ ChangedRegionOptions ReadOptions(const json& j, const std::string& name) {
 
 }  // namespace
 
+std::unique_ptr<Metric> MakeChangedRegionMetric(ChangedRegionMap score, const json& j) {
+  const std::string name = score.base + "_changed";
+  return std::make_unique<ChangedRegionMetric>(std::move(score), ReadOptions(j, name));
+}
+
 std::unique_ptr<Metric> MakePsnrChangedMetric(const json& j, const MetricEnv&) {
-  return std::make_unique<ChangedRegionMetric>("psnr", ReadOptions(j, "psnr_changed"));
+  return MakeChangedRegionMetric({"psnr", "dB", "higher_is_better",
+                                  "PSNR over the changed region (metrics/pixel/changed_region.h)",
+                                  json::object(), nullptr, nullptr},
+                                 j);
 }
 std::unique_ptr<Metric> MakeSsimChangedMetric(const json& j, const MetricEnv&) {
-  return std::make_unique<ChangedRegionMetric>("ssim", ReadOptions(j, "ssim_changed"));
+  return MakeChangedRegionMetric(
+      {"ssim", "", "higher_is_better",
+       "the SSIM map of skimage.metrics.structural_similarity (scikit-image 0.19.3, "
+       "gaussian_weights=True) averaged over the changed region",
+       json::object(),
+       [](const torch::Tensor& gen, const torch::Tensor& gt) {
+         return SsimChannelMap(gen, gt).to(torch::kFloat64).mean(1, true);
+       },
+       nullptr},
+      j);
 }
 
 }  // namespace ncb

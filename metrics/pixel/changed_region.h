@@ -1,4 +1,4 @@
-// Changed-region scores: PSNR and SSIM over the pixels the model has to compute.
+// Changed-region scores: PSNR, SSIM and LPIPS over the pixels the model has to compute.
 //
 // On terminal and desktop footage most pixels never change, and every metric's mean over the
 // whole frame is dominated by them. The changed region of ground-truth frame k is where it
@@ -10,6 +10,9 @@
 //   psnr_changed = 10 log10(R^2 / MSE over the pixels of M_k and all channels)
 //   ssim_changed = mean of the SSIM map (averaged over channels) over M_k within the map's
 //                  valid region (the 5-pixel border excluded, as SSIM's own)
+//   lpips_changed = mean over M_k of the LPIPS spatial map (the lpips package's
+//                  LPIPS(spatial=True): each layer's distance map upsampled bilinearly to the
+//                  frame and summed; metrics/perceptual/lpips.h)
 // A frame whose M_k is empty (nothing changed yet) is excluded from the means and counted
 // (NAME_frames_unchanged), never scored 1; NAME_share is the mean fraction of pixels in M_k
 // (of the ground truth alone: the same for every model). Per sample: mean over scored
@@ -19,7 +22,18 @@
 
 #include <torch/types.h>
 
+#include <functional>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
 namespace ncb {
+
+class Metric;
+struct MetricOption;
+// The changed-region options (threshold, radius), for option tables that add their own.
+const std::vector<MetricOption>& ChangedRegionOptionTable();
 
 struct ChangedRegionOptions {
   double threshold = 0.1;  // of the value range, on the largest channel difference
@@ -30,5 +44,19 @@ struct ChangedRegionOptions {
 // float32, 1 inside the changed region.
 torch::Tensor ChangedMask(const torch::Tensor& gt, const torch::Tensor& conditioning,
                           const ChangedRegionOptions& options = {});
+
+// A changed-region metric over a per-pixel score map: NAME_changed is the mean of `map(gen,
+// gt)` ([N,1,h,w], centred on the frame, h <= H) over M_k. `base` names it ("lpips"), `options`
+// are the base metric's own (they join threshold and radius in the name and the report).
+struct ChangedRegionMap {
+  std::string base, unit, direction, reference;
+  nlohmann::json options;
+  std::function<torch::Tensor(const torch::Tensor&, const torch::Tensor&)> map;
+  // The options that name the metric: ChangedRegionOptionTable() when null.
+  const std::vector<MetricOption>& (*table)() = nullptr;
+};
+// `options`: threshold and radius (and the base metric's, which the caller has read).
+std::unique_ptr<Metric> MakeChangedRegionMetric(ChangedRegionMap score,
+                                                const nlohmann::json& options);
 
 }  // namespace ncb

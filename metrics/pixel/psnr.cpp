@@ -1,8 +1,11 @@
 #include "metrics/pixel/psnr.h"
 
+#include <ATen/Parallel.h>
 #include <torch/types.h>
 
+#include <algorithm>
 #include <cmath>
+#include <vector>
 
 #include "core/errors.h"
 #include "metrics/metric.h"
@@ -11,7 +14,38 @@ namespace ncb {
 
 torch::Tensor SquaredErrorSum(const torch::Tensor& x, const torch::Tensor& y) {
   NCB_CHECK(x.sizes() == y.sizes() && x.dim() == 4);
-  return (x.to(torch::kFloat64) - y.to(torch::kFloat64)).square_().sum({1, 2, 3});
+  if (!x.device().is_cpu() || x.scalar_type() != torch::kFloat32 ||
+      y.scalar_type() != torch::kFloat32)
+    return (x.to(torch::kFloat64) - y.to(torch::kFloat64)).square_().sum({1, 2, 3});
+  // On the CPU, one pass in double over the float frames (no float64 copies of them): fixed
+  // blocks summed in order, the same result for any thread count.
+  const auto xc = x.contiguous(), yc = y.contiguous();
+  const int64_t n = x.size(0), per = n > 0 ? xc[0].numel() : 0;
+  constexpr int64_t kBlock = 1 << 16;
+  const int64_t blocks = (per + kBlock - 1) / kBlock;
+  auto out = torch::empty({n}, torch::kFloat64);
+  std::vector<double> partial(static_cast<size_t>(n * blocks));
+  const float* px = xc.data_ptr<float>();
+  const float* py = yc.data_ptr<float>();
+  at::parallel_for(0, n * blocks, 1, [&](int64_t begin, int64_t end) {
+    for (int64_t b = begin; b < end; ++b) {
+      const int64_t i = b / blocks, p0 = (b % blocks) * kBlock, m = std::min(kBlock, per - p0);
+      const float* a = px + i * per + p0;
+      const float* c = py + i * per + p0;
+      double sum = 0;
+      for (int64_t j = 0; j < m; ++j) {
+        const double d = static_cast<double>(a[j]) - static_cast<double>(c[j]);
+        sum += d * d;
+      }
+      partial[static_cast<size_t>(b)] = sum;
+    }
+  });
+  double* o = out.data_ptr<double>();
+  for (int64_t i = 0; i < n; ++i) {
+    o[i] = 0;
+    for (int64_t b = 0; b < blocks; ++b) o[i] += partial[static_cast<size_t>(i * blocks + b)];
+  }
+  return out;
 }
 
 std::optional<double> PsnrFromSse(double sse, double count, double data_range) {

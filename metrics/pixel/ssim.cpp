@@ -4,13 +4,12 @@
 #include <torch/types.h>
 
 #include <cstring>
-#include <deque>
-#include <mutex>
 #include <opencv2/imgproc.hpp>
 #include <optional>
 #include <vector>
 
 #include "core/errors.h"
+#include "core/tensor_memo.h"
 #include "metrics/frame_mean_metric.h"
 
 namespace ncb {
@@ -81,36 +80,16 @@ torch::Tensor FromMoments(const torch::Tensor& mx, const torch::Tensor& my,
   return ((2 * mx * my + c1) * (2 * vxy + c2)) / ((mx * mx + my * my + c1) * (vx + vy + c2));
 }
 
-// A frame's filtered mean and second moment, kept for the last frames seen (by the tensor's
-// storage, which the entry holds, so it cannot be reused for another frame meanwhile): the
-// static baseline's SSIM takes the ground truth's from the model's, and its conditioning
+// A frame's filtered mean and second moment, kept for the last frames seen (core/tensor_memo.h):
+// the static baseline's SSIM takes the ground truth's from the model's, and its conditioning
 // frame's from its own first frame, and filters only x*y (3 planes, not 15).
-struct Moments {
-  torch::Tensor frame, mu, e2;
-  int64_t version = 0;  // the storage's in-place write count: a frame written over is new
-};
-
 std::pair<torch::Tensor, torch::Tensor> MomentsOf(const torch::Tensor& v, const SsimOptions& o) {
-  static std::mutex mu;
-  static std::deque<Moments> recent;
-  const auto same = [&](const Moments& m) {
-    return m.frame.data_ptr() == v.data_ptr() && m.frame.sizes() == v.sizes() &&
-           m.frame.strides() == v.strides() && m.frame.scalar_type() == v.scalar_type() &&
-           m.frame.device() == v.device() && m.version == v._version();
-  };
-  {
-    std::lock_guard lock(mu);
-    for (const auto& m : recent) {
-      if (same(m)) return {m.mu, m.e2};
-    }
-  }
-  const int64_t c = v.size(1);
-  const auto f = Filtered(torch::cat({v, v * v}, 1).contiguous(), o);
-  Moments m{v, f.narrow(1, 0, c), f.narrow(1, c, c), v._version()};
-  std::lock_guard lock(mu);
-  recent.push_back(m);
-  if (recent.size() > 4) recent.pop_front();
-  return {m.mu, m.e2};
+  static TensorMemo<std::pair<torch::Tensor, torch::Tensor>> recent(4);
+  return recent.Get(v, [&] {
+    const int64_t c = v.size(1);
+    const auto f = Filtered(torch::cat({v, v * v}, 1).contiguous(), o);
+    return std::make_pair(f.narrow(1, 0, c), f.narrow(1, c, c));
+  });
 }
 
 }  // namespace

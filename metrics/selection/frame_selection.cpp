@@ -9,6 +9,7 @@
 
 #include "core/errors.h"
 #include "core/frame.h"
+#include "core/tensor_memo.h"
 
 namespace ncb {
 
@@ -51,7 +52,7 @@ class SelectedFramesMetric : public Metric {
   const MetricInfo& info() const override { return info_; }
   std::vector<OutputKey> outputs() const override { return base_->outputs(); }
   bool device_kernels() const override { return base_->device_kernels(); }
-  bool reads_cursor_log() const override { return base_->reads_cursor_log(); }
+  std::vector<std::string> cursor_log_keys() const override { return base_->cursor_log_keys(); }
   std::vector<OutputView> views() const override { return base_->views(); }
   nlohmann::json preprocessing() const override { return base_->preprocessing(); }
   nlohmann::json options() const override {
@@ -80,6 +81,26 @@ class SelectedFramesMetric : public Metric {
     return ResizeFrame(f, static_cast<int>(std::lround(static_cast<double>(f.size(1)) * scale)),
                        static_cast<int>(std::lround(static_cast<double>(f.size(2)) * scale)));
   }
+  // The selected rows of a batch, resized: one tensor per input batch and selection, kept a
+  // while (core/tensor_memo.h), so the static baseline's instance gets the very tensor the
+  // model's made of the same ground truth, and its repeated conditioning frame one tensor per
+  // sample (what SSIM's moments and LPIPS's features are kept by).
+  torch::Tensor Prepared(const torch::Tensor& batch, const std::vector<int64_t>& rows) const {
+    static TensorMemo<torch::Tensor> memo(8);
+    std::string tag = std::to_string(resize_short_);
+    for (int64_t r : rows) tag += "," + std::to_string(r);
+    return memo.Get(
+        batch,
+        [&] {
+          const auto b =
+              batch.index_select(0, torch::tensor(rows, torch::kInt64).to(batch.device()));
+          if (resize_short_ <= 0) return b;
+          std::vector<torch::Tensor> frames;
+          for (int64_t i = 0; i < b.size(0); ++i) frames.push_back(ResizeShort(b[i]));
+          return torch::stack(frames);
+        },
+        tag);
+  }
   std::vector<nlohmann::json> ObserveFrames(const torch::Tensor& gen, const torch::Tensor& gt,
                                             const FrameContext& c) override {
     std::vector<nlohmann::json> out(static_cast<size_t>(gen.size(0)), nlohmann::json::object());
@@ -95,18 +116,7 @@ class SelectedFramesMetric : public Metric {
         sub.screen_text.push_back(c.screen_text[static_cast<size_t>(i)]);
     }
     if (rows.empty()) return out;
-    const auto idx = torch::tensor(rows, torch::kInt64).to(gen.device());
-    auto g = gen.index_select(0, idx), t = gt.index_select(0, idx);
-    if (resize_short_ > 0) {
-      std::vector<torch::Tensor> gs, ts;
-      for (int64_t i = 0; i < g.size(0); ++i) {
-        gs.push_back(ResizeShort(g[i]));
-        ts.push_back(ResizeShort(t[i]));
-      }
-      g = torch::stack(gs);
-      t = torch::stack(ts);
-    }
-    const auto res = base_->ObserveFrames(g, t, sub);
+    const auto res = base_->ObserveFrames(Prepared(gen, rows), Prepared(gt, rows), sub);
     for (size_t j = 0; j < rows.size() && j < res.size(); ++j)
       out[static_cast<size_t>(rows[j])] = Suffixed(res[j]);
     return out;

@@ -139,9 +139,9 @@ TEST_F(GuiTrack, IgnoringTheActionsScoresNearZeroAndStaticIsReported) {
   r = test::Run(test::NcbenchExe().string() + " checkpoints static --modality gui --like " +
                 Manifest().string() + " --out " + stat.string());
   ASSERT_EQ(r.status, 0) << r.output;
-  // The first 20 frames of each clip (1.3 s) are enough to tell.
+  // The first 10 frames of each clip (0.7 s) are enough to tell.
   const json fixed_report =
-      Eval(fixed.string(), "cursor", "fixed", " --max-frames 20 --probes counterfactual");
+      Eval(fixed.string(), "cursor", "fixed", " --max-frames 10 --probes counterfactual");
   const auto& f = fixed_report["aggregates"]["cursor"];
   std::printf("cursor-fixed: %s\n", f.dump().c_str());
   EXPECT_LE(f["cursor_hit_rate"].get<double>(), 0.05);
@@ -156,7 +156,7 @@ TEST_F(GuiTrack, IgnoringTheActionsScoresNearZeroAndStaticIsReported) {
     EXPECT_GE(k["ci95"][1].get<double>(), 0.0) << key;
   }
   const json static_report =
-      Eval(stat.string(), "cursor", "static", " --max-frames 20 --probes counterfactual");
+      Eval(stat.string(), "cursor", "static", " --max-frames 10 --probes counterfactual");
   const auto& s = static_report["aggregates"]["cursor"];
   std::printf("static: %s\n", s.dump().c_str());
   EXPECT_EQ(s["cursor_hit_rate_skill"].get<double>(), 0.0) << "it is the static baseline";

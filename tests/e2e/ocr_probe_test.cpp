@@ -130,12 +130,12 @@ TEST_F(ArithmeticKnownAnswers, CalculatorGivenAnotherProblemsCaptionLosesItsAccu
   WriteCalculatorCheckpoint(Spec(), false, 24, "catppuccin-mocha", tmp / "calc.pt");
   auto ckpt = OpenCheckpoint((tmp / "calc.pt").string(), torch::kCPU);
   auto o = Options();
-  o.problems = 40;
+  o.problems = 20;
   o.counterfactual = true;
   const json r = RunArithmeticProbe(*ckpt, o);
   EXPECT_EQ(r["variants"]["plain"]["accuracy"].get<double>(), 1.0);
   const auto& v = r["variants"]["counterfactual"];
-  EXPECT_EQ(v["total"], 40);
+  EXPECT_EQ(v["total"], 20);
   EXPECT_LE(v["accuracy"].get<double>(), 0.05) << v.dump();
   EXPECT_FALSE(r["protocol"]["counterfactual_caption"].get<std::string>().empty());
 }

@@ -112,6 +112,23 @@ TEST(Golden, LpipsOfAFrameWithItselfIsZero) {
   EXPECT_EQ(d[1].item<double>(), 0.0);
 }
 
+// The spatial map (lpips_changed's) is the same through OpenCV's DNN module (CPU) and through
+// LibTorch (CUDA's path, run on the CPU here); the reference holds the first to the package's.
+TEST(Golden, LpipsSpatialMapIsTheSameOnBothPaths) {
+  NCB_REQUIRE_SHARED();
+  test::TempDir tmp;
+  const auto pairs = WritePairs(tmp, 0.5);
+  LpipsFiles f;
+  f.full = SharedLpipsDir() / "lpips_squeeze_full.pt";
+  Lpips net(f);
+  const auto gen = MatToFrame(cv::imread(pairs[1][0].get<std::string>())).unsqueeze(0);
+  const auto gt = MatToFrame(cv::imread(pairs[1][1].get<std::string>())).unsqueeze(0);
+  const auto cv_map = net.SpatialMap(gen, gt, true), torch_map = net.SpatialMap(gen, gt, false);
+  ASSERT_EQ(cv_map.sizes(), (std::vector<int64_t>{1, 1, gt.size(2), gt.size(3)}));
+  EXPECT_LT((cv_map - torch_map).abs().max().item<double>(), 1e-5);
+  EXPECT_GT(cv_map.mean().item<double>(), 0.0);
+}
+
 // One code path for every backbone: torchvision-named backbone + official legacy heads. The
 // SqueezeNet backbone is cut out of the complete state_dict (legacy and zip format), so it
 // must give the complete state_dict's numbers; AlexNet and VGG16 use seeded random stand-ins

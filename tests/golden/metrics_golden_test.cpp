@@ -160,6 +160,58 @@ TEST(Golden, ChangedRegionScoresMatchTheReferenceOnCligenFrames) {
   }
   EXPECT_GE(scored, 20);  // most frames of a terminal session change somewhere
   std::cout << scored << " changed-region scores; worst |ncbench - reference| = " << worst << "\n";
+
+  // lpips_changed (SqueezeNet, the complete lpips state_dict) against the lpips package's
+  // spatial map in tests/tools/lpips_reference.py, on three triples at half size (the
+  // reference takes about 9 s a frame at 1600x900): one per clip, the JPEG copy and the blurred
+  // copy at mid-clip and the static copy at the end (triples go clip, time, then
+  // JPEG/blur/copy); LPIPS's bound, 1e-5.
+  ASSERT_EQ(triples.size(), 27u);
+  nlohmann::json some = nlohmann::json::array();
+  std::vector<std::array<torch::Tensor, 3>> halves;
+  for (size_t i : {0 * 9 + 1 * 3 + 0, 1 * 9 + 1 * 3 + 1, 2 * 9 + 2 * 3 + 2}) {
+    nlohmann::json half = nlohmann::json::array();
+    std::array<torch::Tensor, 3> t;
+    for (size_t j = 0; j < 3; ++j) {
+      cv::Mat small;
+      cv::resize(cv::imread(triples[i][j].get<std::string>()), small, cv::Size(), 0.5, 0.5,
+                 cv::INTER_AREA);
+      const auto path = tmp / ("half" + std::to_string(i) + "_" + std::to_string(j) + ".png");
+      cv::imwrite(path.string(), small);
+      half.push_back(path.string());
+      t[j] = MatToFrame(cv::imread(path.string()));
+    }
+    some.push_back(half);
+    halves.push_back(t);
+  }
+  std::ofstream(tmp / "some.json") << some.dump();
+  const auto weights = test::SharedDir() / "weights/lpips/lpips_squeeze_full.pt";
+  const auto lr = test::Run(
+      "/usr/bin/python3 " + (test::SourceDir() / "tests/tools/lpips_reference.py").string() +
+      " changed --net squeeze --weights " + weights.string() + " " + (tmp / "some.json").string());
+  ASSERT_EQ(lr.status, 0) << lr.output;
+  const auto lref = nlohmann::json::parse(lr.output)["values"];
+  ASSERT_EQ(lref.size(), halves.size());
+  double lworst = 0;
+  int lscored = 0;
+  auto m = CreateMetric("lpips_changed", {{"weights", weights.string()}});
+  for (size_t j = 0; j < halves.size(); ++j) {
+    const auto& [gen, gt, c] = halves[j];
+    m->BeginSample({"s", 1, {}, 15, {}, c, {}});
+    const auto f = m->ObserveFrames(gen.unsqueeze(0), gt.unsqueeze(0), {1, {}}).at(0);
+    m->EndSample();
+    if (lref[j]["lpips_changed"].is_null()) {
+      EXPECT_TRUE(f["lpips_changed"].is_null()) << some[j] << f.dump();
+      continue;
+    }
+    ASSERT_TRUE(f["lpips_changed"].is_number()) << some[j] << f.dump();
+    const double want = lref[j]["lpips_changed"].get<double>();
+    EXPECT_NEAR(f["lpips_changed"].get<double>(), want, 1e-5) << some[j];
+    lworst = std::max(lworst, std::abs(f["lpips_changed"].get<double>() - want));
+    ++lscored;
+  }
+  EXPECT_EQ(lscored, 3);
+  std::cout << lscored << " lpips_changed scores; worst |ncbench - reference| = " << lworst << "\n";
 }
 
 }  // namespace

@@ -25,12 +25,18 @@ def load(path):
     return np.asarray(Image.open(path).convert("RGB")).astype(np.float64)
 
 
+def changed_mask(gt, cond, threshold=0.1, radius=2):
+    """The documented changed region: |gt - c| / 255 above threshold on any channel, dilated."""
+    changed = (np.abs(gt - cond) / 255.0).max(axis=2) > threshold
+    side = 2 * radius + 1
+    return binary_dilation(changed, structure=np.ones((side, side), dtype=bool))
+
+
 def main():
     out = []
     for gen_path, gt_path, cond_path in json.load(open(sys.argv[1])):
         gen, gt, cond = load(gen_path), load(gt_path), load(cond_path)
-        changed = (np.abs(gt - cond) / 255.0).max(axis=2) > 0.1
-        mask = binary_dilation(changed, structure=np.ones((5, 5), dtype=bool))
+        mask = changed_mask(gt, cond)
         v = {"share": float(mask.mean()), "psnr_changed": None, "ssim_changed": None}
         if mask.any():
             sq = (((gen - gt) / 255.0) ** 2).sum(axis=2)[mask]

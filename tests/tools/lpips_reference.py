@@ -10,6 +10,11 @@ with torch.load. Run with Debian's /usr/bin/python3 (PyTorch 1.13).
   lpips_reference.py score --net NET (--weights FULL.pt | --backbone TV.pth --heads LIN.pth) PAIRS.json
       prints {"torch_version", "threads", "values": [distance per [gen_png, gt_png] pair],
       "seconds": the scoring loop's time over the decoded images}
+  lpips_reference.py changed --net NET --weights FULL.pt TRIPLES.json
+      prints {"values": [{"share", "lpips_changed"}]} for [gen_png, gt_png, conditioning_png]
+      triples: the mean over the changed region (changed_region_reference.py's mask) of the
+      LPIPS(spatial=True) map (each layer's map upsampled with nn.Upsample(size=(H, W),
+      mode="bilinear", align_corners=False), summed over layers), null where nothing changed
   lpips_reference.py torchvision-squeeze FULL.pt OUT.pth [--legacy]
       rewrites a complete lpips state_dict as torchvision's squeezenet1_1 backbone naming
   lpips_reference.py random-backbone NET SEED OUT.pth [--legacy]
@@ -100,14 +105,18 @@ class LPIPS(nn.Module):
                 own[k] = sd.get("scaling_layer." + k, self.state_dict()[k])
         self.load_state_dict(own)
 
-    def forward(self, in0, in1):  # inputs in [-1, 1]
+    def forward(self, in0, in1, spatial=False):  # inputs in [-1, 1]
         x0, x1 = (in0 - self.shift) / self.scale, (in1 - self.shift) / self.scale
         val = 0
         for s, lin in zip(self.slices, self.lins):
             x0, x1 = s(x0), s(x1)
             n0 = x0 / (torch.sqrt(torch.sum(x0 ** 2, dim=1, keepdim=True)) + 1e-10)
             n1 = x1 / (torch.sqrt(torch.sum(x1 ** 2, dim=1, keepdim=True)) + 1e-10)
-            val = val + lin((n0 - n1) ** 2).mean([2, 3], keepdim=True)
+            d = lin((n0 - n1) ** 2)
+            if spatial:  # lpips.lpips.upsample
+                val = val + nn.Upsample(size=tuple(in0.shape[2:]), mode="bilinear", align_corners=False)(d)
+            else:
+                val = val + d.mean([2, 3], keepdim=True)
         return val
 
 
@@ -153,6 +162,21 @@ def main():
         seconds = time.perf_counter() - t0
         print(json.dumps({"torch_version": torch.__version__, "threads": torch.get_num_threads(),
                           "values": values, "seconds": seconds}))
+    elif cmd == "changed":
+        sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+        from changed_region_reference import changed_mask, load
+        opts = dict(zip(args[0:-1:2], args[1:-1:2]))
+        model = LPIPS(opts["--net"]).eval()
+        model.load(torch.load(opts["--weights"], map_location="cpu"))
+        values = []
+        for gen, gt, cond in json.load(open(args[-1])):
+            mask = changed_mask(load(gt), load(cond))
+            v = {"share": float(mask.mean()), "lpips_changed": None}
+            if mask.any():
+                m = model(load_png(gen), load_png(gt), spatial=True)[0, 0].double().numpy()
+                v["lpips_changed"] = float(m[mask].mean())
+            values.append(v)
+        print(json.dumps({"values": values}))
     elif cmd == "torchvision-squeeze":
         full, out = args
         sd = torch.load(full, map_location="cpu")

@@ -114,6 +114,39 @@ TEST(StaticBaseline, SkillOfALowerIsBetterKeyAndUndefinedSkill) {
   EXPECT_DOUBLE_EQ(undefined["lpips_static"].get<double>(), 0.3);
 }
 
+// A frame where nothing changed yet is identical in the baseline (no finite PSNR): the gain
+// pairs frames, so it is left out of both sides, not out of the baseline's mean only.
+TEST(StaticBaseline, PsnrGainIsPairedByFrame) {
+  Clip c = MakeClip(7, 3);
+  c.gt[0] = c.first;  // frame 1: the static copy is exact
+  torch::Tensor gen = (c.gt + 0.01 * torch::randn_like(c.gt)).clamp(0, 1);
+  gen[0] = (c.gt[0] + 0.001 * torch::randn_like(c.gt[0])).clamp(0, 1);  // the easy frame, ~60 dB
+  std::vector<json> frames;
+  auto m = Baselined("psnr");
+  const json s = ScoreClip(m.get(), c, gen, &frames);
+  ASSERT_TRUE(frames[0]["psnr_static"].is_null()) << frames[0].dump();
+  const double paired =
+      ((frames[1]["psnr"].get<double>() - frames[1]["psnr_static"].get<double>()) +
+       (frames[2]["psnr"].get<double>() - frames[2]["psnr_static"].get<double>())) /
+      2;
+  EXPECT_NEAR(s["psnr_gain"].get<double>(), paired, 1e-9) << s.dump();
+  // The difference of means would count the easy frame 1 for the model only.
+  EXPECT_GT(s["psnr"].get<double>() - s["psnr_static"].get<double>(), paired + 1.0);
+  // Dataset: the mean of the samples' gains, also from a state rebuilt from two samples.
+  const Clip d = MakeClip(8, 2);
+  const json s2 = ScoreClip(m.get(), d, d.gt * 0.9);
+  const json a = m->Finalize(m->state());
+  EXPECT_NEAR(a["psnr_gain"].get<double>(),
+              (s["psnr_gain"].get<double>() + s2["psnr_gain"].get<double>()) / 2, 1e-9);
+  // A clip the baseline reproduces on every frame: no paired frame, a null gain with a reason.
+  Clip e = MakeClip(9, 2);
+  e.gt[0] = e.first, e.gt[1] = e.first;
+  auto n = Baselined("psnr");
+  const json s3 = ScoreClip(n.get(), e, (e.gt * 0.9));
+  EXPECT_TRUE(s3["psnr_gain"].is_null()) << s3.dump();
+  EXPECT_TRUE(s3.contains("psnr_gain_null_reason"));
+}
+
 TEST(StaticBaseline, ShardsMergeAndTheBootstrapIsPaired) {
   auto one = Baselined("ssim");
   auto shard_a = Baselined("ssim"), shard_b = Baselined("ssim");

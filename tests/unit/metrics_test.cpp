@@ -156,8 +156,8 @@ TEST(Registry, UnknownMetricAndBadOptions) {
     CreateMetric("fvd2");
     FAIL();
   } catch (const Error& e) {
-    EXPECT_NE(std::string(e.what()).find(
-                  "available: cursor, fvd, lpips, ocr, psnr, psnr_changed, ssim, ssim_changed"),
+    EXPECT_NE(std::string(e.what()).find("available: cursor, fvd, lpips, lpips_changed, ocr, psnr, "
+                                         "psnr_changed, ssim, ssim_changed"),
               std::string::npos)
         << e.what();
   }
