@@ -414,22 +414,21 @@ std::vector<std::vector<torch::Tensor>> Lpips::ImageFeatures(
       batch.push_back(images[i]);
     }
   }
-  if (missing.empty()) return out;
-  const auto in = (torch::stack(batch).to(torch::kFloat32) * 2 - 1 - shift_) / scale_;
-  const auto layers = use_opencv ? CvFeatures(in) : Features(in);
-  if (memo_bytes_ == 0) {  // the memo holds about 768 MB of features, at most 8 images
-    for (const auto& l : layers) memo_bytes_ += l[0].numel() * l.element_size();
-    memo_capacity_ =
-        static_cast<size_t>(std::clamp<int64_t>((int64_t{768} << 20) / memo_bytes_, 0, 8));
-    memo_.set_capacity(memo_capacity_);
-  }
+  // One image per backbone pass: its features must not depend on which other images share
+  // the batch (OpenCV's and oneDNN's convolutions round differently for other batch sizes),
+  // or a frame equal to the conditioning frame would not score exactly the baseline's value.
   for (size_t j = 0; j < missing.size(); ++j) {
+    const auto in = (batch[j].unsqueeze(0).to(torch::kFloat32) * 2 - 1 - shift_) / scale_;
+    const auto layers = use_opencv ? CvFeatures(in) : Features(in);
+    if (memo_bytes_ == 0) {  // the memo holds about 768 MB of features, at most 8 images
+      for (const auto& l : layers) memo_bytes_ += l[0].numel() * l.element_size();
+      memo_capacity_ =
+          static_cast<size_t>(std::clamp<int64_t>((int64_t{768} << 20) / memo_bytes_, 0, 8));
+      memo_.set_capacity(memo_capacity_);
+    }
     auto& f = out[missing[j]];
-    for (const auto& l : layers) f.push_back(l[static_cast<int64_t>(j)]);
-    if (memo_capacity_ == 0) continue;
-    std::vector<torch::Tensor> own;  // its own copy: a view would hold the whole batch's
-    for (const auto& l : f) own.push_back(missing.size() == 1 ? l : l.clone());
-    memo_.Put(images[missing[j]], std::move(own), tag);
+    for (const auto& l : layers) f.push_back(l[0]);
+    if (memo_capacity_ > 0) memo_.Put(images[missing[j]], f, tag);
   }
   return out;
 }

@@ -32,7 +32,7 @@ const std::vector<MetricOption>& LpipsOptions() {
       {"backbone", "string", nullptr, false, "a torchvision backbone state_dict"},
       {"heads", "string", nullptr, false, "the official linear heads (*_lin_v0.1.pth)"},
       {"weights_dir", "string", nullptr, false, "where the default weights are looked for"},
-      {"chunk", "integer", 2, false, "frame pairs per forward pass (memory, not numbers)"}};
+      {"chunk", "integer", 2, false, "frame pairs scored per call (memory, not numbers)"}};
   return t;
 }
 
