@@ -94,7 +94,7 @@ class ArithmeticKnownAnswers : public ::testing::Test {
   static NcSpec Spec() { return test::CliSpec(640, 408, 15); }
   static ArithmeticProbeOptions Options() {
     ArithmeticProbeOptions o;
-    o.font_px = 24;  // legible to Tesseract at 640x408 (at the default 14 px it misreads 0 as o)
+    o.font_px = 24;   // legible to Tesseract at 640x408 (at the default 14 px it misreads 0 as o)
     o.problems = 50;  // the main job draws the default 100 (scripts/main_job.sh)
     return o;
   }
