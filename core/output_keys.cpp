@@ -48,11 +48,14 @@ KeyInfo CompleteKeyInfo(KeyInfo info, const nlohmann::json& metrics, const std::
   return info;
 }
 
+bool HasKeySuffix(const std::string& key, const std::string& suffix) {
+  return key.size() > suffix.size() &&
+         key.compare(key.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+
 std::string BaselineKeyBase(const std::string& key) {
   for (const std::string suffix : {"_static", "_skill", "_gain"}) {
-    if (key.size() > suffix.size() &&
-        key.compare(key.size() - suffix.size(), suffix.size(), suffix) == 0)
-      return key.substr(0, key.size() - suffix.size());
+    if (HasKeySuffix(key, suffix)) return key.substr(0, key.size() - suffix.size());
   }
   return "";
 }

@@ -26,6 +26,9 @@ struct KeyInfo {
 // The key a static-baseline key is derived from: "ssim" for "ssim_static", "ssim_skill" or
 // "psnr_gain" (metrics/baselines/static_baseline.h); "" for any other key.
 std::string BaselineKeyBase(const std::string& key);
+// Whether `key` is longer than `suffix` and ends with it ("ssim_skill", "_skill"): a key
+// derived from another by a suffix.
+bool HasKeySuffix(const std::string& key, const std::string& suffix);
 
 // The best descriptor of `key` among one metric's outputs ({name, unit, direction, outputs}):
 // how well it matches (0: none; the key itself over a "*SUFFIX" pattern, a longer suffix over

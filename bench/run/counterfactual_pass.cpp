@@ -8,6 +8,7 @@
 #include "bench/run/batch_loop.h"
 #include "core/errors.h"
 #include "core/json_path.h"
+#include "core/output_keys.h"
 #include "core/throughput.h"
 
 namespace ncb {
@@ -43,9 +44,8 @@ class OnGivenLog : public Metric {
     const json scores = inner_->EndSample();
     const auto suffixes = inner_->cursor_log_keys();
     for (const auto& [k, v] : scores.items()) {
-      const bool on_log = std::any_of(suffixes.begin(), suffixes.end(), [&](const std::string& s) {
-        return k.size() > s.size() && k.compare(k.size() - s.size(), s.size(), s) == 0;
-      });
+      const bool on_log = std::any_of(suffixes.begin(), suffixes.end(),
+                                      [&](const std::string& s) { return HasKeySuffix(k, s); });
       if (on_log && (v.is_number() || v.is_null())) out[k + kGivenLog] = v;
     }
     return out;

@@ -23,8 +23,9 @@ bool Scorable(const json& config, const std::string& key) {
 
 // State keys of the paired per-frame gain of dB key K: the sum of the samples' gains and their
 // number (beside the model's keys; the baseline's own keys are under "static:").
-std::string PairedSumKey(const std::string& key) { return "paired_gain:" + key + ":sum"; }
-std::string PairedSamplesKey(const std::string& key) { return "paired_gain:" + key + ":samples"; }
+constexpr const char* kPairedPrefix = "paired_gain:";
+std::string PairedSumKey(const std::string& key) { return kPairedPrefix + key + ":sum"; }
+std::string PairedSamplesKey(const std::string& key) { return kPairedPrefix + key + ":samples"; }
 constexpr const char* kNoPairedFrame =
     "no frame where both the model and the static baseline have a finite value (the baseline "
     "reproduces every frame exactly, or the model does)";
@@ -58,7 +59,7 @@ std::pair<MetricState, MetricState> Split(const MetricState& s) {
   for (const auto& [k, v] : s.sums) {
     if (k.rfind(p, 0) == 0)
       out.second.sums[k.substr(p.size())] = v;
-    else if (k.rfind("paired_gain:", 0) != 0)
+    else if (k.rfind(kPairedPrefix, 0) != 0)
       out.first.sums[k] = v;
   }
   for (const auto& [k, v] : s.arrays) {
@@ -194,10 +195,8 @@ class StaticBaselined : public Metric {
       AddSkillScores(&a, base_->Finalize(base), config_);
     // A per-frame dB key's gain: the mean of the samples' paired gains (see AddPairedGains).
     for (const auto& [k, v] : state.sums) {
-      const std::string p = "paired_gain:", s = ":sum";
-      if (k.rfind(p, 0) != 0 || k.size() < p.size() + s.size() ||
-          k.compare(k.size() - s.size(), s.size(), s) != 0)
-        continue;
+      const std::string p = kPairedPrefix, s = ":sum";
+      if (k.rfind(p, 0) != 0 || !HasKeySuffix(k, s)) continue;
       const std::string key = k.substr(p.size(), k.size() - p.size() - s.size());
       if (!a.contains(key + "_gain")) continue;
       a.erase(key + "_gain_null_reason");

@@ -405,20 +405,17 @@ std::vector<std::vector<torch::Tensor>> Lpips::ImageFeatures(
   const std::string tag = use_opencv ? "opencv" : "libtorch";
   std::vector<std::vector<torch::Tensor>> out(images.size());
   std::vector<size_t> missing;
-  std::vector<torch::Tensor> batch;
   for (size_t i = 0; i < images.size(); ++i) {
-    if (auto f = memo_.Find(images[i], tag)) {
+    if (auto f = memo_.Find(images[i], tag))
       out[i] = std::move(*f);
-    } else {
+    else
       missing.push_back(i);
-      batch.push_back(images[i]);
-    }
   }
   // One image per backbone pass: its features must not depend on which other images share
   // the batch (OpenCV's and oneDNN's convolutions round differently for other batch sizes),
   // or a frame equal to the conditioning frame would not score exactly the baseline's value.
-  for (size_t j = 0; j < missing.size(); ++j) {
-    const auto in = (batch[j].unsqueeze(0).to(torch::kFloat32) * 2 - 1 - shift_) / scale_;
+  for (size_t j : missing) {
+    const auto in = (images[j].unsqueeze(0).to(torch::kFloat32) * 2 - 1 - shift_) / scale_;
     const auto layers = use_opencv ? CvFeatures(in) : Features(in);
     if (memo_bytes_ == 0) {  // the memo holds about 768 MB of features, at most 8 images
       for (const auto& l : layers) memo_bytes_ += l[0].numel() * l.element_size();
@@ -426,9 +423,9 @@ std::vector<std::vector<torch::Tensor>> Lpips::ImageFeatures(
           static_cast<size_t>(std::clamp<int64_t>((int64_t{768} << 20) / memo_bytes_, 0, 8));
       memo_.set_capacity(memo_capacity_);
     }
-    auto& f = out[missing[j]];
+    auto& f = out[j];
     for (const auto& l : layers) f.push_back(l[0]);
-    if (memo_capacity_ > 0) memo_.Put(images[missing[j]], f, tag);
+    if (memo_capacity_ > 0) memo_.Put(images[j], f, tag);
   }
   return out;
 }

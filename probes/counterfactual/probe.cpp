@@ -18,11 +18,6 @@ namespace {
 
 constexpr const char* kGivenLog = "_given_log";
 
-bool EndsWith(const std::string& s, const std::string& suffix) {
-  return s.size() > suffix.size() &&
-         s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
-}
-
 // A score worth comparing: a quantity with a direction (not a count, a note, or a property of
 // the ground truth alone), and not one of the static baseline's keys.
 bool Compared(const json& configs, const std::string& key) {
@@ -132,7 +127,7 @@ class CounterfactualProbe : public Probe {
       const json& cs = rec["scores"];
       for (const auto& [k, v] : cs.items()) {
         if (!v.is_number()) continue;
-        if (EndsWith(k, kGivenLog)) {  // the true run's rollout was given its own log
+        if (HasKeySuffix(k, kGivenLog)) {  // the true run's rollout was given its own log
           const std::string base = k.substr(0, k.size() - std::string(kGivenLog).size());
           if (ts.contains(base) && ts[base].is_number() && Compared(configs, base)) {
             given[base].first.push_back(ts[base].get<double>());
