@@ -5,6 +5,8 @@
 #   tests/fuzz/run.sh build/fuzz 600 tape cast
 # A finding (a crash, a sanitizer report, an input that runs over 10 s, an exception other
 # than ncb::Error) fails the run and leaves its input in OUT/artifacts/. The corpora grow in OUT/corpus/.
+# FUZZ_OPT sets the optimisation (default -O1, libFuzzer's advice; the CI smoke test builds at
+# -O0, which halves the clang build, the larger part of its time).
 set -euo pipefail
 src=$(cd "$(dirname "$0")/../.." && pwd)
 out=${1:?usage: tests/fuzz/run.sh OUT_DIR [SECONDS_PER_TARGET] [TARGET...]}
@@ -13,8 +15,10 @@ shift $(( $# < 2 ? $# : 2 ))
 targets=("$@")
 [ ${#targets[@]} -gt 0 ] || targets=(cast tape gui_log manifest gui_script terminal process_protocol)
 cxx=${FUZZ_CXX:-clang++}
-mkdir -p "$out/obj" "$out/bin" "$out/artifacts"
-common=(-std=c++20 -O1 -g -fno-omit-frame-pointer -I"$src" $(pkg-config --cflags vterm freetype2 opencv4)
+opt=${FUZZ_OPT:--O1}
+obj="$out/obj$opt"  # objects of one optimisation level apart from the other's
+mkdir -p "$obj" "$out/bin" "$out/artifacts"
+common=(-std=c++20 "$opt" -g -fno-omit-frame-pointer -I"$src" $(pkg-config --cflags vterm freetype2 opencv4)
         -fsanitize=address,undefined -fno-sanitize-recover=undefined)
 libs=(datasets/cast.cpp datasets/tape.cpp datasets/gui_log.cpp datasets/manifest.cpp datasets/record/gui_script.cpp
       datasets/terminal.cpp datasets/action_keys.cpp bench/checkpoint/nc_spec.cpp bench/checkpoint/process_protocol.cpp core/json_path.cpp)
@@ -25,19 +29,18 @@ export cxx newest_header
 objs=()
 jobs=()
 for s in "${libs[@]}"; do
-  o="$out/obj/$(basename "${s%.cpp}").o"; objs+=("$o")
+  o="$obj/$(basename "${s%.cpp}").o"; objs+=("$o")
   jobs+=("$src/$s $o -fsanitize=fuzzer-no-link")
 done
 for t in "${targets[@]}"; do
-  jobs+=("$src/tests/fuzz/fuzz_$t.cpp $out/obj/fuzz_$t.o -fsanitize=fuzzer-no-link")
+  jobs+=("$src/tests/fuzz/fuzz_$t.cpp $obj/fuzz_$t.o -fsanitize=fuzzer-no-link")
 done
 # The compile flags travel through xargs as one string per job.
 printf '%s\n' "${jobs[@]}" | COMMON="${common[*]}" xargs -P "$(nproc)" -L 1 bash -c \
   'o=$1; s=$0; if [ ! -f "$o" ] || [ "$s" -nt "$o" ] || awk -v h="$newest_header" -v t="$(stat -c %Y "$o")" "BEGIN{exit !(h > t)}"; then $cxx $COMMON $2 -c "$s" -o "$o"; fi'
 link_libs=$(pkg-config --libs vterm freetype2 opencv4)
-for t in "${targets[@]}"; do
-  "$cxx" "${common[@]}" -fsanitize=fuzzer "$out/obj/fuzz_$t.o" "${objs[@]}" $link_libs -o "$out/bin/fuzz_$t"
-done
+printf '%s\n' "${targets[@]}" | xargs -P "$(nproc)" -I{} \
+  "$cxx" "${common[@]}" -fsanitize=fuzzer "$obj/fuzz_{}.o" "${objs[@]}" $link_libs -o "$out/bin/fuzz_{}"
 
 # Seeds.
 seeds="$out/seeds"
