@@ -80,8 +80,14 @@ void AddScoringOptions(CLI::App* cmd, const std::shared_ptr<EvalArgs>& a) {
         for (const auto& n : ProbeNames()) names += (names.empty() ? "" : ", ") + n;
         return names;
       }() + ")");
+  cmd->add_option("--pool", a->arithmetic.pool,
+                  "Arithmetic probe: nc-release (the paper's released problems) or "
+                  "ncbench-balanced")
+      ->check(CLI::IsMember(ArithmeticPoolNames()))
+      ->capture_default_str();
   cmd->add_option("--problems", a->arithmetic.problems,
-                  "Arithmetic probe: problems drawn from the pool of 1000")
+                  "Arithmetic probe: problems drawn from the pool of 1000 (nc-release: evenly "
+                  "spaced, keeping its category mix)")
       ->check(CLI::Range(1, 1000))
       ->capture_default_str();
   cmd->add_flag("--reprompt", a->arithmetic.reprompt,
@@ -219,7 +225,8 @@ int RunEvalArgs(EvalArgs* a, const std::vector<std::string>& argv, const Logger&
   }
   a->opt.metrics = SplitList(a->metrics);
   a->opt.probes = SplitList(a->probes);
-  a->opt.probe_options["arithmetic"] = {{"problems", a->arithmetic.problems},
+  a->opt.probe_options["arithmetic"] = {{"pool", a->arithmetic.pool},
+                                        {"problems", a->arithmetic.problems},
                                         {"reprompt", a->arithmetic.reprompt},
                                         {"counterfactual", a->arithmetic.counterfactual},
                                         {"read_frames", a->arithmetic.read_frames},

@@ -8,7 +8,7 @@
 namespace ncb {
 namespace {
 
-const char* kSource = R"(
+const char* kSource = R"py(
 def expr_of(self, prompt: str) -> str:
     marker = 'Type "'
     first = prompt.find(marker)
@@ -145,7 +145,8 @@ def screen(self, first: Tensor, prompt: str) -> Tensor:
     row = self.draw(frame, row, 'Type "help", "copyright", "credits" or "license" for more information.')
     row = self.draw(frame, row, ">>> " + expr)
     row = self.draw(frame, row, ans)
-    row = self.draw(frame, row, ">>>")
+    row = self.draw(frame, row, ">>> exit()")
+    row = self.draw(frame, row, "$ ")
     return frame
 
 def rollout(self, first_frame: Tensor, prompts: List[str], actions: Tensor, num_frames: int, seed: int) -> Tensor:
@@ -155,7 +156,7 @@ def rollout(self, first_frame: Tensor, prompts: List[str], actions: Tensor, num_
     # The same screen at every step: a view, not T copies.
     screens = torch.stack(outs)
     return screens.unsqueeze(1).expand(screens.size(0), num_frames, screens.size(1), screens.size(2), screens.size(3))
-)";
+)py";
 
 }  // namespace
 

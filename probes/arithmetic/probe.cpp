@@ -2,6 +2,7 @@
 
 #include <torch/types.h>
 
+#include <algorithm>
 #include <cmath>
 #include <deque>
 #include <map>
@@ -88,19 +89,34 @@ json Summarise(const std::vector<json>& rows) {
 
 }  // namespace
 
-std::string ArithmeticCaption(const std::string& expr, const std::optional<std::string>& answer) {
-  std::string c =
-      "Type \"python\"; Enter; Sleep 1s; Type \"" + expr + "\"; Enter; Sleep 800ms; Hide";
+// The released generator's TypingSpeed (its tapes' `Set TypingSpeed 70ms`).
+constexpr const char* kReleasedTypingSpeed = "70ms";
+
+std::string ArithmeticInstruction(const ArithmeticProblem& p) {
+  return "Python REPL arithmetic demonstration: `" + p.expr + "` (" + p.category + ", " +
+         p.digit_type + " digits, difficulty " + std::to_string(p.difficulty) +
+         "). User starts Python interactive mode, calculates the expression, and exits after "
+         "viewing the result.";
+}
+
+std::vector<std::string> ArithmeticTapeBody(const std::string& expr) {
+  return {"Sleep 200ms", "Type \"python\"", "Enter",           "Sleep 1s", "Type \"" + expr + "\"",
+          "Enter",       "Sleep 800ms",     "Type \"exit()\"", "Enter",    "Sleep 500ms"};
+}
+
+std::string ArithmeticCaption(const ArithmeticProblem& p,
+                              const std::optional<std::string>& answer) {
+  std::string c = ArithmeticInstruction(p);
+  const auto body = ArithmeticTapeBody(p.expr);
+  for (size_t i = 0; i < body.size(); ++i) c += (i ? "; " : " ") + body[i];
   if (answer) c += " The answer is " + *answer + ".";
   return c;
 }
 
 int64_t ArithmeticFrameCount(const std::string& expr, double fps) {
-  std::string script = ArithmeticCaption(expr, std::nullopt);
-  for (auto& ch : script) {
-    if (ch == ';') ch = '\n';
-  }
-  const auto timeline = TapeTimeline(ParseTape(script, "arithmetic probe caption"));
+  std::string script = std::string("Set TypingSpeed ") + kReleasedTypingSpeed + "\n";
+  for (const auto& line : ArithmeticTapeBody(expr)) script += line + "\n";
+  const auto timeline = TapeTimeline(ParseTape(script, "arithmetic probe tape"));
   const double end = timeline.empty() ? 0 : timeline.back().time;
   return std::max<int64_t>(1, static_cast<int64_t>(std::ceil(end * fps - 1e-9)));
 }
@@ -134,11 +150,7 @@ namespace {
 using FrameTail = std::deque<std::pair<int64_t, torch::Tensor>>;
 
 // Rejects options and checkpoints the probe cannot run with.
-void CheckProbeInputs(Checkpoint& ckpt, const NcSpec& spec, const ArithmeticProbeOptions& o) {
-  if (o.problems < 1 || o.problems > kArithmeticPoolSize) {
-    throw Error("arithmetic probe: --problems must be 1.." + std::to_string(kArithmeticPoolSize) +
-                ", got " + std::to_string(o.problems));
-  }
+void CheckProbeInputs(Checkpoint& ckpt, const NcSpec& spec) {
   if (spec.modality != "cli") {
     throw Error("arithmetic probe: checkpoint '" + spec.name + "' is a " + spec.modality +
                 " model; the probe types into a terminal (modality cli)");
@@ -153,22 +165,21 @@ void CheckProbeInputs(Checkpoint& ckpt, const NcSpec& spec, const ArithmeticProb
 // The draw's problems with the captions of `variant` ("plain" or "reprompt") and their lengths.
 // "counterfactual": problem i with the plain caption of problem perm[i] (a derangement of the
 // draw, SplitMix64 seeded with fnv1a64("arithmetic:counterfactual")), at its own length.
-std::vector<ProblemRun> MakeRuns(const std::vector<ArithmeticProblem>& pool,
-                                 const std::string& variant, int problems, double fps) {
-  std::vector<size_t> caption_of(static_cast<size_t>(problems));
+std::vector<ProblemRun> MakeRuns(const std::vector<ArithmeticProblem>& drawn,
+                                 const std::string& variant, double fps) {
+  std::vector<size_t> caption_of(drawn.size());
   for (size_t i = 0; i < caption_of.size(); ++i) caption_of[i] = i;
   if (variant == "counterfactual") {
     SplitMix64 rng(Fnv1a64("arithmetic:counterfactual"));
     caption_of = Derangement(caption_of.size(), &rng);
   }
   std::vector<ProblemRun> runs;
-  for (int i = 0; i < problems; ++i) {
-    const auto& p = pool[static_cast<size_t>(i)];
-    const auto& c = pool[caption_of[static_cast<size_t>(i)]];
-    runs.push_back({&p,
-                    ArithmeticCaption(
-                        c.expr, variant == "reprompt" ? std::optional(p.expected) : std::nullopt),
-                    ArithmeticFrameCount(p.expr, fps)});
+  for (size_t i = 0; i < drawn.size(); ++i) {
+    const auto& p = drawn[i];
+    const auto& c = drawn[caption_of[i]];
+    runs.push_back(
+        {&p, ArithmeticCaption(c, variant == "reprompt" ? std::optional(p.expected) : std::nullopt),
+         ArithmeticFrameCount(p.expr, fps)});
   }
   return runs;
 }
@@ -297,14 +308,25 @@ bool RunBatch(Checkpoint& ckpt, const ArithmeticProbeOptions& o, RolloutMode mod
 // OCR and seeds.
 json ProbeProtocol(const ArithmeticProbeOptions& o, const ProbeScreen& screen, const OcrPool& ocr,
                    int batch_size) {
-  return {{"caption", ArithmeticCaption("<expr>", std::nullopt)},
-          {"reprompt_caption", ArithmeticCaption("<expr>", std::string("<value>"))},
+  ArithmeticProblem example;  // placeholders in place of a problem's fields
+  example.expr = "<expr>";
+  example.category = "<category>";
+  example.digit_type = "<digit_type>";
+  std::string caption = ArithmeticCaption(example, std::nullopt);
+  const std::string difficulty = "difficulty 0";
+  caption.replace(caption.find(difficulty), difficulty.size(), "difficulty <difficulty>");
+  return {{"caption", caption},
+          {"caption_source",
+           "the released tape of the expression (engine/cli/vhs/generators/arithmetic.py): "
+           "its # INSTRUCTION line, then its body"},
+          {"reprompt_caption", caption + " The answer is <value>."},
           {"counterfactual_caption",
            "the plain caption of another problem of the draw (a derangement: SplitMix64 seeded "
            "with fnv1a64(\"arithmetic:counterfactual\"), Sattolo's algorithm), graded against "
            "the problem's own expression and answer"},
           {"first_frame", "probe screen with the shell prompt \"$ \""},
-          {"frames", "ceil(script duration * fps); vhs timing, 50 ms per typed character"},
+          {"frames", std::string("ceil(tape duration * fps); TypingSpeed ") + kReleasedTypingSpeed +
+                         " per key, as the released tapes set it"},
           {"read_frames", o.read_frames},
           {"answer_rule",
            "latest of the last read_frames frames whose OCR has a '>>> <expr>' line (spaces "
@@ -324,8 +346,11 @@ json ProbeProtocol(const ArithmeticProbeOptions& o, const ProbeScreen& screen, c
 
 json RunArithmeticProbe(Checkpoint& ckpt, const ArithmeticProbeOptions& o, const Logger& log) {
   const NcSpec& spec = ckpt.spec();
-  CheckProbeInputs(ckpt, spec, o);
-  const auto pool = ArithmeticPool();
+  CheckProbeInputs(ckpt, spec);
+  const auto pool = ArithmeticPool(o.pool);
+  const auto draw = ArithmeticDraw(o.pool, pool.size(), o.problems);
+  std::vector<ArithmeticProblem> drawn;
+  for (size_t i : draw) drawn.push_back(pool[i]);
   const ProbeScreen screen = MakeProbeScreen(spec.height, spec.width, o.font_px, o.theme);
   const torch::Tensor first = MatToFrame(RenderProbeScreen(screen, "$ "));
   auto ocr = OcrPool::Shared(o.ocr);
@@ -337,7 +362,7 @@ json RunArithmeticProbe(Checkpoint& ckpt, const ArithmeticProbeOptions& o, const
   if (o.counterfactual) variants.push_back("counterfactual");
   json out_variants = json::object();
   for (const auto& variant : variants) {
-    const std::vector<ProblemRun> runs = MakeRuns(pool, variant, o.problems, spec.fps);
+    const std::vector<ProblemRun> runs = MakeRuns(drawn, variant, spec.fps);
     std::vector<json> rows(runs.size());
     size_t next = 0;
     while (next < runs.size()) {
@@ -353,21 +378,27 @@ json RunArithmeticProbe(Checkpoint& ckpt, const ArithmeticProbeOptions& o, const
 
   json protocol = ProbeProtocol(o, screen, *ocr, batch_size);
   return {{"probe", "arithmetic"},
-          {"version", 1},
+          {"version", 2},  // 2: the released pool and tape (1: ncbench's pool and caption)
           {"pool",
-           {{"size", pool.size()},
-            {"seed", kArithmeticPoolSeed},
-            {"sha256", ArithmeticPoolHash(pool)}}},
+           {{"name", o.pool},
+            {"size", pool.size()},
+            {"sha256", ArithmeticPoolHash(pool)},
+            {"source", o.pool == "nc-release"
+                           ? "metauto-ai/NeuralComputer engine/cli/vhs/generators/arithmetic.py "
+                             "(bd6dc0a, MIT): random.seed(2024), the first 1000 patterns"
+                           : "ncbench's balanced pool, SplitMix64 seed " +
+                                 std::to_string(kArithmeticPoolSeed)}}},
           {"problems", o.problems},
+          {"draw", {{"rule", ArithmeticDrawRule(o.pool)}, {"indices", draw}}},
           {"protocol", protocol},
           {"variants", out_variants}};
 }
 
 namespace {
 
-// The registry's entry (probes/registry.cpp): options {problems, reprompt, counterfactual,
-// read_frames, font_px, theme} as the CLI's --problems, --reprompt, --counterfactual-captions,
-// --probe-read-frames and --probe-font-px give them.
+// The registry's entry (probes/registry.cpp): options {pool, problems, reprompt,
+// counterfactual, read_frames, font_px, theme} as the CLI's --pool, --problems, --reprompt,
+// --counterfactual-captions, --probe-read-frames and --probe-font-px give them.
 class ArithmeticProbe : public Probe {
  public:
   explicit ArithmeticProbe(ArithmeticProbeOptions o) : o_(std::move(o)) {}
@@ -392,7 +423,9 @@ std::unique_ptr<Probe> MakeArithmeticProbe(const json& options) {
   ArithmeticProbeOptions o;
   for (const auto& [key, v] : options.items()) {
     try {
-      if (key == "problems")
+      if (key == "pool")
+        o.pool = v.get<std::string>();
+      else if (key == "problems")
         o.problems = v.get<int>();
       else if (key == "reprompt")
         o.reprompt = v.get<bool>();
@@ -406,15 +439,15 @@ std::unique_ptr<Probe> MakeArithmeticProbe(const json& options) {
         o.theme = v.get<std::string>();
       else
         throw Error("arithmetic probe: unknown option '" + key +
-                    "'; known: problems, reprompt, counterfactual, read_frames, font_px, theme");
+                    "'; known: pool, problems, reprompt, counterfactual, read_frames, font_px, "
+                    "theme");
     } catch (const json::exception& e) {
       throw Error("arithmetic probe: option '" + key + "': " + e.what());
     }
   }
-  if (o.problems < 1 || o.problems > kArithmeticPoolSize) {
-    throw Error("arithmetic probe: --problems must be 1.." + std::to_string(kArithmeticPoolSize) +
-                ", got " + std::to_string(o.problems));
-  }
+  const auto& pools = ArithmeticPoolNames();
+  if (std::find(pools.begin(), pools.end(), o.pool) == pools.end()) ArithmeticPool(o.pool);
+  ArithmeticDraw(o.pool, kArithmeticPoolSize, o.problems);  // the size is checked before a run
   return std::make_unique<ArithmeticProbe>(std::move(o));
 }
 

@@ -1,14 +1,20 @@
 // The `arithmetic` probe: can the NC compute? (the Neural Computers paper's symbolic probe)
 //
 // Each problem of the draw becomes a CLI sample: the first frame is the probe screen
-// (screen.h) showing a shell prompt at the checkpoint's resolution; the prompt is the paper's
-// scripted caption
-//     Type "python"; Enter; Sleep 1s; Type "<expr>"; Enter; Sleep 800ms; Hide
+// (screen.h) showing a shell prompt at the checkpoint's resolution; the prompt is the released
+// data engine's tape for the expression (engine/cli/vhs/generators/arithmetic.py): its
+// `# INSTRUCTION:` caption, then its body as "; "-separated commands
+//     Python REPL arithmetic demonstration: `12+7` (single_digit_add, single digits,
+//     difficulty 1). User starts Python interactive mode, calculates the expression, and exits
+//     after viewing the result. Sleep 200ms; Type "python"; Enter; Sleep 1s; Type "12+7";
+//     Enter; Sleep 800ms; Type "exit()"; Enter; Sleep 500ms
 // (re-prompted: followed by " The answer is <value>.", the paper's Figure 6); T covers the
-// script's duration at the checkpoint's fps (vhs timing, 50 ms per typed character).
-// The answer is read from the rollout's last `read_frames` frames, latest first: Tesseract
-// reads the frame, the line after ">>> <expr>" is the answer, compared as text with what
-// Python 3 prints. Accuracy comes with a 95% Wilson interval, per category and per problem.
+// tape's duration at the checkpoint's fps (its TypingSpeed, 70 ms a key). The answer stays on
+// screen from the expression's Enter to the end (exit() prints nothing), so it is read from
+// the rollout's last `read_frames` frames, latest first: Tesseract reads the frame, the line
+// after ">>> <expr>" is the answer, compared as text with what Python 3 prints. Accuracy
+// comes with a 95% Wilson interval, per category and per problem. The pool (problems.h) is
+// the paper's own by default.
 #pragma once
 
 #include <nlohmann/json.hpp>
@@ -18,11 +24,13 @@
 #include "bench/checkpoint/checkpoint.h"
 #include "core/logger.h"
 #include "metrics/text/tesseract_ocr.h"
+#include "probes/arithmetic/problems.h"
 
 namespace ncb {
 
 struct ArithmeticProbeOptions {
-  int problems = 100;     // the draw: the pool's first N (1..1000)
+  std::string pool = kDefaultArithmeticPool;  // problems.h: nc-release, ncbench-balanced
+  int problems = 100;     // the draw's size (1..1000; problems.h says which problems)
   bool reprompt = false;  // also run the re-prompted variant, side by side
   // Also run each problem with another problem's caption (a seeded derangement of the draw),
   // graded against its own expression: a model that reads its caption loses its accuracy.
@@ -33,11 +41,24 @@ struct ArithmeticProbeOptions {
   int batch_size = 1;
   int64_t seed = 0;
   RolloutMode mode = RolloutMode::kRollout;
-  OcrOptions ocr;
+  // Tesseract reads the screen as one uniform block of text (psm 6): at its default (psm 3,
+  // automatic layout) it dropped every line below a two-character answer on the released
+  // tape's end screen (">>> 5*4", "20", ">>> exit()", "$ ").
+  OcrOptions ocr = [] {
+    OcrOptions o;
+    o.psm = 6;
+    return o;
+  }();
 };
 
-std::string ArithmeticCaption(const std::string& expr, const std::optional<std::string>& answer);
-// Frames after the first that cover the caption's script at `fps`.
+// The released tape's `# INSTRUCTION:` for a problem, and its body, one command a line.
+std::string ArithmeticInstruction(const ArithmeticProblem& problem);
+std::vector<std::string> ArithmeticTapeBody(const std::string& expr);
+// The prompt: the instruction, then the body joined by "; ", then " The answer is <answer>."
+// when re-prompted.
+std::string ArithmeticCaption(const ArithmeticProblem& problem,
+                              const std::optional<std::string>& answer);
+// Frames after the first that cover the tape's body at `fps`.
 int64_t ArithmeticFrameCount(const std::string& expr, double fps);
 
 struct AnswerRead {

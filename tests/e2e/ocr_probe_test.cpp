@@ -174,6 +174,20 @@ TEST(ArithmeticProbeCli, RunsWithMetricsAndNamesItsErrors) {
   const json rep = test::ReadJson(tmp / "out/report.json");
   EXPECT_EQ(rep["probes"]["arithmetic"]["variants"]["plain"]["total"], 10);
   EXPECT_TRUE(rep["aggregates"].contains("ocr"));
+  // The default pool is the paper's, drawn every 100th problem for 10; named with its sha256.
+  const json& pool = rep["probes"]["arithmetic"]["pool"];
+  EXPECT_EQ(pool["name"], "nc-release");
+  EXPECT_EQ(pool["sha256"], ArithmeticPoolHash(ArithmeticPool("nc-release")));
+  EXPECT_EQ(rep["probes"]["arithmetic"]["draw"]["indices"][1], 100);
+  EXPECT_EQ(rep["probes"]["arithmetic"]["variants"]["plain"]["problems"][1]["expr"],
+            ArithmeticPool()[100].expr);
+  // An unknown pool is refused before anything runs, naming the known ones.
+  r = test::Run(exe + " eval --checkpoint " + (tmp / "calc.pt").string() + " --dataset " +
+                manifest.string() + " --probes arithmetic --pool nc-relase --out " +
+                (tmp / "out3").string());
+  EXPECT_NE(r.status, 0);
+  EXPECT_NE(r.output.find("ncbench-balanced"), std::string::npos) << r.output;
+  EXPECT_FALSE(std::filesystem::exists(tmp / "out3/report.json"));
   // A videos: checkpoint cannot be probed: the probe's error is recorded, the metrics kept.
   r = test::Run(exe +
                 " eval --checkpoint videos:" + (test::SharedDir() / "data/cligen-clean").string() +

@@ -3,8 +3,10 @@
 // against the released Python file in ../shared/reference/neuralcomputer, run as is.
 #include <set>
 
+#include "core/errors.h"
 #include "core/python_random.h"
 #include "probes/arithmetic/nc_release_pool.h"
+#include "probes/arithmetic/problems.h"
 #include "tests/test_util.h"
 
 namespace ncb {
@@ -81,6 +83,42 @@ print(json.dumps(arithmetic.generate_comprehensive_arithmetic_patterns()))
   for (const auto& p : pool) exprs.insert(p.expression), categories.insert(p.category);
   EXPECT_EQ(exprs.size(), 993u);
   EXPECT_EQ(categories.size(), 12u);
+  // The default pool is that pool, with the released order and labels.
+  const auto def = ArithmeticPool();
+  ASSERT_EQ(def.size(), 1000u);
+  for (size_t i = 0; i < def.size(); ++i) {
+    EXPECT_EQ(def[i].expr, want[i]["expression"].get<std::string>()) << i;
+    EXPECT_EQ(def[i].category, want[i]["category"].get<std::string>()) << i;
+  }
+}
+
+// PythonEval against Python's own eval and repr: every released pattern (parentheses, **, /,
+// % mixed with floats) and the corners of Python's semantics.
+TEST(Golden, PythonEvalPrintsWhatPythonPrints) {
+  std::vector<std::string> exprs;
+  for (const auto& p : NcReleasePatterns(2024)) exprs.push_back(p.expression);
+  for (const char* e : {"-2**2",     "2**-1",
+                        "(-2)**3",   "-1**0",
+                        "(-1)**5",   "2**3**2",
+                        "7%-3",      "-7%3",
+                        "(7/2)%-2",  "(-7/2)%2",
+                        "(0-6/3)%3", "1/3*3",
+                        "10/4",      "2**62",
+                        "-(3-5)",    "+4",
+                        "1 + 2 * 3", "((1))",
+                        "0**0",      "5%5",
+                        "(1/2)**-2", "100000000*100000000",
+                        "1/7",       "2/3"})
+    exprs.push_back(e);
+  // The expressions as a JSON literal (plain ASCII, no quotes or backslashes in them).
+  const auto want = Python("import json\nexprs = json.loads('" + nlohmann::json(exprs).dump() +
+                           "')\nprint(json.dumps([repr(eval(e)) for e in exprs]))\n");
+  ASSERT_EQ(want.size(), exprs.size());
+  for (size_t i = 0; i < exprs.size(); ++i)
+    EXPECT_EQ(PythonEval(exprs[i]), want[i].get<std::string>()) << exprs[i];
+  // Beyond what it covers (64-bit ints, no //, names) and what Python refuses, it throws.
+  for (const char* bad : {"1/0", "5%0", "2**64", "9//2", "(1+2", "1+", "x+1", "1 2", "(-8)**(1/3)"})
+    EXPECT_THROW(PythonEval(bad), Error) << bad;
 }
 
 }  // namespace

@@ -74,28 +74,31 @@ TEST(OcrGolden, EngineReadsWhatTheTesseractProgramReads) {
 }
 
 TEST(OcrGolden, PoolAnswersAreWhatPythonPrints) {
-  test::TempDir tmp;
-  const auto pool = ArithmeticPool();
-  {
-    std::ofstream out(tmp / "exprs.txt");
-    for (const auto& p : pool) out << p.expr << "\n";
+  for (const auto& name : ArithmeticPoolNames()) {
+    test::TempDir tmp;
+    const auto pool = ArithmeticPool(name);
+    {
+      std::ofstream out(tmp / "exprs.txt");
+      for (const auto& p : pool) out << p.expr << "\n";
+    }
+    const auto r = test::Run(
+        "/usr/bin/python3 -c \"import sys\nfor e in open(sys.argv[1]).read().split():"
+        " print(repr(eval(e)))\" " +
+        (tmp / "exprs.txt").string());
+    ASSERT_EQ(r.status, 0) << r.output;
+    std::istringstream lines(r.output);
+    std::string line;
+    int i = 0, mismatches = 0;
+    while (std::getline(lines, line)) {
+      ASSERT_LT(i, 1000);
+      const auto& p = pool[static_cast<size_t>(i)];
+      mismatches += line != p.expected;
+      EXPECT_EQ(line, p.expected) << name << ": " << p.expr;
+      ++i;
+    }
+    EXPECT_EQ(i, 1000) << name;
+    EXPECT_EQ(mismatches, 0) << name;
   }
-  const auto r = test::Run(
-      "/usr/bin/python3 -c \"import sys\nfor e in open(sys.argv[1]).read().split():"
-      " print(repr(eval(e)))\" " +
-      (tmp / "exprs.txt").string());
-  ASSERT_EQ(r.status, 0) << r.output;
-  std::istringstream lines(r.output);
-  std::string line;
-  int i = 0, mismatches = 0;
-  while (std::getline(lines, line)) {
-    ASSERT_LT(i, 1000);
-    mismatches += line != pool[static_cast<size_t>(i)].expected;
-    EXPECT_EQ(line, pool[static_cast<size_t>(i)].expected) << pool[static_cast<size_t>(i)].expr;
-    ++i;
-  }
-  EXPECT_EQ(i, 1000);
-  EXPECT_EQ(mismatches, 0);
 }
 
 json Recompute(const fs::path& report) {
