@@ -180,6 +180,9 @@ Terminal::~Terminal() {
 //  - REP ("ESC[Nb", repeat the preceding graphic character) loops forever when no character
 //    precedes it: the guard carries REP out itself, writing the last graphic character N
 //    times up to the end of the line (libvterm's own bound), and drops it when there is none.
+//  - DECSC (ESC 7) and the alternate screen's save (CSI ?1049h) do not save the G0 character
+//    set, so DECRC (ESC 8) and CSI ?1049l left "ESC ( 0" line drawing on (alacritty's
+//    saved_cursor reference): the guard tracks G0 and designates the saved one again.
 // Everything else reaches libvterm unchanged and in order; controls inside a CSI sequence,
 // which the terminal executes at once, go ahead of the sequence, and a sequence cancelled by
 // ESC, CAN or SUB is dropped (it would have done nothing).
@@ -202,6 +205,14 @@ void Terminal::FinishCsi(char final_byte) {
   fed_ += "\x1b[";
   fed_ += csi_;
   fed_.push_back(final_byte);
+  if (csi_ == "?1049" && final_byte == 'h') saved_g0_ = g0_;
+  if (csi_ == "?1049" && final_byte == 'l') RestoreG0();
+}
+
+void Terminal::RestoreG0() {
+  g0_ = saved_g0_;
+  fed_ += "\x1b(";
+  fed_.push_back(g0_);
 }
 
 void Terminal::Feed(std::string_view bytes) {
@@ -209,28 +220,42 @@ void Terminal::Feed(std::string_view bytes) {
   for (const char ch : bytes) {
     const auto c = static_cast<unsigned char>(ch);
     if (c == 0x1b) {
-      if (escape_ == Escape::kEsc) fed_.push_back(ch);
+      if (escape_ == Escape::kEsc) fed_ += "\x1b" + esc_intermediates_;
       escape_ = Escape::kEsc;  // the ESC waits for the next byte, maybe in the next call
+      esc_intermediates_.clear();
       continue;
     }
     if (escape_ == Escape::kEsc) {
       if (c == '[') {  // CSI: the sequence goes out whole at its final byte
+        // After intermediates libvterm's parser still opens a CSI sequence (the fuzzer found
+        // "ESC SP [ b"); the intermediates are printed, as before this parser kept them.
+        fed_ += esc_intermediates_;
+        esc_intermediates_.clear();
         escape_ = Escape::kCsi;
         csi_.clear();
         csi_separators_ = 0;
         continue;
       }
-      // A control inside the escape is executed, an intermediate (0x20-0x2f) collected and a
-      // byte above 0x7e ignored: the escape goes on, and a '[' after them still opens a CSI
-      // sequence in libvterm's parser (the fuzzer found "ESC NUL [ b", "ESC 0xff [ b" and
-      // "ESC SP [ b").
-      if ((c < 0x30 && c != 0x18 && c != 0x1a) || c >= 0x7f) {
+      // A control inside the escape is executed at once and a byte above 0x7e ignored: the
+      // escape goes on (the fuzzer found "ESC NUL [ b", "ESC 0xff [ b"). An intermediate
+      // (0x20-0x2f) is kept and goes out after the ESC with the final byte: "ESC # 8" (DECALN),
+      // "ESC ( B" (character sets).
+      if (c >= 0x20 && c < 0x30) {
+        if (esc_intermediates_.size() < 8) esc_intermediates_.push_back(ch);
+        continue;
+      }
+      if ((c < 0x20 && c != 0x18 && c != 0x1a) || c >= 0x7f) {
         fed_.push_back(ch);
         continue;
       }
       escape_ = Escape::kNone;
-      fed_.push_back('\x1b');
+      fed_ += "\x1b" + esc_intermediates_;
       fed_.push_back(ch);
+      if (esc_intermediates_ == "(") g0_ = ch;
+      if (esc_intermediates_.empty() && ch == '7') saved_g0_ = g0_;
+      if (esc_intermediates_.empty() && ch == '8') RestoreG0();
+      if (esc_intermediates_.empty() && ch == 'c') g0_ = saved_g0_ = 'B';  // RIS
+      esc_intermediates_.clear();
       continue;
     }
     if (escape_ == Escape::kCsi) {
@@ -293,6 +318,28 @@ std::string Terminal::CellText(int row, int col) const {
   VTermScreenCell cell;
   if (!vterm_screen_get_cell(screen_, VTermPos{row, col}, &cell)) return "";
   return CellChars(cell);
+}
+
+Terminal::CellColors Terminal::CellColorsAt(int row, int col) const {
+  CellColors out;
+  VTermScreenCell cell;
+  if (!vterm_screen_get_cell(screen_, VTermPos{row, col}, &cell)) return out;
+  const auto convert = [](const VTermColor& c, bool is_default) {
+    CellColor o;
+    if (is_default) return o;
+    if (VTERM_COLOR_IS_INDEXED(&c)) {
+      o.kind = CellColor::kIndexed;
+      o.index = c.indexed.idx;
+    } else {
+      o.kind = CellColor::kRgb;
+      o.rgb = {c.rgb.red, c.rgb.green, c.rgb.blue};
+    }
+    return o;
+  };
+  out.fg = convert(cell.fg, VTERM_COLOR_IS_DEFAULT_FG(&cell.fg));
+  out.bg = convert(cell.bg, VTERM_COLOR_IS_DEFAULT_BG(&cell.bg));
+  out.reverse = cell.attrs.reverse;
+  return out;
 }
 
 std::string Terminal::ScreenText() const {

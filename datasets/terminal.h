@@ -58,6 +58,19 @@ class Terminal {
   std::string ScreenText() const;
   // The characters of one cell as UTF-8 ("" for the right half of a wide character).
   std::string CellText(int row, int col) const;
+  // One colour of a cell as the program set it, before the theme maps it to pixels: the
+  // terminal's default, a palette index (SGR 30-37 and 40-47 are 0-7, 90-97 and 100-107 are
+  // 8-15, 38;5;n and 48;5;n are n) or a 24-bit colour (38;2;r;g;b).
+  struct CellColor {
+    enum Kind { kDefault, kIndexed, kRgb } kind = kDefault;
+    int index = 0;
+    Rgb rgb;
+  };
+  struct CellColors {
+    CellColor fg, bg;
+    bool reverse = false;  // SGR 7: drawn with fg and bg swapped
+  };
+  CellColors CellColorsAt(int row, int col) const;
 
   int rows() const { return rows_; }
   int cols() const { return cols_; }
@@ -77,6 +90,9 @@ class Terminal {
   enum class Escape { kNone, kEsc, kCsi } escape_ = Escape::kNone;
   std::string csi_;  // the parameter and intermediate bytes of the CSI sequence so far
   int csi_separators_ = 0;
+  std::string esc_intermediates_;   // bytes 0x20-0x2f after an ESC, before its final byte
+  char g0_ = 'B', saved_g0_ = 'B';  // the G0 character set designated, and as DECSC saved it
+  void RestoreG0();
   std::string last_char_;  // the last graphic character written (UTF-8), for REP
   std::string fed_;        // the bytes that go on to libvterm
   void FinishCsi(char final_byte);

@@ -192,6 +192,33 @@ TEST(Terminal, SurvivesCsiSequencesWithManyArguments) {
   EXPECT_EQ(u.ScreenText(), "");
 }
 
+// Escape sequences with intermediate bytes reach libvterm whole and in order: DECALN fills the
+// screen with E, "ESC ( 0" selects line drawing and "ESC ( B" ASCII again, and DECRC restores
+// the character set DECSC saved (alacritty's decaln_reset and saved_cursor references).
+TEST(Terminal, EscapeIntermediatesAndTheSavedCharacterSet) {
+  Terminal t(2, 4);
+  t.Feed("\x1b#8");
+  EXPECT_EQ(t.ScreenText(), "EEEE\nEEEE");
+  Terminal u(1, 6);
+  u.Feed("\x1b(0q\x1b(Bq");
+  EXPECT_EQ(u.CellText(0, 0), "\u2500");  // a horizontal line
+  EXPECT_EQ(u.CellText(0, 1), "q");
+  Terminal v(1, 6);
+  v.Feed(
+      "\x1b"
+      "7\x1b(0q\x1b"
+      "8x");  // saved with ASCII, restored: x is x again
+  EXPECT_EQ(v.CellText(0, 0), "x");
+  Terminal w(1, 6);
+  w.Feed("\x1b(0\x1b[?1049hq\x1b(B\x1b[?1049lq");  // the alternate screen restores G0 too
+  EXPECT_EQ(w.CellText(0, 0), "\u2500");
+  // Split across two writes, as a pty delivers them.
+  Terminal x(1, 4);
+  x.Feed("\x1b(");
+  x.Feed("0q");
+  EXPECT_EQ(x.CellText(0, 0), "\u2500");
+}
+
 TEST(Terminal, RepeatsTheLastCharacterAndNeverHangsOnRep) {
   // Found by tests/fuzz/fuzz_terminal: libvterm 0.1.4 loops forever on REP (ESC[Nb) with no
   // character before it. ncbench carries REP out itself, up to the end of the line.
