@@ -10,6 +10,11 @@
 //   cursor_error_mean/median generated vs logged, in pixels, over frames where it is found
 //                            (the median floored to whole pixels from a 1-px histogram, so
 //                            shards merge exactly)
+//   cursor_hit_rate_rN       the hit rate within N px, for every N of `radii` (a curve; the
+//                            fraction of the screen's width each N is is in the options)
+//   cursor_dx_mean, cursor_dy_mean   mean |dx| and |dy| of generated vs logged, px, over
+//                            frames where it is found (NeuralOS's measure, with the Euclidean
+//                            cursor_error_mean beside them)
 //   cursor_not_found_rate    frames with no cursor found in the generated frame
 //   cursor_gt_hit_rate, cursor_gt_not_found_rate   the same for the ground truth: the
 //                            detector's own ceiling on the dataset
@@ -38,7 +43,9 @@ const std::vector<MetricOption>& CursorOptions() {
        "cursor sprite folder (default: the dataset's cursors/)"},
       {"radius", "number", 8.0, true, "a hit: within this many px of the logged position"},
       {"min_confidence", "number", 0.8, true, "the detector's threshold, in (0, 1]"},
-      {"scales", "array", nlohmann::json::array({1.0}), true, "sprite scales searched"}};
+      {"scales", "array", nlohmann::json::array({1.0}), true, "sprite scales searched"},
+      {"radii", "array", nlohmann::json::array({2.0, 4.0, 16.0, 32.0}), true,
+       "further radii (px) of the hit-rate curve, each reported as cursor_hit_rate_rN"}};
   return t;
 }
 
@@ -54,8 +61,14 @@ class CursorMetric : public Metric {
     radius_ = o.value("radius", 8.0);
     min_confidence_ = o.value("min_confidence", 0.8);
     scales_ = o.value("scales", std::vector<double>{1.0});
+    radii_ = o.value("radii", std::vector<double>{2.0, 4.0, 16.0, 32.0});
     if (!(radius_ > 0) || !(min_confidence_ > 0 && min_confidence_ <= 1) || scales_.empty()) {
       throw Error("cursor: radius must be > 0, min_confidence in (0, 1], scales non-empty");
+    }
+    for (double r : radii_) {
+      if (!(r > 0) || r != std::floor(r) || r > 1024)
+        throw Error("cursor: radii must be whole numbers of px in 1..1024, got " +
+                    nlohmann::json(r).dump());
     }
     library_ = CursorLibrary::Load(templates_);
     info_ = {
@@ -65,26 +78,37 @@ class CursorMetric : public Metric {
         "higher_is_better",
         "frame",
         "ncbench template matching of the recordings' cursor sprites (hotspot), hit within R px"};
-    info_.name +=
-        NameSuffix({{"radius", radius_}, {"min_confidence", min_confidence_}, {"scales", scales_}},
-                   CursorOptions());
+    info_.name += NameSuffix({{"radius", radius_},
+                              {"min_confidence", min_confidence_},
+                              {"scales", scales_},
+                              {"radii", radii_}},
+                             CursorOptions());
     config_ = options().dump();
   }
   const MetricInfo& info() const override { return info_; }
   // Against the log: the hit rate and the errors; not the *_vs_gt keys (against the cursor
   // found in the ground truth) or the not-found rate.
   std::vector<std::string> cursor_log_keys() const override {
-    return {"_hit_rate", "_error", "_error_mean", "_error_median"};
+    std::vector<std::string> keys = {"_hit_rate",     "_error",   "_error_mean",
+                                     "_error_median", "_dx_mean", "_dy_mean"};
+    for (double r : radii_) keys.push_back("_hit_rate_r" + Num(r));
+    return keys;
   }
   std::vector<OutputKey> outputs() const override {
-    return {{"*_hit_rate", "ratio", "higher_is_better", true},
-            {"*_not_found_rate", "ratio", "lower_is_better", false},
-            {"*_gt_hit_rate", "data", "", false},  // the detector on the ground truth
-            {"*_gt_not_found_rate", "data", "", false},
-            {"*_error_mean", "px", "lower_is_better", false},
-            {"*_error_median", "px", "lower_is_better", false},
-            {"*_error", "px", "lower_is_better", false},
-            {"*_radius_px", "count", "", false}};
+    std::vector<OutputKey> keys = {
+        {"*_hit_rate", "ratio", "higher_is_better", true},
+        {"*_not_found_rate", "ratio", "lower_is_better", false},
+        {"*_gt_hit_rate", "data", "", false},  // the detector on the ground truth
+        {"*_gt_not_found_rate", "data", "", false},
+        {"*_error_mean", "px", "lower_is_better", false},
+        {"*_error_median", "px", "lower_is_better", false},
+        {"*_error", "px", "lower_is_better", false},
+        {"*_dx_mean", "px", "lower_is_better", false},
+        {"*_dy_mean", "px", "lower_is_better", false},
+        {"*_radius_px", "count", "", false}};
+    for (double r : radii_)
+      keys.push_back({"*_hit_rate_r" + Num(r), "ratio", "higher_is_better", false});
+    return keys;
   }
   std::vector<OutputView> views() const override {
     return {{"histogram", "error_histogram", "cursor error histogram (frames)", "px"}};
@@ -97,6 +121,8 @@ class CursorMetric : public Metric {
                                 " screen, scaled with the frame"},
             {"min_confidence", min_confidence_},
             {"scales", scales_},
+            {"radii", radii_},
+            {"radii_fraction_of_width", RadiiFractions()},
             {"sprites", library_.sprites.size()}};
   }
   void BeginSample(const SampleInfo& s) override {
@@ -125,7 +151,12 @@ class CursorMetric : public Metric {
         f["cursor_error"] = e;
         sample_.Add("gen_found", 1);
         sample_.Add("error_sum", e);
+        sample_.Add("dx_sum", std::abs(dg->hotspot.x - logged.x));
+        sample_.Add("dy_sum", std::abs(dg->hotspot.y - logged.y));
         sample_.Add("gen_hits", e <= r);
+        for (double radius : radii_)
+          sample_.Add("gen_hits_r" + Num(radius),
+                      e <= radius * frame_.width / library_.screen.width);
         Histogram(e);
       }
       if (dt) {
@@ -216,6 +247,14 @@ class CursorMetric : public Metric {
              "no cursor found in the ground truth");
     PutRatio(&a, "cursor_error_mean", st.Get("error_sum"), found,
              "no cursor found in the generated frames");
+    PutRatio(&a, "cursor_dx_mean", st.Get("dx_sum"), found,
+             "no cursor found in the generated frames");
+    PutRatio(&a, "cursor_dy_mean", st.Get("dy_sum"), found,
+             "no cursor found in the generated frames");
+    for (double radius : radii_) {
+      PutRatio(&a, "cursor_hit_rate_r" + Num(radius), st.Get("gen_hits_r" + Num(radius)), n,
+               "no frame with a logged cursor");
+    }
     const auto median = Median(st);
     PutScore(&a, "cursor_error_median", median.value_or(0), median.has_value(),
              "no cursor found in the generated frames");
@@ -226,10 +265,18 @@ class CursorMetric : public Metric {
     return a;
   }
 
+  // A whole number of px as the key's suffix ("16").
+  static std::string Num(double v) { return std::to_string(std::llround(v)); }
+  nlohmann::json RadiiFractions() const {
+    nlohmann::json out = nlohmann::json::object();
+    for (double r : radii_) out[Num(r)] = r / library_.screen.width;
+    return out;
+  }
+
   MetricInfo info_;
   std::filesystem::path templates_;
   double radius_ = 8, min_confidence_ = 0.8;
-  std::vector<double> scales_;
+  std::vector<double> scales_, radii_;
   // The detection of a frame seen recently by any instance of this configuration
   // (core/tensor_memo.h): the model's and the static baseline's instances see the same
   // ground-truth tensor, and the static baseline the same conditioning tensor at every k.

@@ -261,8 +261,13 @@ void ReadBatchAnswers(OcrPool& ocr, const FrameTail& tail, const std::vector<Pro
   for (size_t t = tail.size(); t-- > 0;) {
     std::vector<std::pair<size_t, std::future<std::string>>> texts;
     for (size_t j = 0; j < batch.size(); ++j) {
-      if (!done[j])
-        texts.emplace_back(j, ocr.Submit(FrameToRgb8(tail[t].second[static_cast<int64_t>(j)])));
+      if (done[j]) continue;
+      const auto frame = tail[t].second[static_cast<int64_t>(j)];
+      // A frame equal to the later one just read reads the same: skip it, go on to the one
+      // before (a model that holds its screen, like the static baseline, is read once).
+      if (t + 1 < tail.size() && torch::equal(frame, tail[t + 1].second[static_cast<int64_t>(j)]))
+        continue;
+      texts.emplace_back(j, ocr.Submit(FrameToRgb8(frame)));
     }
     for (auto& [j, fut] : texts) {
       const std::string text = fut.get();

@@ -1,13 +1,16 @@
 // The cursor detector (metrics/cursor/cursor_detector.h) on synthetic frames: an arrow pasted
 // at known places over a busy background is found at its hotspot, at full and half size; a
 // frame without it is "not found"; a broken library names its file and field.
+#include <cmath>
 #include <fstream>
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 #include <random>
 
 #include "core/errors.h"
+#include "core/frame.h"
 #include "metrics/cursor/cursor_detector.h"
+#include "metrics/metric.h"
 #include "tests/test_util.h"
 
 namespace ncb {
@@ -106,6 +109,49 @@ TEST(CursorDetector, BrokenLibrariesNameFileAndField) {
         std::string::npos)
         << e.what();
   }
+}
+
+// The metric's curve of hit rates over radii and NeuralOS's mean |dx|, |dy|: generated frames
+// with the arrow at known offsets from the logged point, and one without it.
+TEST(CursorMetric, HitRateCurveAndMeanAxisErrors) {
+  test::TempDir tmp;
+  WriteLibrary(tmp / "c", R"({"screen": [640, 480], "default": "arrow.png",
+                              "sprites": [{"file": "arrow.png", "hotspot": [1, 1]}]})");
+  auto metric = CreateMetric("cursor", {{"templates", (tmp / "c").string()}});
+  const std::vector<cv::Point> offsets = {{0, 0}, {3, 0}, {0, 10}, {20, 20}};
+  const int T = 5;  // frames 1..4 carry the offsets, frame 5 no cursor
+  SampleInfo info;
+  info.id = "s";
+  info.num_frames = T;
+  info.fps = 15;
+  info.cursor.assign(T + 1, std::pair<double, double>{200, 150});
+  metric->BeginSample(info);
+  std::vector<torch::Tensor> gen, gt;
+  for (int k = 1; k <= T; ++k) {
+    cv::Mat g = Busy(640, 480, 0), t = Busy(640, 480, 0);
+    Paste(&t, Arrow(), 200 - 1, 150 - 1);
+    if (k <= 4) Paste(&g, Arrow(), 200 + offsets[k - 1].x - 1, 150 + offsets[k - 1].y - 1);
+    gen.push_back(MatToFrame(g));
+    gt.push_back(MatToFrame(t));
+  }
+  metric->ObserveFrames(torch::stack(gen), torch::stack(gt), FrameContext{});
+  const auto s = metric->EndSample();
+  // Errors 0, 3, 10, 28.3 px and one frame not found, over 5 frames with a logged position.
+  EXPECT_DOUBLE_EQ(s["cursor_hit_rate"].get<double>(), 2.0 / 5);  // R = 8
+  EXPECT_DOUBLE_EQ(s["cursor_hit_rate_r2"].get<double>(), 1.0 / 5);
+  EXPECT_DOUBLE_EQ(s["cursor_hit_rate_r4"].get<double>(), 2.0 / 5);
+  EXPECT_DOUBLE_EQ(s["cursor_hit_rate_r16"].get<double>(), 3.0 / 5);
+  EXPECT_DOUBLE_EQ(s["cursor_hit_rate_r32"].get<double>(), 4.0 / 5);
+  EXPECT_DOUBLE_EQ(s["cursor_dx_mean"].get<double>(), (0 + 3 + 0 + 20) / 4.0);
+  EXPECT_DOUBLE_EQ(s["cursor_dy_mean"].get<double>(), (0 + 0 + 10 + 20) / 4.0);
+  EXPECT_NEAR(s["cursor_error_mean"].get<double>(), (0 + 3 + 10 + std::sqrt(800.0)) / 4, 1e-9);
+  EXPECT_DOUBLE_EQ(s["cursor_gt_hit_rate"].get<double>(), 1.0);
+  const auto a = metric->Finalize(metric->state());
+  EXPECT_DOUBLE_EQ(a["cursor_hit_rate_r16"].get<double>(), 3.0 / 5);
+  EXPECT_DOUBLE_EQ(metric->options()["radii_fraction_of_width"]["32"].get<double>(), 32.0 / 640);
+  // Radii are whole px.
+  EXPECT_THROW(CreateMetric("cursor", {{"templates", (tmp / "c").string()}, {"radii", {2.5}}}),
+               Error);
 }
 
 }  // namespace
