@@ -43,10 +43,12 @@ struct ArithmeticProbeOptions {
   RolloutMode mode = RolloutMode::kRollout;
   // Tesseract reads the screen as one uniform block of text (psm 6): at its default (psm 3,
   // automatic layout) it dropped every line below a two-character answer on the released
-  // tape's end screen (">>> 5*4", "20", ">>> exit()", "$ ").
+  // tape's end screen (">>> 5*4", "20", ">>> exit()", "$ "). A dark screen is inverted first
+  // (dark text on light, Tesseract's own case), which spares it trying each line inverted.
   OcrOptions ocr = [] {
     OcrOptions o;
     o.psm = 6;
+    o.invert = true;
     return o;
   }();
 };
