@@ -92,11 +92,29 @@ json Summarise(const std::vector<json>& rows) {
 // The released generator's TypingSpeed (its tapes' `Set TypingSpeed 70ms`).
 constexpr const char* kReleasedTypingSpeed = "70ms";
 
-std::string ArithmeticInstruction(const ArithmeticProblem& p) {
-  return "Python REPL arithmetic demonstration: `" + p.expr + "` (" + p.category + ", " +
-         p.digit_type + " digits, difficulty " + std::to_string(p.difficulty) +
+namespace {
+
+// The released tape's instruction and body from its fields as text: a problem's, or the
+// report's placeholders ("<expr>", "<difficulty>").
+std::string InstructionText(const std::string& expr, const std::string& category,
+                            const std::string& digit_type, const std::string& difficulty) {
+  return "Python REPL arithmetic demonstration: `" + expr + "` (" + category + ", " + digit_type +
+         " digits, difficulty " + difficulty +
          "). User starts Python interactive mode, calculates the expression, and exits after "
          "viewing the result.";
+}
+
+std::string CaptionText(const std::string& instruction, const std::string& expr) {
+  std::string c = instruction;
+  const auto body = ArithmeticTapeBody(expr);
+  for (size_t i = 0; i < body.size(); ++i) c += (i ? "; " : " ") + body[i];
+  return c;
+}
+
+}  // namespace
+
+std::string ArithmeticInstruction(const ArithmeticProblem& p) {
+  return InstructionText(p.expr, p.category, p.digit_type, std::to_string(p.difficulty));
 }
 
 std::vector<std::string> ArithmeticTapeBody(const std::string& expr) {
@@ -106,9 +124,7 @@ std::vector<std::string> ArithmeticTapeBody(const std::string& expr) {
 
 std::string ArithmeticCaption(const ArithmeticProblem& p,
                               const std::optional<std::string>& answer) {
-  std::string c = ArithmeticInstruction(p);
-  const auto body = ArithmeticTapeBody(p.expr);
-  for (size_t i = 0; i < body.size(); ++i) c += (i ? "; " : " ") + body[i];
+  std::string c = CaptionText(ArithmeticInstruction(p), p.expr);
   if (answer) c += " The answer is " + *answer + ".";
   return c;
 }
@@ -313,13 +329,8 @@ bool RunBatch(Checkpoint& ckpt, const ArithmeticProbeOptions& o, RolloutMode mod
 // OCR and seeds.
 json ProbeProtocol(const ArithmeticProbeOptions& o, const ProbeScreen& screen, const OcrPool& ocr,
                    int batch_size) {
-  ArithmeticProblem example;  // placeholders in place of a problem's fields
-  example.expr = "<expr>";
-  example.category = "<category>";
-  example.digit_type = "<digit_type>";
-  std::string caption = ArithmeticCaption(example, std::nullopt);
-  const std::string difficulty = "difficulty 0";
-  caption.replace(caption.find(difficulty), difficulty.size(), "difficulty <difficulty>");
+  const std::string caption = CaptionText(
+      InstructionText("<expr>", "<category>", "<digit_type>", "<difficulty>"), "<expr>");
   return {{"caption", caption},
           {"caption_source",
            "the released tape of the expression (engine/cli/vhs/generators/arithmetic.py): "
@@ -450,8 +461,7 @@ std::unique_ptr<Probe> MakeArithmeticProbe(const json& options) {
       throw Error("arithmetic probe: option '" + key + "': " + e.what());
     }
   }
-  const auto& pools = ArithmeticPoolNames();
-  if (std::find(pools.begin(), pools.end(), o.pool) == pools.end()) ArithmeticPool(o.pool);
+  CheckArithmeticPoolName(o.pool);
   ArithmeticDraw(o.pool, kArithmeticPoolSize, o.problems);  // the size is checked before a run
   return std::make_unique<ArithmeticProbe>(std::move(o));
 }

@@ -1,7 +1,9 @@
 #include "probes/arithmetic/problems.h"
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
+#include <initializer_list>
 #include <set>
 #include <stdexcept>
 
@@ -155,38 +157,30 @@ class PyParser {
   bool Eat(const std::string& tok) {
     Skip();
     if (s_.compare(at_, tok.size(), tok) != 0) return false;
-    // "*" is not the start of "**", nor "/" of "//".
-    if ((tok == "*" || tok == "/") && at_ + 1 < s_.size() && s_[at_ + 1] == tok[0]) return false;
+    if (tok == "/" && s_.compare(at_, 2, "//") == 0)
+      Fail(s_, "floor division (//) is not supported");
+    if (tok == "*" && s_.compare(at_, 2, "**") == 0) return false;  // "**" is another operator
     at_ += tok.size();
     return true;
   }
   std::string Where() const { return "character " + std::to_string(at_ + 1); }
-  PyNumber Sum() {
-    PyNumber v = Term();
+  // One left-associative level: next (op next)*, with the level's operators.
+  PyNumber Level(std::initializer_list<const char*> ops, PyNumber (PyParser::*next)()) {
+    PyNumber v = (this->*next)();
     for (;;) {
-      if (Eat("+"))
-        v = Apply(v, "+", Term(), s_);
-      else if (Eat("-"))
-        v = Apply(v, "-", Term(), s_);
-      else
-        return v;
+      const char* op = nullptr;
+      for (const char* o : ops) {
+        if (Eat(o)) {
+          op = o;
+          break;
+        }
+      }
+      if (!op) return v;
+      v = Apply(v, op, (this->*next)(), s_);
     }
   }
-  PyNumber Term() {
-    PyNumber v = Unary();
-    for (;;) {
-      Skip();
-      if (s_.compare(at_, 2, "//") == 0) Fail(s_, "floor division (//) is not supported");
-      if (Eat("*"))
-        v = Apply(v, "*", Unary(), s_);
-      else if (Eat("/"))
-        v = Apply(v, "/", Unary(), s_);
-      else if (Eat("%"))
-        v = Apply(v, "%", Unary(), s_);
-      else
-        return v;
-    }
-  }
+  PyNumber Sum() { return Level({"+", "-"}, &PyParser::Term); }
+  PyNumber Term() { return Level({"*", "/", "%"}, &PyParser::Unary); }
   PyNumber Unary() {
     if (Eat("-")) {
       const PyNumber v = Unary();
@@ -271,13 +265,18 @@ const std::vector<std::string>& ArithmeticPoolNames() {
   return names;
 }
 
-std::vector<ArithmeticProblem> ArithmeticPool(const std::string& name) {
-  if (name == "ncbench-balanced") return BalancedArithmeticPool();
-  if (name != "nc-release") {
+void CheckArithmeticPoolName(const std::string& name) {
+  const auto& names = ArithmeticPoolNames();
+  if (std::find(names.begin(), names.end(), name) == names.end()) {
     throw Error("arithmetic probe: unknown pool '" + name +
                 "'; known: nc-release (the paper's released problems, the default), "
                 "ncbench-balanced");
   }
+}
+
+std::vector<ArithmeticProblem> ArithmeticPool(const std::string& name) {
+  CheckArithmeticPoolName(name);
+  if (name == "ncbench-balanced") return BalancedArithmeticPool();
   std::vector<ArithmeticProblem> pool;
   for (const auto& p : NcReleasePool()) {
     ArithmeticProblem a;

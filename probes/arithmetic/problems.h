@@ -37,6 +37,8 @@ struct ArithmeticProblem {
 
 // "nc-release", "ncbench-balanced".
 const std::vector<std::string>& ArithmeticPoolNames();
+// Error naming the known pools when `name` is not one of them.
+void CheckArithmeticPoolName(const std::string& name);
 // The named pool; Error naming the known pools otherwise.
 std::vector<ArithmeticProblem> ArithmeticPool(const std::string& name = kDefaultArithmeticPool);
 std::vector<ArithmeticProblem> BalancedArithmeticPool(uint64_t seed = kArithmeticPoolSeed);
