@@ -82,6 +82,9 @@ void AddRecordGuiCommand(CLI::App* cmd, Runner* run) {
   gui->add_option("--window-manager", gui_opts->window_manager,
                   "Window manager program (empty: none)")
       ->capture_default_str();
+  gui->add_flag("--no-cursor", gui_opts->hide_cursor,
+                "Write frames without the pointer (logs unchanged): frames on which a cursor "
+                "detector must find nothing");
   gui->add_option("--launch-timeout", gui_opts->launch_timeout_s,
                   "Seconds to wait for Xvfb, the window manager and each launched program's window")
       ->capture_default_str();

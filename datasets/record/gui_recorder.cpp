@@ -532,7 +532,7 @@ class Session {
     y_ = ci->y;
     // Frame 0, the conditioning frame, is written without the pointer: a model starts from
     // a screen with no cursor on it and draws the first one where the actions say.
-    const std::string sprite = DrawCursor(ci, log_.empty() ? nullptr : &frame);
+    const std::string sprite = DrawCursor(ci, log_.empty() || o_.hide_cursor ? nullptr : &frame);
     if (log_.empty()) first_sprite_ = sprite;
     XFree(ci);
     std::ostringstream name;

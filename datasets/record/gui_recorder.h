@@ -32,6 +32,7 @@ struct GuiRecordOptions {
   std::string window_manager = "openbox";  // "" for none
   std::string background = "#3a6ea5";      // the root window's colour
   double launch_timeout_s = 30;            // for Xvfb, the window manager and each Launch
+  bool hide_cursor = false;  // frames without the pointer (the logs and sprites unchanged)
 };
 
 // Records every script into `out_dir` and returns the samples of its manifest. Throws

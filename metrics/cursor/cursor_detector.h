@@ -1,24 +1,35 @@
-// Finding the mouse cursor in a frame by template matching.
+// Finding the mouse cursor in a frame: matching a library of cursor templates.
 //
-// The templates are the cursor sprites of the recordings (the GUI recorder's cursors/ folder:
-// BGRA PNGs and cursors.json with each sprite's hotspot and the screen size). Each sprite is
-// matched in grey levels over its opaque pixels (alpha > 250: the body and outline, not the
-// translucent shadow, whose colour depends on what is under it) at a few scales around frame
-// width / screen width; the best place over all sprites and scales wins.
+// The templates are cursor sprites with their hotspots (a cursors/ folder: BGRA PNGs and
+// cursors.json). The GUI recorder writes the exact sprites it drew; any other folder in that
+// format works (metric option `templates`).
 //
-// Speed: the masked sum of squared differences sum M (T - I)^2 = sum M I^2 - 2 sum (M T) I +
-// sum M T^2 is two correlations, computed with the FFT: the frame's I and I^2 are transformed
-// once per frame, each template's M and M*T once at construction, and each template then costs
-// one inverse transform (the two products are summed in the frequency domain). That is 4x
-// faster than cv::matchTemplate's masked TM_SQDIFF, which transforms the frame again for every
-// template and term. A coarse-to-fine search at half size was tried and dropped: a sprite at
-// an odd offset straddles the 2x2 blocks, and over busy windows its coarse score lost to other
-// places (the ceiling on the recordings fell from 100% to 72%).
-// Its confidence is 1 - RMS difference / 255 over those pixels (1: an exact copy; above 0.999
-// in float32); below `min_confidence` the outcome is "not found". The reported point is the
-// sprite's hotspot (the arrow's tip), which is what the logged X, Y are.
+// The score of a place is the zero-mean normalised cross-correlation (ZNCC) of grey levels,
+// blind to brightness and contrast, taken as the better of two comparisons:
+//  - exact: the raw frame against the sprite's opaque pixels (alpha > 250: the body and
+//    outline, not the translucent shadow); an exact copy on any background scores 1;
+//  - smooth: the frame smoothed by a Gaussian (1 px at the recordings' size, at least 0.5)
+//    against the whole sprite (shadow too) drawn over the mean grey around it in its box and
+//    smoothed alike, over the sprite and the halo the smoothing spreads it to: what survives
+//    blur, JPEG or H.264 artefacts and a model's own drawing of a similar arrow.
+// The confidence is that ZNCC damped where the frame's contrast is far from the sprite's
+// (`gain`, the regression slope of frame on sprite: a faint ghost or a busy patch that
+// correlates by chance): zncc * min(1, gain / 0.4) * min(1, 2.5 / gain). Sprites shrunk by
+// more than 2 are matched at each sub-pixel phase (the full-size sprite shifted by 0..n-1 px
+// before shrinking), since at 6 px the phase changes the picture.
+//
+// Search: within a radius of a point (Near: "is the cursor there?", full size, direct
+// correlation over the small window), or over the whole frame (Detect, Best): a coarse search
+// at half size when every sprite is at least 16 px at the frame's scale, the three
+// correlations of the ZNCC (frame and weights, its square and weights, frame and zero-mean
+// weighted sprite) by FFT with the frame transformed once; the best `candidates_` places of
+// each sprite are re-scored at full size (the exact score within reach, then the smooth one
+// there and at its four neighbours). The exact sum of squared differences of ncbench's first
+// detector failed such a coarse-to-fine search (a sprite at an odd offset straddles the 2x2
+// blocks); ZNCC over an area-averaged frame does not.
 #pragma once
 
+#include <algorithm>
 #include <filesystem>
 #include <opencv2/core.hpp>
 #include <optional>
@@ -35,9 +46,12 @@ struct CursorSprite {
 
 struct CursorLibrary {
   std::filesystem::path dir;
-  cv::Size screen;  // the recordings' screen size
+  cv::Size screen;  // the recordings' screen size (the frames' size at scale 1)
   std::vector<CursorSprite> sprites;
   std::string default_sprite;  // the desktop's arrow ("default" in cursors.json), may be empty
+  // The detector's threshold calibrated on the dataset's ground truth, when the library was
+  // learned (cursors.json "min_confidence"); nullopt otherwise.
+  std::optional<double> min_confidence;
   // Reads DIR/cursors.json and its PNGs; MissingError when absent, FormatError naming the
   // file and field when malformed.
   static CursorLibrary Load(const std::filesystem::path& dir);
@@ -52,25 +66,65 @@ struct CursorDetection {
 
 class CursorDetector {
  public:
-  // `scales`: multipliers of frame_width / screen width to search.
+  // `scales`: multipliers of frame_width / screen width to search. `min_confidence`: when
+  // not given, the library's calibrated threshold, else kMinConfidence, or kMinConfidenceSmall
+  // where the sprites are shrunk by more than 2 (at the 256 px GUIWorld decode an arrow is
+  // 6 px: an I-beam is a short dark line any text edge matches; docs/gui.md has the figures).
   CursorDetector(const CursorLibrary& library, cv::Size frame, std::vector<double> scales,
-                 double min_confidence);
-  // The best match, or nullopt when none reaches min_confidence. `bgr`: 8-bit, the frame size.
+                 std::optional<double> min_confidence);
+  static constexpr double kMinConfidence = 0.8, kMinConfidenceSmall = 0.85;
+  double min_confidence() const { return min_confidence_; }
+  // The best match anywhere, or nullopt when none reaches frame_confidence(): a cursor
+  // reported with no logged point to check it against must be more certain (min_confidence
+  // + kFrameMargin, at most 0.98): on the embedded recordings' frames without a cursor the
+  // best place scored up to 0.88 at 1024x768 (text edges, window corners; an I-beam is a
+  // dark stroke). `bgr`: 8-bit, the frame size.
   std::optional<CursorDetection> Detect(const cv::Mat& bgr) const;
+  static constexpr double kFrameMargin = 0.1;
+  double frame_confidence() const { return std::min(0.98, min_confidence_ + kFrameMargin); }
+  // The best match whatever its confidence, leaving out hotspots within `radius` px of
+  // `exclude` when given (the best place other than the true cursor: a false positive's
+  // score, for calibration). nullopt only when every place is excluded.
+  std::optional<CursorDetection> Best(const cv::Mat& bgr,
+                                      std::optional<cv::Point2d> exclude = std::nullopt,
+                                      double radius = 0) const;
+  // The best match whose hotspot lies within `radius` px of `point`, whatever its
+  // confidence (a small search: the question "is the cursor there?").
+  std::optional<CursorDetection> Near(const cv::Mat& bgr, cv::Point2d point, double radius) const;
 
  private:
+  struct Level {  // one template at one resolution
+    cv::Size size;
+    cv::Mat weight, gray, centred;  // CV_32F: w, T (0-centred grey), w * (T - mean) (zero-sum)
+    cv::Mat alpha, alpha_grey;      // the whole sprite (shadow too): a, a * T (fine level only)
+    double n = 0, norm = 0;
+    cv::Mat f_weight, f_centred;  // spectra of weight and centred at padded_ (coarse only)   // sum
+                                  // w; sqrt(sum w (T - mean)^2 / n), the template's spread
+  };
   struct Template {
+    int group = 0;     // one sprite at one scale; its phases follow its lead, in order
+    bool lead = true;  // phase (0, 0): the one searched; the others re-score its places
     std::string sprite;
     double scale;
-    cv::Size size;
-    cv::Mat mask_spectrum, masked_spectrum;  // DFT of M and of M*T at the padded size
-    double energy = 0;                       // sum M T^2
-    double opaque = 0;                       // pixels under the mask
-    cv::Point2d hotspot;
+    cv::Point2d hotspot;  // full-size pixels from the top-left
+    Level fine, coarse;
   };
+  struct Region {
+    cv::Point2d center;
+    double radius = 0;
+    bool inside = true;  // hotspots within radius of center, or only those beyond
+  };
+  std::optional<CursorDetection> Search(const cv::Mat& bgr, const Region* region) const;
+  double SmoothConfidence(const Level& l, const cv::Mat& grey, const cv::Mat& smooth,
+                          cv::Point at) const;
+  double ExactConfidence(const Level& l, const cv::Mat& grey, cv::Point at) const;
   std::vector<Template> templates_;
-  cv::Size frame_, padded_;
+  cv::Size frame_, coarse_, padded_;
+  int factor_ = 1;  // coarse = frame / factor
+  double sigma_ = 1;
+  int max_extent_ = 0;  // the largest template side, px
   double min_confidence_;
+  int candidates_ = 8;
 };
 
 }  // namespace ncb

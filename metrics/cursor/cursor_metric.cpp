@@ -42,7 +42,8 @@ const std::vector<MetricOption>& CursorOptions() {
       {"templates", "string", nullptr, false,
        "cursor sprite folder (default: the dataset's cursors/)"},
       {"radius", "number", 8.0, true, "a hit: within this many px of the logged position"},
-      {"min_confidence", "number", 0.8, true, "the detector's threshold, in (0, 1]"},
+      {"min_confidence", "number", nullptr, true,
+       "the detector's threshold, in (0, 1] (default: the library's calibrated one, else 0.8)"},
       {"scales", "array", nlohmann::json::array({1.0}), true, "sprite scales searched"},
       {"radii", "array", nlohmann::json::array({2.0, 4.0, 16.0, 32.0}), true,
        "further radii (px) of the hit-rate curve, each reported as cursor_hit_rate_rN"}};
@@ -58,11 +59,15 @@ class CursorMetric : public Metric {
   CursorMetric(const nlohmann::json& o, const MetricEnv& env) {
     templates_ = o.contains("templates") ? std::filesystem::path(o["templates"].get<std::string>())
                                          : env.dataset_dir / "cursors";
+    library_ = CursorLibrary::Load(templates_);
     radius_ = o.value("radius", 8.0);
-    min_confidence_ = o.value("min_confidence", 0.8);
+    // The library's own threshold (calibrated by `datasets cursor-templates`), else 0.8.
+    const bool given = o.contains("min_confidence") && !o["min_confidence"].is_null();
+    if (given) min_confidence_ = o["min_confidence"].get<double>();
     scales_ = o.value("scales", std::vector<double>{1.0});
     radii_ = o.value("radii", std::vector<double>{2.0, 4.0, 16.0, 32.0});
-    if (!(radius_ > 0) || !(min_confidence_ > 0 && min_confidence_ <= 1) || scales_.empty()) {
+    if (!(radius_ > 0) || (min_confidence_ && !(*min_confidence_ > 0 && *min_confidence_ <= 1)) ||
+        scales_.empty()) {
       throw Error("cursor: radius must be > 0, min_confidence in (0, 1], scales non-empty");
     }
     for (double r : radii_) {
@@ -70,16 +75,15 @@ class CursorMetric : public Metric {
         throw Error("cursor: radii must be whole numbers of px in 1..1024, got " +
                     nlohmann::json(r).dump());
     }
-    library_ = CursorLibrary::Load(templates_);
-    info_ = {
-        "cursor",
-        1,
-        "px",
-        "higher_is_better",
-        "frame",
-        "ncbench template matching of the recordings' cursor sprites (hotspot), hit within R px"};
+    info_ = {"cursor",
+             2,
+             "px",
+             "higher_is_better",
+             "frame",
+             "ncbench ZNCC matching of the dataset's cursor templates near the logged point, then "
+             "anywhere (hotspot); hit within R px"};
     info_.name += NameSuffix({{"radius", radius_},
-                              {"min_confidence", min_confidence_},
+                              {"min_confidence", given ? o["min_confidence"] : nlohmann::json()},
                               {"scales", scales_},
                               {"radii", radii_}},
                              CursorOptions());
@@ -105,7 +109,8 @@ class CursorMetric : public Metric {
         {"*_error", "px", "lower_is_better", false},
         {"*_dx_mean", "px", "lower_is_better", false},
         {"*_dy_mean", "px", "lower_is_better", false},
-        {"*_radius_px", "count", "", false}};
+        {"*_radius_px", "count", "", false},
+        {"*_min_confidence", "data", "", false}};
     for (double r : radii_)
       keys.push_back({"*_hit_rate_r" + Num(r), "ratio", "higher_is_better", false});
     return keys;
@@ -119,7 +124,8 @@ class CursorMetric : public Metric {
             {"radius_unit", "px of a " + std::to_string(library_.screen.width) + "x" +
                                 std::to_string(library_.screen.height) +
                                 " screen, scaled with the frame"},
-            {"min_confidence", min_confidence_},
+            {"min_confidence",
+             min_confidence_ ? nlohmann::json(*min_confidence_) : nlohmann::json("default")},
             {"scales", scales_},
             {"radii", radii_},
             {"radii_fraction_of_width", RadiiFractions()},
@@ -139,9 +145,9 @@ class CursorMetric : public Metric {
         out.push_back(f);  // no logged position: nothing to compare with
         continue;
       }
-      const auto dg = DetectOnce(gen[i]), dt = DetectOnce(gt[i]);
-      const double r = radius_ * frame_.width / library_.screen.width;
       const cv::Point2d logged(cursor_[k]->first, cursor_[k]->second);
+      const auto dg = DetectOnce(gen[i], logged), dt = DetectOnce(gt[i], logged);
+      const double r = radius_ * frame_.width / library_.screen.width;
       f["cursor_log"] = {logged.x, logged.y};
       Put(&f, "cursor_gen", dg);
       Put(&f, "cursor_gt", dt);
@@ -191,6 +197,7 @@ class CursorMetric : public Metric {
     auto a = Summary(st);
     a["samples"] = st.Get("samples");
     a["cursor_radius_px"] = radius_;
+    if (threshold_ > 0) a["cursor_min_confidence"] = threshold_;
     // The rates over frames get Wilson intervals (frames as trials; frames of one sample are
     // correlated, so these are narrower than the bootstrap over samples the runner adds for
     // the other keys).
@@ -275,26 +282,48 @@ class CursorMetric : public Metric {
 
   MetricInfo info_;
   std::filesystem::path templates_;
-  double radius_ = 8, min_confidence_ = 0.8;
+  double radius_ = 8;
+  std::optional<double> min_confidence_;  // given; else the detector's default
+  double threshold_ = 0;                  // the detector's threshold in use
   std::vector<double> scales_, radii_;
-  // The detection of a frame seen recently by any instance of this configuration
-  // (core/tensor_memo.h): the model's and the static baseline's instances see the same
-  // ground-truth tensor, and the static baseline the same conditioning tensor at every k.
-  // Detection is ~100 ms a frame at 1024x768.
-  std::optional<CursorDetection> DetectOnce(const torch::Tensor& frame) {  // [3,H,W]
+  // Where the cursor is in a frame whose log puts it at `logged`: the best match within R of
+  // the logged point when it reaches min_confidence (the question "is the cursor there?" is
+  // a small search, and a look-alike elsewhere on the screen cannot hide it); else the best
+  // match within the curve's largest radius, then anywhere on the frame, when it reaches
+  // the detector's stricter frame_confidence() (how far off the cursor is); else not found. Kept
+  // for a frame seen recently by any instance of this configuration (core/tensor_memo.h): the
+  // model's and the static baseline's instances see the same ground-truth tensor, and the static
+  // baseline the same frame at every k.
+  std::optional<CursorDetection> DetectOnce(const torch::Tensor& frame,  // [3,H,W]
+                                            cv::Point2d logged) {
     if (const cv::Size size(static_cast<int>(frame.size(2)), static_cast<int>(frame.size(1)));
         size != frame_) {
       frame_ = size;  // the radius scales with it, whether the detection is new or kept
       detector_.reset();
     }
     static TensorMemo<std::optional<CursorDetection>> recent(8);
+    const std::string tag =
+        config_ + "@" + std::to_string(logged.x) + "," + std::to_string(logged.y);
     return recent.Get(
         frame,
         [&] {
-          if (!detector_) detector_.emplace(library_, frame_, scales_, min_confidence_);
-          return detector_->Detect(FrameToMat(frame));
+          if (!detector_) {
+            detector_.emplace(library_, frame_, scales_, min_confidence_);
+            threshold_ = detector_->min_confidence();
+          }
+          const cv::Mat bgr = FrameToMat(frame);
+          const double px = static_cast<double>(frame_.width) / library_.screen.width;
+          auto near = detector_->Near(bgr, logged, radius_ * px);
+          if (near && near->confidence >= detector_->min_confidence()) return near;
+          double reach = radius_;
+          for (double r : radii_) reach = std::max(reach, r);
+          if (reach > radius_) {
+            near = detector_->Near(bgr, logged, reach * px);
+            if (near && near->confidence >= detector_->frame_confidence()) return near;
+          }
+          return detector_->Detect(bgr);
         },
-        config_);
+        tag);
   }
 
   CursorLibrary library_;
