@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <cstdlib>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <opencv2/core/utility.hpp>
@@ -122,7 +121,6 @@ CursorDetector::CursorDetector(const CursorLibrary& library, cv::Size frame,
     cv::Mat t;
     cv::divide(tw, cv::max(w, 1e-6), t);  // T where w > 0
     cv::Mat d = t - mean;
-    l.gray = t;
     l.centred = w.mul(d);
     l.norm = std::sqrt(cv::sum(l.centred.mul(d))[0] / l.n);
     return l;
@@ -299,24 +297,20 @@ std::optional<CursorDetection> CursorDetector::Detect(const cv::Mat& bgr) const 
   return best;
 }
 
-std::optional<CursorDetection> CursorDetector::Best(const cv::Mat& bgr,
-                                                    std::optional<cv::Point2d> exclude,
-                                                    double radius) const {
-  Region r;
-  if (exclude) r = {*exclude, radius, false};
-  return Search(bgr, exclude ? &r : nullptr);
+std::optional<CursorDetection> CursorDetector::Best(const cv::Mat& bgr) const {
+  return Search(bgr, nullptr);
 }
 
 std::optional<CursorDetection> CursorDetector::Near(const cv::Mat& bgr, cv::Point2d point,
                                                     double radius) const {
-  const Region r{point, radius, true};
+  const Region r{point, radius};
   return Search(bgr, &r);
 }
 
 std::optional<CursorDetection> CursorDetector::Search(const cv::Mat& bgr,
                                                       const Region* region) const {
   NCB_CHECK(bgr.size() == frame_ && bgr.type() == CV_8UC3);
-  const bool local = region && region->inside;
+  const bool local = region != nullptr;
   // The part of the frame read: around the point (the radius, the templates and the
   // smoothing's reach), or all of it. Places below are in frame pixels; `image` and
   // `smooth` start at `window`'s corner.
@@ -337,9 +331,7 @@ std::optional<CursorDetection> CursorDetector::Search(const cv::Mat& bgr,
   cv::Mat small = image;
   if (factor != 1) cv::resize(image, small, coarse_, 0, 0, cv::INTER_AREA);
   const auto allowed = [&](cv::Point2d hotspot, double slack) {
-    if (!region) return true;
-    const double d = cv::norm(hotspot - region->center);
-    return region->inside ? d <= region->radius + slack : d > region->radius - slack;
+    return !region || cv::norm(hotspot - region->center) <= region->radius + slack;
   };
   cv::Mat f_image, f_square;
   if (!local) {

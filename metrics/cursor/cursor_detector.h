@@ -82,12 +82,8 @@ class CursorDetector {
   std::optional<CursorDetection> Detect(const cv::Mat& bgr) const;
   static constexpr double kFrameMargin = 0.1;
   double frame_confidence() const { return std::min(0.98, min_confidence_ + kFrameMargin); }
-  // The best match whatever its confidence, leaving out hotspots within `radius` px of
-  // `exclude` when given (the best place other than the true cursor: a false positive's
-  // score, for calibration). nullopt only when every place is excluded.
-  std::optional<CursorDetection> Best(const cv::Mat& bgr,
-                                      std::optional<cv::Point2d> exclude = std::nullopt,
-                                      double radius = 0) const;
+  // The best match anywhere, whatever its confidence.
+  std::optional<CursorDetection> Best(const cv::Mat& bgr) const;
   // The best match whose hotspot lies within `radius` px of `point`, whatever its
   // confidence (a small search: the question "is the cursor there?").
   std::optional<CursorDetection> Near(const cv::Mat& bgr, cv::Point2d point, double radius) const;
@@ -95,11 +91,10 @@ class CursorDetector {
  private:
   struct Level {  // one template at one resolution
     cv::Size size;
-    cv::Mat weight, gray, centred;  // CV_32F: w, T (0-centred grey), w * (T - mean) (zero-sum)
-    cv::Mat alpha, alpha_grey;      // the whole sprite (shadow too): a, a * T (fine level only)
-    double n = 0, norm = 0;
-    cv::Mat f_weight, f_centred;  // spectra of weight and centred at padded_ (coarse only)   // sum
-                                  // w; sqrt(sum w (T - mean)^2 / n), the template's spread
+    cv::Mat weight, centred;      // CV_32F: w, w * (T - mean) (zero-sum; T the 0-centred grey)
+    cv::Mat alpha, alpha_grey;    // the whole sprite (shadow too): a, a * T (fine level only)
+    double n = 0, norm = 0;       // sum w; sqrt(sum w (T - mean)^2 / n), the template's spread
+    cv::Mat f_weight, f_centred;  // spectra of weight and centred at padded_ (coarse only)
   };
   struct Template {
     int group = 0;     // one sprite at one scale; its phases follow its lead, in order
@@ -109,10 +104,9 @@ class CursorDetector {
     cv::Point2d hotspot;  // full-size pixels from the top-left
     Level fine, coarse;
   };
-  struct Region {
+  struct Region {  // hotspots within radius of center
     cv::Point2d center;
     double radius = 0;
-    bool inside = true;  // hotspots within radius of center, or only those beyond
   };
   std::optional<CursorDetection> Search(const cv::Mat& bgr, const Region* region) const;
   double SmoothConfidence(const Level& l, const cv::Mat& grey, const cv::Mat& smooth,

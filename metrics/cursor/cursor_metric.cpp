@@ -301,16 +301,18 @@ class CursorMetric : public Metric {
       frame_ = size;  // the radius scales with it, whether the detection is new or kept
       detector_.reset();
     }
-    static TensorMemo<std::optional<CursorDetection>> recent(8);
+    if (!detector_) {
+      detector_.emplace(library_, frame_, scales_, min_confidence_);
+      threshold_ = detector_->min_confidence();
+    }
+    // Near the logged point: kept per frame and point. Anywhere: per frame alone (the static
+    // baseline's frame, searched once for all its logged points).
+    static TensorMemo<std::optional<CursorDetection>> near_memo(8), frame_memo(8);
     const std::string tag =
         config_ + "@" + std::to_string(logged.x) + "," + std::to_string(logged.y);
-    return recent.Get(
+    return near_memo.Get(
         frame,
         [&] {
-          if (!detector_) {
-            detector_.emplace(library_, frame_, scales_, min_confidence_);
-            threshold_ = detector_->min_confidence();
-          }
           const cv::Mat bgr = FrameToMat(frame);
           const double px = static_cast<double>(frame_.width) / library_.screen.width;
           auto near = detector_->Near(bgr, logged, radius_ * px);
@@ -321,7 +323,8 @@ class CursorMetric : public Metric {
             near = detector_->Near(bgr, logged, reach * px);
             if (near && near->confidence >= detector_->frame_confidence()) return near;
           }
-          return detector_->Detect(bgr);
+          return frame_memo.Get(
+              frame, [&] { return detector_->Detect(bgr); }, config_);
         },
         tag);
   }

@@ -4,12 +4,11 @@
 // that ignores the actions (near 0), and the static baseline (reported).
 #include <torch/types.h>
 
+#include <cmath>
 #include <cstdlib>
-#include <fstream>
 #include <functional>
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
-#include <sstream>
 
 #include "core/errors.h"
 #include "datasets/action_encoding.h"
@@ -179,34 +178,36 @@ fs::path WriteVideos(
     const fs::path& data, const fs::path& out,
     const std::function<cv::Mat(int, const cv::Mat&, const cv::Mat&, cv::Point)>& make,
     int jpeg_quality = 0) {
-  std::ifstream manifest(data / "manifest.jsonl");
-  std::string line;
-  while (std::getline(manifest, line)) {
-    const auto id = json::parse(line)["id"].get<std::string>();
-    std::vector<cv::Point> logged;  // CSV row k is frame k (stamped (k+1)/fps)
-    std::ifstream csv(data / "logs" / (id + ".csv"));
-    std::string row;
-    std::getline(csv, row);
-    while (std::getline(csv, row)) {
-      std::stringstream ss(row);
-      std::string t, tf, x, y;
-      std::getline(ss, t, ',');
-      std::getline(ss, tf, ',');
-      std::getline(ss, x, ',');
-      std::getline(ss, y, ',');
-      logged.emplace_back(std::stoi(x), std::stoi(y));
-    }
+  for (const auto& sample : ReadManifest(data / "manifest.jsonl").samples) {
+    const std::string& id = sample.id;
+    // The logged point of every frame, as the metric maps it (docs/checkpoints.md).
+    int64_t frames = 0;
+    for (const auto& e : fs::directory_iterator(sample.video))
+      frames += e.path().extension() == ".png";
+    EncodeOptions o;
+    o.fps = o.video_fps = 15;
+    o.num_frames = frames - 1;
+    o.video_frames = frames;
+    o.map = ScreenMap::Stretch(1024, 768, 1024, 768);
+    const auto cursor = EncodeGuiActions(ReadGuiLog(sample.actions), o).cursor;
     fs::create_directories(out / id);
-    fs::copy_file(data / "frames" / id / "fps.txt", out / id / "fps.txt");
-    const cv::Mat first = cv::imread((data / "frames" / id / "000000.png").string());
-    for (int k = 0; k < static_cast<int>(logged.size()); ++k) {
+    fs::copy_file(sample.video / "fps.txt", out / id / "fps.txt");
+    const cv::Mat first = cv::imread((sample.video / "000000.png").string());
+    for (int k = 0; k < static_cast<int>(cursor.size()); ++k) {
       char name[32];
       std::snprintf(name, sizeof name, "%06d.%s", k, jpeg_quality ? "jpg" : "png");
       char src[32];
       std::snprintf(src, sizeof src, "%06d.png", k);
-      const cv::Mat f = cv::imread((data / "frames" / id / src).string());
+      const cv::Mat f = cv::imread((sample.video / src).string());
       if (f.empty()) break;
-      const cv::Mat g = make(k, f, first, logged[static_cast<size_t>(k)]);
+      const auto& at = cursor[static_cast<size_t>(k)];
+      if (!at) {
+        ADD_FAILURE() << id << " frame " << k << " has no logged position";
+        continue;
+      }
+      const cv::Mat g = make(
+          k, f, first,
+          {static_cast<int>(std::lround(at->first)), static_cast<int>(std::lround(at->second))});
       std::vector<int> params;
       if (jpeg_quality) params = {cv::IMWRITE_JPEG_QUALITY, jpeg_quality};
       EXPECT_TRUE(cv::imwrite((out / id / name).string(), g, params));
