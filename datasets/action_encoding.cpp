@@ -64,7 +64,10 @@ EncodedActions EncodeGuiActions(const GuiLog& log, const EncodeOptions& o) {
                         " s); expected events within the recording");
     }
     const int64_t f = EventFrame(e.time, o.fps);
-    if (e.x >= 0 && e.y >= 0) positions.push_back({f, o.map.Map(e.x * o.scale_x, e.y * o.scale_y)});
+    if (e.x >= 0 && e.y >= 0) {
+      positions.push_back(
+          {f, o.map.Map((e.x - o.offset_x) * o.scale_x, (e.y - o.offset_y) * o.scale_y)});
+    }
     if (f > T) {
       ++out.events_after_t;
       if (e.action == "key_up") held.erase(KeyIndex(e.key));

@@ -11,7 +11,8 @@
 // frame of its keydown through the frame of its keyup (to the end when never released);
 // `type` and `key` actions press their keys in their frame only.
 //
-// Positions go log pixels -> video pixels (the manifest's `action_scale`) -> canvas pixels
+// Positions go log pixels -> video pixels ((log - `action_offset`) x `action_scale`, the
+// manifest's) -> canvas pixels
 // (ScreenMap: the same geometry the ground-truth frames get) -> [0,1] by the canvas size.
 #pragma once
 
@@ -50,12 +51,13 @@ struct EncodedActions {
 };
 
 struct EncodeOptions {
-  double fps = 0;                   // the checkpoint's
-  int64_t num_frames = 0;           // T
-  double video_fps = 0;             // the ground truth's own frame rate
-  int64_t video_frames = 0;         // its frame count
-  double scale_x = 1, scale_y = 1;  // log pixels -> video pixels
-  ScreenMap map;                    // video pixels -> canvas pixels
+  double fps = 0;                     // the checkpoint's
+  int64_t num_frames = 0;             // T
+  double video_fps = 0;               // the ground truth's own frame rate
+  int64_t video_frames = 0;           // its frame count
+  double scale_x = 1, scale_y = 1;    // log pixels -> video pixels:
+  double offset_x = 0, offset_y = 0;  //   video = (log - offset) * scale
+  ScreenMap map;                      // video pixels -> canvas pixels
 };
 
 // Encodes `log`. An event past the video's end (its frame at the video's own fps beyond the

@@ -1,5 +1,6 @@
 #include "datasets/manifest.h"
 
+#include <cmath>
 #include <fstream>
 #include <regex>
 #include <set>
@@ -94,6 +95,18 @@ Sample ParseSample(const json& j, const fs::path& base, const std::string& where
                                a.dump()));
     }
   }
+  if (j.contains("action_offset")) {
+    const auto& a = j["action_offset"];
+    auto finite = [](const json& v) { return v.is_number() && std::abs(v.get<double>()) < 1e6; };
+    if (!a.is_array() || a.size() != 2 || !finite(a[0]) || !finite(a[1])) {
+      throw FormatError(At(where,
+                           "field \"action_offset\" must be [ox, oy] (the log pixel shown at "
+                           "the video's top-left corner), got " +
+                               a.dump()));
+    }
+    s.action_offset_x = a[0].get<double>();
+    s.action_offset_y = a[1].get<double>();
+  }
   if (auto sp = RequireString(j, "split", false, where); !sp.empty()) s.split = sp;
   return s;
 }
@@ -148,6 +161,8 @@ json SampleToJson(const Sample& s, const fs::path& base_dir) {
   if (s.fps) j["fps"] = *s.fps;
   if (s.action_scale_x != 1 || s.action_scale_y != 1)
     j["action_scale"] = {s.action_scale_x, s.action_scale_y};
+  if (s.action_offset_x != 0 || s.action_offset_y != 0)
+    j["action_offset"] = {s.action_offset_x, s.action_offset_y};
   return j;
 }
 

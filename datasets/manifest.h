@@ -6,7 +6,9 @@
 //  "first_frame": "gt:0" | "<image>",   conditioning frame (default: ground-truth frame 0)
 //  "video": "<path>",                   ground truth: video file, frame directory or .cast
 //  "actions": "<path>",                 action log: .tape, .cast (CLI); .csv, .json (GUI)
-//  "action_scale": 0.5 | [sx, sy],       GUI logs in another screen size: video px = log px * scale
+//  "action_scale": 0.5 | [sx, sy],      GUI logs in another screen size or a resized view
+//  "action_offset": [ox, oy],           GUI logs of a larger screen the video shows a crop of:
+//                                       video px = (log px - offset) * scale
 //  "screen_text": "<path>",             optional per-frame true screen text (JSONL)
 //  "fps": 15,                           optional; otherwise the footage's own
 //  "split": "test"}                     default "test"
@@ -32,7 +34,9 @@ struct Sample {
   std::filesystem::path actions;      // empty when none
   std::filesystem::path screen_text;  // empty when none
   std::optional<double> fps;
-  double action_scale_x = 1, action_scale_y = 1;  // GUI log pixels -> video pixels
+  // GUI log pixels -> video pixels: video = (log - offset) * scale, per axis.
+  double action_scale_x = 1, action_scale_y = 1;
+  double action_offset_x = 0, action_offset_y = 0;  // log pixels
   std::string split = "test";
   int line = 0;
 

@@ -14,6 +14,8 @@ packages=(
   libssl-dev                   # sha256 provenance hashes
   ffmpeg                       # codecs for OpenCV's video backend
   libx11-dev libxtst-dev libxfixes-dev  # the GUI recorder: XTest input, XFixes cursor images
+  libxcursor-dev               # the GUI recorder: --cursor-theme (X cursor themes)
+  dmz-cursor-theme xcursor-themes  # tests: cursor themes the detector has never seen
   xvfb openbox xterm x11-apps adwaita-icon-theme  # its desktop: X server, window manager, programs, cursors
   chromium                     # tests: the HTML report rendered and screenshotted headless
   texlive-latex-base           # tests: `ncbench table --format latex` compiled with pdflatex

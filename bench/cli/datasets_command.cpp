@@ -1,14 +1,18 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <opencv2/imgproc.hpp>
 
 #include "bench/cli/commands.h"
 #include "core/errors.h"
+#include "datasets/action_encoding.h"
 #include "datasets/frame_source.h"
+#include "datasets/gui_log.h"
 #include "datasets/manifest.h"
 #include "datasets/record/gui_recorder.h"
 #include "datasets/record/recorder.h"
 #include "datasets/vhs_import.h"
+#include "metrics/cursor/cursor_templates.h"
 
 namespace ncb::cli {
 namespace fs = std::filesystem;
@@ -85,13 +89,43 @@ void AddRecordGuiCommand(CLI::App* cmd, Runner* run) {
   gui->add_flag("--no-cursor", gui_opts->hide_cursor,
                 "Write frames without the pointer (logs unchanged): frames on which a cursor "
                 "detector must find nothing");
+  gui->add_option("--cursor-theme", gui_opts->cursor_theme,
+                  "X cursor theme of the desktop and its programs (a folder of /usr/share/icons "
+                  "with cursors/, e.g. DMZ-White, DMZ-Black, whiteglass, redglass; default: the "
+                  "server's, Adwaita)");
+  gui->add_option("--cursor-size", gui_opts->cursor_size, "Cursor size in px (0: the theme's)")
+      ->check(CLI::Range(0, 256))
+      ->capture_default_str();
+  auto crop = std::make_shared<std::vector<int>>();
+  auto frame_size = std::make_shared<std::vector<int>>();
+  gui->add_option("--crop", *crop,
+                  "Frames show only this part of the screen, x,y,w,h in screen px (the logs "
+                  "keep screen px; the manifest gets action_offset)")
+      ->delimiter(',')
+      ->expected(4);
+  gui->add_option("--frame-size", *frame_size,
+                  "Frames are written at this size, W,H (default: the crop's; the manifest gets "
+                  "action_scale)")
+      ->delimiter(',')
+      ->expected(2);
   gui->add_option("--launch-timeout", gui_opts->launch_timeout_s,
                   "Seconds to wait for Xvfb, the window manager and each launched program's window")
       ->capture_default_str();
   gui->callback([=] {
     *run = [=] {
       std::vector<fs::path> paths(scripts->begin(), scripts->end());
-      const auto samples = RecordGuiDataset(paths, *gui_out, *gui_opts);
+      GuiRecordOptions o = *gui_opts;
+      if (crop->size() == 4) {
+        o.crop_x = (*crop)[0];
+        o.crop_y = (*crop)[1];
+        o.crop_w = (*crop)[2];
+        o.crop_h = (*crop)[3];
+      }
+      if (frame_size->size() == 2) {
+        o.frame_width = (*frame_size)[0];
+        o.frame_height = (*frame_size)[1];
+      }
+      const auto samples = RecordGuiDataset(paths, *gui_out, o);
       std::cout << "recorded " << samples.size() << " GUI samples into " << *gui_out
                 << "/manifest.jsonl\n";
       return 0;
@@ -124,6 +158,150 @@ void AddRenderCommand(CLI::App* cmd, Runner* run) {
   });
 }
 
+// The observations of one GUI sample: for every frame but the first (recordings condition on
+// a screen without the pointer there) with a logged position inside the frame, the patch
+// there and the same place in the nearest frame before, or after, whose logged point is at
+// least kApart px away: of the two, the one more like the patch (the screen changed less in
+// between). Two passes over the video, holding patches only.
+std::vector<CursorObservation> ObserveCursor(const Sample& s, cv::Size* screen) {
+  const GuiLog log = ReadGuiLog(s.actions);
+  auto source = OpenFrameSource(s.video);
+  const double fps = s.fps.value_or(source->fps());
+  *screen = {source->width(), source->height()};
+  const int64_t n = source->frame_count();
+  std::vector<std::optional<cv::Point2d>> at(static_cast<size_t>(std::max<int64_t>(n, 0)));
+  {
+    std::optional<cv::Point2d> last;
+    size_t e = 0;
+    for (int64_t k = 0; k < n; ++k) {
+      for (; e < log.events.size() && EventFrame(log.events[e].time, fps) <= k; ++e) {
+        const auto& ev = log.events[e];
+        if (ev.x >= 0 && ev.y >= 0)
+          last = cv::Point2d((ev.x - s.action_offset_x) * s.action_scale_x,
+                             (ev.y - s.action_offset_y) * s.action_scale_y);
+      }
+      at[static_cast<size_t>(k)] = last;
+    }
+  }
+  const cv::Rect frame(0, 0, screen->width, screen->height);
+  const auto far = [&](size_t k, int64_t j) {
+    return j >= 0 && j < n && at[static_cast<size_t>(j)] &&
+           cv::norm(*at[static_cast<size_t>(j)] - *at[k]) >= kApart;
+  };
+  std::vector<int64_t> before(at.size(), -1), after(at.size(), -1);
+  int no_pos = 0, outside = 0, no_partner = 0;
+  for (size_t k = 1; k < at.size(); ++k) {
+    if (!at[k]) {
+      ++no_pos;
+      continue;
+    }
+    if (!frame.contains(cv::Point(static_cast<int>(at[k]->x), static_cast<int>(at[k]->y)))) {
+      ++outside;
+      continue;
+    }
+    for (int64_t j = static_cast<int64_t>(k) - 1; j >= 0 && before[k] < 0; --j)
+      if (far(k, j)) before[k] = j;
+    for (int64_t j = static_cast<int64_t>(k) + 1; j < n && after[k] < 0; ++j)
+      if (far(k, j)) after[k] = j;
+    no_partner += before[k] < 0 && after[k] < 0;
+  }
+  std::vector<CursorObservation> obs(at.size());
+  std::vector<cv::Mat> later(at.size());
+  cv::Mat bgr;
+  for (int64_t f = 0; f < n && source->Read(&bgr); ++f) {
+    for (size_t k = 0; k < at.size(); ++k) {
+      if (before[k] < 0 && after[k] < 0) continue;
+      // Around the point, the frame's edge pixels repeated beyond it.
+      const auto patch = [&] {
+        cv::Mat p;
+        cv::getRectSubPix(bgr, {kPatch, kPatch},
+                          cv::Point2f(static_cast<float>(std::lround(at[k]->x)) + 0.5f,
+                                      static_cast<float>(std::lround(at[k]->y)) + 0.5f),
+                          p);
+        return p;
+      };
+      if (static_cast<int64_t>(k) == f) obs[k].patch = patch();
+      if (before[k] == f) obs[k].background = patch();
+      if (after[k] == f) later[k] = patch();
+    }
+  }
+  std::vector<CursorObservation> kept;
+  int same = 0;
+  for (size_t k = 0; k < obs.size(); ++k) {
+    if (obs[k].patch.empty()) continue;
+    if (!later[k].empty() &&
+        (obs[k].background.empty() || cv::norm(obs[k].patch, later[k], cv::NORM_L1) <
+                                          cv::norm(obs[k].patch, obs[k].background, cv::NORM_L1))) {
+      obs[k].background = later[k];
+    }
+    if (!kept.empty() && cv::norm(kept.back().patch, obs[k].patch, cv::NORM_L1) == 0) {
+      ++same;
+      continue;  // a resting pointer over a still screen: nothing new
+    }
+    obs[k].where = s.id + ":" + std::to_string(k);
+    kept.push_back(std::move(obs[k]));
+  }
+  std::cout << s.id << ": " << at.size() << " frames, " << no_pos << " without a position, "
+            << outside << " with the position outside the frame, " << no_partner
+            << " without a frame whose cursor is elsewhere, " << same << " unchanged, "
+            << kept.size() << " kept\n";
+  return kept;
+}
+
+// datasets cursor-templates
+void AddCursorTemplatesCommand(CLI::App* cmd, Runner* run) {
+  auto* ct = cmd->add_subcommand(
+      "cursor-templates",
+      "Learn a GUI dataset's cursor sprites from its ground truth at the logged positions; "
+      "write the library the cursor metric reads (docs/gui.md)");
+  auto manifest = std::make_shared<std::string>();
+  auto out = std::make_shared<std::string>();
+  ct->add_option("MANIFEST", *manifest, "GUI manifest (frames and logs)")
+      ->required()
+      ->check(CLI::ExistingFile);
+  ct->add_option("--out", *out, "Folder to write cursors.json and the sprites into")->required();
+  ct->callback([=] {
+    *run = [=] {
+      const Manifest m = ReadManifest(*manifest);
+      std::vector<CursorObservation> obs;
+      cv::Size screen;
+      int clips = 0;
+      for (const auto& s : m.samples) {
+        if (s.modality != "gui" || s.actions.empty()) continue;
+        cv::Size size;
+        auto o = ObserveCursor(s, &size);
+        if (clips++ > 0 && size != screen) {
+          throw FormatError(s.video.string() + ": " + std::to_string(size.width) + "x" +
+                            std::to_string(size.height) + " frames; expected every clip at " +
+                            std::to_string(screen.width) + "x" + std::to_string(screen.height) +
+                            " (one library per frame size)");
+        }
+        screen = size;
+        for (auto& x : o) obs.push_back(std::move(x));
+      }
+      if (clips == 0)
+        throw FormatError(*manifest + ": no GUI sample with an action log; expected modality gui");
+      const auto t = LearnCursorTemplates(obs, *manifest);
+      WriteCursorTemplates(t, screen, *out);
+      std::cout << "learned " << t.sprites.size() << " cursor shape(s) from " << obs.size()
+                << " frames of " << clips << " clips (" << t.unassigned
+                << " frames in no shape):\n";
+      for (size_t i = 0; i < t.sprites.size(); ++i) {
+        const auto& s = t.sprites[i];
+        std::cout << "  cursor-" << i << ".png  " << s.bgra.cols << "x" << s.bgra.rows
+                  << "  hotspot " << s.hotspot.x << "," << s.hotspot.y << "  " << s.frames
+                  << " frames  " << s.pixels << " px  consistency " << s.consistency
+                  << "  threshold " << s.min_confidence
+                  << (s.interior ? "  (the interior of the one above)" : "") << "\n";
+      }
+      std::cout << "thresholds: each sprite's 99th percentile on the cursor-less places + "
+                << "0.02; at them, ceiling " << t.ceiling << ", false positives "
+                << t.false_positive_rate << "\nwrote " << *out << "/cursors.json\n";
+      return 0;
+    };
+  });
+}
+
 }  // namespace
 
 void AddDatasetsCommand(CLI::App& app, Runner* run) {
@@ -133,6 +311,7 @@ void AddDatasetsCommand(CLI::App& app, Runner* run) {
   AddRecordCommand(cmd, run);
   AddRecordGuiCommand(cmd, run);
   AddRenderCommand(cmd, run);
+  AddCursorTemplatesCommand(cmd, run);
 }
 
 }  // namespace ncb::cli

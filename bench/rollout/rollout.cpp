@@ -88,6 +88,8 @@ void BuildActions(const Sample& s, const NcSpec& spec, const AlignOptions& o, do
   e.video_frames = video_frames;
   e.scale_x = s.action_scale_x;
   e.scale_y = s.action_scale_y;
+  e.offset_x = s.action_offset_x;
+  e.offset_y = s.action_offset_y;
   e.map = MapFor(frame0.cols, frame0.rows, spec, o);
   auto enc = EncodeGuiActions(*gui, e);
   p->cursor = std::move(enc.cursor);

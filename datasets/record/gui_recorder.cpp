@@ -26,6 +26,7 @@
 // Xlib last: its macros (None, Bool, Status ...) must not reach other headers.
 #include <X11/XKBlib.h>
 #include <X11/Xatom.h>
+#include <X11/Xcursor/Xcursor.h>
 #include <X11/Xlib.h>
 #include <X11/Xutil.h>
 #include <X11/cursorfont.h>
@@ -111,6 +112,15 @@ class Child {
 };
 
 // Xvfb on a free display (-displayfd), with its connection.
+// The screen rectangle the frames show, and their size.
+cv::Rect CropOf(const GuiRecordOptions& o) {
+  return o.crop_w > 0 ? cv::Rect(o.crop_x, o.crop_y, o.crop_w, o.crop_h)
+                      : cv::Rect(0, 0, o.width, o.height);
+}
+cv::Size FrameSizeOf(const GuiRecordOptions& o) {
+  return o.frame_width > 0 ? cv::Size(o.frame_width, o.frame_height) : CropOf(o).size();
+}
+
 class Desktop {
  public:
   Desktop(const GuiRecordOptions& o, const fs::path& home) : o_(o) {
@@ -118,6 +128,9 @@ class Desktop {
     Connect();
     env_ = {{"DISPLAY", display_name_}, {"HOME", home.string()}, {"PS1", "$ "},
             {"LANG", "C.UTF-8"},        {"SHELL", "/bin/bash"},  {"TERM", "xterm"}};
+    // Programs take the theme from the environment (Xlib hands their cursors to libXcursor).
+    if (!o_.cursor_theme.empty()) env_["XCURSOR_THEME"] = o_.cursor_theme;
+    if (o_.cursor_size > 0) env_["XCURSOR_SIZE"] = std::to_string(o_.cursor_size);
     PaintRoot();
     StartWindowManager();
   }
@@ -218,14 +231,40 @@ class Desktop {
     root_ = DefaultRootWindow(dpy_);
   }
 
-  // The desktop: a plain coloured root with the arrow cursor.
+  // The desktop: a plain coloured root with the arrow cursor (of the theme, when one is set).
   void PaintRoot() {
     XColor colour;
     XParseColor(dpy_, DefaultColormap(dpy_, 0), o_.background.c_str(), &colour);
     XAllocColor(dpy_, DefaultColormap(dpy_, 0), &colour);
     XSetWindowBackground(dpy_, root_, colour.pixel);
     XClearWindow(dpy_, root_);
-    XDefineCursor(dpy_, root_, XCreateFontCursor(dpy_, XC_left_ptr));
+    Cursor arrow = None;
+    if (!o_.cursor_theme.empty() || o_.cursor_size > 0) {
+      if (o_.cursor_size > 0) XcursorSetDefaultSize(dpy_, o_.cursor_size);
+      if (!o_.cursor_theme.empty()) {
+        XcursorSetTheme(dpy_, o_.cursor_theme.c_str());
+        // libXcursor falls back on the "default" theme for an unknown one: look for it.
+        bool found = false;
+        std::stringstream dirs(XcursorLibraryPath());
+        for (std::string dir; std::getline(dirs, dir, ':') && !found;) {
+          if (dir.rfind("~/", 0) == 0 && std::getenv("HOME"))
+            dir = std::string(std::getenv("HOME")) + dir.substr(1);
+          found = fs::is_directory(fs::path(dir) / o_.cursor_theme / "cursors");
+        }
+        XcursorImage* probe =
+            found ? XcursorLibraryLoadImage("left_ptr", o_.cursor_theme.c_str(), o_.cursor_size)
+                  : nullptr;
+        if (!probe) {
+          throw MissingError("cursor theme '" + o_.cursor_theme + "' has no left_ptr cursor in " +
+                             XcursorLibraryPath() +
+                             "; expected a folder <theme>/cursors (Debian: dmz-cursor-theme, "
+                             "xcursor-themes)");
+        }
+        XcursorImageDestroy(probe);
+      }
+      arrow = XcursorLibraryLoadCursor(dpy_, "left_ptr");
+    }
+    XDefineCursor(dpy_, root_, arrow != None ? arrow : XCreateFontCursor(dpy_, XC_left_ptr));
     XSync(dpy_, False);
   }
 
@@ -535,6 +574,7 @@ class Session {
     const std::string sprite = DrawCursor(ci, log_.empty() || o_.hide_cursor ? nullptr : &frame);
     if (log_.empty()) first_sprite_ = sprite;
     XFree(ci);
+    frame = View(frame);
     std::ostringstream name;
     name << std::setw(6) << std::setfill('0') << log_.size() << ".png";
     cv::imwrite((frames_dir_ / name.str()).string(), frame, {cv::IMWRITE_PNG_COMPRESSION, 1});
@@ -542,6 +582,17 @@ class Session {
     pending_.y = y_;
     log_.push_back(std::move(pending_));
     pending_ = FrameLog{};
+  }
+
+  // The part of the screen the frames show, at their size (area-averaged when shrunk).
+  cv::Mat View(const cv::Mat& screen) const {
+    const cv::Rect crop = CropOf(o_);
+    const cv::Size size = FrameSizeOf(o_);
+    cv::Mat out = screen(crop);
+    if (out.size() != size) {
+      cv::resize(out, out, size, 0, 0, size.width < crop.width ? cv::INTER_AREA : cv::INTER_LINEAR);
+    }
+    return out.clone();
   }
 
   // Premultiplied ARGB over the frame (when given), as ffmpeg's x11grab draws the pointer;
@@ -630,6 +681,19 @@ void WriteLogs(const std::vector<FrameLog>& log, const GuiRecordOptions& o,
 
 std::vector<Sample> RecordGuiDataset(const std::vector<fs::path>& scripts, const fs::path& out_dir,
                                      const GuiRecordOptions& o) {
+  const cv::Rect crop = CropOf(o);
+  const cv::Size size = FrameSizeOf(o);
+  if (crop.x < 0 || crop.y < 0 || crop.width < 16 || crop.height < 16 ||
+      crop.x + crop.width > o.width || crop.y + crop.height > o.height) {
+    throw Error("--crop " + std::to_string(crop.x) + "," + std::to_string(crop.y) + "," +
+                std::to_string(crop.width) + "," + std::to_string(crop.height) +
+                " is not inside the " + std::to_string(o.width) + "x" + std::to_string(o.height) +
+                " screen; expected x,y,w,h with w, h >= 16");
+  }
+  if (size.width < 16 || size.height < 16 || size.width > 8192 || size.height > 8192) {
+    throw Error("--frame-size " + std::to_string(size.width) + "x" + std::to_string(size.height) +
+                " is out of range; expected 16..8192 px");
+  }
   fs::create_directories(out_dir / "logs");
   std::map<std::string, Sprite> sprites;
   std::string arrow;
@@ -660,11 +724,16 @@ std::vector<Sample> RecordGuiDataset(const std::vector<fs::path>& scripts, const
     s.video = frames;
     s.actions = out_dir / "logs" / (id + ".csv");
     s.fps = o.fps;
+    s.action_scale_x = static_cast<double>(size.width) / crop.width;
+    s.action_scale_y = static_cast<double>(size.height) / crop.height;
+    s.action_offset_x = crop.x;
+    s.action_offset_y = crop.y;
     samples.push_back(s);
   }
   fs::remove_all(out_dir / "home");
-  json lib = {
-      {"screen", {o.width, o.height}}, {"default", arrow + ".png"}, {"sprites", json::array()}};
+  json lib = {{"screen", {crop.width, crop.height}},
+              {"default", arrow + ".png"},
+              {"sprites", json::array()}};
   for (const auto& [name, s] : sprites) {
     lib["sprites"].push_back({{"file", s.file},
                               {"hotspot", {s.hot_x, s.hot_y}},

@@ -33,6 +33,15 @@ struct GuiRecordOptions {
   std::string background = "#3a6ea5";      // the root window's colour
   double launch_timeout_s = 30;            // for Xvfb, the window manager and each Launch
   bool hide_cursor = false;  // frames without the pointer (the logs and sprites unchanged)
+  // The X cursor theme (a folder of /usr/share/icons with cursors/, e.g. DMZ-White) and
+  // its size in px; "" and 0: the X server's default (Adwaita's left_ptr at 24 px here).
+  std::string cursor_theme;
+  int cursor_size = 0;
+  // The part of the screen the frames show ([x, y, w, h]; w = 0: the whole screen) and the
+  // size they are written at (0: the crop's). The logs keep screen pixels; the manifest
+  // gets the action_offset and action_scale that map them onto the frames.
+  int crop_x = 0, crop_y = 0, crop_w = 0, crop_h = 0;
+  int frame_width = 0, frame_height = 0;
 };
 
 // Records every script into `out_dir` and returns the samples of its manifest. Throws

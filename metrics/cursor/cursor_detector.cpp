@@ -68,6 +68,13 @@ CursorLibrary CursorLibrary::Load(const fs::path& dir) {
                         ": expected an 8-bit BGRA PNG (" + at + ")");
     }
     sp.hotspot = {s["hotspot"][0].get<double>(), s["hotspot"][1].get<double>()};
+    if (s.contains("min_confidence")) {
+      if (!s["min_confidence"].is_number() || !(s["min_confidence"].get<double>() > 0) ||
+          s["min_confidence"].get<double>() > 1) {
+        bad(at + ".min_confidence", "a number in (0, 1]");
+      }
+      sp.min_confidence = s["min_confidence"].get<double>();
+    }
     lib.sprites.push_back(std::move(sp));
   }
   return lib;
@@ -188,6 +195,14 @@ CursorDetector::CursorDetector(const CursorLibrary& library, cv::Size frame,
       std::any_of(scales.begin(), scales.end(), [&](double m) { return base * m < 0.5; });
   min_confidence_ = min_confidence.value_or(
       library.min_confidence.value_or(shrunk ? kMinConfidenceSmall : kMinConfidence));
+  if (!min_confidence) {
+    for (auto& t : templates_) {
+      for (const auto& sp : library.sprites) {
+        if (sp.name == t.sprite && sp.min_confidence)
+          t.offset = *sp.min_confidence - min_confidence_;
+      }
+    }
+  }
   sigma_ = Smoothing(base);
   coarse_ = {frame.width / factor_, frame.height / factor_};
   for (size_t i = 0; i < templates_.size(); ++i) {
@@ -293,7 +308,7 @@ double CursorDetector::ExactConfidence(const Level& l, const cv::Mat& grey, cv::
 
 std::optional<CursorDetection> CursorDetector::Detect(const cv::Mat& bgr) const {
   auto best = Best(bgr);
-  if (!best || best->confidence < frame_confidence()) return std::nullopt;
+  if (!best || !CountsAnywhere(*best)) return std::nullopt;
   return best;
 }
 
@@ -444,8 +459,9 @@ std::optional<CursorDetection> CursorDetector::Search(const cv::Mat& bgr,
               at = q;
             }
           }
-          if (!best || conf > best->confidence) {
+          if (!best || conf - m.offset > best->confidence) {
             best = CursorDetection{{at.x + origin.x + m.hotspot.x, at.y + origin.y + m.hotspot.y},
+                                   conf - m.offset,
                                    conf,
                                    m.sprite,
                                    m.scale};

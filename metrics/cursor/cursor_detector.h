@@ -42,6 +42,9 @@ struct CursorSprite {
   std::string name;
   cv::Mat bgra;         // straight alpha
   cv::Point2d hotspot;  // pixels from the sprite's top-left
+  // This sprite's own threshold, calibrated on the dataset's ground truth (a learned
+  // library's cursors.json); nullopt: the detector's.
+  std::optional<double> min_confidence;
 };
 
 struct CursorLibrary {
@@ -59,15 +62,19 @@ struct CursorLibrary {
 
 struct CursorDetection {
   cv::Point2d hotspot;  // in frame pixels
+  // The score, less (the sprite's own threshold - the detector's) where the sprite has one:
+  // compared with the detector's threshold, each sprite is held to its own.
   double confidence = 0;
+  double score = 0;  // the score itself
   std::string sprite;
   double scale = 1;
 };
 
 class CursorDetector {
  public:
-  // `scales`: multipliers of frame_width / screen width to search. `min_confidence`: when
-  // not given, the library's calibrated threshold, else kMinConfidence, or kMinConfidenceSmall
+  // `scales`: multipliers of frame_width / screen width to search. `min_confidence`: for
+  // every sprite when given; else each sprite's own calibrated threshold where it has one,
+  // and otherwise the library's calibrated threshold, else kMinConfidence, or kMinConfidenceSmall
   // where the sprites are shrunk by more than 2 (at the 256 px GUIWorld decode an arrow is
   // 6 px: an I-beam is a short dark line any text edge matches; docs/gui.md has the figures).
   CursorDetector(const CursorLibrary& library, cv::Size frame, std::vector<double> scales,
@@ -82,6 +89,13 @@ class CursorDetector {
   std::optional<CursorDetection> Detect(const cv::Mat& bgr) const;
   static constexpr double kFrameMargin = 0.1;
   double frame_confidence() const { return std::min(0.98, min_confidence_ + kFrameMargin); }
+  // Whether a match away from the logged point counts: its confidence reaches
+  // frame_confidence() and its score kFrameFloor (a learned sprite whose own threshold is low
+  // still needs 0.9 there: a whole frame holds many places to match by chance).
+  static constexpr double kFrameFloor = 0.9;
+  bool CountsAnywhere(const CursorDetection& d) const {
+    return d.confidence >= frame_confidence() && d.score >= kFrameFloor;
+  }
   // The best match anywhere, whatever its confidence.
   std::optional<CursorDetection> Best(const cv::Mat& bgr) const;
   // The best match whose hotspot lies within `radius` px of `point`, whatever its
@@ -101,6 +115,7 @@ class CursorDetector {
     bool lead = true;  // phase (0, 0): the one searched; the others re-score its places
     std::string sprite;
     double scale;
+    double offset = 0;    // the sprite's own threshold - the detector's (0: none)
     cv::Point2d hotspot;  // full-size pixels from the top-left
     Level fine, coarse;
   };

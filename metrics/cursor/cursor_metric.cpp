@@ -18,6 +18,9 @@
 //   cursor_not_found_rate    frames with no cursor found in the generated frame
 //   cursor_gt_hit_rate, cursor_gt_not_found_rate   the same for the ground truth: the
 //                            detector's own ceiling on the dataset
+//   cursor_frames            frames counted (with a logged position inside the frame)
+//   cursor_frames_outside    frames whose logged position lies outside the video (a log of
+//                            a larger screen the video shows a crop of): not counted
 // R (`radius`, default 8) is in pixels of the recordings' screen and scales with the frame:
 // the recordings' Adwaita arrow (a 24x24 sprite, about 10x16 px opaque, at 1024x768) is
 // larger than that, so within 8 px the tip lies inside the arrow's own extent; a model that
@@ -110,6 +113,7 @@ class CursorMetric : public Metric {
         {"*_dx_mean", "px", "lower_is_better", false},
         {"*_dy_mean", "px", "lower_is_better", false},
         {"*_radius_px", "count", "", false},
+        {"*_frames_outside", "count", "", false},
         {"*_min_confidence", "data", "", false}};
     for (double r : radii_)
       keys.push_back({"*_hit_rate_r" + Num(r), "ratio", "higher_is_better", false});
@@ -146,6 +150,15 @@ class CursorMetric : public Metric {
         continue;
       }
       const cv::Point2d logged(cursor_[k]->first, cursor_[k]->second);
+      if (logged.x < 0 || logged.y < 0 || logged.x >= static_cast<double>(gt[i].size(2)) ||
+          logged.y >= static_cast<double>(gt[i].size(1))) {
+        // A log of a larger screen than the video shows (a crop): the pointer is off view.
+        f["cursor_log"] = {logged.x, logged.y};
+        f["cursor_log_outside_frame"] = true;
+        sample_.Add("outside", 1);
+        out.push_back(f);
+        continue;
+      }
       const auto dg = DetectOnce(gen[i], logged), dt = DetectOnce(gt[i], logged);
       const double r = radius_ * frame_.width / library_.screen.width;
       f["cursor_log"] = {logged.x, logged.y};
@@ -269,6 +282,7 @@ class CursorMetric : public Metric {
     PutRatio(&a, "cursor_gt_hit_rate", st.Get("gt_hits"), n, "no frame with a logged cursor");
     PutRatio(&a, "cursor_gt_not_found_rate", n - gt_found, n, "no frame with a logged cursor");
     a["cursor_frames"] = n;
+    a["cursor_frames_outside"] = st.Get("outside");
     return a;
   }
 
@@ -321,7 +335,7 @@ class CursorMetric : public Metric {
           for (double r : radii_) reach = std::max(reach, r);
           if (reach > radius_) {
             near = detector_->Near(bgr, logged, reach * px);
-            if (near && near->confidence >= detector_->frame_confidence()) return near;
+            if (near && detector_->CountsAnywhere(*near)) return near;
           }
           return frame_memo.Get(
               frame, [&] { return detector_->Detect(bgr); }, config_);

@@ -4,11 +4,13 @@
 // that ignores the actions (near 0), and the static baseline (reported).
 #include <torch/types.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdlib>
 #include <functional>
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
+#include <tuple>
 
 #include "core/errors.h"
 #include "datasets/action_encoding.h"
@@ -184,15 +186,19 @@ fs::path WriteVideos(
     int64_t frames = 0;
     for (const auto& e : fs::directory_iterator(sample.video))
       frames += e.path().extension() == ".png";
+    const cv::Mat first = cv::imread((sample.video / "000000.png").string());
     EncodeOptions o;
     o.fps = o.video_fps = 15;
     o.num_frames = frames - 1;
     o.video_frames = frames;
-    o.map = ScreenMap::Stretch(1024, 768, 1024, 768);
+    o.scale_x = sample.action_scale_x;
+    o.scale_y = sample.action_scale_y;
+    o.offset_x = sample.action_offset_x;
+    o.offset_y = sample.action_offset_y;
+    o.map = ScreenMap::Stretch(first.cols, first.rows, first.cols, first.rows);
     const auto cursor = EncodeGuiActions(ReadGuiLog(sample.actions), o).cursor;
     fs::create_directories(out / id);
     fs::copy_file(sample.video / "fps.txt", out / id / "fps.txt");
-    const cv::Mat first = cv::imread((sample.video / "000000.png").string());
     for (int k = 0; k < static_cast<int>(cursor.size()); ++k) {
       char name[32];
       std::snprintf(name, sizeof name, "%06d.%s", k, jpeg_quality ? "jpg" : "png");
@@ -312,6 +318,94 @@ TEST_F(GuiTrack, CursorFoundOnDegradedFramesAndOnAModelsOwnArrow) {
   EXPECT_LE(cs["cursor_hit_rate"].get<double>(), 0.035) << "a cursor at the logged point, 256 px";
   EXPECT_GE(cs["cursor_not_found_rate"].get<double>(), 0.965) << "a cursor anywhere, 256 px";
 }
+
+// Recordings under X cursor themes the detector has never seen (Debian's dmz-cursor-theme and
+// xcursor-themes), of a crop of the screen (896x672 at 64,48) resized to 640x480, the logs in
+// screen pixels: `datasets cursor-templates` learns the cursors from the ground truth, and the
+// learned library is scored on the frames as recorded, blurred and JPEG-compressed, at 256 px,
+// and on a recording with the pointer hidden (same geometry; made by the fixture
+// gui_record_hidden_crop beside $NCBENCH_GUI_DATA). Issue 21 asks for a ceiling of 97 %, 90 %
+// once degraded, and at most 2 % of cursor-less frames reporting one; docs/gui.md has the
+// figures per theme: DMZ-Black reaches the first two, the others 92-93 % clean, and
+// look-alikes (a learned I-beam on text strokes, a hand on a highlighted button) make 5-17 %
+// of cursor-less frames report one at the logged point. The bounds below hold today's level.
+class CursorTheme : public GuiTrack, public ::testing::WithParamInterface<const char*> {};
+
+TEST_P(CursorTheme, LearnedTemplatesOnCleanDegradedSmallAndCursorlessFrames) {
+  const std::string theme = GetParam();
+  const char* gui_env = std::getenv("NCBENCH_GUI_DATA");
+  const fs::path work = *tmp_ / theme, data = work / "data", lib = work / "learned";
+  const std::string geometry = " --crop 64,48,896,672 --frame-size 640,480";
+  std::string scripts;
+  for (const auto& e : fs::directory_iterator(test::SourceDir() / "datasets/default/gui")) {
+    if (e.path().extension() == ".gui") scripts += " " + e.path().string();
+  }
+  const fs::path hidden =
+      gui_env ? fs::path(gui_env).parent_path() / "gui_hidden_crop" : work / "hidden";
+  if (!gui_env) {
+    const auto r = test::Run(test::NcbenchExe().string() + " datasets record-gui" + scripts +
+                             geometry + " --no-cursor --out " + hidden.string());
+    ASSERT_EQ(r.status, 0) << r.output;
+  }
+  auto r = test::Run(test::NcbenchExe().string() + " datasets record-gui" + scripts + geometry +
+                     " --cursor-theme " + theme + " --out " + data.string());
+  ASSERT_EQ(r.status, 0) << r.output;
+  EXPECT_EQ(test::ReadJson(data / "cursors/cursors.json")["screen"], json({896, 672}));
+  r = test::Run(test::NcbenchExe().string() + " datasets cursor-templates " +
+                (data / "manifest.jsonl").string() + " --out " + lib.string());
+  ASSERT_EQ(r.status, 0) << r.output;
+  std::printf("%s", r.output.c_str());
+  const auto cursor = [&](const fs::path& manifest, const fs::path& videos,
+                          const std::string& name) {
+    const auto out = work / name;
+    const auto e =
+        test::Run(test::NcbenchExe().string() + " eval --checkpoint videos:" + videos.string() +
+                  " --dataset " + manifest.string() +
+                  " --metrics cursor --mode step --metric-option cursor.templates=" + lib.string() +
+                  " --out " + out.string());
+    EXPECT_EQ(e.status, 0) << e.output;
+    const json c = test::ReadJson(out / "report.json")["aggregates"]["cursor"];
+    std::printf("%s %s:", theme.c_str(), name.c_str());
+    for (const char* key : {"cursor_hit_rate", "cursor_not_found_rate", "cursor_error_median",
+                            "cursor_frames", "cursor_frames_outside", "cursor_min_confidence"}) {
+      std::printf(" %s %s", key + 7, c[key].dump().c_str());
+    }
+    std::printf("\n");
+    return c;
+  };
+  const auto small = [](int, const cv::Mat& f, const cv::Mat&, cv::Point) {
+    cv::Mat s;
+    cv::resize(f, s, {256, 192}, 0, 0, cv::INTER_AREA);
+    return s;
+  };
+  const auto blurred = [](int, const cv::Mat& f, const cv::Mat&, cv::Point) { return Blurred(f); };
+  const json clean = cursor(data / "manifest.jsonl", data / "frames", "clean");
+  EXPECT_GE(clean["cursor_hit_rate"].get<double>(), 0.90) << "the learned templates' ceiling";
+  EXPECT_GT(clean["cursor_frames"].get<double>(), 150);
+  EXPECT_GT(clean["cursor_frames_outside"].get<double>(), 0) << "the crop hides some positions";
+  EXPECT_GE(cursor(data / "manifest.jsonl", WriteVideos(data, work / "v_degraded", blurred, 35),
+                   "degraded")["cursor_hit_rate"]
+                .get<double>(),
+            0.80);
+  EXPECT_GE(cursor(data / "manifest.jsonl", WriteVideos(data, work / "v_256", small),
+                   "decode-256")["cursor_hit_rate"]
+                .get<double>(),
+            0.80);
+  for (const auto& [name, make, jpeg] : {std::tuple{"hidden-degraded", std::function(blurred), 35},
+                                         std::tuple{"hidden-256", std::function(small), 0}}) {
+    const json c = cursor(hidden / "manifest.jsonl",
+                          WriteVideos(hidden, work / ("v_" + std::string(name)), make, jpeg), name);
+    EXPECT_LE(c["cursor_hit_rate"].get<double>(), 0.2) << name << ": a cursor at the log";
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(ForeignThemes, CursorTheme,
+                         ::testing::Values("DMZ-White", "DMZ-Black", "whiteglass", "redglass"),
+                         [](const auto& info) {
+                           std::string n = info.param;
+                           n.erase(std::remove(n.begin(), n.end(), '-'), n.end());
+                           return n;
+                         });
 
 }  // namespace
 }  // namespace ncb

@@ -111,6 +111,39 @@ TEST(CursorDetector, BrokenLibrariesNameFileAndField) {
   }
 }
 
+// A learned library's per-sprite thresholds (cursors.json sprites[i].min_confidence): a
+// detection's confidence is its score less (its sprite's threshold - the detector's), so each
+// sprite is held to its own; min_confidence given to the detector applies to all alike.
+TEST(CursorDetector, PerSpriteThresholds) {
+  test::TempDir tmp;
+  WriteLibrary(tmp / "c", R"({"screen": [640, 480], "min_confidence": 0.7, "sprites": [
+      {"file": "arrow.png", "hotspot": [1, 1], "min_confidence": 0.9}]})");
+  const auto lib = CursorLibrary::Load(tmp / "c");
+  ASSERT_TRUE(lib.sprites[0].min_confidence);
+  EXPECT_EQ(*lib.sprites[0].min_confidence, 0.9);
+  cv::Mat f = Busy(640, 480, 1);
+  Paste(&f, Arrow(), 299, 199);
+  const CursorDetector own(lib, {640, 480}, {1.0}, std::nullopt);
+  EXPECT_EQ(own.min_confidence(), 0.7);
+  const auto d = own.Near(f, {300, 200}, 8);
+  ASSERT_TRUE(d);
+  EXPECT_NEAR(d->score, 1.0, 1e-3);
+  EXPECT_NEAR(d->confidence, d->score - 0.2, 1e-9);
+  const CursorDetector given(lib, {640, 480}, {1.0}, 0.7);
+  EXPECT_NEAR(given.Near(f, {300, 200}, 8)->confidence, d->score, 1e-9);
+  WriteLibrary(tmp / "bad", R"({"screen": [640, 480], "sprites": [
+      {"file": "arrow.png", "hotspot": [1, 1], "min_confidence": 1.5}]})");
+  try {
+    CursorLibrary::Load(tmp / "bad");
+    FAIL() << "no error";
+  } catch (const FormatError& e) {
+    EXPECT_NE(std::string(e.what()).find("field \"sprites[0].min_confidence\": expected a number "
+                                         "in (0, 1]"),
+              std::string::npos)
+        << e.what();
+  }
+}
+
 // The metric's curve of hit rates over radii and NeuralOS's mean |dx|, |dy|: generated frames
 // with the arrow at known offsets from the logged point, and one without it.
 TEST(CursorMetric, HitRateCurveAndMeanAxisErrors) {

@@ -257,6 +257,34 @@ TEST(Manifest, ValidatesLineByLine) {
   EXPECT_NE(m.errors[4].message.find(":7: field \"fps\" must be a number"), std::string::npos);
 }
 
+// A GUI log of a larger screen the video shows a crop of, resized: the manifest's
+// action_offset and action_scale, read, written back and refused when malformed.
+TEST(Manifest, GuiLogGeometryOffsetAndScale) {
+  TempDir tmp;
+  std::ofstream(tmp / "m.jsonl")
+      << R"({"id": "a", "modality": "gui", "video": "a", "action_scale": [0.5, 0.25], )"
+      << R"("action_offset": [64, -8.5]})"
+      << "\n"
+      << R"({"id": "b", "modality": "gui", "video": "b", "action_offset": 64})"
+      << "\n"
+      << R"({"id": "c", "modality": "gui", "video": "c", "action_offset": [1, "2"]})"
+      << "\n";
+  const Manifest m = ReadManifest(tmp / "m.jsonl");
+  ASSERT_EQ(m.samples.size(), 1u);
+  EXPECT_EQ(m.samples[0].action_scale_x, 0.5);
+  EXPECT_EQ(m.samples[0].action_scale_y, 0.25);
+  EXPECT_EQ(m.samples[0].action_offset_x, 64);
+  EXPECT_EQ(m.samples[0].action_offset_y, -8.5);
+  const auto back = SampleToJson(m.samples[0], tmp.path());
+  EXPECT_EQ(back["action_offset"], nlohmann::json({64.0, -8.5}));
+  EXPECT_EQ(back["action_scale"], nlohmann::json({0.5, 0.25}));
+  ASSERT_EQ(m.errors.size(), 2u);
+  for (const auto& e : m.errors) {
+    EXPECT_NE(e.message.find("field \"action_offset\" must be [ox, oy]"), std::string::npos)
+        << e.message;
+  }
+}
+
 TEST(Resample, FrameCounts) {
   EXPECT_EQ(ResampledFrameCount(50, 25, 25), 50);
   // 25 -> 15 fps: output k shows floor(k * 5/3); frame 29 -> 48 is the last within 50.

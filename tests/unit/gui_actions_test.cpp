@@ -76,6 +76,33 @@ TEST(ActionEncoding, PerFrameCsvRowKIsFrameK) {
   EXPECT_EQ(enc.cursor[4]->first, 0);
 }
 
+// A mouse log sampled at its own irregular times (about 13 Hz, as NeuralOS logs it), not one
+// row per frame: each position goes to frame round(t x fps - 1) (ties to even, at least 0);
+// a frame with two samples takes the later, a frame with none keeps the last one before it.
+TEST(ActionEncoding, MouseSampledAtItsOwnTimesMapsByTime) {
+  test::TempDir tmp;
+  const auto p = Write(tmp, "mouse.json", R"({"metadata": {"fps": 13}, "actions": [
+      {"timestamp": 0.000, "action": "mouse_move", "x": 10, "y": 1},
+      {"timestamp": 0.071, "action": "mouse_move", "x": 20, "y": 1},
+      {"timestamp": 0.149, "action": "mouse_move", "x": 30, "y": 1},
+      {"timestamp": 0.226, "action": "mouse_move", "x": 40, "y": 1},
+      {"timestamp": 0.301, "action": "mouse_move", "x": 50, "y": 1},
+      {"timestamp": 0.383, "action": "mouse_move", "x": 60, "y": 1},
+      {"timestamp": 0.455, "action": "mouse_move", "x": 70, "y": 1},
+      {"timestamp": 0.540, "action": "mouse_move", "x": 80, "y": 1},
+      {"timestamp": 0.610, "action": "mouse_move", "x": 90, "y": 1}]})");
+  const auto enc = EncodeGuiActions(ReadGuiLog(p), Options(9, 10));
+  // t x 15 - 1: -1, 0.065, 1.235, 2.39, 3.515, 4.745, 5.825, 7.1, 8.15
+  const std::vector<double> x = {20, 30, 40, 40, 50, 60, 70, 80, 90};
+  ASSERT_EQ(enc.cursor.size(), 10u);
+  for (size_t k = 0; k < x.size(); ++k) {
+    ASSERT_TRUE(enc.cursor[k]) << "frame " << k;
+    EXPECT_EQ(enc.cursor[k]->first, x[k]) << "frame " << k;
+  }
+  EXPECT_FLOAT_EQ(At(enc.actions, 3, 0), 40.0f / 1024);  // no sample in frame 3: frame 2's
+  EXPECT_EQ(enc.events, 9);
+}
+
 TEST(ActionEncoding, ActionJsonTypeKeyAndUnknownCursor) {
   test::TempDir tmp;
   const auto p = Write(tmp, "rec.json", R"({"metadata": {"fps": 15}, "actions": [
@@ -96,6 +123,13 @@ TEST(ActionEncoding, ActionJsonTypeKeyAndUnknownCursor) {
   EXPECT_FLOAT_EQ(At(enc.actions, 4, 0), 200.0f / 1024);  // scaled 2x into video pixels
   EXPECT_EQ(At(enc.actions, 4, 2), 1);
   EXPECT_FLOAT_EQ(At(enc.actions, 5, 1), 100.0f / 768);  // the position persists
+  // Of a crop at (20, 10) of the log's screen, then resized 2x: video = (log - offset) * 2.
+  o.offset_x = 20;
+  o.offset_y = 10;
+  const auto crop = EncodeGuiActions(ReadGuiLog(p), o);
+  EXPECT_FLOAT_EQ(At(crop.actions, 4, 0), 160.0f / 1024);
+  EXPECT_FLOAT_EQ(At(crop.actions, 4, 1), 80.0f / 768);
+  EXPECT_EQ(crop.cursor[4]->first, 160);
 }
 
 TEST(ActionEncoding, EventsPastTheVideosEndAreAnError) {

@@ -1,0 +1,482 @@
+#include "metrics/cursor/cursor_templates.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdlib>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgproc.hpp>
+
+#include "core/errors.h"
+#include "metrics/cursor/cursor_detector.h"
+
+namespace ncb {
+namespace {
+
+constexpr int kAgree = 24;      // grey levels (per channel)
+constexpr double kAlike = 0.5;  // two observations of one shape (Similarity)
+constexpr int kChanged = 4;     // an observation differing on over 1/kChanged of the box: left out
+constexpr int kLine = 16;       // px: a straight thin line this long is no cursor's
+constexpr int kMinInterior = 12;        // px: a shape's interior kept as a sprite of its own
+constexpr double kContained = 0.8;      // two groups of one shape (ShapeSimilarity)
+constexpr int kBox = 48, kBefore = 16;  // the sprite box: [-16, +32) around the logged point
+constexpr double kRadius = 8;           // the calibration's R, px
+constexpr double kReach = 24;           // px around the point where look-alikes are sought
+
+cv::Rect Box() { return {kPatch / 2 - kBefore, kPatch / 2 - kBefore, kBox, kBox}; }
+
+struct Shape {
+  cv::Mat median;  // CV_8UC3, kBox x kBox
+  cv::Mat mask;    // CV_8U, 255 on the sprite's pixels
+  double consistency = 0;
+};
+
+// Median, agreement and difference over the patches `idx`.
+Shape Estimate(const std::vector<CursorObservation>& obs, const std::vector<size_t>& idx,
+               double agree_share) {
+  Shape s;
+  s.median = cv::Mat(kBox, kBox, CV_8UC3);
+  s.mask = cv::Mat::zeros(kBox, kBox, CV_8U);
+  cv::Mat under(kBox, kBox, CV_8UC3);  // the median screen without the cursor
+  std::vector<uchar> v(idx.size());
+  const auto median = [&](cv::Mat (*at)(const CursorObservation&), cv::Mat* out) {
+    for (int y = 0; y < kBox; ++y) {
+      for (int x = 0; x < kBox; ++x) {
+        for (int ch = 0; ch < 3; ++ch) {
+          for (size_t i = 0; i < idx.size(); ++i) v[i] = at(obs[idx[i]]).at<cv::Vec3b>(y, x)[ch];
+          std::nth_element(v.begin(), v.begin() + static_cast<long>(v.size() / 2), v.end());
+          out->at<cv::Vec3b>(y, x)[ch] = v[v.size() / 2];
+        }
+      }
+    }
+  };
+  median([](const CursorObservation& o) -> cv::Mat { return o.patch(Box()); }, &s.median);
+  median([](const CursorObservation& o) -> cv::Mat { return o.background(Box()); }, &under);
+  double agree_sum = 0;
+  int pixels = 0;
+  for (int y = 0; y < kBox; ++y) {
+    for (int x = 0; x < kBox; ++x) {
+      const auto m = s.median.at<cv::Vec3b>(y, x);
+      // agree: the patch is the median's colour; under another colour: the screen without
+      // the cursor is not, and there the patch still is (a shadow takes its colour from the
+      // screen: it keeps the median's colour only over screens like the usual one).
+      int agree = 0, differ = 0, other = 0, other_agree = 0;
+      for (size_t i : idx) {
+        const auto p = obs[i].patch(Box()).at<cv::Vec3b>(y, x);
+        const auto b = obs[i].background(Box()).at<cv::Vec3b>(y, x);
+        int dm = 0, db = 0, dbm = 0;
+        for (int ch = 0; ch < 3; ++ch) {
+          dm = std::max(dm, std::abs(p[ch] - m[ch]));
+          db = std::max(db, std::abs(p[ch] - b[ch]));
+          dbm = std::max(dbm, std::abs(b[ch] - m[ch]));
+        }
+        agree += dm <= kAgree;
+        differ += db > kAgree;
+        if (dbm > 2 * kAgree) {
+          ++other;
+          other_agree += dm <= kAgree;
+        }
+      }
+      const double n = static_cast<double>(idx.size());
+      const bool keeps = other < 2 || other_agree >= agree_share * other;
+      // A shadow seen over one colour only: the screen's colour darkened (k x its channels,
+      // k in [0.2, 0.9]), where the screen has a colour (not grey: there a darkened screen is
+      // a grey the sprite may have).
+      const auto u = under.at<cv::Vec3b>(y, x);
+      const int chroma = std::max({u[0], u[1], u[2]}) - std::min({u[0], u[1], u[2]});
+      double mu = 0, uu = 0;
+      for (int ch = 0; ch < 3; ++ch) {
+        mu += m[ch] * u[ch];
+        uu += u[ch] * u[ch];
+      }
+      const double k = uu > 0 ? mu / uu : 0;
+      bool shadow = chroma > 40 && k >= 0.2 && k <= 0.9;
+      for (int ch = 0; ch < 3 && shadow; ++ch) shadow = std::abs(m[ch] - k * u[ch]) <= 16;
+      if (agree >= agree_share * n && differ >= 0.25 * n && keeps && !shadow) {
+        s.mask.at<uchar>(y, x) = 255;
+        agree_sum += agree / n;
+        ++pixels;
+      }
+    }
+  }
+  s.consistency = pixels ? agree_sum / pixels : 0;
+  {
+    // Thin lines away from the shape's body (a button's highlighted border under the
+    // pointer, consistent where the pointer always rests at a button's centre) are left
+    // out: the pixels within 2 px of the mask's opening by a 3x3 square, when that keeps at
+    // least 30 % (an I-beam or an outline-only arrow is all thin lines: kept whole).
+    cv::Mat core, near;
+    cv::morphologyEx(s.mask, core, cv::MORPH_OPEN,
+                     cv::getStructuringElement(cv::MORPH_RECT, {3, 3}));
+    if (cv::countNonZero(core) >= 0.3 * pixels) {
+      cv::dilate(core, near, cv::getStructuringElement(cv::MORPH_RECT, {5, 5}));
+      s.mask &= near;
+    }
+  }
+  {
+    // Long thin straight lines (a highlighted button's border under the pointer: a cursor's
+    // strokes are short or thick): runs of at least kLine px along a row or column where the
+    // mask is at most 2 px thick across.
+    cv::Mat lines = cv::Mat::zeros(kBox, kBox, CV_8U);
+    const auto on = [&](int y, int x) {
+      return y >= 0 && x >= 0 && y < kBox && x < kBox && s.mask.at<uchar>(y, x) != 0;
+    };
+    for (int pass = 0; pass < 2; ++pass) {  // rows, then columns
+      for (int a = 0; a < kBox; ++a) {
+        for (int b = 0; b < kBox;) {
+          const auto at = [&](int i, int j) { return pass == 0 ? on(a + j, i) : on(i, a + j); };
+          if (!at(b, 0)) {
+            ++b;
+            continue;
+          }
+          int e = b;
+          while (e < kBox && at(e, 0)) ++e;
+          if (e - b >= kLine) {
+            int thin = 0;
+            for (int i = b; i < e; ++i) {
+              int t = 1;
+              for (int j = 1; at(i, j); ++j) ++t;
+              for (int j = -1; at(i, j); --j) ++t;
+              thin += t <= 2;
+            }
+            if (thin * 4 >= (e - b) * 3) {
+              for (int i = b; i < e; ++i) {
+                if (pass == 0)
+                  lines.at<uchar>(a, i) = 255;
+                else
+                  lines.at<uchar>(i, a) = 255;
+              }
+            }
+          }
+          b = e;
+        }
+      }
+    }
+    s.mask.setTo(0, lines);
+  }
+  return s;
+}
+
+// Where the patch differs from the screen without the cursor.
+cv::Mat Foreground(const CursorObservation& o) {
+  cv::Mat d;
+  cv::absdiff(o.patch, o.background, d);
+  std::vector<cv::Mat> ch;
+  cv::split(d, ch);
+  cv::Mat m = cv::max(cv::max(ch[0], ch[1]), ch[2]);
+  return m > kAgree;
+}
+
+struct Match {
+  double similarity = 0;
+  cv::Point shift;  // b's pixel (x, y) + shift is a's (x, y)
+};
+
+// How alike two observations' cursors are: the pixels of the box where both differ from
+// their screens and have the same colour (within kAgree per channel), over the pixels where
+// either differs; the best of b shifted by up to a pixel either way (a sprite drawn into a
+// resized video lands on the logged point's rounding). 1 for the same sprite over any two
+// screens; a button highlighted under one pointer, or text that changed, lowers it; two
+// shapes (or one shape at another hotspot) share little.
+Match Similarity(const cv::Mat& pa, const cv::Mat& fa, const cv::Mat& pb, const cv::Mat& fb,
+                 bool contained = false) {
+  Match best;
+  const cv::Rect box = Box();
+  for (int dy = -1; dy <= 1; ++dy) {
+    for (int dx = -1; dx <= 1; ++dx) {
+      int both = 0, either = 0, in_a = 0, in_b = 0;
+      for (int y = box.y; y < box.y + box.height; ++y) {
+        for (int x = box.x; x < box.x + box.width; ++x) {
+          const bool ia = fa.at<uchar>(y, x) != 0, ib = fb.at<uchar>(y + dy, x + dx) != 0;
+          if (!ia && !ib) continue;
+          ++either;
+          in_a += ia;
+          in_b += ib;
+          if (!ia || !ib) continue;
+          const auto ca = pa.at<cv::Vec3b>(y, x), cb = pb.at<cv::Vec3b>(y + dy, x + dx);
+          int d = 0;
+          for (int ch = 0; ch < 3; ++ch) d = std::max(d, std::abs(ca[ch] - cb[ch]));
+          both += d <= kAgree;
+        }
+      }
+      const int of = contained ? std::min(in_a, in_b) : either;
+      const double sim = of ? static_cast<double>(both) / of : 0;
+      if (sim > best.similarity) best = {sim, {dx, dy}};
+    }
+  }
+  return best;
+}
+
+// The observation moved by `shift` (its pixel p + shift comes to p), edges repeated.
+CursorObservation Shifted(const CursorObservation& o, cv::Point shift) {
+  if (shift == cv::Point()) return o;
+  const cv::Point2f c(kPatch / 2.0f + static_cast<float>(shift.x) - 0.5f,
+                      kPatch / 2.0f + static_cast<float>(shift.y) - 0.5f);
+  CursorObservation out{{}, {}, o.where};
+  cv::getRectSubPix(o.patch, o.patch.size(), c, out.patch);
+  cv::getRectSubPix(o.background, o.background.size(), c, out.background);
+  return out;
+}
+
+// Similarity of two shapes: the share of the smaller mask inside the other, grown by a
+// pixel (one shape seen only over screens of its fill's colour lacks the fill; a resized
+// sprite's edges blend with the screen), at the best shift of up to a pixel, when the two
+// medians' grey levels correlate where both masks are (ZNCC >= 0.7: not a white and a black
+// arrow) and the smaller mask is at least 40 % of the larger (not a part of a bigger shape).
+Match ShapeSimilarity(const Shape& a, const Shape& b) {
+  cv::Mat ga, gb, da, db;
+  cv::cvtColor(a.median, ga, cv::COLOR_BGR2GRAY);
+  cv::cvtColor(b.median, gb, cv::COLOR_BGR2GRAY);
+  const cv::Mat k = cv::getStructuringElement(cv::MORPH_RECT, {3, 3});
+  cv::dilate(a.mask, da, k);
+  cv::dilate(b.mask, db, k);
+  Match best;
+  for (int dy = -1; dy <= 1; ++dy) {
+    for (int dx = -1; dx <= 1; ++dx) {
+      int a_in = 0, b_in = 0, na = 0, nb = 0;
+      double sa = 0, sb = 0, saa = 0, sbb = 0, sab = 0, n = 0;
+      for (int y = 1; y < kBox - 1; ++y) {
+        for (int x = 1; x < kBox - 1; ++x) {
+          const bool ia = a.mask.at<uchar>(y, x) != 0, ib = b.mask.at<uchar>(y + dy, x + dx) != 0;
+          na += ia;
+          nb += ib;
+          a_in += ia && db.at<uchar>(y + dy, x + dx);
+          b_in += ib && da.at<uchar>(y, x);
+          if (!ia || !ib) continue;
+          const double va = ga.at<uchar>(y, x), vb = gb.at<uchar>(y + dy, x + dx);
+          sa += va;
+          sb += vb;
+          saa += va * va;
+          sbb += vb * vb;
+          sab += va * vb;
+          ++n;
+        }
+      }
+      if (n < 8 || na == 0 || nb == 0) continue;
+      const double cov = sab - sa * sb / n, var = (saa - sa * sa / n) * (sbb - sb * sb / n);
+      if (var <= 0 || cov / std::sqrt(var) < 0.7) continue;
+      if (std::min(na, nb) < 0.4 * std::max(na, nb)) continue;
+      const double contain =
+          na < nb ? static_cast<double>(a_in) / na : static_cast<double>(b_in) / nb;
+      if (contain > best.similarity) best = {contain, {dx, dy}};
+    }
+  }
+  return best;
+}
+
+// A patch as a generated video shows it: blurred (Gaussian sigma 1) and JPEG-compressed at
+// quality 35.
+cv::Mat Degraded(const cv::Mat& bgr) {
+  cv::Mat blurred;
+  cv::GaussianBlur(bgr, blurred, {0, 0}, 1.0);
+  std::vector<uchar> jpeg;
+  cv::imencode(".jpg", blurred, jpeg, {cv::IMWRITE_JPEG_QUALITY, 35});
+  return cv::imdecode(jpeg, cv::IMREAD_COLOR);
+}
+
+double Quantile(std::vector<double> v, double q) {
+  if (v.empty()) return 0;
+  std::sort(v.begin(), v.end());
+  return v[std::min(v.size() - 1, static_cast<size_t>(q * static_cast<double>(v.size())))];
+}
+
+}  // namespace
+
+CursorTemplates LearnCursorTemplates(const std::vector<CursorObservation>& obs,
+                                     const std::string& what) {
+  CursorTemplates out;
+  out.observations = static_cast<int>(obs.size());
+  for (const auto& o : obs) {
+    NCB_CHECK(o.patch.size() == cv::Size(kPatch, kPatch) && o.patch.type() == CV_8UC3 &&
+              o.background.size() == o.patch.size() && o.background.type() == CV_8UC3);
+  }
+  // Shapes, commonest first: the observation alike (Similarity >= kAlike) to the most others
+  // left, and those others (aligned on it), are one shape's members.
+  std::vector<cv::Mat> fg;
+  for (const auto& o : obs) fg.push_back(Foreground(o));
+  const size_t n = obs.size();
+  std::vector<std::vector<Match>> sim(n, std::vector<Match>(n));
+  for (size_t i = 0; i < n; ++i) {
+    for (size_t j = i; j < n; ++j) {
+      sim[i][j] = Similarity(obs[i].patch, fg[i], obs[j].patch, fg[j]);
+      sim[j][i] = {sim[i][j].similarity, -sim[i][j].shift};
+    }
+  }
+  std::vector<CursorObservation> aligned(obs.begin(), obs.end());
+  // An observation where more than a quarter of the box differs from the screen without the
+  // cursor shows the screen changing under the pointer (a menu it opened, a window it
+  // raised): no shape is learned from it.
+  std::vector<size_t> pool;
+  for (size_t i = 0; i < n; ++i) {
+    if (cv::countNonZero(fg[i](Box())) > kBox * kBox / kChanged)
+      ++out.changed;
+    else
+      pool.push_back(i);
+  }
+  const size_t min_members = std::max<size_t>(4, n / 50);
+  std::vector<std::vector<size_t>> groups;
+  while (pool.size() >= min_members) {
+    size_t seed = pool[0], most = 0;
+    for (size_t i : pool) {
+      const auto k = static_cast<size_t>(std::count_if(
+          pool.begin(), pool.end(), [&](size_t j) { return sim[i][j].similarity >= kAlike; }));
+      if (k > most) {
+        most = k;
+        seed = i;
+      }
+    }
+    if (most < min_members) break;
+    std::vector<size_t> members, rest;
+    for (size_t j : pool) {
+      if (sim[seed][j].similarity < kAlike) {
+        rest.push_back(j);
+        continue;
+      }
+      aligned[j] = Shifted(obs[j], sim[seed][j].shift);
+      members.push_back(j);
+    }
+    pool = std::move(rest);
+    groups.push_back(std::move(members));
+  }
+  // One shape seen over screens that differ a lot (a white arrow over white and over black),
+  // or drawn at other sub-pixel places of a resized video, can fall into two groups: a group
+  // whose shape is alike a larger one's joins it (its members count there; the larger
+  // group's sprite is kept).
+  std::vector<Shape> shapes;
+  for (const auto& g : groups) shapes.push_back(Estimate(aligned, g, 0.6));
+  for (bool merged = true; merged;) {
+    merged = false;
+    for (size_t i = 0; i < shapes.size() && !merged; ++i) {
+      for (size_t j = i + 1; j < shapes.size() && !merged; ++j) {
+        const Match m = ShapeSimilarity(shapes[i], shapes[j]);
+        if (m.similarity < kContained) continue;
+        groups[i].insert(groups[i].end(), groups[j].begin(), groups[j].end());
+        groups.erase(groups.begin() + static_cast<long>(j));
+        shapes.erase(shapes.begin() + static_cast<long>(j));
+        merged = true;
+      }
+    }
+  }
+  for (size_t g = 0; g < groups.size(); ++g) {
+    const Shape& shape = shapes[g];
+    if (cv::countNonZero(shape.mask) < 12) {  // alike screens, no cursor on them
+      pool.insert(pool.end(), groups[g].begin(), groups[g].end());
+      continue;
+    }
+    // The sprite: the mask's bounding box and a pixel around it.
+    const cv::Rect box = (cv::boundingRect(shape.mask) + cv::Size(2, 2) - cv::Point(1, 1)) &
+                         cv::Rect(0, 0, kBox, kBox);
+    LearnedSprite sp;
+    cv::Mat bgra;
+    cv::cvtColor(shape.median(box), bgra, cv::COLOR_BGR2BGRA);
+    cv::Mat alpha = shape.mask(box).clone();
+    cv::insertChannel(alpha, bgra, 3);
+    sp.bgra = bgra;
+    sp.hotspot = {static_cast<double>(kBefore - box.x), static_cast<double>(kBefore - box.y)};
+    sp.frames = static_cast<int>(groups[g].size());
+    sp.consistency = shape.consistency;
+    sp.pixels = cv::countNonZero(shape.mask);
+    // Its interior too, as a sprite of its own (the mask less its edge): the edge of a
+    // translucent or resized sprite takes the colour of the screens it was learned over,
+    // the interior keeps its look over any screen.
+    cv::Mat inner;
+    cv::erode(shape.mask, inner, cv::getStructuringElement(cv::MORPH_RECT, {3, 3}), {-1, -1}, 1,
+              cv::BORDER_CONSTANT, 0);
+    if (cv::countNonZero(inner) >= kMinInterior) {
+      LearnedSprite in = sp;
+      in.bgra = cv::Mat();  // its own pixels, not the shared ones of sp
+      cv::cvtColor(shape.median(box), in.bgra, cv::COLOR_BGR2BGRA);
+      cv::Mat a = inner(box).clone();
+      cv::insertChannel(a, in.bgra, 3);
+      in.pixels = cv::countNonZero(inner);
+      in.interior = true;
+      out.sprites.push_back(std::move(sp));
+      out.sprites.push_back(std::move(in));
+      continue;
+    }
+    out.sprites.push_back(std::move(sp));
+  }
+  std::stable_sort(
+      out.sprites.begin(), out.sprites.end(),
+      [](const LearnedSprite& a, const LearnedSprite& b) { return a.frames > b.frames; });
+  out.unassigned = static_cast<int>(pool.size());
+  if (out.sprites.empty()) {
+    throw FormatError(what + ": no cursor found at the logged positions of " +
+                      std::to_string(obs.size()) +
+                      " frames (nothing stays the same there while the screen changes); "
+                      "expected the logs in the video's pixels (a manifest's action_scale for "
+                      "logs of another screen size) and a visible pointer");
+  }
+  // Calibration on the observations themselves, sprite by sprite: its threshold is the 99th
+  // percentile of its best score within kReach px of the logged point on the screens without
+  // the cursor, as recorded and blurred + JPEG-compressed, plus 0.02, within [0.6, 0.95] (a
+  // sprite that looks like the screen's own furniture is held to a higher one).
+  const cv::Point2d centre(kPatch / 2, kPatch / 2);
+  CursorLibrary lib;
+  lib.dir = what;
+  lib.screen = {kPatch, kPatch};
+  for (size_t i = 0; i < out.sprites.size(); ++i) {
+    CursorLibrary one = lib;
+    one.sprites = {{"learned-" + std::to_string(i), out.sprites[i].bgra, out.sprites[i].hotspot,
+                    std::nullopt}};
+    const CursorDetector det(one, {kPatch, kPatch}, {1.0}, 0.0);
+    std::vector<double> neg;
+    for (const auto& o : obs) {
+      for (const cv::Mat& b : {o.background, Degraded(o.background)}) {
+        const auto n = det.Near(b, centre, kReach);
+        neg.push_back(n ? n->confidence : 0);
+      }
+    }
+    out.sprites[i].min_confidence = std::clamp(Quantile(neg, 0.99) + 0.02, 0.6, 0.95);
+    one.sprites[0].min_confidence = out.sprites[i].min_confidence;
+    lib.sprites.push_back(one.sprites[0]);
+  }
+  out.min_confidence = 1;
+  for (const auto& sp : out.sprites)
+    out.min_confidence = std::min(out.min_confidence, sp.min_confidence);
+  lib.min_confidence = out.min_confidence;
+  const CursorDetector det(lib, {kPatch, kPatch}, {1.0}, std::nullopt);
+  int hits = 0, false_hits = 0;
+  for (const auto& o : obs) {
+    const auto p = det.Near(o.patch, centre, kRadius), n = det.Near(o.background, centre, kRadius);
+    hits += p && p->confidence >= out.min_confidence;
+    false_hits += n && n->confidence >= out.min_confidence;
+  }
+  out.ceiling = static_cast<double>(hits) / static_cast<double>(obs.size());
+  out.false_positive_rate = static_cast<double>(false_hits) / static_cast<double>(obs.size());
+  return out;
+}
+
+void WriteCursorTemplates(const CursorTemplates& t, cv::Size screen,
+                          const std::filesystem::path& dir) {
+  std::filesystem::create_directories(dir);
+  nlohmann::json j;
+  j["screen"] = {screen.width, screen.height};
+  j["min_confidence"] = t.min_confidence;
+  j["learned"] = {
+      {"observations", t.observations},
+      {"unassigned", t.unassigned},
+      {"ceiling", t.ceiling},
+      {"false_positive_rate", t.false_positive_rate},
+      {"method", "ncbench datasets cursor-templates (metrics/cursor/cursor_templates.h)"}};
+  j["sprites"] = nlohmann::json::array();
+  for (size_t i = 0; i < t.sprites.size(); ++i) {
+    const auto& s = t.sprites[i];
+    const std::string file = "cursor-" + std::to_string(i) + ".png";
+    if (!cv::imwrite((dir / file).string(), s.bgra))
+      throw Error((dir / file).string() + ": cannot write");
+    j["sprites"].push_back({{"file", file},
+                            {"hotspot", {s.hotspot.x, s.hotspot.y}},
+                            {"size", {s.bgra.cols, s.bgra.rows}},
+                            {"frames", s.frames},
+                            {"min_confidence", s.min_confidence},
+                            {"pixels", s.pixels},
+                            {"consistency", s.consistency}});
+    if (s.interior) j["sprites"].back()["interior_of"] = "cursor-" + std::to_string(i - 1) + ".png";
+  }
+  if (!t.sprites.empty()) j["default"] = j["sprites"][0]["file"];
+  std::ofstream(dir / "cursors.json") << j.dump(1) << "\n";
+}
+
+}  // namespace ncb

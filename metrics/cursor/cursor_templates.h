@@ -1,0 +1,81 @@
+// Learning a dataset's cursor templates from its own ground truth (`ncbench datasets
+// cursor-templates`): the cursor is what stays the same at the logged point while the screen
+// under it changes.
+//
+// Input: one observation per ground-truth frame with a logged position, as two patches of
+// kPatch x kPatch pixels centred on the logged point: the frame there, and the same place in
+// the nearest frame before or after (the one more like it) whose logged point is at least
+// kApart px away: the screen without the cursor. Frames whose patch equals the clip's last
+// kept one (a resting pointer over a still screen) add nothing and are left out.
+// Within a box of [-16, +32) px around the logged point:
+//  1. an observation's foreground: where the patch differs from the screen without the cursor
+//     by more than kAgree grey levels in a channel; over a quarter of the box differing is the
+//     screen changing under the pointer (a menu it opened): left out;
+//  2. two observations are alike when, at the best shift of up to a pixel either way, the
+//     pixels in both foregrounds with the same colour (within kAgree) are at least half of
+//     those in either;
+//  3. shapes, commonest first: the observation alike to the most others left, and those
+//     others (shifted onto it), are one group, while a group has at least max(4, 2 %) members;
+//  4. a group's shape: the per-pixel median of its patches; its pixels are those where the
+//     members agree with the median (60 %), differ from the screen without the cursor (25 %),
+//     keep their colour where that screen has another (not a shadow), and are not the median
+//     screen darkened (a shadow seen over one colour only); thin lines away from the shape's
+//     body (a button's border highlighted under the pointer) are dropped;
+//  5. a group whose shape lies (grown by a pixel, 80 %) inside a larger group's, with grey
+//     levels that correlate (ZNCC >= 0.7), joins it: one cursor over very different screens;
+//  6. each shape becomes a BGRA sprite (alpha 255 on its pixels, hotspot the logged point),
+//     and its interior (the mask less its edge, when at least 12 px) a second one: the edge of
+//     a translucent or resized sprite takes the colours of the screens it was learned over.
+//
+// Calibration, per sprite: its best score (cursor_detector.h) within 24 px of the logged
+// point on every observation's screen without the cursor, as recorded and blurred (sigma 1)
+// + JPEG-compressed (quality 35): the look-alikes around where the cursor goes; its threshold
+// is their 99th percentile + 0.02, within [0.6, 0.95]. The report gives the ceiling (within
+// R = 8 px) and the false-positive rate at those thresholds on the observations themselves.
+#pragma once
+
+#include <filesystem>
+#include <opencv2/core.hpp>
+#include <string>
+#include <vector>
+
+namespace ncb {
+
+struct CursorObservation {
+  cv::Mat patch;       // BGR, kPatch x kPatch, the logged point at (kPatch/2, kPatch/2)
+  cv::Mat background;  // the same place in a frame whose cursor is elsewhere
+  std::string where;   // "<sample>:<frame>", for messages
+};
+
+struct LearnedSprite {
+  cv::Mat bgra;
+  cv::Point2d hotspot;
+  int frames = 0;             // members
+  double consistency = 0;     // mean share of members agreeing with the median on its pixels
+  int pixels = 0;             // opaque pixels
+  double min_confidence = 0;  // its calibrated threshold
+  bool interior = false;      // the previous sprite's interior (its mask less the edge)
+};
+
+struct CursorTemplates {
+  std::vector<LearnedSprite> sprites;
+  int observations = 0, unassigned = 0;
+  int changed = 0;            // observations left out: the screen changed under the pointer
+  double min_confidence = 0;  // the lowest of the sprites' thresholds
+  double ceiling = 0;         // positives at or above it
+  double false_positive_rate = 0;
+};
+
+constexpr int kPatch = 96, kApart = 64;
+
+// Throws FormatError with `what` (the manifest) when no shape is found: the frames show
+// nothing consistent at the logged points (logs in another geometry than the video?).
+CursorTemplates LearnCursorTemplates(const std::vector<CursorObservation>& observations,
+                                     const std::string& what);
+
+// Writes DIR/cursor-N.png and DIR/cursors.json (screen, sprites with hotspots and member
+// counts, the calibrated min_confidence and the learning's figures).
+void WriteCursorTemplates(const CursorTemplates& t, cv::Size screen,
+                          const std::filesystem::path& dir);
+
+}  // namespace ncb
