@@ -19,8 +19,9 @@ CursorLibrary CursorLibrary::Load(const fs::path& dir) {
   if (!in) {
     throw MissingError(
         index.string() +
-        ": no cursor library (the GUI recorder writes it: ncbench datasets record-gui; "
-        "or give cursor.templates=DIR)");
+        ": no cursor library (ncbench datasets record-gui writes one beside its recordings; for "
+        "footage recorded elsewhere learn one with ncbench datasets cursor-templates MANIFEST "
+        "--out DIR; give a folder with --metric-option cursor.templates=DIR)");
   }
   nlohmann::json j;
   try {
