@@ -164,24 +164,26 @@ void AddRenderCommand(CLI::App* cmd, Runner* run) {
 // least kApart px away: of the two, the one more like the patch (the screen changed less in
 // between). Two passes over the video, holding patches only.
 std::vector<CursorObservation> ObserveCursor(const Sample& s, cv::Size* screen) {
-  const GuiLog log = ReadGuiLog(s.actions);
   auto source = OpenFrameSource(s.video);
   const double fps = s.fps.value_or(source->fps());
   *screen = {source->width(), source->height()};
   const int64_t n = source->frame_count();
+  // Each frame's logged position in video pixels, by the rule every metric and checkpoint
+  // gets (datasets/action_encoding.h: the manifest's offset and scale, the last position of a
+  // frame <= k).
+  EncodeOptions e;
+  e.fps = e.video_fps = fps;
+  e.num_frames = std::max<int64_t>(n - 1, 0);
+  e.video_frames = n;
+  e.scale_x = s.action_scale_x;
+  e.scale_y = s.action_scale_y;
+  e.offset_x = s.action_offset_x;
+  e.offset_y = s.action_offset_y;
+  e.map = ScreenMap::Stretch(screen->width, screen->height, screen->width, screen->height);
   std::vector<std::optional<cv::Point2d>> at(static_cast<size_t>(std::max<int64_t>(n, 0)));
-  {
-    std::optional<cv::Point2d> last;
-    size_t e = 0;
-    for (int64_t k = 0; k < n; ++k) {
-      for (; e < log.events.size() && EventFrame(log.events[e].time, fps) <= k; ++e) {
-        const auto& ev = log.events[e];
-        if (ev.x >= 0 && ev.y >= 0)
-          last = cv::Point2d((ev.x - s.action_offset_x) * s.action_scale_x,
-                             (ev.y - s.action_offset_y) * s.action_scale_y);
-      }
-      at[static_cast<size_t>(k)] = last;
-    }
+  const auto cursor = EncodeGuiActions(ReadGuiLog(s.actions), e).cursor;
+  for (size_t k = 0; k < at.size() && k < cursor.size(); ++k) {
+    if (cursor[k]) at[k] = cv::Point2d(cursor[k]->first, cursor[k]->second);
   }
   const cv::Rect frame(0, 0, screen->width, screen->height);
   const auto far = [&](size_t k, int64_t j) {

@@ -111,7 +111,6 @@ class Child {
   pid_t pid_ = -1;
 };
 
-// Xvfb on a free display (-displayfd), with its connection.
 // The screen rectangle the frames show, and their size.
 cv::Rect CropOf(const GuiRecordOptions& o) {
   return o.crop_w > 0 ? cv::Rect(o.crop_x, o.crop_y, o.crop_w, o.crop_h)
@@ -121,6 +120,7 @@ cv::Size FrameSizeOf(const GuiRecordOptions& o) {
   return o.frame_width > 0 ? cv::Size(o.frame_width, o.frame_height) : CropOf(o).size();
 }
 
+// Xvfb on a free display (-displayfd), with its connection.
 class Desktop {
  public:
   Desktop(const GuiRecordOptions& o, const fs::path& home) : o_(o) {
