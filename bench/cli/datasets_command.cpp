@@ -12,6 +12,7 @@
 #include "datasets/record/gui_recorder.h"
 #include "datasets/record/recorder.h"
 #include "datasets/vhs_import.h"
+#include "metrics/cursor/cursor_geometry.h"
 #include "metrics/cursor/cursor_templates.h"
 
 namespace ncb::cli {
@@ -158,6 +159,30 @@ void AddRenderCommand(CLI::App* cmd, Runner* run) {
   });
 }
 
+// Each frame's logged position, by the rule every metric and checkpoint gets
+// (datasets/action_encoding.h: the last position of a frame <= k), in video px through the
+// manifest's offset and scale, or in log px (`log_pixels`).
+std::vector<std::optional<cv::Point2d>> LoggedPoints(const Sample& s, int64_t n, double fps,
+                                                     bool log_pixels) {
+  EncodeOptions e;
+  e.fps = e.video_fps = fps;
+  e.num_frames = std::max<int64_t>(n - 1, 0);
+  e.video_frames = n;
+  if (!log_pixels) {
+    e.scale_x = s.action_scale_x;
+    e.scale_y = s.action_scale_y;
+    e.offset_x = s.action_offset_x;
+    e.offset_y = s.action_offset_y;
+  }
+  e.map = ScreenMap::Stretch(1, 1, 1, 1);  // video px unchanged
+  std::vector<std::optional<cv::Point2d>> at(static_cast<size_t>(std::max<int64_t>(n, 0)));
+  const auto cursor = EncodeGuiActions(ReadGuiLog(s.actions), e).cursor;
+  for (size_t k = 0; k < at.size() && k < cursor.size(); ++k) {
+    if (cursor[k]) at[k] = cv::Point2d(cursor[k]->first, cursor[k]->second);
+  }
+  return at;
+}
+
 // The observations of one GUI sample: for every frame but the first (recordings condition on
 // a screen without the pointer there) with a logged position inside the frame, the patch
 // there and the same place in the nearest frame before, or after, whose logged point is at
@@ -168,23 +193,7 @@ std::vector<CursorObservation> ObserveCursor(const Sample& s, cv::Size* screen) 
   const double fps = s.fps.value_or(source->fps());
   *screen = {source->width(), source->height()};
   const int64_t n = source->frame_count();
-  // Each frame's logged position in video pixels, by the rule every metric and checkpoint
-  // gets (datasets/action_encoding.h: the manifest's offset and scale, the last position of a
-  // frame <= k).
-  EncodeOptions e;
-  e.fps = e.video_fps = fps;
-  e.num_frames = std::max<int64_t>(n - 1, 0);
-  e.video_frames = n;
-  e.scale_x = s.action_scale_x;
-  e.scale_y = s.action_scale_y;
-  e.offset_x = s.action_offset_x;
-  e.offset_y = s.action_offset_y;
-  e.map = ScreenMap::Stretch(screen->width, screen->height, screen->width, screen->height);
-  std::vector<std::optional<cv::Point2d>> at(static_cast<size_t>(std::max<int64_t>(n, 0)));
-  const auto cursor = EncodeGuiActions(ReadGuiLog(s.actions), e).cursor;
-  for (size_t k = 0; k < at.size() && k < cursor.size(); ++k) {
-    if (cursor[k]) at[k] = cv::Point2d(cursor[k]->first, cursor[k]->second);
-  }
+  const auto at = LoggedPoints(s, n, fps, false);
   const cv::Rect frame(0, 0, screen->width, screen->height);
   const auto far = [&](size_t k, int64_t j) {
     return j >= 0 && j < n && at[static_cast<size_t>(j)] &&
@@ -304,6 +313,103 @@ void AddCursorTemplatesCommand(CLI::App* cmd, Runner* run) {
   });
 }
 
+// datasets cursor-geometry
+void AddCursorGeometryCommand(CLI::App* cmd, Runner* run) {
+  auto* cg = cmd->add_subcommand(
+      "cursor-geometry",
+      "Estimate the log-to-video scale and offset of a GUI dataset from its footage (the "
+      "pointer that moves with the logged positions); print the fit and its residual");
+  auto manifest = std::make_shared<std::string>();
+  auto out = std::make_shared<std::string>();
+  cg->add_option("MANIFEST", *manifest, "GUI manifest (frames and logs)")
+      ->required()
+      ->check(CLI::ExistingFile);
+  cg->add_option("--out", *out,
+                 "Write a copy of the manifest with the fitted action_scale and action_offset");
+  cg->callback([=] {
+    *run = [=] {
+      const Manifest m = ReadManifest(*manifest);
+      struct Clip {
+        const Sample* sample;
+        std::vector<std::optional<cv::Point2d>> logged;  // log px
+      };
+      std::vector<Clip> clips;
+      std::vector<cv::Point2d> all;
+      cv::Size screen;
+      for (const auto& s : m.samples) {
+        if (s.modality != "gui" || s.actions.empty()) continue;
+        auto source = OpenFrameSource(s.video);
+        const cv::Size size(source->width(), source->height());
+        if (!clips.empty() && size != screen) {
+          throw FormatError(s.video.string() + ": " + std::to_string(size.width) + "x" +
+                            std::to_string(size.height) + " frames; expected every clip at " +
+                            std::to_string(screen.width) + "x" + std::to_string(screen.height) +
+                            " (one geometry per frame size: split the manifest)");
+        }
+        screen = size;
+        Clip c{&s, LoggedPoints(s, source->frame_count(), s.fps.value_or(source->fps()), true)};
+        for (const auto& p : c.logged)
+          if (p) all.push_back(*p);
+        clips.push_back(std::move(c));
+      }
+      if (clips.empty())
+        throw FormatError(*manifest + ": no GUI sample with an action log; expected modality gui");
+      // One clip's grey frames at a time; what is kept of each is its pointer changes.
+      const double far = PartnerDistance(all);
+      std::vector<PointerFrame> frames;
+      for (const auto& c : clips) {
+        std::vector<cv::Mat> grey;
+        auto source = OpenFrameSource(c.sample->video);
+        for (cv::Mat bgr; source->Read(&bgr);) {
+          grey.emplace_back();
+          cv::cvtColor(bgr, grey.back(), cv::COLOR_BGR2GRAY);
+        }
+        int busy = 0;
+        auto f = PointerChanges(grey, c.logged, far, c.sample->id, &busy);
+        std::cout << c.sample->id << ": " << grey.size() << " frames, " << f.size()
+                  << " with the pointer's change, " << busy << " with the screen changing\n";
+        for (auto& x : f) frames.push_back(std::move(x));
+      }
+      const auto g = FitPointerGeometry(frames, screen, *manifest);
+      std::cout << "pointer footprint " << g.footprint.width << "x" << g.footprint.height
+                << " px, found in " << g.detected << " of " << g.frames << " frames; "
+                << "the hotspot's shape in " << g.shape_frames << ", " << g.inliers
+                << " kept by the fit\n"
+                << "fit: video px = (log px - offset) x scale\n"
+                << "  x: scale " << g.x.scale << "  offset " << g.x.offset << "  residual median "
+                << g.x.median_abs << " px, 90th percentile " << g.x.p90_abs << " px\n"
+                << "  y: scale " << g.y.scale << "  offset " << g.y.offset << "  residual median "
+                << g.y.median_abs << " px, 90th percentile " << g.y.p90_abs << " px\n"
+                << "  median distance " << g.median_error << " px\n";
+      const Sample& first = *clips.front().sample;
+      std::cout << "the manifest says: scale " << first.action_scale_x << ","
+                << first.action_scale_y << "  offset " << first.action_offset_x << ","
+                << first.action_offset_y << "\n";
+      const nlohmann::json fields = {{"action_scale", {g.x.scale, g.y.scale}},
+                                     {"action_offset", {g.x.offset, g.y.offset}}};
+      std::cout << "manifest fields: " << fields.dump() << "\n";
+      if (!out->empty()) {
+        const fs::path to(*out);
+        std::ofstream os(to);
+        if (!os) throw MissingError(*out + ": cannot write the manifest");
+        const fs::path base = to.has_parent_path() ? to.parent_path() : fs::path(".");
+        for (const auto& s : m.samples) {
+          Sample t = s;
+          if (t.modality == "gui" && !t.actions.empty()) {
+            t.action_scale_x = g.x.scale;
+            t.action_scale_y = g.y.scale;
+            t.action_offset_x = g.x.offset;
+            t.action_offset_y = g.y.offset;
+          }
+          os << SampleToJson(t, base).dump() << "\n";
+        }
+        std::cout << "wrote " << *out << "\n";
+      }
+      return 0;
+    };
+  });
+}
+
 }  // namespace
 
 void AddDatasetsCommand(CLI::App& app, Runner* run) {
@@ -314,6 +420,7 @@ void AddDatasetsCommand(CLI::App& app, Runner* run) {
   AddRecordGuiCommand(cmd, run);
   AddRenderCommand(cmd, run);
   AddCursorTemplatesCommand(cmd, run);
+  AddCursorGeometryCommand(cmd, run);
 }
 
 }  // namespace ncb::cli

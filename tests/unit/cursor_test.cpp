@@ -1,6 +1,7 @@
 // The cursor detector (metrics/cursor/cursor_detector.h) on synthetic frames: an arrow pasted
 // at known places over a busy background is found at its hotspot, at full and half size; a
 // frame without it is "not found"; a broken library names its file and field.
+#include <algorithm>
 #include <cmath>
 #include <fstream>
 #include <opencv2/imgcodecs.hpp>
@@ -10,6 +11,7 @@
 #include "core/errors.h"
 #include "core/frame.h"
 #include "metrics/cursor/cursor_detector.h"
+#include "metrics/cursor/cursor_geometry.h"
 #include "metrics/metric.h"
 #include "tests/test_util.h"
 
@@ -52,7 +54,7 @@ void Paste(cv::Mat* frame, const cv::Mat& sprite, int x, int y) {
   for (int r = 0; r < sprite.rows; ++r) {
     for (int c = 0; c < sprite.cols; ++c) {
       const auto p = sprite.at<cv::Vec4b>(r, c);
-      if (p[3] > 127 && y + r < frame->rows && x + c < frame->cols)
+      if (p[3] > 127 && y + r >= 0 && x + c >= 0 && y + r < frame->rows && x + c < frame->cols)
         frame->at<cv::Vec3b>(y + r, x + c) = {p[0], p[1], p[2]};
     }
   }
@@ -185,6 +187,94 @@ TEST(CursorMetric, HitRateCurveAndMeanAxisErrors) {
   // Radii are whole px.
   EXPECT_THROW(CreateMetric("cursor", {{"templates", (tmp / "c").string()}, {"radii", {2.5}}}),
                Error);
+}
+
+// An I-beam centred on its hotspot: 3 px wide, 17 px tall, with serifs.
+cv::Mat IBeam() {
+  cv::Mat s(17, 7, CV_8UC4, cv::Scalar(0, 0, 0, 0));
+  cv::rectangle(s, cv::Rect(2, 0, 3, 17), cv::Scalar(255, 255, 255, 255), cv::FILLED);
+  cv::rectangle(s, cv::Rect(0, 0, 7, 2), cv::Scalar(255, 255, 255, 255), cv::FILLED);
+  cv::rectangle(s, cv::Rect(0, 15, 7, 2), cv::Scalar(255, 255, 255, 255), cv::FILLED);
+  cv::line(s, {3, 1}, {3, 15}, cv::Scalar(0, 0, 0, 255));
+  return s;
+}
+
+// A clip of a 1920x1080 screen's crop (320,180, 1280x720) resized to 640x480 (scales 0.5 and
+// 2/3), the logs in screen pixels: an arrow in two thirds of the frames, an I-beam (hotspot at
+// its middle, its top above the arrow's tip) in the rest, a window opening half-way.
+struct GeometryClip {
+  std::vector<cv::Mat> grey;
+  std::vector<std::optional<cv::Point2d>> logged;
+};
+
+GeometryClip CroppedClip(unsigned seed, int frames) {
+  GeometryClip c;
+  std::mt19937 rng(seed);
+  std::uniform_real_distribution<double> step(-90, 90);
+  cv::Point2d p(900, 500);
+  const cv::Mat desk = Busy(640, 480, seed), arrow = Arrow(), ibeam = IBeam();
+  for (int k = 0; k < frames; ++k) {
+    cv::Mat f = desk.clone();
+    if (k >= frames / 2)
+      cv::rectangle(f, {40, 300}, {300, 460}, cv::Scalar(200, 180, 40), cv::FILLED);
+    p.x = std::clamp(p.x + step(rng), 200.0, 1700.0);
+    p.y = std::clamp(p.y + step(rng), 100.0, 1000.0);
+    const int vx = static_cast<int>(std::lround((p.x - 320) * 0.5));
+    const int vy = static_cast<int>(std::lround((p.y - 180) * 2.0 / 3.0));
+    if (k > 0) {
+      if (k % 3 == 2)
+        Paste(&f, ibeam, vx - 3, vy - 8);
+      else
+        Paste(&f, arrow, vx - 1, vy - 1);
+    }
+    c.grey.emplace_back();
+    cv::cvtColor(f, c.grey.back(), cv::COLOR_BGR2GRAY);
+    c.logged.emplace_back(p);
+  }
+  return c;
+}
+
+TEST(CursorGeometry, RecoversACropAndAnisotropicScaleFromTheFootage) {
+  std::vector<PointerFrame> frames;
+  std::vector<cv::Point2d> all;
+  std::vector<GeometryClip> clips = {CroppedClip(1, 90), CroppedClip(2, 90)};
+  for (const auto& c : clips)
+    for (const auto& p : c.logged) all.push_back(*p);
+  for (size_t i = 0; i < clips.size(); ++i) {
+    int busy = 0;
+    auto f = PointerChanges(clips[i].grey, clips[i].logged, PartnerDistance(all),
+                            "clip" + std::to_string(i), &busy);
+    for (auto& x : f) frames.push_back(std::move(x));
+  }
+  const auto g = FitPointerGeometry(frames, {640, 480}, "synthetic");
+  std::printf("scale %.5f %.5f offset %.2f %.2f median error %.2f px, %d of %d frames\n", g.x.scale,
+              g.y.scale, g.x.offset, g.y.offset, g.median_error, g.detected, g.frames);
+  EXPECT_NEAR(g.x.scale, 0.5, 0.005);
+  EXPECT_NEAR(g.y.scale, 2.0 / 3.0, 0.005);
+  // The hotspot is taken at the arrow's top-left (its tip here is at (1, 1) of the sprite's
+  // outline, which reaches (0, 0)): within 1.5 video px of the truth.
+  EXPECT_NEAR((g.x.offset - 320) * g.x.scale, 0, 1.5);
+  EXPECT_NEAR((g.y.offset - 180) * g.y.scale, 0, 1.5);
+  EXPECT_LT(g.median_error, 1.0);
+  EXPECT_GT(g.detected, frames.size() / 2);
+}
+
+TEST(CursorGeometry, RefusesLogsThatDoNotMoveWithThePointer) {
+  GeometryClip c = CroppedClip(3, 90);
+  std::mt19937 rng(7);
+  std::shuffle(c.logged.begin() + 1, c.logged.end(), rng);  // another clip's log, as it were
+  std::vector<cv::Point2d> all;
+  for (const auto& p : c.logged) all.push_back(*p);
+  int busy = 0;
+  const auto frames = PointerChanges(c.grey, c.logged, PartnerDistance(all), "clip", &busy);
+  try {
+    FitPointerGeometry(frames, {640, 480}, "shuffled.jsonl");
+    FAIL() << "fitted a geometry to logs that do not belong to the frames";
+  } catch (const FormatError& e) {
+    EXPECT_NE(std::string(e.what()).find("shuffled.jsonl"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("moves with the logged positions"), std::string::npos)
+        << e.what();
+  }
 }
 
 }  // namespace
