@@ -22,6 +22,17 @@ constexpr int kMinCols = 2;
 
 Rgb Hex(uint32_t v) { return {uint8_t(v >> 16), uint8_t(v >> 8), uint8_t(v)}; }
 
+// The characters of a cell as UTF-8: "" for an empty cell and for the right half of a wide
+// character (libvterm marks it with -1).
+std::string CellChars(const VTermScreenCell& cell) {
+  std::string out;
+  for (int i = 0; i < VTERM_MAX_CHARS_PER_CELL && cell.chars[i] != 0; ++i) {
+    if (cell.chars[i] == static_cast<uint32_t>(-1)) return "";
+    AppendUtf8(&out, cell.chars[i]);
+  }
+  return out;
+}
+
 struct Glyph {
   int left = 0, top = 0;  // bitmap offset from the pen position / baseline
   cv::Mat alpha;          // 8-bit coverage
@@ -173,7 +184,9 @@ Terminal::~Terminal() {
 }
 
 // libvterm 0.1.4 (Debian 12) has two parser bugs that hostile or unusual output reaches
-// (both found by tests/fuzz/fuzz_terminal), so Feed() passes bytes through a small guard:
+// (both found by tests/fuzz/fuzz_terminal), and differs from xterm and alacritty in a few
+// places (found against alacritty's reference grids, tests/golden/vt_reference_test.cpp), so
+// Feed() passes bytes through a small guard:
 //  - a CSI sequence of more than 16 arguments ("ESC[1;1;...;1m") writes past its argument
 //    array and corrupts the heap: the arguments past the 16th are dropped, as terminals
 //    ignore the ones they do not know;
@@ -182,31 +195,221 @@ Terminal::~Terminal() {
 //    times up to the end of the line (libvterm's own bound), and drops it when there is none.
 //  - DECSC (ESC 7) and the alternate screen's save (CSI ?1049h) do not save the G0 character
 //    set, so DECRC (ESC 8) and CSI ?1049l left "ESC ( 0" line drawing on (alacritty's
-//    saved_cursor reference): the guard tracks G0 and designates the saved one again.
+//    saved_cursor reference): the guard tracks G0 and designates the saved one again;
+//  - nor the pending wrap (a character just written in the last column): the guard finds it
+//    at the save and, at the restore, writes that column's character again (wrapline_alt_toggle);
+//  - DECALN (ESC # 8) fills the screen with the current pen, and DECCOLM (CSI ? 3 h/l) does
+//    nothing: both are carried out in the default colours, the pen set back after
+//    (decaln_reset, deccolm_reset);
+//  - SGR 38:2:<colour space>:r:g:b (T.416) is read as 38:2:r:g:b: the colour space id is
+//    dropped (sgr).
+// Erased cells keep the whole pen in libvterm 0.1.4 (reverse video, underline...); they are
+// read with the background colour only (VisibleCell, alt_reset).
 // Everything else reaches libvterm unchanged and in order; controls inside a CSI sequence,
 // which the terminal executes at once, go ahead of the sequence, and a sequence cancelled by
 // ESC, CAN or SUB is dropped (it would have done nothing).
 constexpr int kMaxCsiSeparators = 15;
+
+namespace {
+// ITU T.416's direct colour, "38:2:<colour space>:r:g:b" (and 48, 58), as xterm and alacritty
+// read it; libvterm 0.1.4 takes the first three numbers after the 2 as r, g, b. The colour
+// space id (often empty: "38:2::r:g:b") is dropped; "38:2:r:g:b" stays as it is.
+void DropColourSpaces(std::string* sgr) {
+  std::string out;
+  size_t at = 0;
+  while (at <= sgr->size()) {
+    const size_t end = std::min(sgr->find(';', at), sgr->size());
+    std::string param = sgr->substr(at, end - at);
+    if (std::count(param.begin(), param.end(), ':') == 5) {
+      const size_t first = param.find(':'), second = param.find(':', first + 1);
+      const std::string kind = param.substr(0, first);
+      if ((kind == "38" || kind == "48" || kind == "58") &&
+          param.compare(first + 1, second - first - 1, "2") == 0) {
+        const size_t third = param.find(':', second + 1);
+        param.erase(second, third - second);
+      }
+    }
+    if (at) out.push_back(';');
+    out += param;
+    at = end + 1;
+  }
+  *sgr = out;
+}
+}  // namespace
 
 void Terminal::FinishCsi(char final_byte) {
   const bool plain_args = csi_.find_first_not_of("0123456789;:") == std::string::npos;
   if (final_byte == 'b' && plain_args) {
     if (last_char_.empty()) return;
     const int n = std::max(1, std::atoi(csi_.c_str()));  // the first argument; 0 or none: 1
-    if (!fed_.empty()) vterm_input_write(vt_, fed_.data(), fed_.size());
-    fed_.clear();
+    Flush();
     VTermPos pos;
     vterm_state_get_cursorpos(vterm_obtain_state(vt_), &pos);
     int vrows = 0, vcols = 0;
     vterm_get_size(vt_, &vrows, &vcols);
-    for (int i = 0; i < std::min(n, vcols - pos.col); ++i) fed_ += last_char_;
+    for (int i = 0; i < std::min(n, vcols - pos.col); ++i) {
+      graphic_at_ = fed_.size();
+      fed_ += last_char_;
+    }
     return;
   }
+  if (final_byte == 'm' && plain_args) DropColourSpaces(&csi_);
+  const bool save = (csi_ == "?1049" || csi_ == "?1048") && final_byte == 'h';
+  const bool restore = (csi_ == "?1049" || csi_ == "?1048") && final_byte == 'l';
+  if (save) saved_pending_wrap_ = PendingWrap();
+  if (final_byte != 'm') graphic_at_ = std::string::npos, pending_wrap_ = false;
   fed_ += "\x1b[";
   fed_ += csi_;
   fed_.push_back(final_byte);
+  // DECCOLM (CSI ? 3 h/l) switches 80/132 columns, which a fixed canvas does not; xterm and
+  // alacritty still reset the margins, clear the screen to the default colours and home
+  // the cursor, which libvterm 0.1.4 does not.
+  if ((final_byte == 'h' || final_byte == 'l') && !csi_.empty() && csi_[0] == '?' &&
+      csi_.find_first_not_of("0123456789;", 1) == std::string::npos) {
+    bool deccolm = false;
+    for (size_t at = 1; at <= csi_.size();) {
+      const size_t end = std::min(csi_.find(';', at), csi_.size());
+      deccolm |= csi_.compare(at, end - at, "3") == 0;
+      at = end + 1;
+    }
+    if (deccolm) WithDefaultPen("\x1b[r\x1b[2J\x1b[H");
+  }
   if (csi_ == "?1049" && final_byte == 'h') saved_g0_ = g0_;
   if (csi_ == "?1049" && final_byte == 'l') RestoreG0();
+  if (restore) RestorePendingWrap();
+}
+
+void Terminal::Flush() {
+  if (!fed_.empty()) vterm_input_write(vt_, fed_.data(), fed_.size());
+  fed_.clear();
+  if (graphic_at_ != std::string::npos) pending_wrap_ = false;  // unknown: none
+  graphic_at_ = std::string::npos;
+}
+
+namespace {
+// The SGR sequence of a pen: libvterm's current one, or a cell's.
+struct PenLook {
+  bool bold = false, italic = false, blink = false, reverse = false, strike = false;
+  int underline = 0, font = 0;
+  VTermColor fg{}, bg{};
+};
+
+std::string Sgr(const PenLook& p) {
+  std::string sgr = "\x1b[0";
+  if (p.bold) sgr += ";1";
+  if (p.italic) sgr += ";3";
+  switch (p.underline) {
+    case VTERM_UNDERLINE_SINGLE:
+      sgr += ";4";
+      break;
+    case VTERM_UNDERLINE_DOUBLE:
+      sgr += ";21";
+      break;
+    case VTERM_UNDERLINE_CURLY:
+      sgr += ";4:3";
+      break;
+    default:
+      break;
+  }
+  if (p.blink) sgr += ";5";
+  if (p.reverse) sgr += ";7";
+  if (p.strike) sgr += ";9";
+  if (p.font > 0) sgr += ";" + std::to_string(10 + p.font);
+  for (const bool fg : {true, false}) {
+    const VTermColor& c = fg ? p.fg : p.bg;
+    if (fg ? VTERM_COLOR_IS_DEFAULT_FG(&c) : VTERM_COLOR_IS_DEFAULT_BG(&c)) continue;
+    const int base = fg ? 30 : 40;
+    if (VTERM_COLOR_IS_INDEXED(&c)) {
+      const int i = c.indexed.idx;
+      sgr += ";" + (i < 8    ? std::to_string(base + i)
+                    : i < 16 ? std::to_string(base + 60 + i - 8)
+                             : std::to_string(base + 8) + ";5;" + std::to_string(i));
+    } else {
+      sgr += ";" + std::to_string(base + 8) + ";2;" + std::to_string(c.rgb.red) + ";" +
+             std::to_string(c.rgb.green) + ";" + std::to_string(c.rgb.blue);
+    }
+  }
+  return sgr + "m";
+}
+
+std::string PenSgr(const VTermState* state) {
+  VTermValue v;
+  const auto attr = [&](VTermAttr a) {
+    vterm_state_get_penattr(state, a, &v);
+    return v;
+  };
+  PenLook p;
+  p.bold = attr(VTERM_ATTR_BOLD).boolean;
+  p.italic = attr(VTERM_ATTR_ITALIC).boolean;
+  p.underline = attr(VTERM_ATTR_UNDERLINE).number;
+  p.blink = attr(VTERM_ATTR_BLINK).boolean;
+  p.reverse = attr(VTERM_ATTR_REVERSE).boolean;
+  p.strike = attr(VTERM_ATTR_STRIKE).boolean;
+  p.font = attr(VTERM_ATTR_FONT).number;
+  p.fg = attr(VTERM_ATTR_FOREGROUND).color;
+  p.bg = attr(VTERM_ATTR_BACKGROUND).color;
+  return Sgr(p);
+}
+
+std::string CellSgr(const VTermScreenCell& cell) {
+  PenLook p;
+  p.bold = cell.attrs.bold;
+  p.italic = cell.attrs.italic;
+  p.underline = cell.attrs.underline;
+  p.blink = cell.attrs.blink;
+  p.reverse = cell.attrs.reverse;
+  p.strike = cell.attrs.strike;
+  p.font = cell.attrs.font;
+  p.fg = cell.fg;
+  p.bg = cell.bg;
+  return Sgr(p);
+}
+}  // namespace
+
+void Terminal::WithDefaultPen(const std::string& sequence) {
+  Flush();
+  const std::string pen = PenSgr(vterm_obtain_state(vt_));
+  fed_ += "\x1b[0m" + sequence + pen;
+}
+
+bool Terminal::PendingWrap() {
+  if (graphic_at_ == std::string::npos) {
+    Flush();
+    return pending_wrap_;
+  }
+  VTermState* state = vterm_obtain_state(vt_);
+  VTermPos before, after;
+  vterm_input_write(vt_, fed_.data(), graphic_at_);
+  vterm_state_get_cursorpos(state, &before);
+  vterm_input_write(vt_, fed_.data() + graphic_at_, fed_.size() - graphic_at_);
+  vterm_state_get_cursorpos(state, &after);
+  fed_.clear();
+  graphic_at_ = std::string::npos;
+  int vrows = 0, vcols = 0;
+  vterm_get_size(vt_, &vrows, &vcols);
+  // Written in the last column and still there: the wrap waits for the next character.
+  pending_wrap_ = before.col == vcols - 1 && after.col == vcols - 1 && before.row == after.row;
+  return pending_wrap_;
+}
+
+void Terminal::RestorePendingWrap() {
+  if (!saved_pending_wrap_) return;
+  Flush();
+  VTermState* state = vterm_obtain_state(vt_);
+  VTermPos pos;
+  vterm_state_get_cursorpos(state, &pos);
+  int vrows = 0, vcols = 0;
+  vterm_get_size(vt_, &vrows, &vcols);
+  VTermScreenCell cell;
+  if (pos.col != vcols - 1 || !vterm_screen_get_cell(screen_, pos, &cell) || cell.width != 1)
+    return;
+  // The character in the last column written again, as it is (ASCII character set), then
+  // the pen and G0 as they were: libvterm's own pending wrap is set again.
+  std::string ch = CellChars(cell);
+  if (ch.empty()) ch = " ";
+  fed_ += CellSgr(cell) + "\x1b(B";
+  graphic_at_ = fed_.size();
+  fed_ += ch + PenSgr(state) + "\x1b(" + std::string(1, g0_);
 }
 
 void Terminal::RestoreG0() {
@@ -245,15 +448,28 @@ void Terminal::Feed(std::string_view bytes) {
         continue;
       }
       if ((c < 0x20 && c != 0x18 && c != 0x1a) || c >= 0x7f) {
+        if (c < 0x20) graphic_at_ = std::string::npos, pending_wrap_ = false;
         fed_.push_back(ch);
         continue;
       }
       escape_ = Escape::kNone;
+      if (esc_intermediates_ == "#" && ch == '8') {
+        // DECALN fills the screen with E in the default colours (xterm, alacritty); libvterm
+        // 0.1.4 uses the current pen.
+        WithDefaultPen("\x1b#8");
+        esc_intermediates_.clear();
+        continue;
+      }
+      if (esc_intermediates_.empty() && ch == '7') saved_pending_wrap_ = PendingWrap();
+      graphic_at_ = std::string::npos, pending_wrap_ = false;
       fed_ += "\x1b" + esc_intermediates_;
       fed_.push_back(ch);
       if (esc_intermediates_ == "(") g0_ = ch;
       if (esc_intermediates_.empty() && ch == '7') saved_g0_ = g0_;
-      if (esc_intermediates_.empty() && ch == '8') RestoreG0();
+      if (esc_intermediates_.empty() && ch == '8') {
+        RestoreG0();
+        RestorePendingWrap();
+      }
       if (esc_intermediates_.empty() && ch == 'c') g0_ = saved_g0_ = 'B';  // RIS
       esc_intermediates_.clear();
       continue;
@@ -269,22 +485,24 @@ void Terminal::Feed(std::string_view bytes) {
         if (c == ';' || c == ':') ++csi_separators_;
         if (csi_separators_ <= kMaxCsiSeparators && csi_.size() < 4096) csi_.push_back(ch);
       } else {
+        graphic_at_ = std::string::npos, pending_wrap_ = false;
         fed_.push_back(ch);  // a control (executed at once) or a stray byte
       }
       continue;
     }
     // Ground state: remember the last graphic character (ASCII, or a whole UTF-8 sequence).
-    if (c >= 0x20 && c < 0x7f) {
+    if ((c >= 0x20 && c < 0x7f) || (c >= 0xc0 && c <= 0xf7)) {
       last_char_.assign(1, ch);
-    } else if (c >= 0xc0 && c <= 0xf7) {
-      last_char_.assign(1, ch);
+      graphic_at_ = fed_.size();
+    } else if (c < 0x20 || c == 0x7f) {
+      graphic_at_ = std::string::npos, pending_wrap_ = false;
     } else if (c >= 0x80 && c <= 0xbf && !last_char_.empty() && last_char_.size() < 4 &&
                static_cast<unsigned char>(last_char_[0]) >= 0xc0) {
       last_char_.push_back(ch);
     }
     fed_.push_back(ch);
   }
-  if (!fed_.empty()) vterm_input_write(vt_, fed_.data(), fed_.size());
+  PendingWrap();  // flushes; what it finds carries over to the next call
 }
 
 void Terminal::Resize(const std::string& cols_x_rows) {
@@ -302,15 +520,20 @@ int Terminal::pixel_width() const { return cols_ * fonts_->cell_w + 2 * options_
 int Terminal::pixel_height() const { return rows_ * fonts_->cell_h + 2 * options_.padding_px; }
 
 namespace {
-// The characters of a cell as UTF-8: "" for an empty cell and for the right half of a wide
-// character (libvterm marks it with -1).
-std::string CellChars(const VTermScreenCell& cell) {
-  std::string out;
-  for (int i = 0; i < VTERM_MAX_CHARS_PER_CELL && cell.chars[i] != 0; ++i) {
-    if (cell.chars[i] == static_cast<uint32_t>(-1)) return "";
-    AppendUtf8(&out, cell.chars[i]);
+
+// A cell as terminals show it. libvterm 0.1.4 (Debian 12) erases cells with the whole pen,
+// so an erased cell keeps reverse video, underline, bold...; xterm and alacritty keep the
+// background colour only (libvterm 0.3 does the same: "only copy .fg and .bg"). An erased
+// cell is one without characters: a written space holds ' '.
+bool VisibleCell(VTermScreen* screen, VTermPos pos, VTermScreenCell* cell) {
+  if (!vterm_screen_get_cell(screen, pos, cell)) return false;
+  if (cell->chars[0] == 0) {
+    const VTermScreenCellAttrs line = cell->attrs;  // the line's double width/height stays
+    cell->attrs = {};
+    cell->attrs.dwl = line.dwl;
+    cell->attrs.dhl = line.dhl;
   }
-  return out;
+  return true;
 }
 }  // namespace
 
@@ -323,7 +546,7 @@ std::string Terminal::CellText(int row, int col) const {
 Terminal::CellColors Terminal::CellColorsAt(int row, int col) const {
   CellColors out;
   VTermScreenCell cell;
-  if (!vterm_screen_get_cell(screen_, VTermPos{row, col}, &cell)) return out;
+  if (!VisibleCell(screen_, VTermPos{row, col}, &cell)) return out;
   const auto convert = [](const VTermColor& c, bool is_default) {
     CellColor o;
     if (is_default) return o;
@@ -382,7 +605,7 @@ cv::Mat Terminal::Render() const {
   for (int r = 0; r < vrows; ++r) {
     for (int c = 0; c < vcols; ++c) {
       VTermScreenCell cell;
-      if (!vterm_screen_get_cell(screen_, VTermPos{r, c}, &cell)) continue;
+      if (!VisibleCell(screen_, VTermPos{r, c}, &cell)) continue;
       if (cell.chars[0] == static_cast<uint32_t>(-1)) continue;
       VTermColor fg = cell.fg, bg = cell.bg;
       vterm_screen_convert_color_to_rgb(screen_, &fg);

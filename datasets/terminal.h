@@ -96,6 +96,16 @@ class Terminal {
   std::string last_char_;  // the last graphic character written (UTF-8), for REP
   std::string fed_;        // the bytes that go on to libvterm
   void FinishCsi(char final_byte);
+  void Flush();  // fed_ to libvterm now
+  // The pending wrap (a character just written in the last column: the next one goes on the
+  // next line), which DECSC and CSI ?1049h save and DECRC and CSI ?1049l restore in xterm and
+  // alacritty, and libvterm 0.1.4 does not (alacritty's wrapline_alt_toggle reference).
+  size_t graphic_at_ = std::string::npos;  // in fed_: the last graphic character, if last
+  bool pending_wrap_ = false, saved_pending_wrap_ = false;
+  bool PendingWrap();         // flushes fed_
+  void RestorePendingWrap();  // after a restore of the cursor in fed_
+  // Carries out `sequence` with the default pen and sets the pen back afterwards.
+  void WithDefaultPen(const std::string& sequence);
   std::unique_ptr<Fonts> fonts_;
   static int OnSetTermProp(int prop, void* value, void* user);
 };

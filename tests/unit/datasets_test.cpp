@@ -234,6 +234,52 @@ TEST(Terminal, RepeatsTheLastCharacterAndNeverHangsOnRep) {
       }());
 }
 
+// What xterm and alacritty do and libvterm 0.1.4 does not, carried out by Terminal's guard
+// (each found against alacritty's reference grids, tests/golden/vt_reference_test.cpp).
+TEST(Terminal, ResetsColoursAndWrapsAsXtermDoes) {
+  const auto fg = [](const Terminal& t, int r, int c) { return t.CellColorsAt(r, c).fg; };
+  // Erased cells keep the pen's background only: not its reverse video.
+  Terminal e(1, 4);
+  e.Feed("\x1b[31;7m\x1b[2J");
+  EXPECT_FALSE(e.CellColorsAt(0, 0).reverse);
+  // DECALN's E's are in the default colours, and the pen stays as it was.
+  Terminal d(1, 3);
+  d.Feed("\x1b[31;41m\x1b#8\x1b[Hx");
+  EXPECT_EQ(d.ScreenText(), "xEE");
+  EXPECT_EQ(fg(d, 0, 1).kind, Terminal::CellColor::kDefault);
+  EXPECT_EQ(d.CellColorsAt(0, 1).bg.kind, Terminal::CellColor::kDefault);
+  EXPECT_EQ(fg(d, 0, 0).index, 1) << "the pen after DECALN";
+  // DECCOLM clears the screen to the default colours and homes the cursor.
+  Terminal c(2, 4);
+  c.Feed("ab\r\ncd\x1b[44m\x1b[?3hx");
+  EXPECT_EQ(c.ScreenText(), "x\n");
+  EXPECT_EQ(c.CellColorsAt(1, 1).bg.kind, Terminal::CellColor::kDefault);
+  // T.416 direct colour with a colour space id, empty or not.
+  Terminal s(1, 2);
+  s.Feed("\x1b[38:2::255:0:128mx\x1b[38:2:0:1:2:3my");
+  EXPECT_EQ(fg(s, 0, 0).kind, Terminal::CellColor::kRgb);
+  EXPECT_EQ(fg(s, 0, 0).rgb.r, 255);
+  EXPECT_EQ(fg(s, 0, 0).rgb.b, 128);
+  EXPECT_EQ(fg(s, 0, 1).rgb.g, 2);
+  // The pending wrap of a full line survives the alternate screen and DECSC/DECRC, fed whole
+  // or byte by byte: the next character goes on the next line.
+  for (const std::string seq : {"\x1b[?1049hx\x1b[?1049l",
+                                "\x1b"
+                                "7\x1b[H\x1b"
+                                "8"}) {
+    for (const bool bytewise : {false, true}) {
+      Terminal w(2, 3);
+      const std::string in = "abc" + seq + "d";
+      if (bytewise) {
+        for (const char ch : in) w.Feed(std::string(1, ch));
+      } else {
+        w.Feed(in);
+      }
+      EXPECT_EQ(w.ScreenText(), "abc\nd") << (bytewise ? "byte by byte" : "whole");
+    }
+  }
+}
+
 TEST(Manifest, ValidatesLineByLine) {
   TempDir tmp;
   std::ofstream(tmp / "m.jsonl")
