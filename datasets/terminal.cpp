@@ -202,7 +202,9 @@ Terminal::~Terminal() {
 //    nothing: both are carried out in the default colours, the pen set back after
 //    (decaln_reset, deccolm_reset);
 //  - SGR 38:2:<colour space>:r:g:b (T.416) is read as 38:2:r:g:b: the colour space id is
-//    dropped (sgr).
+//    dropped (sgr);
+//  - DECSC/DECRC on the alternate screen use a slot of their own (AltSaveRestore,
+//    saved_cursor_alt).
 // Erased cells keep the whole pen in libvterm 0.1.4 (reverse video, underline...); they are
 // read with the background colour only (VisibleCell, alt_reset).
 // Everything else reaches libvterm unchanged and in order; controls inside a CSI sequence,
@@ -276,7 +278,10 @@ void Terminal::FinishCsi(char final_byte) {
   }
   if (csi_ == "?1049" && final_byte == 'h') saved_g0_ = g0_;
   if (csi_ == "?1049" && final_byte == 'l') RestoreG0();
-  if (restore) RestorePendingWrap();
+  if (restore) RestorePendingWrap(saved_pending_wrap_);
+  for (const char* alt : {"?1049", "?1047", "?47"}) {
+    if (csi_ == alt) alt_screen_ = final_byte == 'h';
+  }
 }
 
 void Terminal::Flush() {
@@ -392,8 +397,8 @@ bool Terminal::PendingWrap() {
   return pending_wrap_;
 }
 
-void Terminal::RestorePendingWrap() {
-  if (!saved_pending_wrap_) return;
+void Terminal::RestorePendingWrap(bool wrap) {
+  if (!wrap) return;
   Flush();
   VTermState* state = vterm_obtain_state(vt_);
   VTermPos pos;
@@ -410,6 +415,28 @@ void Terminal::RestorePendingWrap() {
   fed_ += CellSgr(cell) + "\x1b(B";
   graphic_at_ = fed_.size();
   fed_ += ch + PenSgr(state) + "\x1b(" + std::string(1, g0_);
+}
+
+void Terminal::AltSaveRestore(bool save) {
+  VTermState* state = vterm_obtain_state(vt_);
+  if (save) {
+    alt_saved_.pending_wrap = PendingWrap();  // flushes
+    VTermPos pos;
+    vterm_state_get_cursorpos(state, &pos);
+    alt_saved_ = {true, alt_saved_.pending_wrap, pos.row, pos.col, PenSgr(state), g0_};
+  } else if (alt_saved_.set) {
+    fed_ += "\x1b[" + std::to_string(alt_saved_.row + 1) + ";" +
+            std::to_string(alt_saved_.col + 1) + "H" + alt_saved_.pen + "\x1b(" +
+            std::string(1, alt_saved_.g0);
+    g0_ = alt_saved_.g0;
+    RestorePendingWrap(alt_saved_.pending_wrap);
+  } else {
+    fed_ +=
+        "\x1b"
+        "8";  // nothing saved here yet: libvterm's own slot
+  }
+  graphic_at_ = std::string::npos;
+  pending_wrap_ = false;
 }
 
 void Terminal::RestoreG0() {
@@ -460,6 +487,10 @@ void Terminal::Feed(std::string_view bytes) {
         esc_intermediates_.clear();
         continue;
       }
+      if (alt_screen_ && esc_intermediates_.empty() && (ch == '7' || ch == '8')) {
+        AltSaveRestore(ch == '7');
+        continue;
+      }
       if (esc_intermediates_.empty() && ch == '7') saved_pending_wrap_ = PendingWrap();
       graphic_at_ = std::string::npos, pending_wrap_ = false;
       fed_ += "\x1b" + esc_intermediates_;
@@ -468,7 +499,7 @@ void Terminal::Feed(std::string_view bytes) {
       if (esc_intermediates_.empty() && ch == '7') saved_g0_ = g0_;
       if (esc_intermediates_.empty() && ch == '8') {
         RestoreG0();
-        RestorePendingWrap();
+        RestorePendingWrap(saved_pending_wrap_);
       }
       if (esc_intermediates_.empty() && ch == 'c') g0_ = saved_g0_ = 'B';  // RIS
       esc_intermediates_.clear();

@@ -102,8 +102,19 @@ class Terminal {
   // alacritty, and libvterm 0.1.4 does not (alacritty's wrapline_alt_toggle reference).
   size_t graphic_at_ = std::string::npos;  // in fed_: the last graphic character, if last
   bool pending_wrap_ = false, saved_pending_wrap_ = false;
-  bool PendingWrap();         // flushes fed_
-  void RestorePendingWrap();  // after a restore of the cursor in fed_
+  bool PendingWrap();                  // flushes fed_
+  void RestorePendingWrap(bool wrap);  // after a restore of the cursor in fed_
+  // DECSC/DECRC on the alternate screen have a slot of their own (xterm, alacritty), apart
+  // from the main screen's, which CSI ?1049h/l share; libvterm 0.1.4 has one for all
+  // (alacritty's saved_cursor_alt reference): the guard keeps the alternate screen's.
+  bool alt_screen_ = false;
+  struct SavedCursor {
+    bool set = false, pending_wrap = false;
+    int row = 0, col = 0;
+    std::string pen;  // SGR
+    char g0 = 'B';
+  } alt_saved_;
+  void AltSaveRestore(bool save);  // DECSC (save) or DECRC on the alternate screen
   // Carries out `sequence` with the default pen and sets the pen back afterwards.
   void WithDefaultPen(const std::string& sequence);
   std::unique_ptr<Fonts> fonts_;

@@ -22,9 +22,9 @@ namespace {
 // Shares required over all cases: issue 22's targets, 0.99 of the non-blank cells and 0.98 of
 // the foreground and background colours. Measured (datasets/terminal.cpp's guard in front of
 // libvterm 0.1.4: erased cells keep the background only, DECALN and DECCOLM in the default
-// colours, T.416 colour-space SGR, the pending wrap saved and restored): all cells 0.9994,
-// non-blank 0.9946, foregrounds 1.0, backgrounds 1.0. Left: saved_cursor_alt (one saved
-// cursor per screen), selective_erasure (DECSED/DECSEL), zerowidth, a few cells elsewhere.
+// colours, T.416 colour-space SGR, the pending wrap saved and restored, a DECSC slot of the
+// alternate screen's own): all cells 0.9999, non-blank 0.9992, foregrounds and backgrounds
+// 1.0. Left: selective_erasure (DECSED/DECSEL), a few cells of zerowidth and saved_cursor_alt.
 constexpr double kMinCells = 0.99;
 constexpr double kMinNonBlank = 0.99;
 constexpr double kMinForeground = 0.98;

@@ -278,6 +278,14 @@ TEST(Terminal, ResetsColoursAndWrapsAsXtermDoes) {
       EXPECT_EQ(w.ScreenText(), "abc\nd") << (bytewise ? "byte by byte" : "whole");
     }
   }
+  // DECSC on the alternate screen has its own slot: CSI ?1049h saving the main screen's
+  // cursor does not overwrite it.
+  Terminal a(3, 6);
+  a.Feed(
+      "\x1b[?1049h\x1b[3;2H\x1b"
+      "7\x1b[?1049l\x1b[1;5H\x1b[?1049h\x1b[Hab\x1b"
+      "8x");
+  EXPECT_EQ(a.ScreenText(), "ab\n\n x");
 }
 
 TEST(Manifest, ValidatesLineByLine) {
