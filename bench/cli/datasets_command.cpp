@@ -295,8 +295,8 @@ void AddCursorTemplatesCommand(CLI::App* cmd, Runner* run) {
       const auto t = LearnCursorTemplates(obs, *manifest);
       WriteCursorTemplates(t, screen, *out);
       std::cout << "learned " << t.sprites.size() << " cursor shape(s) from " << obs.size()
-                << " frames of " << clips << " clips (" << t.unassigned
-                << " frames in no shape):\n";
+                << " frames of " << clips << " clips (" << t.unassigned << " frames in no shape, "
+                << t.changed << " left out: the screen changed under the pointer):\n";
       for (size_t i = 0; i < t.sprites.size(); ++i) {
         const auto& s = t.sprites[i];
         std::cout << "  cursor-" << i << ".png  " << s.bgra.cols << "x" << s.bgra.rows
