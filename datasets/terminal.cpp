@@ -2,6 +2,8 @@
 
 #include <ft2build.h>
 #include FT_FREETYPE_H
+#include <fontconfig/fontconfig.h>
+#include <strings.h>
 #include <vterm.h>
 
 #include <algorithm>
@@ -9,6 +11,7 @@
 #include <cstdlib>
 #include <map>
 #include <mutex>
+#include <opencv2/imgproc.hpp>
 #include <vector>
 
 #include "core/errors.h"
@@ -21,6 +24,48 @@ namespace {
 constexpr int kMinCols = 2;
 
 Rgb Hex(uint32_t v) { return {uint8_t(v >> 16), uint8_t(v >> 8), uint8_t(v)}; }
+
+// The file of the first family of "A,B,..." that fontconfig has (regular or bold), as a
+// browser picks from a CSS font-family list; a generic name (monospace) always matches.
+std::string MatchFont(const std::string& families, bool bold) {
+  static std::mutex mu;
+  std::lock_guard<std::mutex> lock(mu);
+  FcInit();
+  size_t at = 0;
+  while (at <= families.size()) {
+    const size_t end = std::min(families.find(',', at), families.size());
+    std::string name = families.substr(at, end - at);
+    name.erase(0, name.find_first_not_of(" \t'\""));
+    name.erase(name.find_last_not_of(" \t'\"") + 1);
+    at = end + 1;
+    if (name.empty()) continue;
+    if (name == "ui-monospace") name = "monospace";
+    FcPattern* pat = FcPatternCreate();
+    FcPatternAddString(pat, FC_FAMILY, reinterpret_cast<const FcChar8*>(name.c_str()));
+    FcPatternAddInteger(pat, FC_WEIGHT, bold ? FC_WEIGHT_BOLD : FC_WEIGHT_REGULAR);
+    FcPatternAddInteger(pat, FC_SLANT, FC_SLANT_ROMAN);
+    FcConfigSubstitute(nullptr, pat, FcMatchPattern);
+    FcDefaultSubstitute(pat);
+    FcResult result;
+    FcPattern* match = FcFontMatch(nullptr, pat, &result);
+    std::string file;
+    FcChar8* matched_family = nullptr;
+    FcChar8* path = nullptr;
+    if (match && FcPatternGetString(match, FC_FAMILY, 0, &matched_family) == FcResultMatch &&
+        FcPatternGetString(match, FC_FILE, 0, &path) == FcResultMatch) {
+      const std::string got(reinterpret_cast<const char*>(matched_family));
+      // fontconfig always answers something: only the family asked for (or a generic
+      // name's) counts, else the next family of the list is tried.
+      if (name == "monospace" || strcasecmp(got.c_str(), name.c_str()) == 0)
+        file = reinterpret_cast<const char*>(path);
+    }
+    if (match) FcPatternDestroy(match);
+    FcPatternDestroy(pat);
+    if (!file.empty()) return file;
+  }
+  throw MissingError("font family '" + families +
+                     "': none installed (install fonts-jetbrains-mono or fonts-dejavu-core)");
+}
 
 // The characters of a cell as UTF-8: "" for an empty cell and for the right half of a wide
 // character (libvterm marks it with -1).
@@ -89,6 +134,8 @@ struct Terminal::Fonts {
   FT_Library lib = nullptr;
   FT_Face regular = nullptr, bold = nullptr;
   int cell_w = 0, cell_h = 0, ascent = 0;
+  double pitch = 0;  // columns apart, px (cell_w, or fractional with xterm.js's metrics)
+  int char_top = 0;  // the glyphs' box (ascent + descent) from the cell's top
   std::map<std::pair<uint32_t, bool>, Glyph> cache;
   std::mutex mu;
 
@@ -97,12 +144,36 @@ struct Terminal::Fonts {
       throw Error("font size " + std::to_string(o.font_px) + " px is out of range 4..256");
     }
     NCB_CHECK(FT_Init_FreeType(&lib) == 0);
-    regular = Load(o.font_path, o.font_px);
-    bold = o.bold_font_path.empty() ? nullptr : Load(o.bold_font_path, o.font_px);
+    const std::string regular_path =
+        o.font_family.empty() ? o.font_path : MatchFont(o.font_family, false);
+    const std::string bold_path =
+        o.font_family.empty() ? o.bold_font_path : MatchFont(o.font_family, true);
+    regular = Load(regular_path, o.font_px);
+    bold = bold_path.empty() ? nullptr : Load(bold_path, o.font_px);
     const auto& m = regular->size->metrics;
-    cell_w = static_cast<int>(std::ceil(m.max_advance / 64.0));
+    // As xterm.js (vhs's terminal) sizes its cells: the advance plus the letter spacing, the
+    // font's height times the line height, the glyphs centred in the extra height.
     ascent = static_cast<int>(std::ceil(m.ascender / 64.0));
-    cell_h = ascent + static_cast<int>(std::ceil(-m.descender / 64.0));
+    int char_h = ascent + static_cast<int>(std::ceil(-m.descender / 64.0));
+    if (o.xterm_metrics) {
+      // Measured on the released CLIGen renders (JetBrains Mono 40 px, line height 1.2,
+      // letter spacing 0.8: columns 24.8 px apart, rows 65): the browser's glyph box is a
+      // pixel taller than FreeType's, rows round it times the line height, columns keep the
+      // fractional spacing.
+      char_h += 1;
+      pitch = m.max_advance / 64.0 + o.letter_spacing_px;
+      cell_h = std::max(1, static_cast<int>(std::lround(char_h * o.line_height)));
+      cell_w = static_cast<int>(std::ceil(pitch));
+    } else {
+      cell_w = static_cast<int>(std::ceil(m.max_advance / 64.0)) +
+               static_cast<int>(std::lround(o.letter_spacing_px));
+      pitch = cell_w;
+      cell_h = std::max(1, static_cast<int>(std::floor(char_h * o.line_height)));
+    }
+    char_top = (cell_h - char_h) / 2;
+    if (cell_w < 1)
+      throw Error("letter spacing " + std::to_string(o.letter_spacing_px) +
+                  " px leaves no cell width");
   }
   ~Fonts() {
     if (bold) FT_Done_Face(bold);
@@ -151,7 +222,7 @@ Terminal::Terminal(int rows, int cols, const RenderOptions& options)
     : rows_(rows),
       cols_(cols),
       options_(options),
-      theme_(ThemeByName(options.theme)),
+      theme_(options.custom ? *options.custom : ThemeByName(options.theme)),
       fonts_(std::make_unique<Fonts>(options)) {
   if (rows < 1 || cols < kMinCols || rows > 1000 || cols > 1000) {
     throw Error("terminal size " + std::to_string(cols) + "x" + std::to_string(rows) +
@@ -547,8 +618,21 @@ void Terminal::Resize(const std::string& cols_x_rows) {
   vterm_set_size(vt_, r, c);
 }
 
-int Terminal::pixel_width() const { return cols_ * fonts_->cell_w + 2 * options_.padding_px; }
-int Terminal::pixel_height() const { return rows_ * fonts_->cell_h + 2 * options_.padding_px; }
+int Terminal::pixel_width() const {
+  return options_.canvas_w > 0 ? options_.canvas_w
+                               : cols_ * fonts_->cell_w + 2 * options_.padding_px;
+}
+int Terminal::pixel_height() const {
+  return options_.canvas_h > 0 ? options_.canvas_h
+                               : rows_ * fonts_->cell_h + 2 * options_.padding_px;
+}
+
+std::pair<int, int> Terminal::GridFor(const RenderOptions& o) {
+  const Fonts f(o);
+  const int inset = 2 * (o.margin_px + o.padding_px);
+  return {std::max(1, (o.canvas_h - inset) / f.cell_h),
+          std::max(kMinCols, static_cast<int>((o.canvas_w - inset) / f.pitch))};
+}
 
 namespace {
 
@@ -621,10 +705,35 @@ std::string Terminal::ScreenText() const {
 
 cv::Mat Terminal::Render() const {
   const auto& th = theme_;
-  const int pad = options_.padding_px;
-  const int cw = fonts_->cell_w, ch = fonts_->cell_h;
-  cv::Mat img(pixel_height(), pixel_width(), CV_8UC3,
-              cv::Scalar(th.background.b, th.background.g, th.background.r));
+  const int margin = options_.margin_px, pad = margin + options_.padding_px;
+  const int ch = fonts_->cell_h;
+  // xterm.js's rows sit in the middle of the height they do not fill (vhs's frames).
+  const int top = pad + (options_.xterm_metrics && options_.canvas_h > 0
+                             ? (options_.canvas_h - 2 * pad - rows_ * ch) / 2
+                             : 0);
+  const cv::Scalar background(th.background.b, th.background.g, th.background.r);
+  cv::Mat img(pixel_height(), pixel_width(), CV_8UC3, background);
+  if (margin > 0 || options_.border_radius_px > 0) {
+    // vhs's frame: the margin's fill around a window of the theme's background with rounded
+    // corners.
+    const auto& f = options_.margin_fill;
+    img.setTo(cv::Scalar(f.b, f.g, f.r));
+    const cv::Rect win(margin, margin, img.cols - 2 * margin, img.rows - 2 * margin);
+    const int rad = std::clamp(options_.border_radius_px, 0, std::min(win.width, win.height) / 2);
+    if (win.width > 0 && win.height > 0) {
+      cv::rectangle(img, cv::Rect(win.x + rad, win.y, win.width - 2 * rad, win.height), background,
+                    cv::FILLED);
+      cv::rectangle(img, cv::Rect(win.x, win.y + rad, win.width, win.height - 2 * rad), background,
+                    cv::FILLED);
+      for (const cv::Point c :
+           {cv::Point(win.x + rad, win.y + rad),
+            cv::Point(win.x + win.width - 1 - rad, win.y + rad),
+            cv::Point(win.x + rad, win.y + win.height - 1 - rad),
+            cv::Point(win.x + win.width - 1 - rad, win.y + win.height - 1 - rad)}) {
+        if (rad > 0) cv::circle(img, c, rad, background, cv::FILLED, cv::LINE_AA);
+      }
+    }
+  }
   std::lock_guard<std::mutex> lock(fonts_->mu);
   VTermPos cursor;
   vterm_state_get_cursorpos(vterm_obtain_state(vt_), &cursor);
@@ -650,13 +759,17 @@ cv::Mat Terminal::Render() const {
         bgc = cv::Vec3b(th.cursor.b, th.cursor.g, th.cursor.r);
         fgc = cv::Vec3b(th.background.b, th.background.g, th.background.r);
       }
-      const int w = std::max(1, static_cast<int>(cell.width)) * cw;
-      const int x0 = pad + c * cw, y0 = pad + r * ch;
+      const int x0 = pad + static_cast<int>(std::lround(c * fonts_->pitch));
+      const int w = pad +
+                    static_cast<int>(std::lround((c + std::max(1, static_cast<int>(cell.width))) *
+                                                 fonts_->pitch)) -
+                    x0;
+      const int y0 = top + r * ch;
       cv::Rect box(x0, y0, std::min(w, img.cols - x0), ch);
       img(box).setTo(cv::Scalar(bgc[0], bgc[1], bgc[2]));
       if (cell.chars[0] != 0 && cell.chars[0] != ' ') {
         const Glyph& g = fonts_->Get(cell.chars[0], cell.attrs.bold);
-        const int gx = x0 + g.left, gy = y0 + fonts_->ascent - g.top;
+        const int gx = x0 + g.left, gy = y0 + fonts_->char_top + fonts_->ascent - g.top;
         for (int yy = 0; yy < g.alpha.rows; ++yy) {
           const int py = gy + yy;
           if (py < y0 || py >= y0 + ch || py >= img.rows) continue;

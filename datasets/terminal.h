@@ -12,6 +12,7 @@
 #include <opencv2/core.hpp>
 #include <string>
 #include <string_view>
+#include <utility>
 
 struct VTerm;
 struct VTermScreen;
@@ -38,11 +39,24 @@ struct RenderOptions {
   std::string theme = "catppuccin-mocha";
   int padding_px = 0;
   bool draw_cursor = true;
+  // The vhs look (a tape's own Set lines, datasets/record/vhs_look.h); the defaults are
+  // ncbench's plain look, a canvas of just the grid and the padding.
+  std::string font_family;         // "A,B,...": the first one fontconfig has; over font_path
+  double line_height = 1.0;        // cell height: floor(the font's height x this)
+  double letter_spacing_px = 0;    // cell width: the font's advance + round(this)
+  int canvas_w = 0, canvas_h = 0;  // the frame's size (0: the grid and the padding)
+  int margin_px = 0;               // around the terminal's window, filled with margin_fill
+  Rgb margin_fill;
+  int border_radius_px = 0;             // the window's rounded corners
+  std::shared_ptr<const Theme> custom;  // a tape's Set Theme, over `theme`
+  bool xterm_metrics = false;           // cells as xterm.js sizes them (terminal.cpp)
 };
 
 class Terminal {
  public:
   Terminal(int rows, int cols, const RenderOptions& options = {});
+  // The rows and columns that fit a canvas_w x canvas_h frame less margin and padding.
+  static std::pair<int, int> GridFor(const RenderOptions& options);
   ~Terminal();
   Terminal(const Terminal&) = delete;
   Terminal& operator=(const Terminal&) = delete;

@@ -11,6 +11,8 @@ packages=(
   nlohmann-json3-dev libcli11-dev                       # reports, CLI
   libbenchmark-dev libgtest-dev libgmock-dev            # micro-benchmarks, tests
   libvterm-dev libfreetype-dev fonts-dejavu-core        # terminal emulation and rendering
+  libfontconfig-dev            # a tape's FontFamily list resolved to a font file
+  fonts-jetbrains-mono         # the vhs look: vhs's first font (tapes that style themselves)
   libssl-dev                   # sha256 provenance hashes
   ffmpeg                       # codecs for OpenCV's video backend
   libx11-dev libxtst-dev libxfixes-dev  # the GUI recorder: XTest input, XFixes cursor images

@@ -19,6 +19,7 @@
 
 #include "core/errors.h"
 #include "datasets/frame_source.h"
+#include "datasets/record/vhs_look.h"
 
 namespace ncb {
 namespace fs = std::filesystem;
@@ -48,8 +49,9 @@ class PtyShell {
     if (pid_ == 0) {
       if (chdir(home.c_str()) != 0) _exit(126);
       const std::string home_env = "HOME=" + home.string();
+      const std::string ps1 = "PS1=" + o.prompt;
       const char* env[] = {"TERM=xterm-256color",
-                           "PS1=$ ",
+                           ps1.c_str(),
                            "LANG=C.UTF-8",
                            "LC_ALL=C.UTF-8",
                            "PATH=/usr/local/bin:/usr/bin:/bin",
@@ -118,7 +120,7 @@ std::string WaitForPrompt(PtyShell& shell, const Tape& tape, const RecordOptions
   while (true) {
     for (auto& [t, s] : shell.Take()) preamble += s;
     const bool quiet = Clock::now() - shell.last_output() > std::chrono::milliseconds(200);
-    if (preamble.find("$ ") != std::string::npos && quiet) break;
+    if (preamble.find(options.prompt_shown) != std::string::npos && quiet) break;
     if (Clock::now() > deadline) {
       throw Error(At(tape.file, "the shell showed no prompt within " +
                                     std::to_string(options.prompt_timeout_s) + " s"));
@@ -262,8 +264,9 @@ std::vector<Sample> RecordDataset(const std::vector<fs::path>& tapes, const fs::
     const fs::path tape_copy = out_dir / "tapes" / (tape.id + ".tape");
     fs::copy_file(tape_path, tape_copy, fs::copy_options::overwrite_existing);
     const fs::path cast_path = out_dir / "casts" / (tape.id + ".cast");
-    WriteCast(RecordTape(tape, record), cast_path);
-    RenderCastToFrames(cast_path, fps, render, out_dir / "frames" / tape.id,
+    const TapeLook look = LookOfTape(tape, render, record);  // the tape's Set lines, as vhs
+    WriteCast(RecordTape(tape, look.record), cast_path);
+    RenderCastToFrames(cast_path, fps, look.render, out_dir / "frames" / tape.id,
                        out_dir / "text" / (tape.id + ".jsonl"));
     Sample s;
     s.id = tape.id;

@@ -22,7 +22,9 @@ struct RecordOptions {
   int rows = 24;
   int cols = 80;
   std::string shell = "/bin/bash";
-  double prompt_timeout_s = 10.0;  // waiting for the first prompt
+  double prompt_timeout_s = 10.0;   // waiting for the first prompt
+  std::string prompt = "$ ";        // bash's PS1
+  std::string prompt_shown = "$ ";  // what it prints, waited for before the tape starts
 };
 
 // Plays `tape` against a fresh shell; throws Error when the shell cannot be started or

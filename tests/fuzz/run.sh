@@ -18,7 +18,7 @@ cxx=${FUZZ_CXX:-clang++}
 opt=${FUZZ_OPT:--O1}
 obj="$out/obj$opt"  # objects of one optimisation level apart from the other's
 mkdir -p "$obj" "$out/bin" "$out/artifacts"
-common=(-std=c++20 "$opt" -g -fno-omit-frame-pointer -I"$src" $(pkg-config --cflags vterm freetype2 opencv4)
+common=(-std=c++20 "$opt" -g -fno-omit-frame-pointer -I"$src" $(pkg-config --cflags vterm freetype2 fontconfig opencv4)
         -fsanitize=address,undefined -fno-sanitize-recover=undefined)
 libs=(datasets/cast.cpp datasets/tape.cpp datasets/gui_log.cpp datasets/manifest.cpp datasets/record/gui_script.cpp
       datasets/terminal.cpp datasets/action_keys.cpp bench/checkpoint/nc_spec.cpp bench/checkpoint/process_protocol.cpp core/json_path.cpp)
@@ -38,7 +38,7 @@ done
 # The compile flags travel through xargs as one string per job.
 printf '%s\n' "${jobs[@]}" | COMMON="${common[*]}" xargs -P "$(nproc)" -L 1 bash -c \
   'o=$1; s=$0; if [ ! -f "$o" ] || [ "$s" -nt "$o" ] || awk -v h="$newest_header" -v t="$(stat -c %Y "$o")" "BEGIN{exit !(h > t)}"; then $cxx $COMMON $2 -c "$s" -o "$o"; fi'
-link_libs=$(pkg-config --libs vterm freetype2 opencv4)
+link_libs=$(pkg-config --libs vterm freetype2 fontconfig opencv4)
 printf '%s\n' "${targets[@]}" | xargs -P "$(nproc)" -I{} \
   "$cxx" "${common[@]}" -fsanitize=fuzzer "$obj/fuzz_{}.o" "${objs[@]}" $link_libs -o "$out/bin/fuzz_{}"
 

@@ -8,6 +8,7 @@
 #include "datasets/frame_source.h"
 #include "datasets/manifest.h"
 #include "datasets/record/recorder.h"
+#include "datasets/record/vhs_look.h"
 #include "datasets/tape.h"
 #include "datasets/terminal.h"
 #include "tests/test_util.h"
@@ -286,6 +287,76 @@ TEST(Terminal, ResetsColoursAndWrapsAsXtermDoes) {
       "7\x1b[?1049l\x1b[1;5H\x1b[?1049h\x1b[Hab\x1b"
       "8x");
   EXPECT_EQ(a.ScreenText(), "ab\n\n x");
+}
+
+// The released CLIGen tapes' Set block (metauto-ai/NeuralComputer _common.py), shortened theme.
+const char* kCligenSet = R"(Output demo.mp4
+Set Shell "bash"
+Set Theme {
+  "name": "Catppuccin Mocha",
+  "background": "#1e1e2e",
+  "foreground": "#ffffff",
+  "purple": "#cba6f7",
+  "cursor": "#f5c2e7"
+}
+Set FontSize 40
+Set Width 1600
+Set Height 900
+Set TypingSpeed 70ms
+Set Margin 28
+Set MarginFill "#0091FF"
+Set BorderRadius 25
+Set Padding 18
+Set LineHeight 1.2
+Set LetterSpacing 0.8
+Type "true"
+Enter
+)";
+
+TEST(VhsLook, ATapesSetLinesGiveVhsFrame) {
+  const TapeLook look = LookOfTape(ParseTape(kCligenSet, "cligen.tape"), {}, {});
+  ASSERT_TRUE(look.vhs);
+  EXPECT_EQ(look.render.canvas_w, 1600);
+  EXPECT_EQ(look.render.canvas_h, 900);
+  EXPECT_EQ(look.record.prompt_shown, "> ");
+  EXPECT_EQ(look.render.custom->palette[5].r, 0xcb) << "purple is ANSI 5";
+  EXPECT_EQ(look.render.custom->palette[1].r, 0xD7) << "unset: vhs's default red";
+  // JetBrains Mono 40 px (install-deps): 24.8 px columns and 65 px rows in 1508 x 808 px, as
+  // the released renders have them.
+  EXPECT_EQ(look.record.cols, 60);
+  EXPECT_EQ(look.record.rows, 12);
+  Terminal t(look.record.rows, look.record.cols, look.render);
+  t.Feed("\x1b[38;2;90;86;224m> \x1b[0mtrue");
+  const cv::Mat f = t.Render();
+  ASSERT_EQ(f.size(), cv::Size(1600, 900));
+  EXPECT_EQ(f.at<cv::Vec3b>(0, 0), cv::Vec3b(0xFF, 0x91, 0x00)) << "the margin's fill (BGR)";
+  EXPECT_EQ(f.at<cv::Vec3b>(30, 30), cv::Vec3b(0xFF, 0x91, 0x00)) << "outside the rounded corner";
+  EXPECT_EQ(f.at<cv::Vec3b>(450, 800), cv::Vec3b(0x2e, 0x1e, 0x1e)) << "the window's background";
+  // Row 0 sits (808 - 12 x 65) / 2 = 14 px below the padding: its prompt's top at y = 83.
+  int top = -1;
+  for (int y = 0; y < 200 && top < 0; ++y)
+    for (int x = 40; x < 80; ++x)
+      if (cv::norm(cv::Vec3d(f.at<cv::Vec3b>(y, x)) - cv::Vec3d(224, 86, 90)) < 60) top = y;
+  EXPECT_NEAR(top, 83, 1);
+}
+
+TEST(VhsLook, PlainTapesKeepNcbenchsLookAndBadValuesNameTheLine) {
+  RenderOptions mine;
+  mine.font_px = 15;
+  const TapeLook plain =
+      LookOfTape(ParseTape("Set TypingSpeed 40ms\nType \"ls\"\n", "plain.tape"), mine, {});
+  EXPECT_FALSE(plain.vhs);
+  EXPECT_EQ(plain.render.font_px, 15);
+  EXPECT_EQ(plain.record.prompt, "$ ");
+  for (const std::string bad : {"Set Width wide\n", "Set MarginFill blue\n",
+                                "Set Theme \"Dracula\"\n", "Set Width 100\nSet Padding 60\n"}) {
+    try {
+      LookOfTape(ParseTape(bad, "bad.tape"), {}, {});
+      ADD_FAILURE() << "accepted " << bad;
+    } catch (const FormatError& e) {
+      EXPECT_NE(std::string(e.what()).find("bad.tape: Set"), std::string::npos) << e.what();
+    }
+  }
 }
 
 TEST(Manifest, ValidatesLineByLine) {
