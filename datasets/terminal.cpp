@@ -12,6 +12,7 @@
 #include <map>
 #include <mutex>
 #include <opencv2/imgproc.hpp>
+#include <utility>
 #include <vector>
 
 #include "core/errors.h"
@@ -284,15 +285,24 @@ Terminal::~Terminal() {
 constexpr int kMaxCsiSeparators = 15;
 
 namespace {
+// The ';'-separated parameters of a CSI sequence, empty ones kept ("1;;3": "1", "", "3").
+std::vector<std::string> CsiParams(const std::string& args) {
+  std::vector<std::string> out;
+  for (size_t at = 0; at <= args.size();) {
+    const size_t end = std::min(args.find(';', at), args.size());
+    out.push_back(args.substr(at, end - at));
+    at = end + 1;
+  }
+  return out;
+}
+
 // ITU T.416's direct colour, "38:2:<colour space>:r:g:b" (and 48, 58), as xterm and alacritty
 // read it; libvterm 0.1.4 takes the first three numbers after the 2 as r, g, b. The colour
 // space id (often empty: "38:2::r:g:b") is dropped; "38:2:r:g:b" stays as it is.
 void DropColourSpaces(std::string* sgr) {
   std::string out;
-  size_t at = 0;
-  while (at <= sgr->size()) {
-    const size_t end = std::min(sgr->find(';', at), sgr->size());
-    std::string param = sgr->substr(at, end - at);
+  bool leading = true;
+  for (std::string param : CsiParams(*sgr)) {
     if (std::count(param.begin(), param.end(), ':') == 5) {
       const size_t first = param.find(':'), second = param.find(':', first + 1);
       const std::string kind = param.substr(0, first);
@@ -302,9 +312,8 @@ void DropColourSpaces(std::string* sgr) {
         param.erase(second, third - second);
       }
     }
-    if (at) out.push_back(';');
+    if (!std::exchange(leading, false)) out.push_back(';');
     out += param;
-    at = end + 1;
   }
   *sgr = out;
 }
@@ -339,13 +348,9 @@ void Terminal::FinishCsi(char final_byte) {
   // the cursor, which libvterm 0.1.4 does not.
   if ((final_byte == 'h' || final_byte == 'l') && !csi_.empty() && csi_[0] == '?' &&
       csi_.find_first_not_of("0123456789;", 1) == std::string::npos) {
-    bool deccolm = false;
-    for (size_t at = 1; at <= csi_.size();) {
-      const size_t end = std::min(csi_.find(';', at), csi_.size());
-      deccolm |= csi_.compare(at, end - at, "3") == 0;
-      at = end + 1;
-    }
-    if (deccolm) WithDefaultPen("\x1b[r\x1b[2J\x1b[H");
+    const auto modes = CsiParams(csi_.substr(1));
+    if (std::find(modes.begin(), modes.end(), "3") != modes.end())
+      WithDefaultPen("\x1b[r\x1b[2J\x1b[H");
   }
   if (csi_ == "?1049" && final_byte == 'h') saved_g0_ = g0_;
   if (csi_ == "?1049" && final_byte == 'l') RestoreG0();

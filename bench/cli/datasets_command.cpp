@@ -183,15 +183,45 @@ std::vector<std::optional<cv::Point2d>> LoggedPoints(const Sample& s, int64_t n,
   return at;
 }
 
+// The GUI samples of a manifest that carry an action log. What is learned from them holds for
+// the whole manifest, so a line that cannot be read is refused rather than left out, as is a
+// manifest without such a sample.
+std::vector<const Sample*> GuiSamplesWithLogs(const Manifest& m, const std::string& manifest) {
+  if (!m.errors.empty()) {
+    const size_t more = m.errors.size() - 1;
+    throw FormatError(m.errors.front().message +
+                      (more ? " (and " + std::to_string(more) + " more bad lines)" : ""));
+  }
+  std::vector<const Sample*> out;
+  for (const auto& s : m.samples)
+    if (s.modality == "gui" && !s.actions.empty()) out.push_back(&s);
+  if (out.empty())
+    throw FormatError(manifest + ": no GUI sample with an action log; expected modality gui");
+  return out;
+}
+
+// A library and a geometry hold for one frame size: every clip must share the first one's.
+void RequireFrameSize(const Sample& s, cv::Size size, cv::Size* screen, bool first,
+                      const char* remedy) {
+  if (!first && size != *screen) {
+    throw FormatError(s.video.string() + ": " + std::to_string(size.width) + "x" +
+                      std::to_string(size.height) + " frames; expected every clip at " +
+                      std::to_string(screen->width) + "x" + std::to_string(screen->height) + " (" +
+                      remedy + ")");
+  }
+  *screen = size;
+}
+
 // The observations of one GUI sample: for every frame but the first (recordings condition on
 // a screen without the pointer there) with a logged position inside the frame, the patch
 // there and the same place in the nearest frame before, or after, whose logged point is at
 // least kApart px away: of the two, the one more like the patch (the screen changed less in
-// between). Two passes over the video, holding patches only.
-std::vector<CursorObservation> ObserveCursor(const Sample& s, cv::Size* screen) {
+// between). Two passes over the video, holding patches only. *screen: the first clip's size.
+std::vector<CursorObservation> ObserveCursor(const Sample& s, cv::Size* screen, bool first) {
   auto source = OpenFrameSource(s.video);
   const double fps = s.fps.value_or(source->fps());
-  *screen = {source->width(), source->height()};
+  RequireFrameSize(s, {source->width(), source->height()}, screen, first,
+                   "one library per frame size");
   const int64_t n = source->frame_count();
   const auto at = LoggedPoints(s, n, fps, false);
   const cv::Rect frame(0, 0, screen->width, screen->height);
@@ -277,21 +307,9 @@ void AddCursorTemplatesCommand(CLI::App* cmd, Runner* run) {
       std::vector<CursorObservation> obs;
       cv::Size screen;
       int clips = 0;
-      for (const auto& s : m.samples) {
-        if (s.modality != "gui" || s.actions.empty()) continue;
-        cv::Size size;
-        auto o = ObserveCursor(s, &size);
-        if (clips++ > 0 && size != screen) {
-          throw FormatError(s.video.string() + ": " + std::to_string(size.width) + "x" +
-                            std::to_string(size.height) + " frames; expected every clip at " +
-                            std::to_string(screen.width) + "x" + std::to_string(screen.height) +
-                            " (one library per frame size)");
-        }
-        screen = size;
-        for (auto& x : o) obs.push_back(std::move(x));
+      for (const Sample* s : GuiSamplesWithLogs(m, *manifest)) {
+        for (auto& x : ObserveCursor(*s, &screen, clips++ == 0)) obs.push_back(std::move(x));
       }
-      if (clips == 0)
-        throw FormatError(*manifest + ": no GUI sample with an action log; expected modality gui");
       const auto t = LearnCursorTemplates(obs, *manifest);
       WriteCursorTemplates(t, screen, *out);
       std::cout << "learned " << t.sprites.size() << " cursor shape(s) from " << obs.size()
@@ -336,24 +354,15 @@ void AddCursorGeometryCommand(CLI::App* cmd, Runner* run) {
       std::vector<Clip> clips;
       std::vector<cv::Point2d> all;
       cv::Size screen;
-      for (const auto& s : m.samples) {
-        if (s.modality != "gui" || s.actions.empty()) continue;
-        auto source = OpenFrameSource(s.video);
-        const cv::Size size(source->width(), source->height());
-        if (!clips.empty() && size != screen) {
-          throw FormatError(s.video.string() + ": " + std::to_string(size.width) + "x" +
-                            std::to_string(size.height) + " frames; expected every clip at " +
-                            std::to_string(screen.width) + "x" + std::to_string(screen.height) +
-                            " (one geometry per frame size: split the manifest)");
-        }
-        screen = size;
-        Clip c{&s, LoggedPoints(s, source->frame_count(), s.fps.value_or(source->fps()), true)};
+      for (const Sample* s : GuiSamplesWithLogs(m, *manifest)) {
+        auto source = OpenFrameSource(s->video);
+        RequireFrameSize(*s, {source->width(), source->height()}, &screen, clips.empty(),
+                         "one geometry per frame size: split the manifest");
+        Clip c{s, LoggedPoints(*s, source->frame_count(), s->fps.value_or(source->fps()), true)};
         for (const auto& p : c.logged)
           if (p) all.push_back(*p);
         clips.push_back(std::move(c));
       }
-      if (clips.empty())
-        throw FormatError(*manifest + ": no GUI sample with an action log; expected modality gui");
       // One clip's grey frames at a time; what is kept of each is its pointer changes.
       const double far = PartnerDistance(all);
       std::vector<PointerFrame> frames;

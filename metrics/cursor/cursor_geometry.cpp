@@ -61,7 +61,6 @@ Coarse CoarseAxis(const std::vector<PointerFrame>& frames, bool y, int extent) {
       }
     }
   }
-  best.pile /= static_cast<double>(frames.size());
   return best;
 }
 

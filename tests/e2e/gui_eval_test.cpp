@@ -137,6 +137,51 @@ TEST_F(GuiTrack, CursorDrawnWhereTheActionsSayHitsAndTheDetectorCeilingHolds) {
   EXPECT_GE(given["counterfactual_mean"].get<double>(), 0.9) << given.dump();
 }
 
+// What `datasets cursor-templates` and `cursor-geometry` learn holds for the whole manifest: a
+// line they cannot read, clips of two frame sizes, or no GUI log at all are refused by name.
+TEST_F(GuiTrack, CursorLearnersRefuseManifestsTheyCannotLearnFrom) {
+  ASSERT_EQ(record_.status, 0) << record_.output;
+  const fs::path work = *tmp_ / "refusals";
+  fs::create_directories(work);
+  const auto samples = ReadManifest(Manifest()).samples;
+  ASSERT_GE(samples.size(), 2u);
+  // The second clip's first frames at half size.
+  Sample small = samples[1];
+  small.video = work / "small";
+  fs::create_directories(small.video);
+  for (int i = 0; i < 3; ++i) {
+    char name[16];
+    std::snprintf(name, sizeof name, "%06d.png", i);
+    cv::Mat f = cv::imread((samples[1].video / name).string()), half;
+    ASSERT_FALSE(f.empty()) << samples[1].video / name;
+    cv::resize(f, half, f.size() / 2, 0, 0, cv::INTER_AREA);
+    cv::imwrite((small.video / name).string(), half);
+  }
+  const auto write = [&](const std::string& name, const std::vector<std::string>& lines) {
+    std::ofstream os(work / name);
+    for (const auto& l : lines) os << l << "\n";
+    return (work / name).string();
+  };
+  const std::string first = SampleToJson(samples[0], work).dump();
+  json cli = SampleToJson(samples[0], work);
+  cli["modality"] = "cli";
+  cli.erase("actions");
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {write("two-sizes.jsonl", {first, SampleToJson(small, work).dump()}),
+       "frames; expected every clip at 1024x768"},
+      {write("repeated-id.jsonl", {first, first}), "appears on an earlier line"},
+      {write("no-log.jsonl", {cli.dump()}), "no GUI sample with an action log"}};
+  for (const auto& [manifest, expected] : cases) {
+    for (const std::string command : {"cursor-templates", "cursor-geometry"}) {
+      const auto r = test::Run(test::NcbenchExe().string() + " datasets " + command + " " +
+                               manifest + (command == "cursor-templates" ? " --out " : " ") +
+                               (command == "cursor-templates" ? (work / "lib").string() : ""));
+      EXPECT_NE(r.status, 0) << command << " " << manifest << "\n" << r.output;
+      EXPECT_NE(r.output.find(expected), std::string::npos) << command << "\n" << r.output;
+    }
+  }
+}
+
 TEST_F(GuiTrack, IgnoringTheActionsScoresNearZeroAndStaticIsReported) {
   ASSERT_EQ(record_.status, 0) << record_.output;
   const auto fixed = *tmp_ / "fixed.pt", stat = *tmp_ / "static.pt";
