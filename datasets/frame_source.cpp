@@ -116,6 +116,7 @@ class CastSource : public FrameSource {
       : name_(path.string()),
         cast_(ReadCast(path)),
         fps_(options.cast_fps),
+        blink_s_(options.render.cursor_blink_s),
         term_(cast_.height, cast_.width, options.render) {
     if (!(fps_ > 0)) throw Error(At(name_, "cast frame rate must be positive"));
     count_ = static_cast<int64_t>(std::floor(cast_.duration * fps_ + 1e-9)) + 1;
@@ -131,7 +132,10 @@ class CastSource : public FrameSource {
     const double t = static_cast<double>(next_frame_) / fps_;
     while (next_event_ < cast_.events.size() && cast_.events[next_event_].time <= t + 1e-9) {
       const auto& ev = cast_.events[next_event_++];
-      if (ev.code == "o") term_.Feed(ev.data);
+      if (ev.code == "o") {
+        term_.Feed(ev.data);
+        if (const auto at = term_.CursorCell(); at != cursor_at_) cursor_at_ = at, moved_ = ev.time;
+      }
       if (ev.code == "r") {
         try {
           term_.Resize(ev.data);
@@ -140,7 +144,9 @@ class CastSource : public FrameSource {
         }
       }
     }
-    *bgr = term_.Render();
+    // xterm.js restarts the blink whenever the cursor moves (RenderOptions::cursor_blink_s).
+    *bgr = term_.Render(!(blink_s_ > 0) ||
+                        static_cast<int64_t>(std::floor((t - moved_) / blink_s_)) % 2 == 0);
     ++next_frame_;
     return true;
   }
@@ -149,9 +155,12 @@ class CastSource : public FrameSource {
   std::string name_;
   Cast cast_;
   double fps_;
+  double blink_s_;  // RenderOptions::cursor_blink_s
   Terminal term_;
   int64_t count_ = 0, next_frame_ = 0;
   size_t next_event_ = 0;
+  std::pair<int, int> cursor_at_{0, 0};
+  double moved_ = 0;  // when the cursor last moved (s)
 };
 
 class ResampledSource : public FrameSource {

@@ -632,6 +632,8 @@ int Terminal::pixel_height() const {
                                : rows_ * fonts_->cell_h + 2 * options_.padding_px;
 }
 
+double Terminal::column_pitch() const { return fonts_->pitch; }
+
 std::pair<int, int> Terminal::GridFor(const RenderOptions& o) {
   const Fonts f(o);
   const int inset = 2 * (o.margin_px + o.padding_px);
@@ -708,7 +710,13 @@ std::string Terminal::ScreenText() const {
   return text;
 }
 
-cv::Mat Terminal::Render() const {
+std::pair<int, int> Terminal::CursorCell() const {
+  VTermPos pos;
+  vterm_state_get_cursorpos(vterm_obtain_state(vt_), &pos);
+  return {pos.row, pos.col};
+}
+
+cv::Mat Terminal::Render(bool cursor_on) const {
   const auto& th = theme_;
   const int margin = options_.margin_px, pad = margin + options_.padding_px;
   const int ch = fonts_->cell_h;
@@ -758,8 +766,8 @@ cv::Mat Terminal::Render() const {
       cv::Vec3b fgc(fg.rgb.blue, fg.rgb.green, fg.rgb.red),
           bgc(bg.rgb.blue, bg.rgb.green, bg.rgb.red);
       if (cell.attrs.reverse) std::swap(fgc, bgc);
-      const bool at_cursor =
-          options_.draw_cursor && cursor_visible_ && r == cursor.row && c == cursor.col;
+      const bool at_cursor = options_.draw_cursor && cursor_on && cursor_visible_ &&
+                             r == cursor.row && c == cursor.col;
       if (at_cursor) {
         bgc = cv::Vec3b(th.cursor.b, th.cursor.g, th.cursor.r);
         fgc = cv::Vec3b(th.background.b, th.background.g, th.background.r);

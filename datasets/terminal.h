@@ -39,7 +39,7 @@ struct RenderOptions {
   std::string theme = "catppuccin-mocha";
   int padding_px = 0;
   bool draw_cursor = true;
-  // The vhs look (a tape's own Set lines, datasets/record/vhs_look.h); the defaults are
+  // The vhs look (a tape's own Set lines, datasets/vhs_look.h); the defaults are
   // ncbench's plain look, a canvas of just the grid and the padding.
   std::string font_family;         // "A,B,...": the first one fontconfig has; over font_path
   double line_height = 1.0;        // cell height: floor(the font's height x this)
@@ -50,6 +50,10 @@ struct RenderOptions {
   int border_radius_px = 0;             // the window's rounded corners
   std::shared_ptr<const Theme> custom;  // a tape's Set Theme, over `theme`
   bool xterm_metrics = false;           // cells as xterm.js sizes them (terminal.cpp)
+  // xterm.js's cursor blink, which vhs leaves on: shown for this many seconds after the
+  // cursor last moved, hidden for as many, and so on (xterm.js: 0.6 s). 0: a steady cursor.
+  // A player that knows the time applies it (frame_source.cpp); Render() draws what it is told.
+  double cursor_blink_s = 0;
 };
 
 class Terminal {
@@ -66,8 +70,11 @@ class Terminal {
   // Applies an asciinema resize event "COLSxROWS".
   void Resize(const std::string& cols_x_rows);
 
-  // The screen as an 8-bit BGR image of pixel_height() x pixel_width().
-  cv::Mat Render() const;
+  // The screen as an 8-bit BGR image of pixel_height() x pixel_width(); cursor_on false
+  // leaves the cursor out (a blink's off phase).
+  cv::Mat Render(bool cursor_on = true) const;
+  // The cursor's cell (row, column).
+  std::pair<int, int> CursorCell() const;
   // The screen's text: one line per row, trailing spaces stripped, joined by '\n'.
   std::string ScreenText() const;
   // The characters of one cell as UTF-8 ("" for the right half of a wide character).
@@ -90,6 +97,8 @@ class Terminal {
   int cols() const { return cols_; }
   int pixel_width() const;
   int pixel_height() const;
+  // Columns apart, px: the cell width, or fractional with xterm.js's metrics.
+  double column_pitch() const;
 
  private:
   struct Fonts;

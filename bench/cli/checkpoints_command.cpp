@@ -175,13 +175,18 @@ void AddCalculatorCommand(CLI::App* cmd, Runner* run) {
   calc_args->spec.name = "calculator";
   AddSpecOptions(calc, calc_args.get());
   calc->add_flag("--wrong", *wrong, "Draw a wrong answer (last digit changed)");
+  auto look = std::make_shared<std::string>("auto");
   calc->add_option("--probe-font-px", *font_px, "Font of the probe screen (0: about 24 rows)")
+      ->capture_default_str();
+  calc->add_option("--probe-look", *look,
+                   "The probe screen's look, as eval's --probe-look (auto, plain, cligen-clean "
+                   "or a tape)")
       ->capture_default_str();
   calc->callback([=] {
     *run = [=] {
       NcSpec s = ResolveSpec(*calc_args);
       if (*wrong && s.name == "calculator") s.name = "calculator-wrong";
-      WriteCalculatorCheckpoint(s, *wrong, *font_px, "catppuccin-mocha", calc_args->out);
+      WriteCalculatorCheckpoint(s, *wrong, *font_px, "catppuccin-mocha", calc_args->out, *look);
       std::cout << "wrote " << calc_args->out << " (" << s.ToJson().dump() << ")\n";
       return 0;
     };

@@ -100,7 +100,11 @@ void AddScoringOptions(CLI::App* cmd, const std::shared_ptr<EvalArgs>& a) {
       ->check(CLI::Range(1, 100))
       ->capture_default_str();
   cmd->add_option("--probe-font-px", a->arithmetic.font_px,
-                  "Arithmetic probe: font of the first frame (0: about 24 rows)")
+                  "Arithmetic probe: font of the first frame (0: about 24 rows; look plain)")
+      ->capture_default_str();
+  cmd->add_option("--probe-look", a->arithmetic.look,
+                  "Arithmetic probe: the screen's look: auto (cligen-clean for 1600x900 "
+                  "frames, else plain), plain, cligen-clean, or a tape whose Set lines give it")
       ->capture_default_str();
 }
 
@@ -230,7 +234,8 @@ int RunEvalArgs(EvalArgs* a, const std::vector<std::string>& argv, const Logger&
                                         {"reprompt", a->arithmetic.reprompt},
                                         {"counterfactual", a->arithmetic.counterfactual},
                                         {"read_frames", a->arithmetic.read_frames},
-                                        {"font_px", a->arithmetic.font_px}};
+                                        {"font_px", a->arithmetic.font_px},
+                                        {"look", a->arithmetic.look}};
   a->opt.metric_options.clear();
   for (const auto& kv : a->metric_opts) {
     const auto eq = kv.find('='), dot = kv.find('.');

@@ -19,7 +19,7 @@
 
 #include "core/errors.h"
 #include "datasets/frame_source.h"
-#include "datasets/record/vhs_look.h"
+#include "datasets/vhs_look.h"
 
 namespace ncb {
 namespace fs = std::filesystem;
@@ -264,8 +264,11 @@ std::vector<Sample> RecordDataset(const std::vector<fs::path>& tapes, const fs::
     const fs::path tape_copy = out_dir / "tapes" / (tape.id + ".tape");
     fs::copy_file(tape_path, tape_copy, fs::copy_options::overwrite_existing);
     const fs::path cast_path = out_dir / "casts" / (tape.id + ".cast");
-    const TapeLook look = LookOfTape(tape, render, record);  // the tape's Set lines, as vhs
-    WriteCast(RecordTape(tape, look.record), cast_path);
+    const TapeLook look = LookOfTape(tape, render);  // the tape's Set lines, as vhs
+    RecordOptions rec = record;
+    if (look.vhs) rec.rows = look.rows, rec.cols = look.cols;
+    if (look.vhs) rec.prompt = look.prompt, rec.prompt_shown = look.prompt_shown;
+    WriteCast(RecordTape(tape, rec), cast_path);
     RenderCastToFrames(cast_path, fps, look.render, out_dir / "frames" / tape.id,
                        out_dir / "text" / (tape.id + ".jsonl"));
     Sample s;

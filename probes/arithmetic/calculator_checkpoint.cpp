@@ -128,7 +128,7 @@ def draw(self, frame: Tensor, row: int, text: str) -> int:
             return row
         code = ord(text[i])
         y = self.origin_y + row * self.cell_h
-        x = self.origin_x + col * self.cell_w
+        x = self.origin_x + int(col * self.pitch + 0.5)
         if code >= 32 and code < 127:
             frame[:, y:y + self.cell_h, x:x + self.cell_w] = self.atlas[code - 32]
         col += 1
@@ -140,13 +140,13 @@ def screen(self, first: Tensor, prompt: str) -> Tensor:
     if self.wrong:
         ans = self.perturb(ans)
     frame = first.clone()
-    row = self.draw(frame, 0, "$ python")
+    row = self.draw(frame, 0, self.shell + "python")
     row = self.draw(frame, row, "Python 3.11.2 (main, Mar 13 2023, 12:18:29) [GCC 12.2.0] on linux")
     row = self.draw(frame, row, 'Type "help", "copyright", "credits" or "license" for more information.')
     row = self.draw(frame, row, ">>> " + expr)
     row = self.draw(frame, row, ans)
     row = self.draw(frame, row, ">>> exit()")
-    row = self.draw(frame, row, "$ ")
+    row = self.draw(frame, row, self.shell)
     return frame
 
 def rollout(self, first_frame: Tensor, prompts: List[str], actions: Tensor, num_frames: int, seed: int) -> Tensor:
@@ -161,15 +161,17 @@ def rollout(self, first_frame: Tensor, prompts: List[str], actions: Tensor, num_
 }  // namespace
 
 void WriteCalculatorCheckpoint(NcSpec spec, bool wrong, int font_px, const std::string& theme,
-                               const std::filesystem::path& path) {
+                               const std::filesystem::path& path, const std::string& look) {
   if (spec.name.empty()) spec.name = wrong ? "calculator-wrong" : "calculator";
-  const ProbeScreen s = MakeProbeScreen(spec.height, spec.width, font_px, theme);
+  const ProbeScreen s = MakeProbeScreen(spec.height, spec.width, font_px, theme, look);
   const torch::Tensor atlas = GlyphAtlas(s);
   SaveScriptedCheckpoint("ncbench_calculator", kSource, spec.ToJson().dump(), path,
                          [&](torch::jit::Module& m) {
                            m.register_buffer("atlas", atlas);
                            m.register_attribute("cell_w", c10::IntType::get(), s.cell_w);
                            m.register_attribute("cell_h", c10::IntType::get(), s.cell_h);
+                           m.register_attribute("pitch", c10::FloatType::get(), s.pitch);
+                           m.register_attribute("shell", c10::StringType::get(), s.prompt_text);
                            m.register_attribute("origin_x", c10::IntType::get(), s.origin_x);
                            m.register_attribute("origin_y", c10::IntType::get(), s.origin_y);
                            m.register_attribute("rows", c10::IntType::get(), s.rows);

@@ -2,7 +2,7 @@
 // TorchScript source, no Python). From the probe's caption the model takes the expression,
 // computes it with Python 3 semantics (true division printed as Python's repr, found as the
 // shortest decimal that reads back to the quotient) and draws the REPL session with the
-// probe screen's own glyphs:
+// probe screen's own glyphs (its prompt, "$ " or a vhs look's "> "):
 //     $ python
 //     >>> 12+7
 //     19
@@ -18,7 +18,9 @@
 
 namespace ncb {
 
+// `font_px`, `theme`, `look`: the probe screen's (screen.h); the checkpoint draws with its
+// glyphs at its cells, so it must be written with the options the probe runs with.
 void WriteCalculatorCheckpoint(NcSpec spec, bool wrong, int font_px, const std::string& theme,
-                               const std::filesystem::path& path);
+                               const std::filesystem::path& path, const std::string& look = "auto");
 
 }  // namespace ncb

@@ -137,6 +137,15 @@ int64_t ArithmeticFrameCount(const std::string& expr, double fps) {
   return std::max<int64_t>(1, static_cast<int64_t>(std::ceil(end * fps - 1e-9)));
 }
 
+namespace {
+// An expression line's characters for matching: '+' read as the '4' Tesseract often sees.
+std::u32string PlusAsFour(const std::string& text) {
+  std::u32string s = DecodeUtf8(text);
+  std::replace(s.begin(), s.end(), U'+', U'4');
+  return s;
+}
+}  // namespace
+
 AnswerRead ReadAnswer(const std::string& ocr_text, const std::string& expr) {
   AnswerRead r;
   const auto lines = NormaliseLines(ocr_text);
@@ -146,8 +155,9 @@ AnswerRead ReadAnswer(const std::string& ocr_text, const std::string& expr) {
     const size_t prompt_end = ReplPromptLength(line);
     if (prompt_end == 0) continue;
     // The operands identify the line; tessdata_fast misreads a monospace '+' as '4' or
-    // '4+', so one edit is allowed.
-    if (Levenshtein(DecodeUtf8(line.substr(prompt_end)), DecodeUtf8(want)) > 1) continue;
+    // '4+', so '+' and '4' count as one character and one more edit is allowed (JetBrains
+    // Mono's "32+26" at 40 px reads "$2426").
+    if (Levenshtein(PlusAsFour(line.substr(prompt_end)), PlusAsFour(want)) > 1) continue;
     r.found = true;
     r.expr_line = lines[i];
     r.answer.clear();
@@ -340,17 +350,19 @@ json ProbeProtocol(const ArithmeticProbeOptions& o, const ProbeScreen& screen, c
            "the plain caption of another problem of the draw (a derangement: SplitMix64 seeded "
            "with fnv1a64(\"arithmetic:counterfactual\"), Sattolo's algorithm), graded against "
            "the problem's own expression and answer"},
-          {"first_frame", "probe screen with the shell prompt \"$ \""},
+          {"first_frame", "probe screen with the shell prompt \"" + screen.prompt_text + "\""},
           {"frames", std::string("ceil(tape duration * fps); TypingSpeed ") + kReleasedTypingSpeed +
                          " per key, as the released tapes set it"},
           {"read_frames", o.read_frames},
           {"answer_rule",
            "latest of the last read_frames frames whose OCR has a '>>> <expr>' line (spaces "
-           "ignored, <expr> within one edit); the next line, spaces removed, must equal "
+           "ignored, '+' and '4' alike, <expr> within one edit); the next line, spaces removed, "
+           "must equal "
            "Python 3's printed result exactly"},
           {"screen",
-           {{"font_px", screen.render.font_px},
-            {"theme", screen.render.theme},
+           {{"look", screen.look},
+            {"font_px", screen.render.font_px},
+            {"theme", screen.render.custom ? screen.render.custom->name : screen.render.theme},
             {"rows", screen.rows},
             {"cols", screen.cols}}},
           {"ocr", ocr.provenance()},
@@ -367,8 +379,8 @@ json RunArithmeticProbe(Checkpoint& ckpt, const ArithmeticProbeOptions& o, const
   const auto draw = ArithmeticDraw(o.pool, pool.size(), o.problems);
   std::vector<ArithmeticProblem> drawn;
   for (size_t i : draw) drawn.push_back(pool[i]);
-  const ProbeScreen screen = MakeProbeScreen(spec.height, spec.width, o.font_px, o.theme);
-  const torch::Tensor first = MatToFrame(RenderProbeScreen(screen, "$ "));
+  const ProbeScreen screen = MakeProbeScreen(spec.height, spec.width, o.font_px, o.theme, o.look);
+  const torch::Tensor first = MatToFrame(RenderProbeScreen(screen, screen.prompt));
   auto ocr = OcrPool::Shared(o.ocr);
   const int batch_size = std::max(1, std::min(o.batch_size, ckpt.max_batch()));
   const RolloutMode mode = o.mode;
@@ -413,8 +425,9 @@ json RunArithmeticProbe(Checkpoint& ckpt, const ArithmeticProbeOptions& o, const
 namespace {
 
 // The registry's entry (probes/registry.cpp): options {pool, problems, reprompt,
-// counterfactual, read_frames, font_px, theme} as the CLI's --pool, --problems, --reprompt,
-// --counterfactual-captions, --probe-read-frames and --probe-font-px give them.
+// counterfactual, read_frames, font_px, theme, look} as the CLI's --pool, --problems,
+// --reprompt, --counterfactual-captions, --probe-read-frames, --probe-font-px and --probe-look
+// give them.
 class ArithmeticProbe : public Probe {
  public:
   explicit ArithmeticProbe(ArithmeticProbeOptions o) : o_(std::move(o)) {}
@@ -453,10 +466,12 @@ std::unique_ptr<Probe> MakeArithmeticProbe(const json& options) {
         o.font_px = v.get<int>();
       else if (key == "theme")
         o.theme = v.get<std::string>();
+      else if (key == "look")
+        o.look = v.get<std::string>();
       else
         throw Error("arithmetic probe: unknown option '" + key +
                     "'; known: pool, problems, reprompt, counterfactual, read_frames, font_px, "
-                    "theme");
+                    "theme, look");
     } catch (const json::exception& e) {
       throw Error("arithmetic probe: option '" + key + "': " + e.what());
     }

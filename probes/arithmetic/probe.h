@@ -38,6 +38,9 @@ struct ArithmeticProbeOptions {
   int read_frames = 3;  // last frames OCR'd for the answer
   int font_px = 0;      // probe screen font; 0 = fit about 24 rows
   std::string theme = "catppuccin-mocha";
+  // The probe screen's look (screen.h): auto (CLIGen's for 1600x900 frames, else plain),
+  // plain, cligen-clean, or a tape whose Set lines give it.
+  std::string look = "auto";
   int batch_size = 1;
   int64_t seed = 0;
   RolloutMode mode = RolloutMode::kRollout;

@@ -10,6 +10,7 @@
 #include "datasets/vhs_import.h"
 #include "probes/arithmetic/calculator_checkpoint.h"
 #include "probes/arithmetic/probe.h"
+#include "probes/arithmetic/screen.h"
 #include "tests/test_util.h"
 
 namespace ncb {
@@ -156,6 +157,58 @@ TEST_F(ArithmeticKnownAnswers, WrongCalculatorAndStaticBaselineScoreZero) {
   const json s = RunArithmeticProbe(*stat, Options());
   EXPECT_EQ(s["variants"]["plain"]["correct"], 0);
   EXPECT_TRUE(s["variants"]["plain"]["problems"][0]["read"].is_null());
+}
+
+// At the released data's 1600x900 the probe's screen is CLIGen's own look (the released
+// tapes' Set block, as vhs draws it): a 60x12 grid of JetBrains Mono 40 px inside the blue
+// margin, vhs's "> " prompt; the calculator draws with the same cells and still scores 100 %,
+// the wrong one 0 %. A 20-problem draw (about 25 s each on 2 cores) holds problem 300,
+// "32+26", which Tesseract reads "$2426" at this size.
+TEST(ArithmeticCligenLook, ProbeScreenIsTheReleasedLookAndTheCalculatorsStillScore) {
+  const ProbeScreen screen = MakeProbeScreen(900, 1600);
+  EXPECT_EQ(screen.look, "cligen-clean");
+  EXPECT_EQ(screen.cols, 60);
+  EXPECT_EQ(screen.rows, 12);
+  EXPECT_NEAR(screen.pitch, 24.8, 0.05);
+  EXPECT_EQ(screen.origin_x, 46);  // margin 28 + padding 18
+  EXPECT_EQ(screen.origin_y, 60);  // and the rows centred: (808 - 12 x 65) / 2 = 14
+  const cv::Mat first = RenderProbeScreen(screen, screen.prompt);
+  ASSERT_EQ(first.size(), cv::Size(1600, 900));
+  EXPECT_EQ(first.at<cv::Vec3b>(5, 5), cv::Vec3b(0xFF, 0x91, 0x00)) << "the margin (BGR)";
+  EXPECT_EQ(first.at<cv::Vec3b>(450, 800), cv::Vec3b(0x2e, 0x1e, 0x1e)) << "the background";
+  // vhs's prompt, "> " in #5A56E0, in the first cell.
+  int prompt_px = 0;
+  for (int y = screen.origin_y; y < screen.origin_y + screen.cell_h; ++y)
+    for (int x = screen.origin_x; x < screen.origin_x + screen.cell_w; ++x)
+      prompt_px += cv::norm(cv::Vec3d(first.at<cv::Vec3b>(y, x)) - cv::Vec3d(224, 86, 90)) < 60;
+  EXPECT_GT(prompt_px, 20);
+  EXPECT_EQ(MakeProbeScreen(900, 1600, 0, "catppuccin-mocha", "plain").look, "plain");
+  try {
+    MakeProbeScreen(408, 640, 0, "catppuccin-mocha", "cligen-clean");
+    ADD_FAILURE() << "a 640x408 frame took the 1600x900 look";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find(
+                  "look 'cligen-clean' draws 1600x900 frames; the checkpoint's are 640x408"),
+              std::string::npos)
+        << e.what();
+  }
+
+  test::TempDir tmp;
+  const NcSpec spec = test::CliSpec(1600, 900, 25);
+  WriteCalculatorCheckpoint(spec, false, 0, "catppuccin-mocha", tmp / "calc.pt");
+  WriteCalculatorCheckpoint(spec, true, 0, "catppuccin-mocha", tmp / "wrong.pt");
+  ArithmeticProbeOptions o;
+  o.problems = 20;
+  for (const auto& [name, want] : {std::pair{"calc.pt", 20}, std::pair{"wrong.pt", 0}}) {
+    auto ckpt = OpenCheckpoint((tmp / name).string(), torch::kCPU);
+    const json r = RunArithmeticProbe(*ckpt, o);
+    EXPECT_EQ(r["protocol"]["screen"]["look"], "cligen-clean");
+    const auto& v = r["variants"]["plain"];
+    EXPECT_EQ(v["correct"], want) << name << " " << v.dump();
+    int read = 0;
+    for (const auto& p : v["problems"]) read += !p["read"].is_null() && p["read"] != "";
+    EXPECT_EQ(read, 20) << name << ": every answer is read";
+  }
 }
 
 TEST(ArithmeticProbeCli, RunsWithMetricsAndNamesItsErrors) {

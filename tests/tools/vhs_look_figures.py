@@ -8,10 +8,11 @@ environment variables, random numbers) are listed apart with the reason.
 
   /usr/bin/python3 tests/tools/vhs_look_figures.py --ncbench build/bench/cli/ncbench \
       --shared ../shared --work /tmp/vhs_figures [--markdown docs/cli-vhs-figures.md]
+      [--tapes demo_000007 demo_000034 ...]
 
 Needs ffmpeg, tesseract and Debian's python3-skimage / python3-pil (scripts/install-deps.sh).
 Takes about 30 minutes on 2 cores (the tapes play in real time)."""
-import argparse, glob, json, os, re, subprocess
+import argparse, glob, json, os, re, shutil, subprocess, sys
 import numpy as np
 from PIL import Image, ImageOps
 from skimage.metrics import structural_similarity
@@ -57,13 +58,27 @@ def main():
     ap.add_argument('--shared', required=True)
     ap.add_argument('--work', required=True)
     ap.add_argument('--markdown')
+    ap.add_argument('--tapes', nargs='+', help='only these tape ids (e.g. demo_000007)')
+    ap.add_argument('--fresh', action='store_true',
+                    help='record again even where --work holds a recording')
+    ap.add_argument('--require-ssim', type=float,
+                    help='exit 1 when the machine-independent tapes average a lower SSIM')
+    ap.add_argument('--require-ocr', type=float,
+                    help='exit 1 when the machine-independent tapes average a lower OCR accuracy')
     a = ap.parse_args()
     released = os.path.join(a.shared, 'data/cligen-clean')
+    if not os.path.isdir(released):
+        print('skipped: %s is absent (../shared is not beside the checkout)' % released)
+        sys.exit(77)
     os.makedirs(a.work, exist_ok=True)
     rows = []
     for tape in sorted(glob.glob(os.path.join(released, 'demo_*.tape'))):
         tid = os.path.basename(tape)[:-5]
+        if a.tapes and tid not in a.tapes:
+            continue
         out = os.path.join(a.work, tid)
+        if a.fresh:
+            shutil.rmtree(out, ignore_errors=True)
         if not glob.glob(os.path.join(out, 'frames', tid, '*.png')):
             subprocess.run([a.ncbench, 'datasets', 'record', tape, '--out', out, '--fps', '25'],
                            check=True, capture_output=True)
@@ -113,6 +128,12 @@ def main():
                 md.write('| %s | %d | %d | %.4f | %.3f | %s | `%s` |\n' % (
                     r['id'], r['frames'], r['released'], r['ssim'], r['ocr'], r['excluded'] or '-',
                     r['commands'].replace('|', '\\|').replace('`', "'")))
+    failed = [f'{name} {value:.3f} < {floor}' for name, value, floor in (
+        ('SSIM', summary['ssim_kept'], a.require_ssim), ('OCR', summary['ocr_kept'], a.require_ocr))
+        if floor is not None and (value is None or value < floor)]
+    if failed:
+        print('FAILED on the machine-independent tapes: ' + '; '.join(failed))
+        sys.exit(1)
 
 
 if __name__ == '__main__':

@@ -8,9 +8,9 @@
 #include "datasets/frame_source.h"
 #include "datasets/manifest.h"
 #include "datasets/record/recorder.h"
-#include "datasets/record/vhs_look.h"
 #include "datasets/tape.h"
 #include "datasets/terminal.h"
+#include "datasets/vhs_look.h"
 #include "tests/test_util.h"
 
 namespace ncb {
@@ -314,18 +314,18 @@ Enter
 )";
 
 TEST(VhsLook, ATapesSetLinesGiveVhsFrame) {
-  const TapeLook look = LookOfTape(ParseTape(kCligenSet, "cligen.tape"), {}, {});
+  const TapeLook look = LookOfTape(ParseTape(kCligenSet, "cligen.tape"), {});
   ASSERT_TRUE(look.vhs);
   EXPECT_EQ(look.render.canvas_w, 1600);
   EXPECT_EQ(look.render.canvas_h, 900);
-  EXPECT_EQ(look.record.prompt_shown, "> ");
+  EXPECT_EQ(look.prompt_shown, "> ");
   EXPECT_EQ(look.render.custom->palette[5].r, 0xcb) << "purple is ANSI 5";
   EXPECT_EQ(look.render.custom->palette[1].r, 0xD7) << "unset: vhs's default red";
   // JetBrains Mono 40 px (install-deps): 24.8 px columns and 65 px rows in 1508 x 808 px, as
   // the released renders have them.
-  EXPECT_EQ(look.record.cols, 60);
-  EXPECT_EQ(look.record.rows, 12);
-  Terminal t(look.record.rows, look.record.cols, look.render);
+  EXPECT_EQ(look.cols, 60);
+  EXPECT_EQ(look.rows, 12);
+  Terminal t(look.rows, look.cols, look.render);
   t.Feed("\x1b[38;2;90;86;224m> \x1b[0mtrue");
   const cv::Mat f = t.Render();
   ASSERT_EQ(f.size(), cv::Size(1600, 900));
@@ -344,19 +344,58 @@ TEST(VhsLook, PlainTapesKeepNcbenchsLookAndBadValuesNameTheLine) {
   RenderOptions mine;
   mine.font_px = 15;
   const TapeLook plain =
-      LookOfTape(ParseTape("Set TypingSpeed 40ms\nType \"ls\"\n", "plain.tape"), mine, {});
+      LookOfTape(ParseTape("Set TypingSpeed 40ms\nType \"ls\"\n", "plain.tape"), mine);
   EXPECT_FALSE(plain.vhs);
   EXPECT_EQ(plain.render.font_px, 15);
-  EXPECT_EQ(plain.record.prompt, "$ ");
+  EXPECT_TRUE(plain.prompt.empty()) << "the recorder keeps its own";
   for (const std::string bad : {"Set Width wide\n", "Set MarginFill blue\n",
                                 "Set Theme \"Dracula\"\n", "Set Width 100\nSet Padding 60\n"}) {
     try {
-      LookOfTape(ParseTape(bad, "bad.tape"), {}, {});
+      LookOfTape(ParseTape(bad, "bad.tape"), {});
       ADD_FAILURE() << "accepted " << bad;
     } catch (const FormatError& e) {
       EXPECT_NE(std::string(e.what()).find("bad.tape: Set"), std::string::npos) << e.what();
     }
   }
+}
+
+// xterm.js's blink as vhs leaves it on: the cursor shows for 0.6 s after it last moved, hides
+// for 0.6 s, and so on; the vhs look turns it on and Set CursorBlink false off.
+TEST(VhsLook, CursorBlinksAsXtermJsFromItsLastMove) {
+  EXPECT_EQ(LookOfTape(ParseTape(kCligenSet, "cligen.tape"), {}).render.cursor_blink_s, 0.6);
+  EXPECT_EQ(LookOfTape(ParseTape(std::string(kCligenSet) + "Set CursorBlink false\n", "c.tape"), {})
+                .render.cursor_blink_s,
+            0.0);
+  EXPECT_NE(ErrorOf([] {
+              LookOfTape(ParseTape("Set Width 800\nSet CursorBlink maybe\n", "b.tape"), {});
+            }).find("b.tape: Set CursorBlink 'maybe'; expected true or false"),
+            std::string::npos);
+  TempDir tmp;
+  // The cursor moves at 0.0 s and 1.0 s (colour output that leaves it in place does not count).
+  std::ofstream(tmp / "blink.cast") << "{\"version\": 2, \"width\": 10, \"height\": 3}\n"
+                                    << "[0.0, \"o\", \"a\"]\n"
+                                    << "[0.5, \"o\", \"\\u001b[31m\"]\n"
+                                    << "[1.0, \"o\", \"b\"]\n"
+                                    << "[2.5, \"o\", \"\"]\n";
+  const auto shown = [&](double blink) {
+    FrameSourceOptions o;
+    o.cast_fps = 10;
+    o.render.cursor_blink_s = blink;
+    auto src = OpenFrameSource(tmp / "blink.cast", o);
+    Terminal plain(3, 10, o.render);
+    std::string pattern;
+    for (cv::Mat f; src->Read(&f);) {
+      // The cursor's cell (row 0, column 1 or 2) drawn in the cursor's colour, or not.
+      const int col = pattern.size() < 10 ? 1 : 2;
+      const auto px =
+          f.at<cv::Vec3b>(plain.pixel_height() / 6, plain.pixel_width() * (2 * col + 1) / 20);
+      pattern += cv::norm(cv::Vec3d(px) - cv::Vec3d(f.at<cv::Vec3b>(0, 0))) > 40 ? '#' : '.';
+    }
+    return pattern;
+  };
+  // 0.0-0.5 shown, 0.6-0.9 hidden; moved at 1.0: 1.0-1.5 shown, 1.6-2.1 hidden, 2.2-2.5 shown.
+  EXPECT_EQ(shown(0.6), "######....######......####");
+  EXPECT_EQ(shown(0), "##########################");
 }
 
 TEST(Manifest, ValidatesLineByLine) {

@@ -140,7 +140,12 @@ TEST(ArithmeticProbe, ReadsTheLineAfterTheExpression) {
   a = ReadAnswer(">>> 124+7\n19\n>>>", "12+7");  // or as '4+' at larger sizes
   EXPECT_TRUE(a.found);
   EXPECT_EQ(a.answer, "19");
-  EXPECT_FALSE(ReadAnswer(">>> 1+2\n3\n", "12+7").found);  // two edits away
+  // ... and, with it, one more character (JetBrains Mono 40 px: "32+26" read "$2426").
+  a = ReadAnswer(">>> $2426\n\n58\n>>> exit(Q)", "32+26");
+  EXPECT_TRUE(a.found);
+  EXPECT_EQ(a.answer, "58");
+  EXPECT_FALSE(ReadAnswer(">>> $2436\n58\n", "32+26").found);  // two edits besides the '+'
+  EXPECT_FALSE(ReadAnswer(">>> 1+2\n3\n", "12+7").found);      // two edits away
   // Spaces inside the answer are OCR's, not Python's.
   EXPECT_EQ(ReadAnswer(">>> 82/54\n1. 5185185185185186\n", "82/54").answer, "1.5185185185185186");
   EXPECT_EQ(ReadAnswer(">> 3-7\n-4\n", "3-7").answer, "-4");

@@ -1,4 +1,4 @@
-#include "datasets/record/vhs_look.h"
+#include "datasets/vhs_look.h"
 
 #include <cstdlib>
 #include <memory>
@@ -56,8 +56,9 @@ Theme ThemeOf(const nlohmann::json& j, const std::string& where) {
 
 }  // namespace
 
-TapeLook LookOfTape(const Tape& tape, const RenderOptions& render, const RecordOptions& record) {
-  TapeLook look{false, render, record};
+TapeLook LookOfTape(const Tape& tape, const RenderOptions& render) {
+  TapeLook look;
+  look.render = render;
   static const char* keys[] = {"Width",      "Height",        "FontSize", "FontFamily",
                                "LineHeight", "LetterSpacing", "Padding",  "Margin",
                                "MarginFill", "BorderRadius",  "Theme"};
@@ -82,6 +83,12 @@ TapeLook LookOfTape(const Tape& tape, const RenderOptions& render, const RecordO
   r.padding_px = static_cast<int>(Number(get("Padding", "60"), where("Padding")));
   r.margin_px = static_cast<int>(Number(get("Margin", "0"), where("Margin")));
   r.border_radius_px = static_cast<int>(Number(get("BorderRadius", "0"), where("BorderRadius")));
+  // vhs leaves xterm.js's cursor blink on (Set CursorBlink false turns it off): on the released
+  // renders the cursor is gone from the last frames, 600 ms after the prompt's return.
+  const std::string blink = get("CursorBlink", "true");
+  if (blink != "true" && blink != "false")
+    throw FormatError(where("CursorBlink") + " '" + blink + "'; expected true or false");
+  r.cursor_blink_s = blink == "true" ? kXtermBlinkS : 0;
   if (tape.settings.count("Theme") && tape.theme.is_null()) {
     throw FormatError(where("Theme") + " '" + tape.settings.at("Theme") +
                       "'; expected the theme as a JSON block (named vhs themes are not known)");
@@ -99,11 +106,53 @@ TapeLook LookOfTape(const Tape& tape, const RenderOptions& render, const RecordO
                       std::to_string(r.margin_px) + " and padding " + std::to_string(r.padding_px));
   }
   const auto [rows, cols] = Terminal::GridFor(r);
-  look.record.rows = rows;
-  look.record.cols = cols;
-  look.record.prompt = kVhsPrompt;
-  look.record.prompt_shown = "> ";
+  look.rows = rows;
+  look.cols = cols;
+  look.prompt = kVhsPrompt;
+  look.prompt_shown = "> ";
   return look;
 }
+
+// clang-format off
+const char* const kCligenCleanSet = R"set(Set Shell "bash"
+Set Theme {
+  "name": "Catppuccin Mocha (Pure White, Warm Pink Cursor)",
+  "background": "#1e1e2e",
+  "foreground": "#ffffff",
+  "black": "#45475a",
+  "red": "#f38ba8",
+  "green": "#a6e3a1",
+  "yellow": "#f9e2af",
+  "blue": "#89b4fa",
+  "purple": "#cba6f7",
+  "cyan": "#94e2d5",
+  "white": "#ffffff",
+  "brightBlack": "#585b70",
+  "brightRed": "#f38ba8",
+  "brightGreen": "#a6e3a1",
+  "brightYellow": "#f9e2af",
+  "brightBlue": "#89b4fa",
+  "brightPurple": "#cba6f7",
+  "brightCyan": "#89dceb",
+  "brightWhite": "#ffffff",
+  "cursor": "#f5c2e7",
+  "cursorAccent": "#1e1e2e",
+  "selectionBackground": "#585b70"
+}
+Set FontSize 40
+Set Width 1600
+Set Height 900
+Set TypingSpeed 70ms
+Set PlaybackSpeed 1
+Set Margin 28
+Set MarginFill "#0091FF"
+Set BorderRadius 25
+Set Padding 18
+Set LineHeight 1.2
+Set LetterSpacing 0.8
+)set";
+// clang-format on
+
+TapeLook CligenCleanLook() { return LookOfTape(ParseTape(kCligenCleanSet, "cligen-clean"), {}); }
 
 }  // namespace ncb
