@@ -59,6 +59,17 @@ Theme ThemeOf(const nlohmann::json& j, const std::string& where) {
 TapeLook LookOfTape(const Tape& tape, const RenderOptions& render) {
   TapeLook look;
   look.render = render;
+  // The timing vhs reads from any tape: its capture rate and how fast the video plays.
+  if (const auto it = tape.settings.find("Framerate"); it != tape.settings.end()) {
+    look.framerate = Number(it->second, tape.file + ": Set Framerate");
+    if (!(look.framerate >= 1 && look.framerate <= 240))
+      throw FormatError(tape.file + ": Set Framerate '" + it->second + "'; expected 1 to 240");
+  }
+  if (const auto it = tape.settings.find("PlaybackSpeed"); it != tape.settings.end()) {
+    look.playback_speed = Number(it->second, tape.file + ": Set PlaybackSpeed");
+    if (!(look.playback_speed >= 0.1 && look.playback_speed <= 10))
+      throw FormatError(tape.file + ": Set PlaybackSpeed '" + it->second + "'; expected 0.1 to 10");
+  }
   static const char* keys[] = {"Width",      "Height",        "FontSize", "FontFamily",
                                "LineHeight", "LetterSpacing", "Padding",  "Margin",
                                "MarginFill", "BorderRadius",  "Theme"};

@@ -26,6 +26,9 @@ struct TapeLook {
   // Where vhs: the terminal's rows and columns, bash's PS1 and what it prints.
   int rows = 0, cols = 0;
   std::string prompt, prompt_shown;
+  // Read from any tape: Set Framerate (0: unset) and Set PlaybackSpeed (vhs plays the
+  // recording this many times faster: a frame at real time t shows at t / speed).
+  double framerate = 0, playback_speed = 1;
 };
 
 // vhs's font list, in its order: the first one installed is drawn.

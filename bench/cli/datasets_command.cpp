@@ -49,12 +49,15 @@ void AddRecordCommand(CLI::App* cmd, Runner* run) {
   auto rec_out = std::make_shared<std::string>();
   auto record = std::make_shared<RecordOptions>();
   auto render = std::make_shared<RenderOptions>();
-  auto fps = std::make_shared<double>(15.0);
+  auto fps = std::make_shared<double>(0.0);  // 0: each tape's Framerate, else 15
   rec->add_option("TAPES", *tapes, "Tape files")->required()->check(CLI::ExistingFile);
   rec->add_option("--out", *rec_out, "Output folder")->required();
   rec->add_option("--rows", record->rows)->capture_default_str();
   rec->add_option("--cols", record->cols)->capture_default_str();
-  rec->add_option("--fps", *fps, "Frame rate of the rendered ground truth")->capture_default_str();
+  rec->add_option("--fps", *fps,
+                  "Frame rate of the rendered ground truth (default: a tape's Set Framerate, "
+                  "else 15)")
+      ->check(CLI::NonNegativeNumber);
   rec->add_option("--font-px", render->font_px)->capture_default_str();
   rec->add_option("--theme", render->theme, "catppuccin-mocha | xterm")->capture_default_str();
   rec->callback([=] {

@@ -230,10 +230,11 @@ Cast RecordTape(const Tape& tape, const RecordOptions& options) {
 }
 
 RenderedClip RenderCastToFrames(const fs::path& cast_path, double fps, const RenderOptions& render,
-                                const fs::path& frames_dir, const fs::path& text_path) {
+                                const fs::path& frames_dir, const fs::path& text_path,
+                                double speed) {
   FrameSourceOptions so;
   so.render = render;
-  so.cast_fps = fps;
+  so.cast_fps = fps / speed;  // the cast's own rate: frame k at k x speed / fps s
   auto source = OpenFrameSource(cast_path, so);
   fs::create_directories(frames_dir);
   fs::create_directories(text_path.parent_path());
@@ -269,8 +270,9 @@ std::vector<Sample> RecordDataset(const std::vector<fs::path>& tapes, const fs::
     if (look.vhs) rec.rows = look.rows, rec.cols = look.cols;
     if (look.vhs) rec.prompt = look.prompt, rec.prompt_shown = look.prompt_shown;
     WriteCast(RecordTape(tape, rec), cast_path);
-    RenderCastToFrames(cast_path, fps, look.render, out_dir / "frames" / tape.id,
-                       out_dir / "text" / (tape.id + ".jsonl"));
+    const double rate = fps > 0 ? fps : look.framerate > 0 ? look.framerate : kDefaultRecordFps;
+    RenderCastToFrames(cast_path, rate, look.render, out_dir / "frames" / tape.id,
+                       out_dir / "text" / (tape.id + ".jsonl"), look.playback_speed);
     Sample s;
     s.id = tape.id;
     s.modality = "cli";
@@ -279,7 +281,7 @@ std::vector<Sample> RecordDataset(const std::vector<fs::path>& tapes, const fs::
     s.video = out_dir / "frames" / tape.id;
     s.actions = tape_copy;
     s.screen_text = out_dir / "text" / (tape.id + ".jsonl");
-    s.fps = fps;
+    s.fps = rate;
     samples.push_back(std::move(s));
   }
   std::ofstream manifest(out_dir / "manifest.jsonl");

@@ -37,14 +37,17 @@ struct RenderedClip {
 };
 
 // Renders `cast` at `fps` into `frames_dir` (000000.png ..., fps.txt) and writes the true
-// screen text of every frame to `text_path` as JSONL {"frame": k, "text": "..."}.
+// screen text of every frame to `text_path` as JSONL {"frame": k, "text": "..."}. `speed`:
+// frame k shows the cast at k x speed / fps s (vhs's PlaybackSpeed).
 RenderedClip RenderCastToFrames(const std::filesystem::path& cast_path, double fps,
                                 const RenderOptions& render,
                                 const std::filesystem::path& frames_dir,
-                                const std::filesystem::path& text_path);
+                                const std::filesystem::path& text_path, double speed = 1);
 
 // Records every tape into `out_dir` (casts/, frames/, text/, tapes/, manifest.jsonl) and
-// returns the samples written.
+// returns the samples written. `fps`: the frames' rate; 0: each tape's Set Framerate, or
+// kDefaultRecordFps where it sets none. A tape's Set PlaybackSpeed speeds its frames up.
+constexpr double kDefaultRecordFps = 15.0;
 std::vector<Sample> RecordDataset(const std::vector<std::filesystem::path>& tapes,
                                   const std::filesystem::path& out_dir, double fps,
                                   const RecordOptions& record, const RenderOptions& render);
