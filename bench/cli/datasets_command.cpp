@@ -219,8 +219,12 @@ void RequireFrameSize(const Sample& s, cv::Size size, cv::Size* screen, bool fir
 // a screen without the pointer there) with a logged position inside the frame, the patch
 // there and the same place in the nearest frame before, or after, whose logged point is at
 // least kApart px away: of the two, the one more like the patch (the screen changed less in
-// between). Two passes over the video, holding patches only. *screen: the first clip's size.
-std::vector<CursorObservation> ObserveCursor(const Sample& s, cv::Size* screen, bool first) {
+// between). Two passes over the video, holding patches only, and up to kCursorless whole
+// frames (every 4th observed one) with the screen without the cursor pasted at the logged
+// point, into *cursorless. *screen: the first clip's size.
+constexpr int kCursorless = 20;
+std::vector<CursorObservation> ObserveCursor(const Sample& s, cv::Size* screen, bool first,
+                                             std::vector<cv::Mat>* cursorless) {
   auto source = OpenFrameSource(s.video);
   const double fps = s.fps.value_or(source->fps());
   RequireFrameSize(s, {source->width(), source->height()}, screen, first,
@@ -250,9 +254,15 @@ std::vector<CursorObservation> ObserveCursor(const Sample& s, cv::Size* screen, 
     no_partner += before[k] < 0 && after[k] < 0;
   }
   std::vector<CursorObservation> obs(at.size());
-  std::vector<cv::Mat> later(at.size());
+  std::vector<cv::Mat> later(at.size()), whole(at.size());
+  int wholes = 0;
   cv::Mat bgr;
   for (int64_t f = 0; f < n && source->Read(&bgr); ++f) {
+    if (const auto k = static_cast<size_t>(f);
+        k < at.size() && (before[k] >= 0 || after[k] >= 0) && f % 4 == 1 && wholes < kCursorless) {
+      whole[k] = bgr.clone();
+      ++wholes;
+    }
     for (size_t k = 0; k < at.size(); ++k) {
       if (before[k] < 0 && after[k] < 0) continue;
       // Around the point, the frame's edge pixels repeated beyond it.
@@ -282,6 +292,14 @@ std::vector<CursorObservation> ObserveCursor(const Sample& s, cv::Size* screen, 
       ++same;
       continue;  // a resting pointer over a still screen: nothing new
     }
+    if (!whole[k].empty()) {  // the frame without its cursor: the partner's patch pasted
+      const cv::Point c(static_cast<int>(std::lround(at[k]->x)),
+                        static_cast<int>(std::lround(at[k]->y)));
+      const cv::Rect box(c.x - kPatch / 2, c.y - kPatch / 2, kPatch, kPatch);
+      const cv::Rect in = box & cv::Rect(0, 0, whole[k].cols, whole[k].rows);
+      obs[k].background(in - box.tl()).copyTo(whole[k](in));
+      cursorless->push_back(whole[k]);
+    }
     obs[k].where = s.id + ":" + std::to_string(k);
     kept.push_back(std::move(obs[k]));
   }
@@ -308,12 +326,15 @@ void AddCursorTemplatesCommand(CLI::App* cmd, Runner* run) {
     *run = [=] {
       const Manifest m = ReadManifest(*manifest);
       std::vector<CursorObservation> obs;
+      std::vector<cv::Mat> cursorless;
       cv::Size screen;
       int clips = 0;
       for (const Sample* s : GuiSamplesWithLogs(m, *manifest)) {
-        for (auto& x : ObserveCursor(*s, &screen, clips++ == 0)) obs.push_back(std::move(x));
+        for (auto& x : ObserveCursor(*s, &screen, clips++ == 0, &cursorless))
+          obs.push_back(std::move(x));
       }
-      const auto t = LearnCursorTemplates(obs, *manifest);
+      auto t = LearnCursorTemplates(obs, *manifest);
+      CalibrateAnywhere(&t, cursorless);
       WriteCursorTemplates(t, screen, *out);
       std::cout << "learned " << t.sprites.size() << " cursor shape(s) from " << obs.size()
                 << " frames of " << clips << " clips (" << t.unassigned << " frames in no shape, "
@@ -323,8 +344,9 @@ void AddCursorTemplatesCommand(CLI::App* cmd, Runner* run) {
         std::cout << "  cursor-" << i << ".png  " << s.bgra.cols << "x" << s.bgra.rows
                   << "  hotspot " << s.hotspot.x << "," << s.hotspot.y << "  " << s.frames
                   << " frames  " << s.pixels << " px  consistency " << s.consistency
-                  << "  threshold " << s.min_confidence
-                  << (s.interior ? "  (the interior of the one above)" : "") << "\n";
+                  << "  threshold " << s.min_confidence;
+        if (s.min_score_anywhere > 0) std::cout << "  away from the log " << s.min_score_anywhere;
+        std::cout << (s.interior ? "  (the interior of the one above)" : "") << "\n";
       }
       std::cout << "thresholds: each sprite's 99th percentile on the cursor-less places + "
                 << "0.02; at them, ceiling " << t.ceiling << ", false positives "

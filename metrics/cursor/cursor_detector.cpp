@@ -76,6 +76,13 @@ CursorLibrary CursorLibrary::Load(const fs::path& dir) {
       }
       sp.min_confidence = s["min_confidence"].get<double>();
     }
+    if (s.contains("min_score_anywhere")) {
+      if (!s["min_score_anywhere"].is_number() || !(s["min_score_anywhere"].get<double>() > 0) ||
+          s["min_score_anywhere"].get<double>() > 2) {
+        bad(at + ".min_score_anywhere", "a number in (0, 2]");
+      }
+      sp.min_score_anywhere = s["min_score_anywhere"].get<double>();
+    }
     lib.sprites.push_back(std::move(sp));
   }
   return lib;
@@ -196,12 +203,11 @@ CursorDetector::CursorDetector(const CursorLibrary& library, cv::Size frame,
       std::any_of(scales.begin(), scales.end(), [&](double m) { return base * m < 0.5; });
   min_confidence_ = min_confidence.value_or(
       library.min_confidence.value_or(shrunk ? kMinConfidenceSmall : kMinConfidence));
-  if (!min_confidence) {
-    for (auto& t : templates_) {
-      for (const auto& sp : library.sprites) {
-        if (sp.name == t.sprite && sp.min_confidence)
-          t.offset = *sp.min_confidence - min_confidence_;
-      }
+  for (auto& t : templates_) {
+    for (const auto& sp : library.sprites) {
+      if (sp.name != t.sprite) continue;
+      if (!min_confidence && sp.min_confidence) t.offset = *sp.min_confidence - min_confidence_;
+      t.anywhere = sp.min_score_anywhere.value_or(0);
     }
   }
   sigma_ = Smoothing(base);
@@ -460,12 +466,14 @@ std::optional<CursorDetection> CursorDetector::Search(const cv::Mat& bgr,
               at = q;
             }
           }
+          if (!local && conf < m.anywhere) continue;  // a look-alike of the screen's
           if (!best || conf - m.offset > best->confidence) {
             best = CursorDetection{{at.x + origin.x + m.hotspot.x, at.y + origin.y + m.hotspot.y},
                                    conf - m.offset,
                                    conf,
                                    m.sprite,
-                                   m.scale};
+                                   m.scale,
+                                   m.anywhere};
           }
         }
       }

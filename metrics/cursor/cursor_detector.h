@@ -45,6 +45,11 @@ struct CursorSprite {
   // This sprite's own threshold, calibrated on the dataset's ground truth (a learned
   // library's cursors.json); nullopt: the detector's.
   std::optional<double> min_confidence;
+  // The score its match away from a logged point must reach, over kFrameFloor: calibrated on
+  // whole cursor-less frames of the dataset (cursors.json "min_score_anywhere"; above 1, a
+  // sprite that look-alikes on the screen match perfectly and is never reported away from a
+  // logged point); nullopt: kFrameFloor alone.
+  std::optional<double> min_score_anywhere;
 };
 
 struct CursorLibrary {
@@ -68,6 +73,7 @@ struct CursorDetection {
   double score = 0;  // the score itself
   std::string sprite;
   double scale = 1;
+  double min_score_anywhere = 0;  // the sprite's (CursorSprite), 0 if none
 };
 
 class CursorDetector {
@@ -92,11 +98,14 @@ class CursorDetector {
   // Whether a match away from the logged point counts: its confidence reaches
   // frame_confidence() and its score kFrameFloor (a learned sprite whose own threshold is low
   // still needs 0.9 there: a whole frame holds many places to match by chance).
+  // A sprite may set a higher floor of its own (CursorSprite::min_score_anywhere).
   static constexpr double kFrameFloor = 0.9;
   bool CountsAnywhere(const CursorDetection& d) const {
-    return d.confidence >= frame_confidence() && d.score >= kFrameFloor;
+    return d.confidence >= frame_confidence() &&
+           d.score >= std::max(kFrameFloor, d.min_score_anywhere);
   }
-  // The best match anywhere, whatever its confidence.
+  // The best match anywhere, whatever its confidence, of the matches that reach their sprite's
+  // own min_score_anywhere.
   std::optional<CursorDetection> Best(const cv::Mat& bgr) const;
   // The best match whose hotspot lies within `radius` px of `point`, whatever its
   // confidence (a small search: the question "is the cursor there?").
@@ -116,6 +125,7 @@ class CursorDetector {
     std::string sprite;
     double scale;
     double offset = 0;    // the sprite's own threshold - the detector's (0: none)
+    double anywhere = 0;  // the sprite's min_score_anywhere (0: none)
     cv::Point2d hotspot;  // full-size pixels from the top-left
     Level fine, coarse;
   };

@@ -419,7 +419,7 @@ CursorTemplates LearnCursorTemplates(const std::vector<CursorObservation>& obs,
   for (size_t i = 0; i < out.sprites.size(); ++i) {
     CursorLibrary one = lib;
     one.sprites = {{"learned-" + std::to_string(i), out.sprites[i].bgra, out.sprites[i].hotspot,
-                    std::nullopt}};
+                    std::nullopt, std::nullopt}};
     const CursorDetector det(one, {kPatch, kPatch}, {1.0}, 0.0);
     std::vector<double> neg;
     for (const auto& o : obs) {
@@ -448,6 +448,43 @@ CursorTemplates LearnCursorTemplates(const std::vector<CursorObservation>& obs,
   return out;
 }
 
+void CalibrateAnywhere(CursorTemplates* t, const std::vector<cv::Mat>& cursorless) {
+  if (cursorless.empty()) return;
+  const cv::Size size = cursorless.front().size();
+  // As recorded and degraded, at the frames' size and at the GUIWorld decode's 256 px wide
+  // (a shrunk sprite has more look-alikes); the higher floor of the two holds at every size.
+  std::vector<cv::Size> sizes = {size};
+  if (size.width > 384) sizes.emplace_back(256, std::max(1, size.height * 256 / size.width));
+  std::vector<std::vector<cv::Mat>> frames(sizes.size());
+  for (const auto& f : cursorless) {
+    for (size_t z = 0; z < sizes.size(); ++z) {
+      cv::Mat g = f;
+      if (sizes[z] != size) cv::resize(f, g, sizes[z], 0, 0, cv::INTER_AREA);
+      frames[z].push_back(g);
+      frames[z].push_back(Degraded(g));
+    }
+  }
+  for (size_t i = 0; i < t->sprites.size(); ++i) {
+    auto& sp = t->sprites[i];
+    CursorLibrary one;
+    one.dir = "learned";
+    one.screen = size;
+    one.sprites = {
+        {"learned-" + std::to_string(i), sp.bgra, sp.hotspot, std::nullopt, std::nullopt}};
+    double floor = 0;
+    for (size_t z = 0; z < sizes.size(); ++z) {
+      const CursorDetector det(one, sizes[z], {1.0}, 0.0);
+      std::vector<double> best;
+      for (const auto& f : frames[z]) {
+        const auto b = det.Best(f);
+        best.push_back(b ? b->score : 0);
+      }
+      floor = std::max(floor, Quantile(best, 0.99) + 0.02);
+    }
+    sp.min_score_anywhere = floor > CursorDetector::kFrameFloor ? std::min(floor, 2.0) : 0;
+  }
+}
+
 void WriteCursorTemplates(const CursorTemplates& t, cv::Size screen,
                           const std::filesystem::path& dir) {
   std::filesystem::create_directories(dir);
@@ -474,6 +511,7 @@ void WriteCursorTemplates(const CursorTemplates& t, cv::Size screen,
                             {"pixels", s.pixels},
                             {"consistency", s.consistency}});
     if (s.interior) j["sprites"].back()["interior_of"] = "cursor-" + std::to_string(i - 1) + ".png";
+    if (s.min_score_anywhere > 0) j["sprites"].back()["min_score_anywhere"] = s.min_score_anywhere;
   }
   if (!t.sprites.empty()) j["default"] = j["sprites"][0]["file"];
   std::ofstream(dir / "cursors.json") << j.dump(1) << "\n";

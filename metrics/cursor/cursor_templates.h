@@ -32,6 +32,7 @@
 // + JPEG-compressed (quality 35): the look-alikes around where the cursor goes; its threshold
 // is their 99th percentile + 0.02, within [0.6, 0.95]. The report gives the ceiling (within
 // R = 8 px) and the false-positive rate at those thresholds on the observations themselves.
+// Away from the logged point, CalibrateAnywhere below.
 #pragma once
 
 #include <filesystem>
@@ -55,6 +56,8 @@ struct LearnedSprite {
   int pixels = 0;             // opaque pixels
   double min_confidence = 0;  // its calibrated threshold
   bool interior = false;      // the previous sprite's interior (its mask less the edge)
+  // CursorSprite::min_score_anywhere, when CalibrateAnywhere sets one over kFrameFloor.
+  double min_score_anywhere = 0;
 };
 
 struct CursorTemplates {
@@ -72,6 +75,15 @@ constexpr int kPatch = 96, kApart = 64;
 // nothing consistent at the logged points (logs in another geometry than the video?).
 CursorTemplates LearnCursorTemplates(const std::vector<CursorObservation>& observations,
                                      const std::string& what);
+
+// Away from a logged point, per sprite: its best score anywhere on whole frames of the
+// dataset without the cursor (each observed frame with its screen without the cursor pasted
+// at the logged point), as recorded and blurred + JPEG-compressed, at the frames' size and
+// shrunk to 256 px wide (the higher of the two); where the 99th percentile +
+// 0.02 exceeds the detector's kFrameFloor (0.9), that is the sprite's min_score_anywhere: a
+// sprite that matches the screen's own look-alikes (an I-beam and a "1") is held to more, or,
+// above 1, never reported away from the logged point.
+void CalibrateAnywhere(CursorTemplates* templates, const std::vector<cv::Mat>& cursorless);
 
 // Writes DIR/cursor-N.png and DIR/cursors.json (screen, sprites with hotspots and member
 // counts, the calibrated min_confidence and the learning's figures).

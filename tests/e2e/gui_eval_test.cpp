@@ -373,7 +373,7 @@ TEST_F(GuiTrack, CursorFoundOnDegradedFramesAndOnAModelsOwnArrow) {
 // gui_record_hidden_crop beside $NCBENCH_GUI_DATA). Issue 21 asks for a ceiling of 97 %, 90 %
 // once degraded, and at most 2 % of cursor-less frames reporting one; docs/gui.md has the
 // figures per theme: DMZ-Black reaches the first two, the others 92-93 % clean, and
-// look-alikes (a learned I-beam on text strokes, a hand on a highlighted button) make 5-17 %
+// look-alikes (a learned I-beam on button edges, a hand on a highlighted button) make 5-17 %
 // of cursor-less frames report one at the logged point. The bounds below hold today's level.
 class CursorTheme : public GuiTrack, public ::testing::WithParamInterface<const char*> {};
 
@@ -481,6 +481,12 @@ TEST_P(CursorTheme, LearnedTemplatesOnCleanDegradedSmallAndCursorlessFrames) {
     const json c = cursor(hidden / "manifest.jsonl",
                           WriteVideos(hidden, work / ("v_" + std::string(name)), make, jpeg), name);
     EXPECT_LE(c["cursor_hit_rate"].get<double>(), 0.2) << name << ": a cursor at the log";
+    // Away from the log the sprites' own floors (min_score_anywhere) keep look-alikes out:
+    // DMZ-Black's learned sprites matched the screen on 39 % (72 % at 256 px) of these frames
+    // before; now no theme reports a cursor on more than 2 points more than those at the log.
+    EXPECT_LE(1 - c["cursor_not_found_rate"].get<double>(),
+              c["cursor_hit_rate"].get<double>() + 0.025)
+        << name << ": a cursor reported anywhere";
   }
 }
 

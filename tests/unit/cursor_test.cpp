@@ -146,6 +146,42 @@ TEST(CursorDetector, PerSpriteThresholds) {
   }
 }
 
+// A sprite's floor away from the logged point (cursors.json sprites[i].min_score_anywhere,
+// set by the learner where the screen has look-alikes): the whole-frame search passes over its
+// matches below it, so another sprite's match wins, and near a logged point it does not apply.
+TEST(CursorDetector, PerSpriteFloorAwayFromTheLog) {
+  test::TempDir tmp;
+  WriteLibrary(tmp / "c", R"({"screen": [640, 480], "sprites": [
+      {"file": "arrow.png", "hotspot": [1, 1], "min_score_anywhere": 1.5}]})");
+  const auto lib = CursorLibrary::Load(tmp / "c");
+  ASSERT_TRUE(lib.sprites[0].min_score_anywhere);
+  cv::Mat f = Busy(640, 480, 1);
+  Paste(&f, Arrow(), 299, 199);
+  const CursorDetector det(lib, {640, 480}, {1.0}, 0.8);
+  EXPECT_FALSE(det.Detect(f)) << "an exact copy, but the sprite is never reported away from a log";
+  EXPECT_FALSE(det.Best(f));
+  const auto near = det.Near(f, {300, 200}, 8);
+  ASSERT_TRUE(near);
+  EXPECT_NEAR(near->score, 1.0, 1e-3);
+  EXPECT_FALSE(det.CountsAnywhere(*near)) << "not as a match away from the log either";
+  WriteLibrary(tmp / "low", R"({"screen": [640, 480], "sprites": [
+      {"file": "arrow.png", "hotspot": [1, 1], "min_score_anywhere": 0.95}]})");
+  const CursorDetector low(CursorLibrary::Load(tmp / "low"), {640, 480}, {1.0}, 0.8);
+  ASSERT_TRUE(low.Detect(f));
+  EXPECT_DOUBLE_EQ(low.Detect(f)->hotspot.x, 300);
+  WriteLibrary(tmp / "bad", R"({"screen": [640, 480], "sprites": [
+      {"file": "arrow.png", "hotspot": [1, 1], "min_score_anywhere": "high"}]})");
+  try {
+    CursorLibrary::Load(tmp / "bad");
+    FAIL() << "no error";
+  } catch (const FormatError& e) {
+    EXPECT_NE(std::string(e.what()).find("field \"sprites[0].min_score_anywhere\": expected a "
+                                         "number in (0, 2]"),
+              std::string::npos)
+        << e.what();
+  }
+}
+
 // The metric's curve of hit rates over radii and NeuralOS's mean |dx|, |dy|: generated frames
 // with the arrow at known offsets from the logged point, and one without it.
 TEST(CursorMetric, HitRateCurveAndMeanAxisErrors) {
