@@ -2,6 +2,7 @@
 
 #include <cstdlib>
 #include <memory>
+#include <sstream>
 
 #include "core/errors.h"
 
@@ -60,16 +61,20 @@ TapeLook LookOfTape(const Tape& tape, const RenderOptions& render) {
   TapeLook look;
   look.render = render;
   // The timing vhs reads from any tape: its capture rate and how fast the video plays.
-  if (const auto it = tape.settings.find("Framerate"); it != tape.settings.end()) {
-    look.framerate = Number(it->second, tape.file + ": Set Framerate");
-    if (!(look.framerate >= 1 && look.framerate <= 240))
-      throw FormatError(tape.file + ": Set Framerate '" + it->second + "'; expected 1 to 240");
-  }
-  if (const auto it = tape.settings.find("PlaybackSpeed"); it != tape.settings.end()) {
-    look.playback_speed = Number(it->second, tape.file + ": Set PlaybackSpeed");
-    if (!(look.playback_speed >= 0.1 && look.playback_speed <= 10))
-      throw FormatError(tape.file + ": Set PlaybackSpeed '" + it->second + "'; expected 0.1 to 10");
-  }
+  const auto in_range = [&](const char* key, double lo, double hi, double* out) {
+    const auto it = tape.settings.find(key);
+    if (it == tape.settings.end()) return;
+    char* end = nullptr;
+    const double v = std::strtod(it->second.c_str(), &end);
+    if (it->second.empty() || !end || *end != 0 || !(v >= lo && v <= hi)) {
+      std::ostringstream range;
+      range << "'; expected a number from " << lo << " to " << hi;
+      throw FormatError(tape.file + ": Set " + key + " '" + it->second + range.str());
+    }
+    *out = v;
+  };
+  in_range("Framerate", 1, 240, &look.framerate);
+  in_range("PlaybackSpeed", 0.1, 10, &look.playback_speed);
   static const char* keys[] = {"Width",      "Height",        "FontSize", "FontFamily",
                                "LineHeight", "LetterSpacing", "Padding",  "Margin",
                                "MarginFill", "BorderRadius",  "Theme"};

@@ -53,6 +53,9 @@ class Probe {
   // The report's probes.<name>. Throws Error when the probe cannot run at all; failures of
   // single problems are recorded inside the result.
   virtual nlohmann::json Run(const ProbeContext& context) = 0;
+  // Once the checkpoint is loaded, before anything is rolled out: throws Error when its spec
+  // cannot take the probe's options (`eval` stops there, as for a bad option).
+  virtual void Check(const NcSpec& spec) const { (void)spec; }
 };
 
 // The probes ncbench knows (registry.cpp), and a factory. An unknown name or option throws

@@ -191,7 +191,10 @@ RunPlan PlanRun(const EvalOptions& opt, const Logger& log, PhaseTimes* phases) {
     plan.metric_slots.push_back(std::move(ms));
   }
   plan.head = ReportHead(opt, plan);
-  if (plan.head.checkpoint.value("adapter", "") != "videos") plan.modality = spec.modality;
+  if (plan.head.checkpoint.value("adapter", "") != "videos") {
+    plan.modality = spec.modality;
+    for (const auto& p : opt.probes) CreateProbe(p, plan.ProbeOptionsOf(p))->Check(spec);
+  }
   plan.identity = {{"run", RunIdentity(plan.head)}, {"shard", {opt.shard_index, opt.shard_count}}};
   plan.run_hash = Sha256Hex(plan.identity.dump());
   return plan;

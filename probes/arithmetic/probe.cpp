@@ -397,8 +397,8 @@ json RunArithmeticProbe(Checkpoint& ckpt, const ArithmeticProbeOptions& o, const
       const std::vector<size_t> batch = NextBatch(runs, next, batch_size);
       if (!RunBatch(ckpt, o, mode, first, *ocr, runs, batch, rows)) continue;
       if (next % 20 == 0 || next == runs.size()) {
-        log(LogLevel::kInfo, "arithmetic probe (" + variant + "): " + std::to_string(next) + "/" +
-                                 std::to_string(runs.size()) + " problems");
+        log(LogLevel::kInfo, "arithmetic probe, " + variant + " captions: " + std::to_string(next) +
+                                 " of " + std::to_string(runs.size()) + " problems run");
       }
     }
     out_variants[variant] = Summarise(rows);
@@ -438,6 +438,15 @@ class ArithmeticProbe : public Probe {
     o.mode = c.mode;
     o.batch_size = c.batch_size;
     return RunArithmeticProbe(c.checkpoint, o, c.log);
+  }
+  // The screen must fit the checkpoint's frames (a look's Width x Height, plain's 20x5 cells).
+  void Check(const NcSpec& spec) const override {
+    if (spec.modality != "cli") return;  // refused with its reason when the probe runs
+    try {
+      MakeProbeScreen(spec.height, spec.width, o_.font_px, o_.theme, o_.look);
+    } catch (const Error& e) {
+      throw Error("checkpoint '" + spec.name + "': " + e.what());
+    }
   }
 
  private:

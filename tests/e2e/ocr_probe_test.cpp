@@ -241,6 +241,16 @@ TEST(ArithmeticProbeCli, RunsWithMetricsAndNamesItsErrors) {
   EXPECT_NE(r.status, 0);
   EXPECT_NE(r.output.find("ncbench-balanced"), std::string::npos) << r.output;
   EXPECT_FALSE(std::filesystem::exists(tmp / "out3/report.json"));
+  // A look the checkpoint's frames cannot hold is refused once it is loaded, before a rollout.
+  r = test::Run(exe + " eval --checkpoint " + (tmp / "calc.pt").string() + " --dataset " +
+                manifest.string() + " --probes arithmetic --probe-look cligen-clean --out " +
+                (tmp / "out4").string());
+  EXPECT_NE(r.status, 0);
+  EXPECT_NE(r.output.find("checkpoint 'calculator': arithmetic probe look 'cligen-clean' draws "
+                          "1600x900 frames; the checkpoint's are 640x408"),
+            std::string::npos)
+      << r.output;
+  EXPECT_FALSE(std::filesystem::exists(tmp / "out4/report.json"));
   // A videos: checkpoint cannot be probed: the probe's error is recorded, the metrics kept.
   r = test::Run(exe +
                 " eval --checkpoint videos:" + (test::SharedDir() / "data/cligen-clean").string() +

@@ -92,7 +92,8 @@ TEST(Recorder, FramerateAndPlaybackSpeedAsVhsReadsThem) {
     RecordDataset({tmp / "bad.tape"}, tmp / "dsbad", 0, ro, {});
     ADD_FAILURE() << "PlaybackSpeed 0 accepted";
   } catch (const FormatError& e) {
-    EXPECT_NE(std::string(e.what()).find("bad.tape: Set PlaybackSpeed '0'; expected 0.1 to 10"),
+    EXPECT_NE(std::string(e.what()).find(
+                  "bad.tape: Set PlaybackSpeed '0'; expected a number from 0.1 to 10"),
               std::string::npos)
         << e.what();
   }
