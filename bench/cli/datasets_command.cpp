@@ -222,7 +222,7 @@ void RequireFrameSize(const Sample& s, cv::Size size, cv::Size* screen, bool fir
 // between). Two passes over the video, holding patches only, and up to kCursorless whole
 // frames (every 4th observed one) with the screen without the cursor pasted at the logged
 // point, into *cursorless. *screen: the first clip's size.
-constexpr int kCursorless = 20;
+constexpr int kCursorless = 10;
 std::vector<CursorObservation> ObserveCursor(const Sample& s, cv::Size* screen, bool first,
                                              std::vector<cv::Mat>* cursorless) {
   auto source = OpenFrameSource(s.video);

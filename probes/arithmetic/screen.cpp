@@ -78,7 +78,8 @@ ProbeScreen MakeProbeScreen(int height, int width, int font_px, const std::strin
     const TapeLook t = LookOfTape(ReadTape(look), {});
     if (!t.vhs) {
       throw Error("arithmetic probe look '" + look +
-                  "': the tape sets none of Width, Height, FontSize, ... (datasets/vhs_look.h); "
+                  "': the tape sets none of Width, Height, FontSize, ... (docs/cli-recorder.md, "
+                  "The vhs look); "
                   "expected plain, cligen-clean, auto or a tape that sets its look");
     }
     return VhsProbeScreen(height, width, t, look);
