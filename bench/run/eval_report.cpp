@@ -92,7 +92,9 @@ ProbeResults RunProbes(const EvalOptions& opt, RunPlan& plan, const RunResults& 
   ProbeResults out;
   const bool interrupted = results.interrupted;
   RunDataset dataset(opt, plan, results, log);
-  for (const auto& name : opt.shard_index == 1 ? opt.probes : std::vector<std::string>{}) {
+  for (const auto& probe : plan.probes) {
+    if (opt.shard_index != 1) break;
+    const std::string& name = probe->name();
     if (interrupted) {
       out.probes[name] = {{"probe", name}, {"error", "not run: the run was interrupted"}};
       continue;
@@ -100,8 +102,7 @@ ProbeResults RunProbes(const EvalOptions& opt, RunPlan& plan, const RunResults& 
     ScopedPhase phase(phases, "probe:" + name);
     try {
       out.probes[name] =
-          CreateProbe(name, plan.ProbeOptionsOf(name))
-              ->Run({*plan.checkpoint, opt.seed, opt.mode, plan.batch_size, log, &dataset});
+          probe->Run({*plan.checkpoint, opt.seed, opt.mode, plan.batch_size, log, &dataset});
     } catch (const Error& e) {
       log(LogLevel::kWarning, "probe " + name + ": " + e.what());
       out.probes[name] = {{"probe", name}, {"error", e.what()}};

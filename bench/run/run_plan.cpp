@@ -143,11 +143,6 @@ RunReport ReportHead(const EvalOptions& opt, const RunPlan& plan) {
 
 const char* RolloutModeName(RolloutMode m) { return m == RolloutMode::kStep ? "step" : "rollout"; }
 
-json RunPlan::ProbeOptionsOf(const std::string& probe) const {
-  auto it = probe_options.find(probe);
-  return it == probe_options.end() ? json::object() : it->second;
-}
-
 json RunPlan::OptionsOf(const std::string& metric) const {
   auto it = metric_options.find(metric);
   return it == metric_options.end() ? json::object() : it->second;
@@ -165,10 +160,13 @@ RunPlan PlanRun(const EvalOptions& opt, const Logger& log, PhaseTimes* phases) {
   plan.manifest_sha = Sha256File(opt.manifest);
   plan.env = MetricEnv{plan.manifest_sha, opt.cache_dir, fs::path(opt.manifest).parent_path()};
   plan.metric_options = opt.metric_options;
-  plan.probe_options = opt.probe_options;
-  // Probes are made once here, so that an unknown name or a bad option fails before the model
-  // is loaded; each is made again when it runs.
-  for (const auto& p : opt.probes) CreateProbe(p, plan.ProbeOptionsOf(p));
+  // Probes are made here, so that an unknown name or a bad option fails before the model is
+  // loaded.
+  for (const auto& p : opt.probes) {
+    auto it = opt.probe_options.find(p);
+    plan.probes.push_back(
+        CreateProbe(p, it == opt.probe_options.end() ? json::object() : it->second));
+  }
   MakeFirstSlot(opt, log, &plan);
 
   {
@@ -193,7 +191,7 @@ RunPlan PlanRun(const EvalOptions& opt, const Logger& log, PhaseTimes* phases) {
   plan.head = ReportHead(opt, plan);
   if (plan.head.checkpoint.value("adapter", "") != "videos") {
     plan.modality = spec.modality;
-    for (const auto& p : opt.probes) CreateProbe(p, plan.ProbeOptionsOf(p))->Check(spec);
+    for (const auto& p : plan.probes) p->Check(spec);
   }
   plan.identity = {{"run", RunIdentity(plan.head)}, {"shard", {opt.shard_index, opt.shard_count}}};
   plan.run_hash = Sha256Hex(plan.identity.dump());

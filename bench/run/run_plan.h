@@ -20,6 +20,7 @@
 #include "core/throughput.h"
 #include "datasets/manifest.h"
 #include "metrics/metric.h"
+#include "probes/probe.h"
 #include "reports/run_report.h"
 
 namespace ncb {
@@ -48,11 +49,12 @@ struct RunPlan {
   nlohmann::json identity;
   std::string run_hash;
 
-  std::map<std::string, nlohmann::json> probe_options;  // as given, by probe name
+  // The requested probes, in order, made from their options before the checkpoint is loaded
+  // and checked against its spec after (Probe::Check); RunProbes runs these.
+  std::vector<std::unique_ptr<Probe>> probes;
 
   // The options given for `metric` ({} when none).
   nlohmann::json OptionsOf(const std::string& metric) const;
-  nlohmann::json ProbeOptionsOf(const std::string& probe) const;
 };
 
 // Checks the options, makes the metrics, opens the checkpoint (phase "checkpoint_load") and

@@ -7,6 +7,7 @@
 #include <opencv2/core/utility.hpp>
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
+#include <sstream>
 
 #include "core/errors.h"
 
@@ -43,13 +44,19 @@ CursorLibrary CursorLibrary::Load(const fs::path& dir) {
   lib.screen = {j["screen"][0].get<int>(), j["screen"][1].get<int>()};
   if (j.contains("default") && j["default"].is_string())
     lib.default_sprite = fs::path(j["default"].get<std::string>()).stem().string();
-  if (j.contains("min_confidence")) {
-    if (!j["min_confidence"].is_number() || !(j["min_confidence"].get<double>() > 0) ||
-        j["min_confidence"].get<double>() > 1) {
-      bad("min_confidence", "a number in (0, 1]");
+  // An optional number in (0, hi] at `object[key]`, named `at` in the error.
+  auto optional_in = [&](const nlohmann::json& object, const char* key, double hi,
+                         const std::string& at) -> std::optional<double> {
+    if (!object.contains(key)) return std::nullopt;
+    const auto& v = object[key];
+    if (!v.is_number() || !(v.get<double>() > 0) || v.get<double>() > hi) {
+      std::ostringstream range;
+      range << "a number in (0, " << hi << "]";
+      bad(at, range.str());
     }
-    lib.min_confidence = j["min_confidence"].get<double>();
-  }
+    return v.get<double>();
+  };
+  lib.min_confidence = optional_in(j, "min_confidence", 1, "min_confidence");
   if (!j.contains("sprites") || !j["sprites"].is_array() || j["sprites"].empty())
     bad("sprites", "a non-empty array");
   for (size_t i = 0; i < j["sprites"].size(); ++i) {
@@ -69,20 +76,8 @@ CursorLibrary CursorLibrary::Load(const fs::path& dir) {
                         ": expected an 8-bit BGRA PNG (" + at + ")");
     }
     sp.hotspot = {s["hotspot"][0].get<double>(), s["hotspot"][1].get<double>()};
-    if (s.contains("min_confidence")) {
-      if (!s["min_confidence"].is_number() || !(s["min_confidence"].get<double>() > 0) ||
-          s["min_confidence"].get<double>() > 1) {
-        bad(at + ".min_confidence", "a number in (0, 1]");
-      }
-      sp.min_confidence = s["min_confidence"].get<double>();
-    }
-    if (s.contains("min_score_anywhere")) {
-      if (!s["min_score_anywhere"].is_number() || !(s["min_score_anywhere"].get<double>() > 0) ||
-          s["min_score_anywhere"].get<double>() > 2) {
-        bad(at + ".min_score_anywhere", "a number in (0, 2]");
-      }
-      sp.min_score_anywhere = s["min_score_anywhere"].get<double>();
-    }
+    sp.min_confidence = optional_in(s, "min_confidence", 1, at + ".min_confidence");
+    sp.min_score_anywhere = optional_in(s, "min_score_anywhere", 2, at + ".min_score_anywhere");
     lib.sprites.push_back(std::move(sp));
   }
   return lib;
