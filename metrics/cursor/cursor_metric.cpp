@@ -29,6 +29,9 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
+#include <deque>
+#include <mutex>
 
 #include "core/errors.h"
 #include "core/frame.h"
@@ -38,7 +41,6 @@
 #include "metrics/metric.h"
 
 namespace ncb {
-namespace {}  // namespace
 
 const std::vector<MetricOption>& CursorOptions() {
   static const std::vector<MetricOption> t = {
@@ -56,6 +58,45 @@ const std::vector<MetricOption>& CursorOptions() {
 namespace {
 
 constexpr int kHistogramBins = 1025;  // 0..1023 px in 1-px bins, then everything beyond
+
+// The whole-frame search of the last few frames searched, by their pixels: a static model's
+// frames are new tensors of one picture, a replay's are the ground truth's pixels again, and
+// a frame's search costs tens of ms. Thread-safe; the least recently used entry goes first.
+class PixelMemo {
+ public:
+  template <class Make>
+  std::optional<CursorDetection> Get(const cv::Mat& bgr, const std::string& tag, Make make) {
+    NCB_CHECK(bgr.isContinuous());
+    const size_t bytes = bgr.total() * bgr.elemSize();
+    {
+      std::lock_guard lock(mu_);
+      for (auto it = recent_.begin(); it != recent_.end(); ++it) {
+        if (it->tag == tag && it->pixels.size() == bgr.size() && it->pixels.type() == bgr.type() &&
+            std::memcmp(it->pixels.data, bgr.data, bytes) == 0) {
+          Entry e = std::move(*it);
+          recent_.erase(it);
+          recent_.push_back(std::move(e));
+          return recent_.back().found;
+        }
+      }
+    }
+    auto found = make();
+    std::lock_guard lock(mu_);
+    recent_.push_back({bgr.clone(), tag, found});
+    while (recent_.size() > kCapacity) recent_.pop_front();
+    return found;
+  }
+
+ private:
+  static constexpr size_t kCapacity = 8;
+  struct Entry {
+    cv::Mat pixels;
+    std::string tag;
+    std::optional<CursorDetection> found;
+  };
+  std::mutex mu_;
+  std::deque<Entry> recent_;
+};
 
 class CursorMetric : public Metric {
  public:
@@ -322,6 +363,7 @@ class CursorMetric : public Metric {
     // Near the logged point: kept per frame and point. Anywhere: per frame alone (the static
     // baseline's frame, searched once for all its logged points).
     static TensorMemo<std::optional<CursorDetection>> near_memo(8), frame_memo(8);
+    static PixelMemo pixel_memo;
     const std::string tag =
         config_ + "@" + std::to_string(logged.x) + "," + std::to_string(logged.y);
     return near_memo.Get(
@@ -338,7 +380,9 @@ class CursorMetric : public Metric {
             if (near && detector_->CountsAnywhere(*near)) return near;
           }
           return frame_memo.Get(
-              frame, [&] { return detector_->Detect(bgr); }, config_);
+              frame,
+              [&] { return pixel_memo.Get(bgr, config_, [&] { return detector_->Detect(bgr); }); },
+              config_);
         },
         tag);
   }
