@@ -90,10 +90,10 @@ MetricResults AggregateMetrics(const EvalOptions& opt, const RunPlan& plan, RunR
 ProbeResults RunProbes(const EvalOptions& opt, RunPlan& plan, const RunResults& results,
                        const Logger& log, PhaseTimes* phases) {
   ProbeResults out;
+  if (opt.shard_index != 1) return out;  // the probes run in shard 1 only
   const bool interrupted = results.interrupted;
   RunDataset dataset(opt, plan, results, log);
   for (const auto& probe : plan.probes) {
-    if (opt.shard_index != 1) break;
     const std::string& name = probe->name();
     if (interrupted) {
       out.probes[name] = {{"probe", name}, {"error", "not run: the run was interrupted"}};

@@ -362,8 +362,8 @@ class CursorMetric : public Metric {
     }
     // Near the logged point: kept per frame and point. Anywhere: per frame alone (the static
     // baseline's frame, searched once for all its logged points).
-    static TensorMemo<std::optional<CursorDetection>> near_memo(8), frame_memo(8);
-    static PixelMemo pixel_memo;
+    static TensorMemo<std::optional<CursorDetection>> near_memo(8);
+    static PixelMemo frame_memo;
     const std::string tag =
         config_ + "@" + std::to_string(logged.x) + "," + std::to_string(logged.y);
     return near_memo.Get(
@@ -379,10 +379,7 @@ class CursorMetric : public Metric {
             near = detector_->Near(bgr, logged, reach * px);
             if (near && detector_->CountsAnywhere(*near)) return near;
           }
-          return frame_memo.Get(
-              frame,
-              [&] { return pixel_memo.Get(bgr, config_, [&] { return detector_->Detect(bgr); }); },
-              config_);
+          return frame_memo.Get(bgr, config_, [&] { return detector_->Detect(bgr); });
         },
         tag);
   }
