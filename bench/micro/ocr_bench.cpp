@@ -31,9 +31,8 @@ double g_cli_frames_per_s = 0;  // set by BM_Ocr_TesseractProgram/0, which runs 
 struct Frames {
   std::vector<cv::Mat> rgb;
   std::vector<fs::path> png;
+  fs::path dir = fs::temp_directory_path() / ("ncbench-ocr-bench-" + std::to_string(getpid()));
   Frames() {
-    const fs::path dir =
-        fs::temp_directory_path() / ("ncbench-ocr-bench-" + std::to_string(getpid()));
     fs::create_directories(dir);
     ncb::RenderOptions ro;
     ro.font_px = 20;
@@ -54,6 +53,12 @@ struct Frames {
       cv::imwrite(png.back().string(), bgr);
     }
   }
+  ~Frames() {
+    std::error_code ec;
+    fs::remove_all(dir, ec);
+  }
+  Frames(const Frames&) = delete;
+  Frames& operator=(const Frames&) = delete;
 };
 
 const Frames& TheFrames() {

@@ -13,6 +13,7 @@
 #include "core/hashing.h"
 #include "core/stats.h"
 #include "datasets/tape.h"
+#include "metrics/text/ocr_cache.h"
 #include "metrics/text/text_accuracy.h"
 #include "probes/arithmetic/problems.h"
 #include "probes/arithmetic/screen.h"
@@ -285,7 +286,7 @@ void ReadBatchAnswers(OcrPool& ocr, const FrameTail& tail, const std::vector<Pro
     base[j]["ocr_text"] = "";
   }
   for (size_t t = tail.size(); t-- > 0;) {
-    std::vector<std::pair<size_t, std::future<std::string>>> texts;
+    std::vector<std::pair<size_t, std::shared_future<std::string>>> texts;
     for (size_t j = 0; j < batch.size(); ++j) {
       if (done[j]) continue;
       const auto frame = tail[t].second[static_cast<int64_t>(j)];
@@ -293,7 +294,11 @@ void ReadBatchAnswers(OcrPool& ocr, const FrameTail& tail, const std::vector<Pro
       // before (a model that holds its screen, like the static baseline, is read once).
       if (t + 1 < tail.size() && torch::equal(frame, tail[t + 1].second[static_cast<int64_t>(j)]))
         continue;
-      texts.emplace_back(j, ocr.Submit(FrameToRgb8(frame)));
+      // A screen read before (the static baseline's at every problem; the re-prompted run's
+      // answer screens, the same as the plain run's) is read once.
+      cv::Mat rgb = FrameToRgb8(frame);
+      const std::string key = OcrTextCache::ImageKey(rgb);
+      texts.emplace_back(j, ocr.SubmitOnce(std::move(rgb), key));
     }
     for (auto& [j, fut] : texts) {
       const std::string text = fut.get();

@@ -64,8 +64,10 @@ spec='{"contract": "ncbench.nc/1", "name": "m", "modality": "cli", "height": 48,
 printf '{"protocol": "ncbench.nc-process/1", "spec": %s, "methods": ["rollout", "init", "step"], "max_batch": 4, "server": {"name": "s"}}\n{"ok": true, "tensors": [{"name": "frame", "dtype": "float32", "shape": [2, 3, 48, 64]}]}\n{"ok": false, "error": "CUDA out of memory"}\n' "$spec" > "$seeds/process_protocol/step"
 
 status=0
+# The targets write their inputs under $TMPDIR (fuzz_util.h): here, emptied after each run.
+export TMPDIR="$out/tmp"
 for t in "${targets[@]}"; do
-  mkdir -p "$out/corpus/$t"
+  mkdir -p "$out/corpus/$t" "$TMPDIR"
   echo "== fuzz_$t for ${secs} s"
   if ! "$out/bin/fuzz_$t" -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 -max_len=65536 -print_final_stats=1 \
        -artifact_prefix="$out/artifacts/${t}-" "$out/corpus/$t" "$seeds/$t" 2> "$out/fuzz_$t.log"; then
@@ -75,5 +77,6 @@ for t in "${targets[@]}"; do
   fi
   grep -E "^stat::number_of_executed_units|^stat::new_units_added" "$out/fuzz_$t.log" | tr '\n' ' '
   echo
+  rm -rf "$TMPDIR"
 done
 exit $status

@@ -3,7 +3,10 @@
 
 #include <torch/types.h>
 
+#include <cmath>
 #include <functional>
+#include <limits>
+#include <tuple>
 
 #include "bench/checkpoint/process_protocol.h"
 #include "bench/checkpoint/reference_checkpoints.h"
@@ -156,6 +159,33 @@ TEST(Contract, NanFrames) {
       ErrorOf(WithRollout("return torch.full([1, num_frames, 3, 16, 24], float('nan'))"), kSpec)
           .find("NaN or Inf"),
       std::string::npos);
+}
+
+// Every kind of bad value, one at a time and anywhere in the frame (the check is one pass).
+TEST(Contract, ValidateFrameNamesEachBadValue) {
+  const auto good = torch::rand({3, 16, 24});
+  EXPECT_FALSE(ValidateFrame(good, 16, 24));
+  const double inf = std::numeric_limits<double>::infinity();
+  for (const double v : {std::nan(""), inf, -inf}) {
+    for (const auto& [c, y, x] : {std::tuple{0, 0, 0}, {1, 7, 11}, {2, 15, 23}}) {
+      auto f = good.clone();
+      f[c][y][x] = v;
+      const auto why = ValidateFrame(f, 16, 24);
+      ASSERT_TRUE(why) << v << " at " << c << "," << y << "," << x;
+      EXPECT_EQ(*why, "1 values are NaN or Inf; expected finite values");
+    }
+  }
+  auto f = good.clone();
+  f[2][15][23] = 1.5;
+  ASSERT_TRUE(ValidateFrame(f, 16, 24));
+  EXPECT_NE(ValidateFrame(f, 16, 24)->find(", 1.5]; expected [0, 1]"), std::string::npos);
+  f = good.clone();
+  f[0][0][0] = -0.25;
+  ASSERT_TRUE(ValidateFrame(f, 16, 24));
+  EXPECT_NE(ValidateFrame(f, 16, 24)->find("values span [-0.25, "), std::string::npos);
+  f = good.clone();
+  f[0][0][0] = 1.0 + 1e-7;  // within the tolerance
+  EXPECT_FALSE(ValidateFrame(f, 16, 24));
 }
 
 TEST(Contract, ModelThatRaises) {
