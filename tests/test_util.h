@@ -27,6 +27,8 @@ namespace fs = std::filesystem;
 inline fs::path SourceDir() { return NCBENCH_SOURCE_DIR; }
 inline fs::path BuildDir() { return NCBENCH_BUILD_DIR; }
 inline fs::path SharedDir() { return fs::path(NCBENCH_SOURCE_DIR) / ".." / "shared"; }
+// The released CLIGen (Clean) videos and tapes of ../shared.
+inline fs::path CligenDir() { return SharedDir() / "data/cligen-clean"; }
 inline fs::path NcbenchExe() { return fs::path(NCBENCH_BUILD_DIR) / "bench" / "cli" / "ncbench"; }
 
 // Skips the test when ../shared is absent (a user without it); CI always has it.

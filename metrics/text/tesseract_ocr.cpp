@@ -96,14 +96,13 @@ cv::Mat Preprocess(const cv::Mat& rgb, const OcrOptions& o) {
   return img;
 }
 
-struct Job {
-  cv::Mat rgb;
-  std::promise<std::string> result;
-};
-
 }  // namespace
 
 struct OcrPool::Impl {
+  struct Job {
+    cv::Mat rgb;
+    std::promise<std::string> result;
+  };
   std::mutex recent_mu;  // SubmitOnce's memo: key -> text, oldest first in recent_order
   std::map<std::string, std::shared_future<std::string>> recent;
   std::deque<std::string> recent_order;
@@ -178,7 +177,7 @@ int OcrPool::threads() const { return static_cast<int>(impl_->workers.size()); }
 
 std::future<std::string> OcrPool::Submit(cv::Mat rgb) {
   NCB_CHECK(rgb.type() == CV_8UC3 && rgb.isContinuous());
-  Job job{std::move(rgb), {}};
+  Impl::Job job{std::move(rgb), {}};
   auto fut = job.result.get_future();
   {
     std::lock_guard lock(impl_->mu);

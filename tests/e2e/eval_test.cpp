@@ -23,12 +23,10 @@ using nlohmann::json;
 
 constexpr double kGoldenTol = 1e-4;  // against scikit-image, the bound
 
-fs::path Cligen() { return test::SharedDir() / "data/cligen-clean"; }
-
 // A manifest with the given CLIGen samples.
 fs::path CligenManifest(const test::TempDir& tmp, const std::vector<std::string>& ids) {
   const auto all = tmp / "all.jsonl";
-  const auto samples = ImportVhsFolder(Cligen(), all);
+  const auto samples = ImportVhsFolder(test::CligenDir(), all);
   const auto out = tmp / "subset.jsonl";
   std::ofstream m(out);
   for (const auto& s : samples) {
@@ -47,9 +45,9 @@ fs::path StaticBaseline(const test::TempDir& tmp, int width, int height, double 
 TEST(Eval, CligenVideosAgainstThemselvesGiveSsimOneAndNullPsnr) {
   NCB_REQUIRE_SHARED();
   test::TempDir tmp;
-  ImportVhsFolder(Cligen(), tmp / "cligen.jsonl");
+  ImportVhsFolder(test::CligenDir(), tmp / "cligen.jsonl");
   EvalOptions o;
-  o.checkpoint = "videos:" + Cligen().string();
+  o.checkpoint = "videos:" + test::CligenDir().string();
   o.manifest = (tmp / "cligen.jsonl").string();
   o.out_dir = (tmp / "out").string();
   o.align.max_frames = 1;  // every sample, its first frame after the first: CI's time budget
@@ -76,7 +74,7 @@ TEST(Eval, DegradedCopyMatchesScikitImage) {
   constexpr int64_t kFrames = 6;
   // The degraded rollouts: every frame through JPEG quality 30, as PNG sequences at 25 fps.
   for (const auto& id : ids) {
-    auto src = OpenFrameSource(Cligen() / (id + ".mp4"));
+    auto src = OpenFrameSource(test::CligenDir() / (id + ".mp4"));
     fs::create_directories(tmp / ("deg/" + id));
     fs::create_directories(tmp / ("gt/" + id));
     cv::Mat f;
@@ -149,7 +147,7 @@ TEST(Eval, ASampleOfAnotherModalityFailsNamingTheField) {
   const std::string err = r["samples"][1]["error"];
   EXPECT_EQ(err.rfind(mixed.string() + ": line 2: field \"modality\" is \"gui\"", 0), 0u) << err;
   EXPECT_NE(err.find("the checkpoint is a \"cli\" model"), std::string::npos) << err;
-  o.checkpoint = "videos:" + Cligen().string();
+  o.checkpoint = "videos:" + test::CligenDir().string();
   o.out_dir = (tmp / "replay").string();
   EXPECT_EQ(RunEval(o).summary.samples_ok, 2);
 }
@@ -167,7 +165,7 @@ TEST(Eval, UnpaddedFrameFoldersAreScoredInFrameOrder) {
     SCOPED_TRACE("numbered from " + std::to_string(first));
     const fs::path dir = tmp / ("from" + std::to_string(first));
     fs::create_directories(dir / id);
-    auto src = OpenFrameSource(Cligen() / (id + ".mp4"));
+    auto src = OpenFrameSource(test::CligenDir() / (id + ".mp4"));
     cv::Mat f;
     for (int k = 0; k <= kFrames && src->Read(&f); ++k) {
       cv::imwrite((dir / id / (std::to_string(k + first) + ".png")).string(), f);
@@ -193,7 +191,7 @@ TEST(Eval, BadInputsFailTheirSampleOnlyAndNameFileAndLine) {
   test::TempDir tmp;
   // A corrupt video: the first third of a real mp4.
   {
-    std::ifstream in(Cligen() / "demo_000004.mp4", std::ios::binary);
+    std::ifstream in(test::CligenDir() / "demo_000004.mp4", std::ios::binary);
     std::string bytes((std::istreambuf_iterator<char>(in)), {});
     std::ofstream(tmp / "corrupt.mp4", std::ios::binary) << bytes.substr(0, bytes.size() / 3);
   }
@@ -202,12 +200,12 @@ TEST(Eval, BadInputsFailTheirSampleOnlyAndNameFileAndLine) {
   // A cast with a bad line 3 as ground truth.
   std::ofstream(tmp / "bad.cast") << "{\"version\": 2, \"width\": 20, \"height\": 5}\n[0.1, \"o\", "
                                      "\"$ \"]\n[0.2, \"o\"]\n[0.5, \"o\", \"x\"]\n";
-  const std::string good = (Cligen() / "demo_000003.mp4").string();
+  const std::string good = (test::CligenDir() / "demo_000003.mp4").string();
   std::ofstream(tmp / "m.jsonl")
       << json{{"id", "good"},
               {"modality", "cli"},
               {"video", good},
-              {"actions", (Cligen() / "demo_000003.tape").string()}}
+              {"actions", (test::CligenDir() / "demo_000003.tape").string()}}
              .dump()
       << "\n"
       << json{{"id", "corrupt"}, {"modality", "cli"}, {"video", "corrupt.mp4"}}.dump() << "\n"
@@ -218,7 +216,7 @@ TEST(Eval, BadInputsFailTheirSampleOnlyAndNameFileAndLine) {
       << "{\"id\": \"broken\", \"modality\": \"cli\"\n"
       << json{{"id", "good2"},
               {"modality", "cli"},
-              {"video", (Cligen() / "demo_000006.mp4").string()}}
+              {"video", (test::CligenDir() / "demo_000006.mp4").string()}}
              .dump()
       << "\n";
   EvalOptions o;
@@ -310,21 +308,21 @@ TEST(Eval, CliReportsExitCodes) {
   EXPECT_EQ(r.status, 2);
   EXPECT_NE(r.output.find("/nonexistent.pt: checkpoint does not exist"), std::string::npos)
       << r.output;
-  r = test::Run(test::NcbenchExe().string() + " eval --checkpoint videos:" + Cligen().string() +
-                " --dataset " + manifest.string() + " --max-frames 2 --metrics psnr,lpipsx --out " +
-                (tmp / "o").string());
+  r = test::Run(test::NcbenchExe().string() + " eval --checkpoint videos:" +
+                test::CligenDir().string() + " --dataset " + manifest.string() +
+                " --max-frames 2 --metrics psnr,lpipsx --out " + (tmp / "o").string());
   EXPECT_EQ(r.status, 2);
   EXPECT_NE(r.output.find("unknown metric 'lpipsx'"), std::string::npos) << r.output;
   if (!torch::cuda::is_available()) {
     r = test::Run(test::NcbenchExe().string() +
-                  " eval --device cuda --checkpoint videos:" + Cligen().string() + " --dataset " +
-                  manifest.string() + " --out " + (tmp / "o").string());
+                  " eval --device cuda --checkpoint videos:" + test::CligenDir().string() +
+                  " --dataset " + manifest.string() + " --out " + (tmp / "o").string());
     EXPECT_EQ(r.status, 2);
     EXPECT_NE(r.output.find("sees no CUDA device"), std::string::npos) << r.output;
   }
-  r = test::Run(test::NcbenchExe().string() + " eval --checkpoint videos:" + Cligen().string() +
-                " --dataset " + manifest.string() + " --max-frames 2 --out " +
-                (tmp / "o").string());
+  r = test::Run(test::NcbenchExe().string() +
+                " eval --checkpoint videos:" + test::CligenDir().string() + " --dataset " +
+                manifest.string() + " --max-frames 2 --out " + (tmp / "o").string());
   EXPECT_EQ(r.status, 0) << r.output;
   EXPECT_NE(r.output.find("report: "), std::string::npos);
   // Numbers read as people write them: "at 25 fps", never "25.000000".
@@ -333,7 +331,7 @@ TEST(Eval, CliReportsExitCodes) {
   EXPECT_NE(r.output.find("html:   "), std::string::npos);
   // --quiet prints the report's path and nothing else.
   r = test::Run(test::NcbenchExe().string() +
-                " eval --quiet --checkpoint videos:" + Cligen().string() + " --dataset " +
+                " eval --quiet --checkpoint videos:" + test::CligenDir().string() + " --dataset " +
                 manifest.string() + " --max-frames 2 --out " + (tmp / "q").string());
   EXPECT_EQ(r.status, 0) << r.output;
   EXPECT_EQ(r.output, "\nreport: " + (tmp / "q").string() + "/report.json\n");

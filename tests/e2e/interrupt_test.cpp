@@ -24,7 +24,7 @@ using nlohmann::json;
 
 // `copies` renamed copies of the first CLIGen (Clean) sample.
 fs::path Copies(const test::TempDir& tmp, int copies) {
-  const auto samples = ImportVhsFolder(test::SharedDir() / "data/cligen-clean", tmp / "all.jsonl");
+  const auto samples = ImportVhsFolder(test::CligenDir(), tmp / "all.jsonl");
   const auto out = tmp / "m.jsonl";
   std::ofstream m(out);
   for (int i = 0; i < copies; ++i) {
@@ -96,7 +96,7 @@ TEST(Resume, ARunKilledMidwayAndResumedEqualsAnUninterruptedRun) {
   test::TempDir tmp;
   WriteStaticBaseline(test::CliSpec(320, 180, 15, "static"), tmp / "static.pt");
   // 12 different CLIGen samples (their scores differ), and a line that does not parse.
-  const auto samples = ImportVhsFolder(test::SharedDir() / "data/cligen-clean", tmp / "all.jsonl");
+  const auto samples = ImportVhsFolder(test::CligenDir(), tmp / "all.jsonl");
   const auto manifest = tmp / "m.jsonl";
   {
     std::ofstream m(manifest);

@@ -19,7 +19,7 @@ namespace fs = std::filesystem;
 using nlohmann::json;
 
 fs::path CligenSubset(const test::TempDir& tmp, size_t n) {
-  const auto all = ImportVhsFolder(test::SharedDir() / "data/cligen-clean", tmp / "all.jsonl");
+  const auto all = ImportVhsFolder(test::CligenDir(), tmp / "all.jsonl");
   std::ofstream m(tmp / "subset.jsonl");
   for (size_t i = 0; i < n && i < all.size(); ++i)
     m << SampleToJson(all[i], tmp.path()).dump() << "\n";
@@ -29,7 +29,7 @@ fs::path CligenSubset(const test::TempDir& tmp, size_t n) {
 // Replays the first n CLIGen samples with their own videos, with the given metrics.
 EvalOptions CligenReplay(const test::TempDir& tmp, size_t n, std::vector<std::string> metrics) {
   EvalOptions o;
-  o.checkpoint = "videos:" + (test::SharedDir() / "data/cligen-clean").string();
+  o.checkpoint = "videos:" + test::CligenDir().string();
   o.manifest = CligenSubset(tmp, n).string();
   o.metrics = std::move(metrics);
   o.out_dir = (tmp / "out").string();
@@ -252,9 +252,8 @@ TEST(ArithmeticProbeCli, RunsWithMetricsAndNamesItsErrors) {
       << r.output;
   EXPECT_FALSE(std::filesystem::exists(tmp / "out4/report.json"));
   // A videos: checkpoint cannot be probed: the probe's error is recorded, the metrics kept.
-  r = test::Run(exe +
-                " eval --checkpoint videos:" + (test::SharedDir() / "data/cligen-clean").string() +
-                " --dataset " + manifest.string() + " --metrics psnr --probes arithmetic --out " +
+  r = test::Run(exe + " eval --checkpoint videos:" + test::CligenDir().string() + " --dataset " +
+                manifest.string() + " --metrics psnr --probes arithmetic --out " +
                 (tmp / "out2").string());
   EXPECT_EQ(r.status, 3) << r.output;
   const json rep2 = test::ReadJson(tmp / "out2/report.json");

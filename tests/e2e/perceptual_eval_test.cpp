@@ -18,13 +18,11 @@ namespace {
 namespace fs = std::filesystem;
 using nlohmann::json;
 
-fs::path Cligen() { return test::SharedDir() / "data/cligen-clean"; }
-
 struct PerceptualSetup {
   test::TempDir tmp;
   fs::path manifest, static_ckpt, i3d, r3d18;
   PerceptualSetup() {
-    const auto samples = ImportVhsFolder(Cligen(), tmp / "all.jsonl");
+    const auto samples = ImportVhsFolder(test::CligenDir(), tmp / "all.jsonl");
     manifest = tmp / "five.jsonl";
     std::ofstream m(manifest);
     for (size_t i = 0; i < 5; ++i) m << SampleToJson(samples[i * 20], tmp.path()).dump() << "\n";
@@ -56,7 +54,7 @@ TEST(Fvd, StandInDetectorsRunEndToEndReplayIsZeroStaticIsNot) {
   EXPECT_EQ(windowed->info().name, "fvd_uniform_+15");
   EXPECT_EQ(windowed->options()["clip"], "uniform");
   for (const auto& [ckpt, out] :
-       {std::pair<std::string, std::string>{"videos:" + Cligen().string(), "replay"},
+       {std::pair<std::string, std::string>{"videos:" + test::CligenDir().string(), "replay"},
         {s.static_ckpt.string(), "static"}}) {
     auto o = s.Options(ckpt, out);
     o.metrics = {"psnr", "fvd", "fvd+15"};
@@ -197,7 +195,7 @@ TEST(Lpips, DefaultBackboneRunsInEval) {
   PerceptualSetup s;
   double static_lpips = 0;
   for (const auto& [ckpt, out] :
-       {std::pair<std::string, std::string>{"videos:" + Cligen().string(), "replay"},
+       {std::pair<std::string, std::string>{"videos:" + test::CligenDir().string(), "replay"},
         {s.static_ckpt.string(), "static"}}) {
     auto o = s.Options(ckpt, out);
     o.align.max_frames = 2;  // about 2 s per 1600x900 pair on CI's 2 cores

@@ -21,8 +21,8 @@ namespace fs = std::filesystem;
 using nlohmann::json;
 
 // The first `n` CLIGen (Clean) samples.
-fs::path CligenManifest(const test::TempDir& tmp, int n) {
-  const auto samples = ImportVhsFolder(test::SharedDir() / "data/cligen-clean", tmp / "all.jsonl");
+fs::path FirstCligenSamples(const test::TempDir& tmp, int n) {
+  const auto samples = ImportVhsFolder(test::CligenDir(), tmp / "all.jsonl");
   const auto out = tmp / "m.jsonl";
   std::ofstream m(out);
   for (int i = 0; i < n; ++i)
@@ -48,7 +48,7 @@ TEST(Process, ReferenceServerScoresLikeTheTorchScriptPath) {
   test::TempDir tmp;
   const fs::path model = test::SourceDir() / "bench/train/latent-nc/latent-step300.pt";
   EvalOptions o;
-  o.manifest = CligenManifest(tmp, 3).string();
+  o.manifest = FirstCligenSamples(tmp, 3).string();
   o.align.max_frames = 6;
   o.batch_size = 2;
   o.threads = 1;
@@ -101,7 +101,7 @@ TEST(Process, AFaultFailsItsSampleAndTheServerIsRestarted) {
       {"hang", "timed out after 10 s", 1},
   };
   EvalOptions o;
-  o.manifest = CligenManifest(tmp, 3).string();
+  o.manifest = FirstCligenSamples(tmp, 3).string();
   o.align.max_frames = 4;
   o.strip_frames = 0;
   // Long enough for a restarted server's handshake (python3 importing torch) on a loaded
@@ -145,7 +145,7 @@ TEST(Process, AServerIsIdentifiedByItsCommandAndTheContentOfItsModel) {
     std::ofstream(tmp / "b.pt", std::ios::app | std::ios::binary) << "x";
   }
   EvalOptions o;
-  o.manifest = CligenManifest(tmp, 2).string();
+  o.manifest = FirstCligenSamples(tmp, 2).string();
   o.align.max_frames = 2;
   o.strip_frames = 0;
   o.shard_count = 2;
@@ -197,7 +197,7 @@ TEST(Process, ARestartedServerWithAnotherSpecIsRefusedNamingTheField) {
   test::TempDir tmp;
   WriteStaticBaseline(test::CliSpec(160, 96, 15, "static"), tmp / "static.pt");
   EvalOptions o;
-  o.manifest = CligenManifest(tmp, 2).string();
+  o.manifest = FirstCligenSamples(tmp, 2).string();
   o.align.max_frames = 2;
   o.strip_frames = 0;
   o.checkpoint_options.process_timeout_s = 30;
@@ -235,7 +235,7 @@ TEST(Process, AServerWithoutAHandshakeStopsTheRunWithItsStandardError) {
   test::TempDir tmp;
   WriteStaticBaseline(test::CliSpec(160, 96, 15, "static"), tmp / "static.pt");
   EvalOptions o;
-  o.manifest = CligenManifest(tmp, 1).string();
+  o.manifest = FirstCligenSamples(tmp, 1).string();
   o.out_dir = (tmp / "out").string();
   o.checkpoint = Faulty("no_handshake", tmp / "x", tmp / "static.pt");
   try {

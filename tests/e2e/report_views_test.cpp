@@ -28,7 +28,7 @@ class ReportViews : public ::testing::Test {
     dir_ = test::SharedFixture("report_views", Make);
   }
   static void Make(const fs::path& d) {
-    const auto samples = ImportVhsFolder(test::SharedDir() / "data/cligen-clean", d / "all.jsonl");
+    const auto samples = ImportVhsFolder(test::CligenDir(), d / "all.jsonl");
     {
       std::ofstream m(d / "set.jsonl");
       for (size_t i = 0; i < samples.size() && i < 8; ++i)

@@ -27,8 +27,7 @@ struct ShardSetup {
   test::TempDir tmp;
   fs::path manifest, ckpt, r3d18;
   ShardSetup() {
-    const auto samples =
-        ImportVhsFolder(test::SharedDir() / "data/cligen-clean", tmp / "all.jsonl");
+    const auto samples = ImportVhsFolder(test::CligenDir(), tmp / "all.jsonl");
     manifest = tmp / "m.jsonl";
     std::ofstream m(manifest);
     for (size_t i = 0; i < 8; ++i) {

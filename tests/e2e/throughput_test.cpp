@@ -18,11 +18,9 @@ namespace {
 namespace fs = std::filesystem;
 using nlohmann::json;
 
-fs::path Cligen() { return test::SharedDir() / "data/cligen-clean"; }
-
 // A manifest of `copies` samples, each a renamed copy of the first `distinct` CLIGen samples.
 fs::path Manifest(const test::TempDir& tmp, int distinct, int copies, const std::string& name) {
-  const auto samples = ImportVhsFolder(Cligen(), tmp / "all.jsonl");
+  const auto samples = ImportVhsFolder(test::CligenDir(), tmp / "all.jsonl");
   const auto out = tmp / name;
   std::ofstream m(out);
   for (int i = 0; i < copies; ++i) {

@@ -31,8 +31,7 @@ nlohmann::json WritePairs(const test::TempDir& tmp, double scale) {
   nlohmann::json pairs = nlohmann::json::array();
   int idx = 0;
   for (const char* id : {"demo_000003", "demo_000042"}) {
-    auto src =
-        OpenFrameSource(test::SharedDir() / "data/cligen-clean" / (std::string(id) + ".mp4"));
+    auto src = OpenFrameSource(test::CligenDir() / (std::string(id) + ".mp4"));
     std::vector<cv::Mat> frames;
     cv::Mat f;
     while (src->Read(&f)) frames.push_back(f.clone());

@@ -34,8 +34,7 @@ TEST(Golden, PsnrAndSsimMatchScikitImageOnCligenFrames) {
   nlohmann::json pairs = nlohmann::json::array();
   int idx = 0;
   for (const char* id : {"demo_000003", "demo_000042", "demo_000120"}) {
-    auto src =
-        OpenFrameSource(test::SharedDir() / "data/cligen-clean" / (std::string(id) + ".mp4"));
+    auto src = OpenFrameSource(test::CligenDir() / (std::string(id) + ".mp4"));
     const int64_t n = src->frame_count();
     cv::Mat frame;
     for (int64_t k = 0; k < n; ++k) {
@@ -105,8 +104,7 @@ TEST(Golden, ChangedRegionScoresMatchTheReferenceOnCligenFrames) {
   nlohmann::json triples = nlohmann::json::array();
   std::vector<std::array<torch::Tensor, 3>> frames;
   for (const char* id : {"demo_000003", "demo_000042", "demo_000120"}) {
-    auto src =
-        OpenFrameSource(test::SharedDir() / "data/cligen-clean" / (std::string(id) + ".mp4"));
+    auto src = OpenFrameSource(test::CligenDir() / (std::string(id) + ".mp4"));
     const int64_t n = src->frame_count();
     cv::Mat frame, first;
     for (int64_t k = 0; k < n; ++k) {

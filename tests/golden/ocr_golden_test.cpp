@@ -61,7 +61,7 @@ TEST(OcrGolden, EngineReadsWhatTheTesseractProgramReads) {
   }
   if (fs::exists(test::SharedDir() / "README.md")) {
     // Real CLIGen (Clean) frames: the last frame of the first samples, full 1600x900.
-    const auto samples = ImportVhsFolder(test::SharedDir() / "data/cligen-clean", tmp / "m.jsonl");
+    const auto samples = ImportVhsFolder(test::CligenDir(), tmp / "m.jsonl");
     for (size_t i = 0; i < 4 && i < samples.size(); ++i) {
       auto src = OpenFrameSource(samples[i].video);
       cv::Mat frame, last;
@@ -113,7 +113,7 @@ json Recompute(const fs::path& report) {
 TEST(OcrGolden, CligenScoresEqualAnIndependentRecomputation) {
   NCB_REQUIRE_SHARED();
   test::TempDir tmp;
-  const auto all = ImportVhsFolder(test::SharedDir() / "data/cligen-clean", tmp / "all.jsonl");
+  const auto all = ImportVhsFolder(test::CligenDir(), tmp / "all.jsonl");
   {
     std::ofstream m(tmp / "subset.jsonl");
     for (size_t i = 0; i < 6; ++i) m << SampleToJson(all[i], tmp.path()).dump() << "\n";

@@ -30,8 +30,7 @@ std::string ErrorOf(const std::function<void()>& f) {
 TEST(Tape, ReadsEveryCligenCleanTape) {
   NCB_REQUIRE_SHARED();
   int n = 0;
-  for (const auto& e :
-       std::filesystem::directory_iterator(test::SharedDir() / "data/cligen-clean")) {
+  for (const auto& e : std::filesystem::directory_iterator(test::CligenDir())) {
     if (e.path().extension() != ".tape") continue;
     const Tape t = ReadTape(e.path());
     EXPECT_FALSE(t.instruction.empty()) << e.path();
