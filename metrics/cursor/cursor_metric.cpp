@@ -29,14 +29,11 @@
 
 #include <algorithm>
 #include <cmath>
-#include <cstring>
-#include <deque>
-#include <mutex>
 
 #include "core/errors.h"
 #include "core/frame.h"
+#include "core/recent_memo.h"
 #include "core/stats.h"
-#include "core/tensor_memo.h"
 #include "metrics/cursor/cursor_detector.h"
 #include "metrics/metric.h"
 
@@ -58,45 +55,6 @@ const std::vector<MetricOption>& CursorOptions() {
 namespace {
 
 constexpr int kHistogramBins = 1025;  // 0..1023 px in 1-px bins, then everything beyond
-
-// The whole-frame search of the last few frames searched, by their pixels: a static model's
-// frames are new tensors of one picture, a replay's are the ground truth's pixels again, and
-// a frame's search costs tens of ms. Thread-safe; the least recently used entry goes first.
-class PixelMemo {
- public:
-  template <class Make>
-  std::optional<CursorDetection> Get(const cv::Mat& bgr, const std::string& tag, Make make) {
-    NCB_CHECK(bgr.isContinuous());
-    const size_t bytes = bgr.total() * bgr.elemSize();
-    {
-      std::lock_guard lock(mu_);
-      for (auto it = recent_.begin(); it != recent_.end(); ++it) {
-        if (it->tag == tag && it->pixels.size() == bgr.size() && it->pixels.type() == bgr.type() &&
-            std::memcmp(it->pixels.data, bgr.data, bytes) == 0) {
-          Entry e = std::move(*it);
-          recent_.erase(it);
-          recent_.push_back(std::move(e));
-          return recent_.back().found;
-        }
-      }
-    }
-    auto found = make();
-    std::lock_guard lock(mu_);
-    recent_.push_back({bgr.clone(), tag, found});
-    while (recent_.size() > kCapacity) recent_.pop_front();
-    return found;
-  }
-
- private:
-  static constexpr size_t kCapacity = 8;
-  struct Entry {
-    cv::Mat pixels;
-    std::string tag;
-    std::optional<CursorDetection> found;
-  };
-  std::mutex mu_;
-  std::deque<Entry> recent_;
-};
 
 class CursorMetric : public Metric {
  public:
@@ -346,7 +304,7 @@ class CursorMetric : public Metric {
   // a small search, and a look-alike elsewhere on the screen cannot hide it); else the best
   // match within the curve's largest radius, then anywhere on the frame, when it reaches
   // the detector's stricter frame_confidence() (how far off the cursor is); else not found. Kept
-  // for a frame seen recently by any instance of this configuration (core/tensor_memo.h): the
+  // for a frame seen recently by any instance of this configuration (core/recent_memo.h): the
   // model's and the static baseline's instances see the same ground-truth tensor, and the static
   // baseline the same frame at every k.
   std::optional<CursorDetection> DetectOnce(const torch::Tensor& frame,  // [3,H,W]
@@ -363,7 +321,8 @@ class CursorMetric : public Metric {
     // Near the logged point: kept per frame and point. Anywhere: per frame alone (the static
     // baseline's frame, searched once for all its logged points).
     static TensorMemo<std::optional<CursorDetection>> near_memo(8);
-    static PixelMemo frame_memo;
+    // The whole-frame search, by the frame's pixels (a search costs tens of ms).
+    static RecentMemo<PixelContent, std::optional<CursorDetection>> frame_memo(8);
     const std::string tag =
         config_ + "@" + std::to_string(logged.x) + "," + std::to_string(logged.y);
     return near_memo.Get(
@@ -379,7 +338,8 @@ class CursorMetric : public Metric {
             near = detector_->Near(bgr, logged, reach * px);
             if (near && detector_->CountsAnywhere(*near)) return near;
           }
-          return frame_memo.Get(bgr, config_, [&] { return detector_->Detect(bgr); });
+          return frame_memo.Get(
+              bgr, [&] { return detector_->Detect(bgr); }, config_);
         },
         tag);
   }

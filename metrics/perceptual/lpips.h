@@ -18,7 +18,7 @@
 #include <string>
 #include <vector>
 
-#include "core/tensor_memo.h"
+#include "core/recent_memo.h"
 
 namespace ncb {
 
@@ -59,7 +59,7 @@ class Lpips {
   torch::Tensor Run(const torch::Tensor& x, const torch::Tensor& y, bool use_opencv, bool spatial);
   // Each image's backbone outputs ([C,h,w] per slice) of images [m,3,H,W] in [0,1], from the
   // memo when the image was seen recently (the static baseline's ground truth and
-  // conditioning frame, lpips and lpips_changed on the same frames): core/tensor_memo.h.
+  // conditioning frame, lpips and lpips_changed on the same frames): core/recent_memo.h.
   // images: [3,H,W] each, views of the caller's frames (their identity is the memo's key).
   std::vector<std::vector<torch::Tensor>> ImageFeatures(const std::vector<torch::Tensor>& images,
                                                         bool use_opencv);

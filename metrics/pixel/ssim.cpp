@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "core/errors.h"
-#include "core/tensor_memo.h"
+#include "core/recent_memo.h"
 #include "metrics/frame_mean_metric.h"
 
 namespace ncb {
@@ -80,7 +80,7 @@ torch::Tensor FromMoments(const torch::Tensor& mx, const torch::Tensor& my,
   return ((2 * mx * my + c1) * (2 * vxy + c2)) / ((mx * mx + my * my + c1) * (vx + vy + c2));
 }
 
-// A frame's filtered mean and second moment, kept for the last frames seen (core/tensor_memo.h):
+// A frame's filtered mean and second moment, kept for the last frames seen (core/recent_memo.h):
 // the static baseline's SSIM takes the ground truth's from the model's, and its conditioning
 // frame's from its own first frame, and filters only x*y (3 planes, not 15).
 std::pair<torch::Tensor, torch::Tensor> MomentsOf(const torch::Tensor& v, const SsimOptions& o) {

@@ -9,7 +9,7 @@
 
 #include "core/errors.h"
 #include "core/frame.h"
-#include "core/tensor_memo.h"
+#include "core/recent_memo.h"
 
 namespace ncb {
 
@@ -82,7 +82,7 @@ class SelectedFramesMetric : public Metric {
                        static_cast<int>(std::lround(static_cast<double>(f.size(2)) * scale)));
   }
   // The selected rows of a batch, resized: one tensor per input batch and selection, kept a
-  // while (core/tensor_memo.h), so the static baseline's instance gets the very tensor the
+  // while (core/recent_memo.h), so the static baseline's instance gets the very tensor the
   // model's made of the same ground truth, and its repeated conditioning frame one tensor per
   // sample (what SSIM's moments and LPIPS's features are kept by).
   torch::Tensor Prepared(const torch::Tensor& batch, const std::vector<int64_t>& rows) const {

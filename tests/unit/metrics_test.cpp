@@ -4,6 +4,7 @@
 #include <torch/types.h>
 
 #include "core/errors.h"
+#include "core/recent_memo.h"
 #include "metrics/metric.h"
 #include "metrics/pixel/psnr.h"
 #include "metrics/pixel/ssim.h"
@@ -77,6 +78,35 @@ TEST(Ssim, SmallDifferencesGiveTheWholeMapsMean) {
 TEST(Ssim, RejectsFramesSmallerThanTheWindow) {
   auto x = torch::rand({1, 3, 8, 8});
   EXPECT_THROW(Ssim(x, x), Error);
+}
+
+// The memo in front of SSIM's moments, LPIPS's features and the cursor's searches: a frame
+// is found again by identity (not after an in-place write) or by pixels, per tag, and the
+// least recently used entry goes first.
+TEST(RecentMemo, IdentityPixelsTagsAndCapacity) {
+  TensorMemo<int> by_id(2);
+  auto a = torch::zeros({3, 4, 4}), b = torch::zeros({3, 4, 4});
+  int made = 0;
+  const auto make = [&] { return ++made; };
+  EXPECT_EQ(by_id.Get(a, make), 1);
+  EXPECT_EQ(by_id.Get(a, make), 1);
+  EXPECT_EQ(by_id.Get(b, make), 2) << "equal values, another tensor";
+  EXPECT_EQ(by_id.Get(a, make, "other"), 3) << "another tag";
+  EXPECT_FALSE(by_id.Find(a)) << "the least recently used went first";
+  EXPECT_TRUE(by_id.Find(b));
+  EXPECT_TRUE(by_id.Find(a, "other"));
+  EXPECT_FALSE(by_id.Find(a.view({3, 16}), "other")) << "another view";
+  a.add_(1);
+  EXPECT_FALSE(by_id.Find(a, "other")) << "written in place since";
+
+  RecentMemo<PixelContent, int> by_pixels(2);
+  cv::Mat p(4, 4, CV_8UC3, cv::Scalar(1, 2, 3)), q = p.clone(), r = p.clone();
+  r.at<cv::Vec3b>(3, 3)[2] = 4;
+  EXPECT_EQ(by_pixels.Get(p, make), 4);
+  EXPECT_EQ(by_pixels.Get(q, make), 4) << "the same pixels in another image";
+  EXPECT_EQ(by_pixels.Get(r, make), 5) << "one byte differs";
+  EXPECT_EQ(by_pixels.Get(p(cv::Rect(0, 0, 2, 2)), make), 6) << "a part is another image";
+  EXPECT_FALSE(by_pixels.Find(q));
 }
 
 TEST(Psnr, KnownValueAndIdentity) {
