@@ -10,7 +10,7 @@
 //   PixelContent: the same size, type and bytes of an 8-bit image (memcmp): a static model's
 //     frames are new tensors of one picture, a replay's the ground truth's pixels again. For
 //     work that costs far more than reading the image (the cursor's whole-frame search).
-//     Each entry holds the image; its owner does not write into it afterwards.
+//     The key is a copy of the image, so the caller's buffer may change or go.
 // Thread-safe; the least recently used entry goes first.
 #pragma once
 
@@ -38,7 +38,7 @@ struct TensorIdentity {
 };
 
 struct PixelContent {
-  PixelContent(const cv::Mat& m) : pixels(m) {}  // NOLINT: implicit
+  PixelContent(const cv::Mat& m) : pixels(m.clone()) {}  // NOLINT: implicit
   bool operator==(const PixelContent& o) const {
     return pixels.size() == o.pixels.size() && pixels.type() == o.pixels.type() &&
            pixels.isContinuous() && o.pixels.isContinuous() &&

@@ -107,6 +107,10 @@ TEST(RecentMemo, IdentityPixelsTagsAndCapacity) {
   EXPECT_EQ(by_pixels.Get(r, make), 5) << "one byte differs";
   EXPECT_EQ(by_pixels.Get(p(cv::Rect(0, 0, 2, 2)), make), 6) << "a part is another image";
   EXPECT_FALSE(by_pixels.Find(q));
+  const cv::Mat r_before = r.clone();
+  r.setTo(cv::Scalar(0, 0, 0));  // the kept key is a copy: the caller's buffer may change
+  EXPECT_FALSE(by_pixels.Find(r));
+  EXPECT_TRUE(by_pixels.Find(r_before));
 }
 
 TEST(Psnr, KnownValueAndIdentity) {
