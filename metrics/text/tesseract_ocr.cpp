@@ -15,6 +15,7 @@
 
 #include "core/errors.h"
 #include "core/hashing.h"
+#include "metrics/text/ocr_cache.h"
 
 namespace ncb {
 namespace fs = std::filesystem;
@@ -185,6 +186,11 @@ std::future<std::string> OcrPool::Submit(cv::Mat rgb) {
   }
   impl_->cv.notify_one();
   return fut;
+}
+
+std::shared_future<std::string> OcrPool::SubmitOnce(cv::Mat rgb) {
+  const std::string key = OcrTextCache::ImageKey(rgb);
+  return SubmitOnce(std::move(rgb), key);
 }
 
 std::shared_future<std::string> OcrPool::SubmitOnce(cv::Mat rgb, const std::string& key) {

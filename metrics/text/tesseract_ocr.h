@@ -54,6 +54,8 @@ class OcrPool {
   // submitted again while it is among the last kRecentImages is read once. The static
   // baseline's frame is the same at every k, and its ground truth the model's.
   std::shared_future<std::string> SubmitOnce(cv::Mat rgb, const std::string& key);
+  // The same, keyed by the image's content (its OcrTextCache::ImageKey).
+  std::shared_future<std::string> SubmitOnce(cv::Mat rgb);
   static constexpr size_t kRecentImages = 512;
 
   const OcrOptions& options() const { return options_; }

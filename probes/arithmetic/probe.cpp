@@ -13,7 +13,6 @@
 #include "core/hashing.h"
 #include "core/stats.h"
 #include "datasets/tape.h"
-#include "metrics/text/ocr_cache.h"
 #include "metrics/text/text_accuracy.h"
 #include "probes/arithmetic/problems.h"
 #include "probes/arithmetic/screen.h"
@@ -296,9 +295,7 @@ void ReadBatchAnswers(OcrPool& ocr, const FrameTail& tail, const std::vector<Pro
         continue;
       // A screen read before (the static baseline's at every problem; the re-prompted run's
       // answer screens, the same as the plain run's) is read once.
-      cv::Mat rgb = FrameToRgb8(frame);
-      const std::string key = OcrTextCache::ImageKey(rgb);
-      texts.emplace_back(j, ocr.SubmitOnce(std::move(rgb), key));
+      texts.emplace_back(j, ocr.SubmitOnce(FrameToRgb8(frame)));
     }
     for (auto& [j, fut] : texts) {
       const std::string text = fut.get();
