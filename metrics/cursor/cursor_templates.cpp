@@ -18,6 +18,7 @@ constexpr int kAgree = 24;      // grey levels (per channel)
 constexpr double kAlike = 0.5;  // two observations of one shape (Similarity)
 constexpr int kChanged = 4;     // an observation differing on over 1/kChanged of the box: left out
 constexpr int kLine = 16;       // px: a straight thin line this long is no cursor's
+constexpr int kEdge = 12;       // px: a hovered widget's edge, along a row (WithoutWidgetEdges)
 constexpr int kMinInterior = 12;        // px: a shape's interior kept as a sprite of its own
 constexpr double kContained = 0.8;      // two groups of one shape (ShapeSimilarity)
 constexpr int kBox = 48, kBefore = 16;  // the sprite box: [-16, +32) around the logged point
@@ -25,6 +26,57 @@ constexpr double kRadius = 8;           // the calibration's R, px
 constexpr double kReach = 24;           // px around the point where look-alikes are sought
 
 cv::Rect Box() { return {kPatch / 2 - kBefore, kPatch / 2 - kBefore, kBox, kBox}; }
+
+// The mask less a hovered widget's outline (a button highlighted under the pointer, at
+// another place around the pointer in every frame): thin straight runs (at most 4 px
+// across) of at least kEdge px along a row, and those of at least kEdge / 2 along a column
+// that meet one at a corner. An I-beam's stem has no long row beside it and is kept.
+cv::Mat WithoutWidgetEdges(const cv::Mat& mask) {
+  const auto open = [&](cv::Size k) {
+    cv::Mat o;
+    cv::morphologyEx(mask, o, cv::MORPH_OPEN, cv::getStructuringElement(cv::MORPH_RECT, k));
+    return o;
+  };
+  const cv::Mat rows = open({kEdge, 1}) & ~open({1, 5});
+  if (cv::countNonZero(rows) == 0) return mask;
+  const cv::Mat cols = open({1, kEdge / 2}) & ~open({5, 1});
+  cv::Mat near, labels;
+  cv::dilate(rows, near, cv::getStructuringElement(cv::MORPH_RECT, {5, 5}));
+  const int n = cv::connectedComponents(cols, labels, 8, CV_32S);
+  std::vector<bool> corner(static_cast<size_t>(n), false);
+  for (int y = 0; y < labels.rows; ++y) {
+    for (int x = 0; x < labels.cols; ++x) {
+      if (near.at<uchar>(y, x) != 0) corner[static_cast<size_t>(labels.at<int>(y, x))] = true;
+    }
+  }
+  cv::Mat out = mask & ~rows;
+  for (int y = 0; y < labels.rows; ++y) {
+    for (int x = 0; x < labels.cols; ++x) {
+      const int l = labels.at<int>(y, x);
+      if (l > 0 && corner[static_cast<size_t>(l)]) out.at<uchar>(y, x) = 0;
+    }
+  }
+  return out;
+}
+
+// The mask less its thin straight pieces (at most 2 px across, at least 6 long) that lie
+// apart from a larger piece that is not one: a widget's edge beside the pointer, not a
+// stroke of the cursor (an I-beam's stem is its largest piece and is kept).
+cv::Mat WithoutStrayLines(const cv::Mat& mask) {
+  cv::Mat labels, stats, centroids;
+  const int n = cv::connectedComponentsWithStats(mask, labels, stats, centroids, 8, CV_32S);
+  const auto line = [&](int l) {
+    const int w = stats.at<int>(l, cv::CC_STAT_WIDTH), h = stats.at<int>(l, cv::CC_STAT_HEIGHT);
+    return std::min(w, h) <= 2 && std::max(w, h) >= 6;
+  };
+  int body = 0;
+  for (int l = 1; l < n; ++l)
+    if (!line(l)) body = std::max(body, stats.at<int>(l, cv::CC_STAT_AREA));
+  cv::Mat out = mask.clone();
+  for (int l = 1; l < n; ++l)
+    if (line(l) && stats.at<int>(l, cv::CC_STAT_AREA) < body) out.setTo(0, labels == l);
+  return out;
+}
 
 struct Shape {
   cv::Mat median;  // CV_8UC3, kBox x kBox
@@ -155,6 +207,7 @@ Shape Estimate(const std::vector<CursorObservation>& obs, const std::vector<size
     }
     s.mask.setTo(0, lines);
   }
+  s.mask = WithoutStrayLines(WithoutWidgetEdges(s.mask));
   return s;
 }
 
@@ -275,6 +328,16 @@ cv::Mat Degraded(const cv::Mat& bgr) {
   return cv::imdecode(jpeg, cv::IMREAD_COLOR);
 }
 
+// Whether the pixels of `mask` have one grey level (a spread of at most 1): the detector
+// skips such a sprite (cursor_detector.cpp).
+bool Flat(const cv::Mat& bgr, const cv::Mat& mask) {
+  cv::Mat grey;
+  cv::cvtColor(bgr, grey, cv::COLOR_BGR2GRAY);
+  cv::Scalar mean, spread;
+  cv::meanStdDev(grey, mean, spread, mask);
+  return spread[0] <= 1;
+}
+
 double Quantile(std::vector<double> v, double q) {
   if (v.empty()) return 0;
   std::sort(v.begin(), v.end());
@@ -360,7 +423,9 @@ CursorTemplates LearnCursorTemplates(const std::vector<CursorObservation>& obs,
   }
   for (size_t g = 0; g < groups.size(); ++g) {
     const Shape& shape = shapes[g];
-    if (cv::countNonZero(shape.mask) < 12) {  // alike screens, no cursor on them
+    // Alike screens, no cursor on them; or one grey level (a black outline seen only over
+    // its fill's colour), which the detector's correlation cannot tell from a flat screen.
+    if (cv::countNonZero(shape.mask) < 12 || Flat(shape.median, shape.mask)) {
       pool.insert(pool.end(), groups[g].begin(), groups[g].end());
       continue;
     }
@@ -383,7 +448,7 @@ CursorTemplates LearnCursorTemplates(const std::vector<CursorObservation>& obs,
     cv::Mat inner;
     cv::erode(shape.mask, inner, cv::getStructuringElement(cv::MORPH_RECT, {3, 3}), {-1, -1}, 1,
               cv::BORDER_CONSTANT, 0);
-    if (cv::countNonZero(inner) >= kMinInterior) {
+    if (cv::countNonZero(inner) >= kMinInterior && !Flat(shape.median, inner)) {
       LearnedSprite in = sp;
       in.bgra = cv::Mat();  // its own pixels, not the shared ones of sp
       cv::cvtColor(shape.median(box), in.bgra, cv::COLOR_BGR2BGRA);

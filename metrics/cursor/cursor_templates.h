@@ -19,11 +19,14 @@
 //  4. a group's shape: the per-pixel median of its patches; its pixels are those where the
 //     members agree with the median (60 %), differ from the screen without the cursor (25 %),
 //     keep their colour where that screen has another (not a shadow), and are not the median
-//     screen darkened (a shadow seen over one colour only); thin lines away from the shape's
-//     body (a button's border highlighted under the pointer) are dropped;
+//     screen darkened (a shadow seen over one colour only); what moves with the pointer but
+//     is not the cursor is dropped: thin lines away from the shape's body and long straight
+//     ones, a hovered widget's outline (WithoutWidgetEdges) and thin straight pieces apart
+//     from the body (WithoutStrayLines), else a cursor-less highlighted button matches;
 //  5. a group whose shape lies (grown by a pixel, 80 %) inside a larger group's, with grey
 //     levels that correlate (ZNCC >= 0.7), joins it: one cursor over very different screens;
-//  6. each shape becomes a BGRA sprite (alpha 255 on its pixels, hotspot the logged point),
+//  6. each shape becomes a BGRA sprite (alpha 255 on its pixels, hotspot the logged point;
+//     none where its pixels have one grey level, which the detector cannot correlate),
 //     and its interior (the mask less its edge, when at least 12 px) a second one: the edge of
 //     a translucent or resized sprite takes the colours of the screens it was learned over.
 //

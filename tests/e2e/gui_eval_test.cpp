@@ -9,6 +9,7 @@
 #include <cstdlib>
 #include <fstream>
 #include <functional>
+#include <map>
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 #include <tuple>
@@ -382,19 +383,42 @@ TEST_F(GuiTrack, CursorFoundOnDegradedFramesAndOnAModelsOwnArrow) {
 // and on the recording with the pointer hidden (GuiTrack::Hidden(), of the whole screen),
 // cropped and resized the recorder's way. Issue 21 asks for a ceiling of 97 %, 90 %
 // once degraded, and at most 2 % of cursor-less frames reporting one; docs/gui.md has the
-// figures per theme: DMZ-Black reaches the first two, the others 92-93 % clean, and
-// look-alikes (a learned I-beam on button edges, a hand on a highlighted button) make 5-17 %
-// of cursor-less frames report one at the logged point. The bounds below hold today's level.
+// figures per theme: the ceilings are 89-94 %, and the cursor-less frames report one at the
+// logged point on at most 0.5 % once degraded, 0-9 % at 256 px. The bounds below hold each
+// theme's level: about 3 points below the lower of two measurements (this test's, and the
+// same recording degraded with Pillow, up to 5 points apart at 256 px), 2 above for the
+// cursor-less frames.
+struct ThemeBounds {
+  double clean, degraded, small;       // hit rate at least
+  double hidden_degraded, hidden_256;  // cursor-less frames with a hit at the log, at most
+};
+const std::map<std::string, ThemeBounds> kThemeBounds = {
+    {"DMZ-White", {0.91, 0.81, 0.82, 0.02, 0.04}},
+    {"DMZ-Black", {0.91, 0.90, 0.94, 0.025, 0.12}},
+    {"whiteglass", {0.86, 0.78, 0.79, 0.02, 0.065}},
+    {"redglass", {0.85, 0.76, 0.61, 0.02, 0.035}},
+};
+
 class CursorTheme : public GuiTrack, public ::testing::WithParamInterface<const char*> {};
 
 TEST_P(CursorTheme, LearnedTemplatesOnCleanDegradedSmallAndCursorlessFrames) {
   const std::string theme = GetParam();
+  const ThemeBounds bound = kThemeBounds.at(theme);
   const fs::path work = *tmp_ / theme, data = work / "data", lib = work / "learned";
-  const std::string geometry = " --crop 64,48,896,672 --frame-size 640,480";
+  // The recorder's crop of the 1024x768 screen and the frames' size; the hidden recording is
+  // cropped and resized the same way below.
+  const cv::Rect crop(64, 48, 896, 672);
+  const cv::Size frame_size(640, 480);
+  const double scale = static_cast<double>(frame_size.width) / crop.width;
+  const std::string geometry =
+      " --crop " + std::to_string(crop.x) + "," + std::to_string(crop.y) + "," +
+      std::to_string(crop.width) + "," + std::to_string(crop.height) + " --frame-size " +
+      std::to_string(frame_size.width) + "," + std::to_string(frame_size.height);
   auto r = test::Run(test::NcbenchExe().string() + " datasets record-gui" + Scripts() + geometry +
                      " --cursor-theme " + theme + " --out " + data.string());
   ASSERT_EQ(r.status, 0) << r.output;
-  EXPECT_EQ(test::ReadJson(data / "cursors/cursors.json")["screen"], json({896, 672}));
+  EXPECT_EQ(test::ReadJson(data / "cursors/cursors.json")["screen"],
+            json({crop.width, crop.height}));
   r = test::Run(test::NcbenchExe().string() + " datasets cursor-templates " +
                 (data / "manifest.jsonl").string() + " --out " + lib.string());
   ASSERT_EQ(r.status, 0) << r.output;
@@ -440,8 +464,8 @@ TEST_P(CursorTheme, LearnedTemplatesOnCleanDegradedSmallAndCursorlessFrames) {
     std::printf("%s geometry %s:\n%s", theme.c_str(), name.c_str(), g.output.c_str());
     return ReadManifest(fitted).samples.at(0);
   };
-  for (const auto& [name, frames, scale] :
-       {std::tuple{"as-recorded", data / "frames", 640.0 / 896},
+  for (const auto& [name, frames, fit_scale] :
+       {std::tuple{"as-recorded", data / "frames", scale},
         std::tuple{"degraded-256",
                    WriteVideos(
                        data, work / "v_256_jpeg",
@@ -451,33 +475,34 @@ TEST_P(CursorTheme, LearnedTemplatesOnCleanDegradedSmallAndCursorlessFrames) {
                          return s;
                        },
                        35),
-                   640.0 / 896 * 0.4}}) {
+                   scale * 0.4}}) {
     const Sample fit = geometry_of(frames, name);
-    EXPECT_NEAR(fit.action_scale_x / scale, 1, 0.01) << name;
-    EXPECT_NEAR(fit.action_scale_y / scale, 1, 0.01) << name;
+    EXPECT_NEAR(fit.action_scale_x / fit_scale, 1, 0.01) << name;
+    EXPECT_NEAR(fit.action_scale_y / fit_scale, 1, 0.01) << name;
     // The hotspot is taken at an arrow's tip (DMZ's is 1 px left of and 2 px above its
     // hotspot): within 2 px of the video as recorded; at 256 px, where redglass's translucent
     // arrow fades into the desktop, within 3.5 px (its measured error is 3.1 px).
     const double px = name == std::string("as-recorded") ? 2.0 : 3.5;
-    EXPECT_NEAR((fit.action_offset_x - 64) * scale, 0, px) << name;
-    EXPECT_NEAR((fit.action_offset_y - 48) * scale, 0, px) << name;
+    EXPECT_NEAR((fit.action_offset_x - crop.x) * fit_scale, 0, px) << name;
+    EXPECT_NEAR((fit.action_offset_y - crop.y) * fit_scale, 0, px) << name;
   }
   const json clean = cursor(data / "manifest.jsonl", data / "frames", "clean");
-  EXPECT_GE(clean["cursor_hit_rate"].get<double>(), 0.90) << "the learned templates' ceiling";
+  EXPECT_GE(clean["cursor_hit_rate"].get<double>(), bound.clean)
+      << "the learned templates' ceiling";
   EXPECT_GT(clean["cursor_frames"].get<double>(), 150);
   EXPECT_GT(clean["cursor_frames_outside"].get<double>(), 0) << "the crop hides some positions";
   EXPECT_GE(cursor(data / "manifest.jsonl", WriteVideos(data, work / "v_degraded", blurred, 35),
                    "degraded")["cursor_hit_rate"]
                 .get<double>(),
-            0.80);
+            bound.degraded);
   EXPECT_GE(cursor(data / "manifest.jsonl", WriteVideos(data, work / "v_256", small),
                    "decode-256")["cursor_hit_rate"]
                 .get<double>(),
-            0.80);
+            bound.small);
   // The hidden recording as this geometry shows it (the recorder crops, then resizes by area).
-  const auto cropped = [](const cv::Mat& f) {
+  const auto cropped = [&](const cv::Mat& f) {
     cv::Mat s;
-    cv::resize(f(cv::Rect(64, 48, 896, 672)), s, {640, 480}, 0, 0, cv::INTER_AREA);
+    cv::resize(f(crop), s, frame_size, 0, 0, cv::INTER_AREA);
     return s;
   };
   const auto hidden_degraded = [&](int k, const cv::Mat& f, const cv::Mat& first, cv::Point p) {
@@ -486,15 +511,18 @@ TEST_P(CursorTheme, LearnedTemplatesOnCleanDegradedSmallAndCursorlessFrames) {
   const auto hidden_small = [&](int k, const cv::Mat& f, const cv::Mat& first, cv::Point p) {
     return small(k, cropped(f), first, p);
   };
-  for (const auto& [name, make, jpeg] :
-       {std::tuple{"hidden-degraded", std::function(hidden_degraded), 35},
-        std::tuple{"hidden-256", std::function(hidden_small), 0}}) {
+  for (const auto& [name, make, jpeg, most] :
+       {std::tuple{"hidden-degraded", std::function(hidden_degraded), 35, bound.hidden_degraded},
+        std::tuple{"hidden-256", std::function(hidden_small), 0, bound.hidden_256}}) {
     // Scored against the theme's own recording of the same scripts (the same logs and
     // frames): its cursor is found near the log, so only the hidden frames are searched whole.
     const json c =
         cursor(data / "manifest.jsonl",
                WriteVideos(Hidden(), work / ("v_" + std::string(name)), make, jpeg), name);
-    EXPECT_LE(c["cursor_hit_rate"].get<double>(), 0.2) << name << ": a cursor at the log";
+    // The learner drops what moves with the pointer but is not the cursor (a hovered
+    // button's outline): before, a learned hand with a highlighted border beside it made
+    // 17 % of redglass's cursor-less frames report one here.
+    EXPECT_LE(c["cursor_hit_rate"].get<double>(), most) << name << ": a cursor at the log";
     // Away from the log the sprites' own floors (min_score_anywhere) keep look-alikes out:
     // DMZ-Black's learned sprites matched the screen on 39 % (72 % at 256 px) of these frames
     // before; now no theme reports a cursor on more than 2 points more than those at the log.

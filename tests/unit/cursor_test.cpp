@@ -12,6 +12,7 @@
 #include "core/frame.h"
 #include "metrics/cursor/cursor_detector.h"
 #include "metrics/cursor/cursor_geometry.h"
+#include "metrics/cursor/cursor_templates.h"
 #include "metrics/metric.h"
 #include "tests/test_util.h"
 
@@ -311,6 +312,65 @@ TEST(CursorGeometry, RefusesLogsThatDoNotMoveWithThePointer) {
     EXPECT_NE(std::string(e.what()).find("moves with the logged positions"), std::string::npos)
         << e.what();
   }
+}
+
+// xcalc highlights the button under the pointer, and a pointer that rests at one place on
+// each button it visits sees that outline at the same place every time: the learner must not
+// take it for part of the cursor (a highlighted button with no pointer over it would report
+// one). The cursor: a white arrow outlined in black, over the white face of a highlighted
+// button in two of three observations (only its outline differs from the screen there) and
+// over other screens in the third. An I-beam (thin strokes only) keeps its stem.
+TEST(CursorTemplates, LeavesOutAHoveredButtonsOutlineAndKeepsAnIBeam) {
+  constexpr int c = kPatch / 2;
+  const std::vector<cv::Point> arrow = {{c, c},          {c, c + 10},     {c + 3, c + 7},
+                                        {c + 5, c + 11}, {c + 6, c + 10}, {c + 4, c + 6},
+                                        {c + 7, c + 6}};
+  const cv::Rect button(c - 10, c - 3, 30, 15);
+  cv::RNG rng(5);
+  std::vector<CursorObservation> obs;
+  for (int k = 0; k < 80; ++k) {
+    CursorObservation o;
+    o.background = cv::Mat(kPatch, kPatch, CV_8UC3);
+    rng.fill(o.background, cv::RNG::UNIFORM, 0, 255);
+    cv::GaussianBlur(o.background, o.background, {0, 0}, rng.uniform(1.0, 4.0));
+    if (k % 4 < 2) cv::rectangle(o.background, button, cv::Scalar::all(255), cv::FILLED);
+    o.patch = o.background.clone();
+    if (k % 4 < 2) cv::rectangle(o.patch, button, cv::Scalar::all(0), 1);  // highlighted
+    if (k % 4 != 3) {
+      cv::fillPoly(o.patch, std::vector<std::vector<cv::Point>>{arrow}, cv::Scalar::all(255));
+      cv::polylines(o.patch, arrow, true, cv::Scalar::all(0), 1);
+      cv::line(o.patch, {c + 1, c + 3}, {c + 1, c + 7}, cv::Scalar::all(128));  // a grey stripe
+    } else {  // black strokes outlined in white
+      for (const auto& [grow, colour] : {std::pair{1, 255}, std::pair{0, 0}}) {
+        for (const cv::Rect& r : {cv::Rect(c - 1, c - 8, 2, 17), cv::Rect(c - 3, c - 8, 6, 1),
+                                  cv::Rect(c - 3, c + 8, 6, 1)}) {
+          cv::rectangle(o.patch, r - cv::Point(grow, grow) + cv::Size(2 * grow, 2 * grow),
+                        cv::Scalar::all(colour), cv::FILLED);
+        }
+      }
+    }
+    o.where = "synthetic:" + std::to_string(k);
+    obs.push_back(std::move(o));
+  }
+  const CursorTemplates t = LearnCursorTemplates(obs, "synthetic");
+  // The arrow's outline is 8x12 and a sprite a pixel around it: the button's 30x15 outline
+  // is not in the arrow's sprites (at the arrow's tip: hotspot 1, 1).
+  int arrows = 0, ibeams = 0;
+  for (const auto& sp : t.sprites) {
+    if (sp.interior) continue;
+    if (std::abs(sp.hotspot.x - 1) <= 1 && std::abs(sp.hotspot.y - 1) <= 1) {
+      ++arrows;
+      EXPECT_LE(sp.bgra.cols, 10) << sp.frames << " frames";
+      EXPECT_LE(sp.bgra.rows, 14) << sp.frames << " frames";
+    } else {
+      ++ibeams;
+      EXPECT_GE(sp.bgra.rows, 19) << "the I-beam's stem";
+      EXPECT_GE(sp.bgra.cols, 8) << "the I-beam's serifs";
+    }
+  }
+  EXPECT_GE(arrows, 1);
+  EXPECT_EQ(ibeams, 1);
+  EXPECT_GE(t.sprites.front().frames, 40) << "the arrow over the highlighted button";
 }
 
 }  // namespace
