@@ -253,30 +253,37 @@ std::vector<CursorObservation> ObserveCursor(const Sample& s, cv::Size* screen, 
       if (far(k, j)) after[k] = j;
     no_partner += before[k] < 0 && after[k] < 0;
   }
+  // The frames pasted into whole ones: every 4th observed one, up to kCursorless.
+  std::vector<bool> whole_at(at.size(), false);
+  for (size_t k = 1, wholes = 0; k < at.size() && wholes < kCursorless; k += 4) {
+    whole_at[k] = before[k] >= 0 || after[k] >= 0;
+    wholes += whole_at[k];
+  }
   std::vector<CursorObservation> obs(at.size());
-  std::vector<cv::Mat> later(at.size()), whole(at.size());
-  int wholes = 0;
+  std::vector<cv::Mat> later(at.size()), whole(at.size()), whole_before(at.size()),
+      whole_after(at.size());
   cv::Mat bgr;
   for (int64_t f = 0; f < n && source->Read(&bgr); ++f) {
-    if (const auto k = static_cast<size_t>(f);
-        k < at.size() && (before[k] >= 0 || after[k] >= 0) && f % 4 == 1 && wholes < kCursorless) {
-      whole[k] = bgr.clone();
-      ++wholes;
-    }
+    if (const auto k = static_cast<size_t>(f); k < at.size() && whole_at[k]) whole[k] = bgr.clone();
     for (size_t k = 0; k < at.size(); ++k) {
       if (before[k] < 0 && after[k] < 0) continue;
-      // Around the point, the frame's edge pixels repeated beyond it.
-      const auto patch = [&] {
+      // Around the point, the frame's edge pixels repeated beyond it: centred on the logged
+      // point itself, between pixels where the log is (a video resized from the logged
+      // screen), so that every observation of a sprite has it at the same place; or on the
+      // pixel nearest to it (`whole`: the screen without the cursor pasted into a frame).
+      const auto patch = [&](bool whole) {
+        const double x = whole ? static_cast<double>(std::lround(at[k]->x)) : at[k]->x;
+        const double y = whole ? static_cast<double>(std::lround(at[k]->y)) : at[k]->y;
         cv::Mat p;
         cv::getRectSubPix(bgr, {kPatch, kPatch},
-                          cv::Point2f(static_cast<float>(std::lround(at[k]->x)) + 0.5f,
-                                      static_cast<float>(std::lround(at[k]->y)) + 0.5f),
-                          p);
+                          cv::Point2f(static_cast<float>(x + 0.5), static_cast<float>(y + 0.5)), p);
         return p;
       };
-      if (static_cast<int64_t>(k) == f) obs[k].patch = patch();
-      if (before[k] == f) obs[k].background = patch();
-      if (after[k] == f) later[k] = patch();
+      if (static_cast<int64_t>(k) == f) obs[k].patch = patch(false);
+      if (before[k] == f) obs[k].background = patch(false);
+      if (after[k] == f) later[k] = patch(false);
+      if (whole_at[k] && (before[k] == f || after[k] == f))
+        (before[k] == f ? whole_before : whole_after)[k] = patch(true);
     }
   }
   std::vector<CursorObservation> kept;
@@ -287,6 +294,7 @@ std::vector<CursorObservation> ObserveCursor(const Sample& s, cv::Size* screen, 
         (obs[k].background.empty() || cv::norm(obs[k].patch, later[k], cv::NORM_L1) <
                                           cv::norm(obs[k].patch, obs[k].background, cv::NORM_L1))) {
       obs[k].background = later[k];
+      whole_before[k] = whole_after[k];
     }
     if (!kept.empty() && cv::norm(kept.back().patch, obs[k].patch, cv::NORM_L1) == 0) {
       ++same;
@@ -297,7 +305,7 @@ std::vector<CursorObservation> ObserveCursor(const Sample& s, cv::Size* screen, 
                         static_cast<int>(std::lround(at[k]->y)));
       const cv::Rect box(c.x - kPatch / 2, c.y - kPatch / 2, kPatch, kPatch);
       const cv::Rect in = box & cv::Rect(0, 0, whole[k].cols, whole[k].rows);
-      obs[k].background(in - box.tl()).copyTo(whole[k](in));
+      whole_before[k](in - box.tl()).copyTo(whole[k](in));
       cursorless->push_back(whole[k]);
     }
     obs[k].where = s.id + ":" + std::to_string(k);
@@ -335,6 +343,7 @@ void AddCursorTemplatesCommand(CLI::App* cmd, Runner* run) {
       }
       auto t = LearnCursorTemplates(obs, *manifest);
       CalibrateAnywhere(&t, cursorless);
+      CalibrateShrunk(&t, obs, static_cast<double>(kDecodeWidth) / screen.width);
       WriteCursorTemplates(t, screen, *out);
       std::cout << "learned " << t.sprites.size() << " cursor shape(s) from " << obs.size()
                 << " frames of " << clips << " clips (" << t.unassigned << " frames in no shape, "
@@ -345,12 +354,19 @@ void AddCursorTemplatesCommand(CLI::App* cmd, Runner* run) {
                   << "  hotspot " << s.hotspot.x << "," << s.hotspot.y << "  " << s.frames
                   << " frames  " << s.pixels << " px  consistency " << s.consistency
                   << "  threshold " << s.min_confidence;
+        if (s.min_confidence_shrunk > 0)
+          std::cout << "  at " << kDecodeWidth << " px wide " << s.min_confidence_shrunk;
         if (s.min_score_anywhere > 0) std::cout << "  away from the log " << s.min_score_anywhere;
         std::cout << (s.interior ? "  (the interior of the one above)" : "") << "\n";
       }
       std::cout << "thresholds: each sprite's 99th percentile on the cursor-less places + "
                 << "0.02; at them, ceiling " << t.ceiling << ", false positives "
-                << t.false_positive_rate << "\nwrote " << *out << "/cursors.json\n";
+                << t.false_positive_rate;
+      if (t.shrunk_scale > 0) {
+        std::cout << "; at " << kDecodeWidth << " px wide, ceiling " << t.ceiling_shrunk
+                  << ", false positives " << t.false_positive_rate_shrunk;
+      }
+      std::cout << "\nwrote " << *out << "/cursors.json\n";
       return 0;
     };
   });

@@ -77,6 +77,8 @@ CursorLibrary CursorLibrary::Load(const fs::path& dir) {
     }
     sp.hotspot = {s["hotspot"][0].get<double>(), s["hotspot"][1].get<double>()};
     sp.min_confidence = optional_in(s, "min_confidence", 1, at + ".min_confidence");
+    sp.min_confidence_shrunk =
+        optional_in(s, "min_confidence_shrunk", 1, at + ".min_confidence_shrunk");
     sp.min_score_anywhere = optional_in(s, "min_score_anywhere", 2, at + ".min_score_anywhere");
     lib.sprites.push_back(std::move(sp));
   }
@@ -195,13 +197,15 @@ CursorDetector::CursorDetector(const CursorLibrary& library, cv::Size frame,
   }
   factor_ = coarse ? 2 : 1;
   const bool shrunk =
-      std::any_of(scales.begin(), scales.end(), [&](double m) { return base * m < 0.5; });
+      std::any_of(scales.begin(), scales.end(), [&](double m) { return base * m < kShrunk; });
   min_confidence_ = min_confidence.value_or(
       library.min_confidence.value_or(shrunk ? kMinConfidenceSmall : kMinConfidence));
   for (auto& t : templates_) {
     for (const auto& sp : library.sprites) {
       if (sp.name != t.sprite) continue;
-      if (!min_confidence && sp.min_confidence) t.offset = *sp.min_confidence - min_confidence_;
+      const auto own = t.scale < kShrunk && sp.min_confidence_shrunk ? sp.min_confidence_shrunk
+                                                                     : sp.min_confidence;
+      if (!min_confidence && own) t.offset = *own - min_confidence_;
       t.anywhere = sp.min_score_anywhere.value_or(0);
     }
   }

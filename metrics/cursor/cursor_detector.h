@@ -45,6 +45,11 @@ struct CursorSprite {
   // This sprite's own threshold, calibrated on the dataset's ground truth (a learned
   // library's cursors.json); nullopt: the detector's.
   std::optional<double> min_confidence;
+  // Its threshold where the frames show it shrunk by more than 2 (kShrunk; the 256 px GUIWorld
+  // decode), calibrated on the dataset's ground truth shrunk alike (cursors.json
+  // "min_confidence_shrunk": a sprite of a few pixels has more look-alikes, such as a
+  // highlighted button under a shrunk hand); nullopt: min_confidence at every size.
+  std::optional<double> min_confidence_shrunk;
   // The score its match away from a logged point must reach, over kFrameFloor: calibrated on
   // whole cursor-less frames of the dataset (cursors.json "min_score_anywhere"; above 1, a
   // sprite that look-alikes on the screen match perfectly and is never reported away from a
@@ -86,6 +91,9 @@ class CursorDetector {
   CursorDetector(const CursorLibrary& library, cv::Size frame, std::vector<double> scales,
                  std::optional<double> min_confidence);
   static constexpr double kMinConfidence = 0.8, kMinConfidenceSmall = 0.85;
+  // Below this scale (frame px per library px) a sprite counts as shrunk: kMinConfidenceSmall,
+  // or a sprite's min_confidence_shrunk, holds.
+  static constexpr double kShrunk = 0.5;
   double min_confidence() const { return min_confidence_; }
   // The best match anywhere, or nullopt when none reaches frame_confidence(): a cursor
   // reported with no logged point to check it against must be more certain (min_confidence

@@ -7,6 +7,8 @@
 #include <nlohmann/json.hpp>
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
+#include <tuple>
+#include <utility>
 
 #include "core/errors.h"
 #include "metrics/cursor/cursor_detector.h"
@@ -344,6 +346,48 @@ double Quantile(std::vector<double> v, double q) {
   return v[std::min(v.size() - 1, static_cast<size_t>(q * static_cast<double>(v.size())))];
 }
 
+// A learned sprite alone, for a library of the patches' size (kPatch square).
+CursorSprite AsSprite(const LearnedSprite& s, size_t i) {
+  return {
+      "learned-" + std::to_string(i), s.bgra, s.hotspot, std::nullopt, std::nullopt, std::nullopt};
+}
+
+// A sprite's threshold near the logged point: the 99th percentile of its best score within
+// `reach` px of `centre` on `screens` (without the cursor, `frame` px: the patches, or the
+// patches shrunk), plus 0.02, within [0.6, 0.95].
+double NearThreshold(const CursorSprite& sprite, const std::vector<cv::Mat>& screens,
+                     cv::Size frame, cv::Point2d centre, double reach) {
+  CursorLibrary one;
+  one.dir = "learned";
+  one.screen = {kPatch, kPatch};
+  one.sprites = {sprite};
+  const CursorDetector det(one, frame, {1.0}, 0.0);
+  std::vector<double> neg;
+  for (const auto& b : screens) {
+    const auto n = det.Near(b, centre, reach);
+    neg.push_back(n ? n->confidence : 0);
+  }
+  return std::clamp(Quantile(neg, 0.99) + 0.02, 0.6, 0.95);
+}
+
+// The shares of `patches` and of `screens` (without the cursor) where `lib` finds a cursor
+// within `radius` px of `centre`, each sprite at its own threshold.
+std::pair<double, double> FoundShares(const CursorLibrary& lib, cv::Size frame,
+                                      const std::vector<cv::Mat>& patches,
+                                      const std::vector<cv::Mat>& screens, cv::Point2d centre,
+                                      double radius) {
+  const CursorDetector det(lib, frame, {1.0}, std::nullopt);
+  const auto share = [&](const std::vector<cv::Mat>& frames) {
+    int found = 0;
+    for (const auto& f : frames) {
+      const auto d = det.Near(f, centre, radius);
+      found += d && d->confidence >= det.min_confidence();
+    }
+    return frames.empty() ? 0.0 : static_cast<double>(found) / static_cast<double>(frames.size());
+  };
+  return {share(patches), share(screens)};
+}
+
 }  // namespace
 
 CursorTemplates LearnCursorTemplates(const std::vector<CursorObservation>& obs,
@@ -478,39 +522,68 @@ CursorTemplates LearnCursorTemplates(const std::vector<CursorObservation>& obs,
   // the cursor, as recorded and blurred + JPEG-compressed, plus 0.02, within [0.6, 0.95] (a
   // sprite that looks like the screen's own furniture is held to a higher one).
   const cv::Point2d centre(kPatch / 2, kPatch / 2);
+  std::vector<cv::Mat> patches, clean, screens;
+  for (const auto& o : obs) {
+    patches.push_back(o.patch);
+    clean.push_back(o.background);
+    screens.push_back(o.background);
+    screens.push_back(Degraded(o.background));
+  }
   CursorLibrary lib;
   lib.dir = what;
   lib.screen = {kPatch, kPatch};
   for (size_t i = 0; i < out.sprites.size(); ++i) {
-    CursorLibrary one = lib;
-    one.sprites = {{"learned-" + std::to_string(i), out.sprites[i].bgra, out.sprites[i].hotspot,
-                    std::nullopt, std::nullopt}};
-    const CursorDetector det(one, {kPatch, kPatch}, {1.0}, 0.0);
-    std::vector<double> neg;
-    for (const auto& o : obs) {
-      for (const cv::Mat& b : {o.background, Degraded(o.background)}) {
-        const auto n = det.Near(b, centre, kReach);
-        neg.push_back(n ? n->confidence : 0);
-      }
-    }
-    out.sprites[i].min_confidence = std::clamp(Quantile(neg, 0.99) + 0.02, 0.6, 0.95);
-    one.sprites[0].min_confidence = out.sprites[i].min_confidence;
-    lib.sprites.push_back(one.sprites[0]);
+    lib.sprites.push_back(AsSprite(out.sprites[i], i));
+    out.sprites[i].min_confidence =
+        NearThreshold(lib.sprites.back(), screens, {kPatch, kPatch}, centre, kReach);
+    lib.sprites.back().min_confidence = out.sprites[i].min_confidence;
   }
   out.min_confidence = 1;
   for (const auto& sp : out.sprites)
     out.min_confidence = std::min(out.min_confidence, sp.min_confidence);
   lib.min_confidence = out.min_confidence;
-  const CursorDetector det(lib, {kPatch, kPatch}, {1.0}, std::nullopt);
-  int hits = 0, false_hits = 0;
-  for (const auto& o : obs) {
-    const auto p = det.Near(o.patch, centre, kRadius), n = det.Near(o.background, centre, kRadius);
-    hits += p && p->confidence >= out.min_confidence;
-    false_hits += n && n->confidence >= out.min_confidence;
-  }
-  out.ceiling = static_cast<double>(hits) / static_cast<double>(obs.size());
-  out.false_positive_rate = static_cast<double>(false_hits) / static_cast<double>(obs.size());
+  std::tie(out.ceiling, out.false_positive_rate) =
+      FoundShares(lib, {kPatch, kPatch}, patches, clean, centre, kRadius);
   return out;
+}
+
+void CalibrateShrunk(CursorTemplates* t, const std::vector<CursorObservation>& obs, double scale) {
+  if (!(scale < CursorDetector::kShrunk) || t->sprites.empty()) return;
+  const cv::Size small(static_cast<int>(std::lround(kPatch * scale)),
+                       static_cast<int>(std::lround(kPatch * scale)));
+  const cv::Point2d centre(kPatch / 2 * scale, kPatch / 2 * scale);
+  const auto shrink = [&](const cv::Mat& m) {
+    cv::Mat out;
+    cv::resize(m, out, small, 0, 0, cv::INTER_AREA);
+    return out;
+  };
+  // The patches and the screens without the cursor (as recorded, and degraded), shrunk.
+  std::vector<cv::Mat> patches, clean, screens;
+  for (const auto& o : obs) {
+    patches.push_back(shrink(o.patch));
+    clean.push_back(shrink(o.background));
+    screens.push_back(clean.back());
+    screens.push_back(shrink(Degraded(o.background)));
+  }
+  CursorLibrary lib;
+  lib.dir = "learned";
+  lib.screen = {kPatch, kPatch};
+  for (size_t i = 0; i < t->sprites.size(); ++i) {
+    auto& sp = t->sprites[i];
+    try {
+      sp.min_confidence_shrunk =
+          NearThreshold(AsSprite(sp, i), screens, small, centre, kReach * scale);
+    } catch (const FormatError&) {
+      continue;  // too small to survive the shrinking: the detector skips it there
+    }
+    lib.sprites.push_back(AsSprite(sp, i));
+    lib.sprites.back().min_confidence_shrunk = sp.min_confidence_shrunk;
+  }
+  if (lib.sprites.empty()) return;
+  lib.min_confidence = t->min_confidence;
+  t->shrunk_scale = scale;
+  std::tie(t->ceiling_shrunk, t->false_positive_rate_shrunk) =
+      FoundShares(lib, small, patches, clean, centre, kRadius * scale);
 }
 
 void CalibrateAnywhere(CursorTemplates* t, const std::vector<cv::Mat>& cursorless) {
@@ -519,7 +592,8 @@ void CalibrateAnywhere(CursorTemplates* t, const std::vector<cv::Mat>& cursorles
   // As recorded and degraded, at the frames' size and at the GUIWorld decode's 256 px wide
   // (a shrunk sprite has more look-alikes); the higher floor of the two holds at every size.
   std::vector<cv::Size> sizes = {size};
-  if (size.width > 384) sizes.emplace_back(256, std::max(1, size.height * 256 / size.width));
+  if (size.width > 384)
+    sizes.emplace_back(kDecodeWidth, std::max(1, size.height * kDecodeWidth / size.width));
   std::vector<std::vector<cv::Mat>> frames(sizes.size());
   for (const auto& f : cursorless) {
     for (size_t z = 0; z < sizes.size(); ++z) {
@@ -534,8 +608,7 @@ void CalibrateAnywhere(CursorTemplates* t, const std::vector<cv::Mat>& cursorles
     CursorLibrary one;
     one.dir = "learned";
     one.screen = size;
-    one.sprites = {
-        {"learned-" + std::to_string(i), sp.bgra, sp.hotspot, std::nullopt, std::nullopt}};
+    one.sprites = {AsSprite(sp, i)};
     double floor = 0;
     for (size_t z = 0; z < sizes.size(); ++z) {
       const CursorDetector det(one, sizes[z], {1.0}, 0.0);
@@ -562,6 +635,11 @@ void WriteCursorTemplates(const CursorTemplates& t, cv::Size screen,
       {"ceiling", t.ceiling},
       {"false_positive_rate", t.false_positive_rate},
       {"method", "ncbench datasets cursor-templates (metrics/cursor/cursor_templates.h)"}};
+  if (t.shrunk_scale > 0) {
+    j["learned"]["shrunk"] = {{"scale", t.shrunk_scale},
+                              {"ceiling", t.ceiling_shrunk},
+                              {"false_positive_rate", t.false_positive_rate_shrunk}};
+  }
   j["sprites"] = nlohmann::json::array();
   for (size_t i = 0; i < t.sprites.size(); ++i) {
     const auto& s = t.sprites[i];
@@ -576,6 +654,8 @@ void WriteCursorTemplates(const CursorTemplates& t, cv::Size screen,
                             {"pixels", s.pixels},
                             {"consistency", s.consistency}});
     if (s.interior) j["sprites"].back()["interior_of"] = "cursor-" + std::to_string(i - 1) + ".png";
+    if (s.min_confidence_shrunk > 0)
+      j["sprites"].back()["min_confidence_shrunk"] = s.min_confidence_shrunk;
     if (s.min_score_anywhere > 0) j["sprites"].back()["min_score_anywhere"] = s.min_score_anywhere;
   }
   if (!t.sprites.empty()) j["default"] = j["sprites"][0]["file"];

@@ -3,11 +3,12 @@
 // under it changes.
 //
 // Input: one observation per ground-truth frame with a logged position, as two patches of
-// kPatch x kPatch pixels centred on the logged point: the frame there, and the same place in
-// the nearest frame before or after (the one more like it) whose logged point is at least
-// kApart px away: the screen without the cursor. Frames whose patch equals the clip's last
-// kept one (a resting pointer over a still screen) add nothing and are left out.
-// Within a box of [-16, +32) px around the logged point:
+// kPatch x kPatch pixels centred on the logged point (interpolated where it falls between
+// pixels, so that a resized video's sprite lands at the same place in every patch): the
+// frame there, and the same place in the nearest frame before or after (the one more like
+// it) whose logged point is at least kApart px away: the screen without the cursor. Frames whose
+// patch equals the clip's last kept one (a resting pointer over a still screen) add nothing and are
+// left out. Within a box of [-16, +32) px around the logged point:
 //  1. an observation's foreground: where the patch differs from the screen without the cursor
 //     by more than kAgree grey levels in a channel; over a quarter of the box differing is the
 //     screen changing under the pointer (a menu it opened): left out;
@@ -61,6 +62,8 @@ struct LearnedSprite {
   bool interior = false;      // the previous sprite's interior (its mask less the edge)
   // CursorSprite::min_score_anywhere, when CalibrateAnywhere sets one over kFrameFloor.
   double min_score_anywhere = 0;
+  // CursorSprite::min_confidence_shrunk, when CalibrateShrunk sets one (0: none).
+  double min_confidence_shrunk = 0;
 };
 
 struct CursorTemplates {
@@ -70,9 +73,12 @@ struct CursorTemplates {
   double min_confidence = 0;  // the lowest of the sprites' thresholds
   double ceiling = 0;         // positives at or above it
   double false_positive_rate = 0;
+  // CalibrateShrunk's scale (0: not run), and the ceiling and false-positive rate there.
+  double shrunk_scale = 0, ceiling_shrunk = 0, false_positive_rate_shrunk = 0;
 };
 
 constexpr int kPatch = 96, kApart = 64;
+constexpr int kDecodeWidth = 256;  // the GUIWorld decode's width, px (CalibrateShrunk)
 
 // Throws FormatError with `what` (the manifest) when no shape is found: the frames show
 // nothing consistent at the logged points (logs in another geometry than the video?).
@@ -87,6 +93,15 @@ CursorTemplates LearnCursorTemplates(const std::vector<CursorObservation>& obser
 // sprite that matches the screen's own look-alikes (an I-beam and a "1") is held to more, or,
 // above 1, never reported away from the logged point.
 void CalibrateAnywhere(CursorTemplates* templates, const std::vector<cv::Mat>& cursorless);
+
+// Near the logged point at a size where the detector shrinks the sprites by more than 2
+// (`scale` < CursorDetector::kShrunk: the GUIWorld decode's 256 px wide), per sprite: the
+// calibration above on the observations' screens without the cursor shrunk to `scale`, as
+// recorded and degraded (degraded, then shrunk), is the sprite's min_confidence_shrunk (a
+// shrunk hand matches a highlighted button). Sets the ceiling and false-positive rate there
+// (each observation shrunk). Does nothing for `scale` >= kShrunk.
+void CalibrateShrunk(CursorTemplates* templates, const std::vector<CursorObservation>& obs,
+                     double scale);
 
 // Writes DIR/cursor-N.png and DIR/cursors.json (screen, sprites with hotspots and member
 // counts, the calibrated min_confidence and the learning's figures).

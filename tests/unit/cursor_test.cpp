@@ -3,6 +3,7 @@
 // frame without it is "not found"; a broken library names its file and field.
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <fstream>
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
@@ -142,6 +143,44 @@ TEST(CursorDetector, PerSpriteThresholds) {
   } catch (const FormatError& e) {
     EXPECT_NE(std::string(e.what()).find("field \"sprites[0].min_confidence\": expected a number "
                                          "in (0, 1]"),
+              std::string::npos)
+        << e.what();
+  }
+}
+
+// A sprite's threshold where the frames shrink it by more than 2 (cursors.json
+// sprites[i].min_confidence_shrunk, the learner's calibration at the 256 px decode) holds
+// there, and only there: at the library's size its min_confidence does.
+TEST(CursorDetector, PerSpriteThresholdWhenShrunk) {
+  test::TempDir tmp;
+  WriteLibrary(tmp / "c", R"({"screen": [640, 480], "min_confidence": 0.7, "sprites": [
+      {"file": "arrow.png", "hotspot": [1, 1], "min_confidence": 0.9,
+       "min_confidence_shrunk": 0.75}]})");
+  const auto lib = CursorLibrary::Load(tmp / "c");
+  ASSERT_TRUE(lib.sprites[0].min_confidence_shrunk);
+  EXPECT_EQ(*lib.sprites[0].min_confidence_shrunk, 0.75);
+  cv::Mat f = Busy(640, 480, 1);
+  Paste(&f, Arrow(), 299, 199);
+  const CursorDetector full(lib, {640, 480}, {1.0}, std::nullopt);
+  const auto d = full.Near(f, {300, 200}, 8);
+  ASSERT_TRUE(d);
+  EXPECT_NEAR(d->confidence, d->score - 0.2, 1e-9);
+  cv::Mat small;
+  cv::resize(f, small, {256, 192}, 0, 0, cv::INTER_AREA);
+  const CursorDetector shrunk(lib, {256, 192}, {1.0}, std::nullopt);
+  EXPECT_EQ(shrunk.min_confidence(), 0.7);
+  const auto s = shrunk.Near(small, {120, 80}, 4);
+  ASSERT_TRUE(s);
+  EXPECT_LT(s->scale, CursorDetector::kShrunk);
+  EXPECT_NEAR(s->confidence, s->score - 0.05, 1e-9);
+  WriteLibrary(tmp / "bad", R"({"screen": [640, 480], "sprites": [
+      {"file": "arrow.png", "hotspot": [1, 1], "min_confidence_shrunk": 0}]})");
+  try {
+    CursorLibrary::Load(tmp / "bad");
+    FAIL() << "no error";
+  } catch (const FormatError& e) {
+    EXPECT_NE(std::string(e.what()).find("field \"sprites[0].min_confidence_shrunk\": expected a "
+                                         "number in (0, 1]"),
               std::string::npos)
         << e.what();
   }
@@ -371,6 +410,50 @@ TEST(CursorTemplates, LeavesOutAHoveredButtonsOutlineAndKeepsAnIBeam) {
   EXPECT_GE(arrows, 1);
   EXPECT_EQ(ibeams, 1);
   EXPECT_GE(t.sprites.front().frames, 40) << "the arrow over the highlighted button";
+}
+
+// At the 256 px decode a sprite of a few pixels has look-alikes its full size has not: a
+// black arrow outlined in white, over busy screens that hold, near the pointer, a black
+// block outlined in white of the arrow's size. At full size the block is no arrow; shrunk to
+// 0.4 both are a dark blob of 3x4 px in a light rim, so the sprite's threshold there
+// (min_confidence_shrunk) is higher than at full size.
+TEST(CursorTemplates, CalibratesAThresholdForTheShrunkDecode) {
+  constexpr int c = kPatch / 2;
+  const std::vector<cv::Point> arrow = {{c, c},          {c, c + 10},     {c + 3, c + 7},
+                                        {c + 5, c + 11}, {c + 6, c + 10}, {c + 4, c + 6},
+                                        {c + 7, c + 6}};
+  cv::RNG rng(11);
+  std::vector<CursorObservation> obs;
+  for (int k = 0; k < 60; ++k) {
+    CursorObservation o;
+    o.background = cv::Mat(kPatch, kPatch, CV_8UC3);
+    rng.fill(o.background, cv::RNG::UNIFORM, 96, 255);
+    cv::GaussianBlur(o.background, o.background, {0, 0}, rng.uniform(2.0, 4.0));
+    const cv::Point block(c + rng.uniform(-20, -10), c + rng.uniform(-14, 6));  // left of it
+    cv::rectangle(o.background, cv::Rect(block, cv::Size(8, 12)), cv::Scalar::all(255), cv::FILLED);
+    cv::rectangle(o.background, cv::Rect(block + cv::Point(1, 1), cv::Size(6, 10)),
+                  cv::Scalar::all(0), cv::FILLED);
+    o.patch = o.background.clone();
+    cv::fillPoly(o.patch, std::vector<std::vector<cv::Point>>{arrow}, cv::Scalar::all(0));
+    cv::polylines(o.patch, arrow, true, cv::Scalar::all(255), 1);
+    o.where = "synthetic:" + std::to_string(k);
+    obs.push_back(std::move(o));
+  }
+  CursorTemplates t = LearnCursorTemplates(obs, "synthetic");
+  ASSERT_FALSE(t.sprites.empty());
+  CalibrateShrunk(&t, obs, 0.6);
+  EXPECT_EQ(t.shrunk_scale, 0) << "not shrunk by more than 2: nothing to calibrate";
+  EXPECT_EQ(t.sprites.front().min_confidence_shrunk, 0);
+  CalibrateShrunk(&t, obs, 0.4);
+  EXPECT_EQ(t.shrunk_scale, 0.4);
+  const auto& a = t.sprites.front();
+  std::printf("arrow: threshold %.3f, at 0.4 %.3f; at 0.4 ceiling %.3f, false positives %.3f\n",
+              a.min_confidence, a.min_confidence_shrunk, t.ceiling_shrunk,
+              t.false_positive_rate_shrunk);
+  EXPECT_GT(a.min_confidence_shrunk, a.min_confidence + 0.05)
+      << "the block looks like the arrow only when shrunk";
+  EXPECT_GE(t.ceiling_shrunk, 0);
+  EXPECT_LE(t.false_positive_rate_shrunk, 0.05) << "at its own threshold";
 }
 
 }  // namespace
