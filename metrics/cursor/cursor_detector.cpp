@@ -177,7 +177,7 @@ CursorDetector::CursorDetector(const CursorLibrary& library, cv::Size frame,
           t.hotspot = {(sp.hotspot.x + px) * static_cast<double>(w) / g.cols,
                        (sp.hotspot.y + py) * static_cast<double>(h) / g.rows};
           t.fine = make_level(tw, ws);
-          if (!(t.fine.norm > 1)) continue;  // a flat sprite cannot be told from a flat screen
+          if (!(t.fine.norm > kMinSpriteSpread)) continue;  // a flat sprite
           cv::Mat ca, cg;  // the full-alpha sprite for the fine score: alpha, alpha * grey
           cv::resize(cov, ca, {w, h}, 0, 0, interp);
           cv::resize(g.mul(cov), cg, {w, h}, 0, 0, interp);

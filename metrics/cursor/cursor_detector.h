@@ -94,6 +94,10 @@ class CursorDetector {
   // Below this scale (frame px per library px) a sprite counts as shrunk: kMinConfidenceSmall,
   // or a sprite's min_confidence_shrunk, holds.
   static constexpr double kShrunk = 0.5;
+  // A sprite whose opaque pixels spread over at most this many grey levels (their standard
+  // deviation, at the searched size) cannot be told from a flat screen: it is not searched,
+  // and the learner writes no such sprite.
+  static constexpr double kMinSpriteSpread = 1.0;
   double min_confidence() const { return min_confidence_; }
   // The best match anywhere, or nullopt when none reaches frame_confidence(): a cursor
   // reported with no logged point to check it against must be more certain (min_confidence

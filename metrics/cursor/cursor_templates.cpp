@@ -330,14 +330,14 @@ cv::Mat Degraded(const cv::Mat& bgr) {
   return cv::imdecode(jpeg, cv::IMREAD_COLOR);
 }
 
-// Whether the pixels of `mask` have one grey level (a spread of at most 1): the detector
-// skips such a sprite (cursor_detector.cpp).
+// Whether the pixels of `mask` have one grey level (a spread of at most
+// CursorDetector::kMinSpriteSpread): the detector skips such a sprite.
 bool Flat(const cv::Mat& bgr, const cv::Mat& mask) {
   cv::Mat grey;
   cv::cvtColor(bgr, grey, cv::COLOR_BGR2GRAY);
   cv::Scalar mean, spread;
   cv::meanStdDev(grey, mean, spread, mask);
-  return spread[0] <= 1;
+  return spread[0] <= CursorDetector::kMinSpriteSpread;
 }
 
 double Quantile(std::vector<double> v, double q) {
