@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
+#include <optional>
 #include <tuple>
 #include <utility>
 
@@ -611,7 +612,13 @@ void CalibrateAnywhere(CursorTemplates* t, const std::vector<cv::Mat>& cursorles
     one.sprites = {AsSprite(sp, i)};
     double floor = 0;
     for (size_t z = 0; z < sizes.size(); ++z) {
-      const CursorDetector det(one, sizes[z], {1.0}, 0.0);
+      std::optional<CursorDetector> found;
+      try {
+        found.emplace(one, sizes[z], std::vector<double>{1.0}, 0.0);
+      } catch (const FormatError&) {
+        continue;  // too small or flat at this size: the detector skips it there
+      }
+      const CursorDetector& det = *found;
       std::vector<double> best;
       for (const auto& f : frames[z]) {
         const auto b = det.Best(f);

@@ -88,7 +88,8 @@ CursorTemplates LearnCursorTemplates(const std::vector<CursorObservation>& obser
 // Away from a logged point, per sprite: its best score anywhere on whole frames of the
 // dataset without the cursor (each observed frame with its screen without the cursor pasted
 // at the logged point), as recorded and blurred + JPEG-compressed, at the frames' size and
-// shrunk to 256 px wide (the higher of the two); where the 99th percentile +
+// shrunk to 256 px wide (the higher of the two; at the frames' size alone for a sprite
+// too small or flat to search at 256 px); where the 99th percentile +
 // 0.02 exceeds the detector's kFrameFloor (0.9), that is the sprite's min_score_anywhere: a
 // sprite that matches the screen's own look-alikes (an I-beam and a "1") is held to more, or,
 // above 1, never reported away from the logged point.

@@ -456,5 +456,23 @@ TEST(CursorTemplates, CalibratesAThresholdForTheShrunkDecode) {
   EXPECT_LE(t.false_positive_rate_shrunk, 0.05) << "at its own threshold";
 }
 
+// The floor away from the log is calibrated at the frames' size and at 256 px wide; a sprite
+// too small to survive the shrinking (a 3x3 checker on 1600 px wide frames) is calibrated at
+// the frames' size alone. Before, the detector built for that one sprite at 256 px threw "no
+// cursor sprite fits a 256x192 frame", and `datasets cursor-templates` stopped with it.
+TEST(CursorTemplates, AnywhereSkipsASizeWhereASpriteVanishes) {
+  CursorTemplates t;
+  LearnedSprite sp;
+  sp.bgra = cv::Mat(3, 3, CV_8UC4, cv::Scalar(255, 255, 255, 255));
+  for (int i = 0; i < 9; i += 2) sp.bgra.at<cv::Vec4b>(i / 3, i % 3) = {0, 0, 0, 255};
+  sp.hotspot = {1, 1};
+  t.sprites = {sp};
+  cv::Mat frame(1200, 1600, CV_8UC3);
+  cv::randu(frame, 0, 255);
+  ASSERT_NO_THROW(CalibrateAnywhere(&t, {frame}));
+  // A checker of noise's grain: its look-alikes on noise hold it above the whole-frame floor.
+  EXPECT_GT(t.sprites.front().min_score_anywhere, CursorDetector::kFrameFloor);
+}
+
 }  // namespace
 }  // namespace ncb
