@@ -150,15 +150,21 @@ CursorDetector::CursorDetector(const CursorLibrary& library, cv::Size frame,
     gray32 = Grey(bgr);
     for (double m : scales) {
       const double s = base * m;
-      // Shrunk by more than 2, a sprite looks different at each sub-pixel place: one
-      // template per phase (the full-size sprite shifted by 0..n-1 px before shrinking).
-      const int n = std::clamp(static_cast<int>(std::floor(1 / s)), 1, 4);
+      // Shrunk by more than 2 (kShrunk), a sprite looks different at each sub-pixel place:
+      // one template per quarter pixel of the frame along each axis (the full-size sprite
+      // moved by 1 / (4 s) px steps, bilinearly, before shrinking).
+      const int n = s < kShrunk ? kPhases : 1;
+      const double step = 1.0 / (n * s);  // full-size px per phase
+      const int ext = static_cast<int>(std::ceil((n - 1) * step));
       ++group;
       for (int py = 0; py < n; ++py) {
         for (int px = 0; px < n; ++px) {
           const auto shift = [&](const cv::Mat& m) {
+            if (n == 1) return m;
             cv::Mat out;
-            cv::copyMakeBorder(m, out, py, n - 1 - py, px, n - 1 - px, cv::BORDER_CONSTANT, 0);
+            const cv::Mat a = (cv::Mat_<double>(2, 3) << 1, 0, px * step, 0, 1, py * step);
+            cv::warpAffine(m, out, a, {m.cols + ext, m.rows + ext}, cv::INTER_LINEAR,
+                           cv::BORDER_CONSTANT, 0);
             return out;
           };
           const cv::Mat g = shift(gray32), wt = shift(weight), cov = shift(cover);
@@ -174,8 +180,8 @@ CursorDetector::CursorDetector(const CursorLibrary& library, cv::Size frame,
           t.lead = px == 0 && py == 0;
           t.sprite = sp.name;
           t.scale = s;
-          t.hotspot = {(sp.hotspot.x + px) * static_cast<double>(w) / g.cols,
-                       (sp.hotspot.y + py) * static_cast<double>(h) / g.rows};
+          t.hotspot = {(sp.hotspot.x + px * step) * static_cast<double>(w) / g.cols,
+                       (sp.hotspot.y + py * step) * static_cast<double>(h) / g.rows};
           t.fine = make_level(tw, ws);
           if (!(t.fine.norm > kMinSpriteSpread)) continue;  // a flat sprite
           cv::Mat ca, cg;  // the full-alpha sprite for the fine score: alpha, alpha * grey

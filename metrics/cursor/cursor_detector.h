@@ -15,8 +15,8 @@
 // The confidence is that ZNCC damped where the frame's contrast is far from the sprite's
 // (`gain`, the regression slope of frame on sprite: a faint ghost or a busy patch that
 // correlates by chance): zncc * min(1, gain / 0.4) * min(1, 2.5 / gain). Sprites shrunk by
-// more than 2 are matched at each sub-pixel phase (the full-size sprite shifted by 0..n-1 px
-// before shrinking), since at 6 px the phase changes the picture.
+// more than 2 are matched at each quarter-pixel phase (the full-size sprite moved by
+// 1 / (4 scale) px steps before shrinking), since at 6 px the phase changes the picture.
 //
 // Search: within a radius of a point (Near: "is the cursor there?", full size, direct
 // correlation over the small window), or over the whole frame (Detect, Best): a coarse search
@@ -94,6 +94,8 @@ class CursorDetector {
   // Below this scale (frame px per library px) a sprite counts as shrunk: kMinConfidenceSmall,
   // or a sprite's min_confidence_shrunk, holds.
   static constexpr double kShrunk = 0.5;
+  // Sub-pixel phases per axis of a shrunk sprite (a template at each quarter pixel).
+  static constexpr int kPhases = 4;
   // A sprite whose opaque pixels spread over at most this many grey levels (their standard
   // deviation, at the searched size) cannot be told from a flat screen: it is not searched,
   // and the learner writes no such sprite.

@@ -384,7 +384,7 @@ TEST_F(GuiTrack, CursorFoundOnDegradedFramesAndOnAModelsOwnArrow) {
 // cropped and resized the recorder's way. Issue 21 asks for a ceiling of 97 %, 90 %
 // once degraded, and at most 2 % of cursor-less frames reporting one; docs/gui.md has the
 // figures per theme: the ceilings are 86-97 %, and the cursor-less frames report one at the
-// logged point on at most 1 % once degraded, 0-9 % at 256 px. The bounds below hold each
+// logged point on at most 1 % once degraded, 0.5-8 % at 256 px. The bounds below hold each
 // theme's level: about 3 points below the lower of two measurements (this test's, and the
 // same recording degraded with Pillow, up to 5 points apart at 256 px), 2 above for the
 // cursor-less frames.
@@ -393,10 +393,10 @@ struct ThemeBounds {
   double hidden_degraded, hidden_256;  // cursor-less frames with a hit at the log, at most
 };
 const std::map<std::string, ThemeBounds> kThemeBounds = {
-    {"DMZ-White", {0.90, 0.88, 0.87, 0.02, 0.095}},
-    {"DMZ-Black", {0.91, 0.90, 0.70, 0.02, 0.065}},
-    {"whiteglass", {0.94, 0.89, 0.73, 0.03, 0.02}},
-    {"redglass", {0.82, 0.83, 0.85, 0.025, 0.115}},
+    {"DMZ-White", {0.90, 0.88, 0.87, 0.02, 0.10}},
+    {"DMZ-Black", {0.91, 0.90, 0.83, 0.02, 0.07}},
+    {"whiteglass", {0.94, 0.89, 0.78, 0.03, 0.025}},
+    {"redglass", {0.82, 0.83, 0.87, 0.025, 0.065}},
 };
 
 class CursorTheme : public GuiTrack, public ::testing::WithParamInterface<const char*> {};
