@@ -353,19 +353,33 @@ CursorSprite AsSprite(const LearnedSprite& s, size_t i) {
       "learned-" + std::to_string(i), s.bgra, s.hotspot, std::nullopt, std::nullopt, std::nullopt};
 }
 
-// A sprite's threshold near the logged point: the 99th percentile of its best score within
-// `reach` px of `centre` on `screens` (without the cursor, `frame` px: the patches, or the
-// patches shrunk), plus 0.02, within [0.6, 0.95].
-double NearThreshold(const CursorSprite& sprite, const std::vector<cv::Mat>& screens,
-                     cv::Size frame, cv::Point2d centre, double reach) {
+// A detector of `sprite` alone (a library of `screen` px) on frames of `frame` px, every
+// match reported (threshold 0); none where the sprite is too small or flat to search at
+// that size (the detector then skips it too).
+std::optional<CursorDetector> AloneDetector(const CursorSprite& sprite, cv::Size screen,
+                                            cv::Size frame) {
   CursorLibrary one;
   one.dir = "learned";
-  one.screen = {kPatch, kPatch};
+  one.screen = screen;
   one.sprites = {sprite};
-  const CursorDetector det(one, frame, {1.0}, 0.0);
+  try {
+    return std::optional<CursorDetector>(std::in_place, one, frame, std::vector<double>{1.0}, 0.0);
+  } catch (const FormatError&) {
+    return std::nullopt;
+  }
+}
+
+// A sprite's threshold near the logged point: the 99th percentile of its best score within
+// `reach` px of `centre` on `screens` (without the cursor, `frame` px: the patches, or the
+// patches shrunk), plus 0.02, within [0.6, 0.95]; none where the sprite cannot be searched
+// at that size.
+std::optional<double> NearThreshold(const CursorSprite& sprite, const std::vector<cv::Mat>& screens,
+                                    cv::Size frame, cv::Point2d centre, double reach) {
+  const auto det = AloneDetector(sprite, {kPatch, kPatch}, frame);
+  if (!det) return std::nullopt;
   std::vector<double> neg;
   for (const auto& b : screens) {
-    const auto n = det.Near(b, centre, reach);
+    const auto n = det->Near(b, centre, reach);
     neg.push_back(n ? n->confidence : 0);
   }
   return std::clamp(Quantile(neg, 0.99) + 0.02, 0.6, 0.95);
@@ -535,8 +549,10 @@ CursorTemplates LearnCursorTemplates(const std::vector<CursorObservation>& obs,
   lib.screen = {kPatch, kPatch};
   for (size_t i = 0; i < out.sprites.size(); ++i) {
     lib.sprites.push_back(AsSprite(out.sprites[i], i));
-    out.sprites[i].min_confidence =
+    const auto threshold =
         NearThreshold(lib.sprites.back(), screens, {kPatch, kPatch}, centre, kReach);
+    NCB_CHECK(threshold);  // a shape that is not Flat() is searched at its own size
+    out.sprites[i].min_confidence = *threshold;
     lib.sprites.back().min_confidence = out.sprites[i].min_confidence;
   }
   out.min_confidence = 1;
@@ -571,12 +587,9 @@ void CalibrateShrunk(CursorTemplates* t, const std::vector<CursorObservation>& o
   lib.screen = {kPatch, kPatch};
   for (size_t i = 0; i < t->sprites.size(); ++i) {
     auto& sp = t->sprites[i];
-    try {
-      sp.min_confidence_shrunk =
-          NearThreshold(AsSprite(sp, i), screens, small, centre, kReach * scale);
-    } catch (const FormatError&) {
-      continue;  // too small to survive the shrinking: the detector skips it there
-    }
+    const auto threshold = NearThreshold(AsSprite(sp, i), screens, small, centre, kReach * scale);
+    if (!threshold) continue;  // too small to survive the shrinking: the detector skips it there
+    sp.min_confidence_shrunk = *threshold;
     lib.sprites.push_back(AsSprite(sp, i));
     lib.sprites.back().min_confidence_shrunk = sp.min_confidence_shrunk;
   }
@@ -606,22 +619,13 @@ void CalibrateAnywhere(CursorTemplates* t, const std::vector<cv::Mat>& cursorles
   }
   for (size_t i = 0; i < t->sprites.size(); ++i) {
     auto& sp = t->sprites[i];
-    CursorLibrary one;
-    one.dir = "learned";
-    one.screen = size;
-    one.sprites = {AsSprite(sp, i)};
     double floor = 0;
     for (size_t z = 0; z < sizes.size(); ++z) {
-      std::optional<CursorDetector> found;
-      try {
-        found.emplace(one, sizes[z], std::vector<double>{1.0}, 0.0);
-      } catch (const FormatError&) {
-        continue;  // too small or flat at this size: the detector skips it there
-      }
-      const CursorDetector& det = *found;
+      const auto det = AloneDetector(AsSprite(sp, i), size, sizes[z]);
+      if (!det) continue;  // too small or flat at this size: the detector skips it there
       std::vector<double> best;
       for (const auto& f : frames[z]) {
-        const auto b = det.Best(f);
+        const auto b = det->Best(f);
         best.push_back(b ? b->score : 0);
       }
       floor = std::max(floor, Quantile(best, 0.99) + 0.02);
