@@ -2,6 +2,8 @@
 #include <fstream>
 #include <iostream>
 #include <opencv2/imgproc.hpp>
+#include <sstream>
+#include <string>
 
 #include "bench/cli/commands.h"
 #include "core/errors.h"
@@ -318,6 +320,13 @@ std::vector<CursorObservation> ObserveCursor(const Sample& s, cv::Size* screen, 
   return kept;
 }
 
+// A sprite's calibrated threshold as printed: 1 means the detector does not search it.
+std::string Threshold(double t) {
+  std::ostringstream o;
+  o << t;
+  return t >= 1 ? o.str() + " (not searched: look-alikes score as high)" : o.str();
+}
+
 // datasets cursor-templates
 void AddCursorTemplatesCommand(CLI::App* cmd, Runner* run) {
   auto* ct = cmd->add_subcommand(
@@ -353,9 +362,9 @@ void AddCursorTemplatesCommand(CLI::App* cmd, Runner* run) {
         std::cout << "  cursor-" << i << ".png  " << s.bgra.cols << "x" << s.bgra.rows
                   << "  hotspot " << s.hotspot.x << "," << s.hotspot.y << "  " << s.frames
                   << " frames  " << s.pixels << " px  consistency " << s.consistency
-                  << "  threshold " << s.min_confidence;
+                  << "  threshold " << Threshold(s.min_confidence);
         if (s.min_confidence_shrunk > 0)
-          std::cout << "  at " << kDecodeWidth << " px wide " << s.min_confidence_shrunk;
+          std::cout << "  at " << kDecodeWidth << " px wide " << Threshold(s.min_confidence_shrunk);
         if (s.min_score_anywhere > 0) std::cout << "  away from the log " << s.min_score_anywhere;
         std::cout << (s.interior ? "  (the interior of the one above)" : "") << "\n";
       }

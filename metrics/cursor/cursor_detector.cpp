@@ -206,14 +206,24 @@ CursorDetector::CursorDetector(const CursorLibrary& library, cv::Size frame,
       std::any_of(scales.begin(), scales.end(), [&](double m) { return base * m < kShrunk; });
   min_confidence_ = min_confidence.value_or(
       library.min_confidence.value_or(shrunk ? kMinConfidenceSmall : kMinConfidence));
-  for (auto& t : templates_) {
+  std::vector<bool> unused(templates_.size(), false);
+  for (size_t i = 0; i < templates_.size(); ++i) {
+    auto& t = templates_[i];
     for (const auto& sp : library.sprites) {
       if (sp.name != t.sprite) continue;
       const auto own = t.scale < kShrunk && sp.min_confidence_shrunk ? sp.min_confidence_shrunk
                                                                      : sp.min_confidence;
       if (!min_confidence && own) t.offset = *own - min_confidence_;
+      // A calibrated threshold of 1: the sprite's look-alikes score as high as it does at
+      // this size; it is not searched there.
+      unused[i] = !min_confidence && own && *own >= 1;
       t.anywhere = sp.min_score_anywhere.value_or(0);
     }
+  }
+  for (size_t i = templates_.size(); i-- > 0;) {
+    if (!unused[i]) continue;
+    templates_.erase(templates_.begin() + static_cast<long>(i));
+    pending.erase(pending.begin() + static_cast<long>(i));
   }
   sigma_ = Smoothing(base);
   coarse_ = {frame.width / factor_, frame.height / factor_};

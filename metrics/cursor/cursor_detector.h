@@ -43,7 +43,9 @@ struct CursorSprite {
   cv::Mat bgra;         // straight alpha
   cv::Point2d hotspot;  // pixels from the sprite's top-left
   // This sprite's own threshold, calibrated on the dataset's ground truth (a learned
-  // library's cursors.json); nullopt: the detector's.
+  // library's cursors.json); nullopt: the detector's. 1 (here or in min_confidence_shrunk):
+  // its look-alikes score as high as it does; the sprite is not searched at that size unless
+  // the detector is given one threshold for all.
   std::optional<double> min_confidence;
   // Its threshold where the frames show it shrunk by more than 2 (kShrunk; the 256 px GUIWorld
   // decode), calibrated on the dataset's ground truth shrunk alike (cursors.json

@@ -371,8 +371,8 @@ std::optional<CursorDetector> AloneDetector(const CursorSprite& sprite, cv::Size
 
 // A sprite's threshold near the logged point: the 99th percentile of its best score within
 // `reach` px of `centre` on `screens` (without the cursor, `frame` px: the patches, or the
-// patches shrunk), plus 0.02, within [0.6, 0.95]; none where the sprite cannot be searched
-// at that size.
+// patches shrunk), plus 0.02, within [0.6, 1] (1: the detector does not search it at that
+// size); none where the sprite cannot be searched at that size.
 std::optional<double> NearThreshold(const CursorSprite& sprite, const std::vector<cv::Mat>& screens,
                                     cv::Size frame, cv::Point2d centre, double reach) {
   const auto det = AloneDetector(sprite, {kPatch, kPatch}, frame);
@@ -382,7 +382,7 @@ std::optional<double> NearThreshold(const CursorSprite& sprite, const std::vecto
     const auto n = det->Near(b, centre, reach);
     neg.push_back(n ? n->confidence : 0);
   }
-  return std::clamp(Quantile(neg, 0.99) + 0.02, 0.6, 0.95);
+  return std::clamp(Quantile(neg, 0.99) + 0.02, 0.6, 1.0);
 }
 
 // The shares of `patches` and of `screens` (without the cursor) where `lib` finds a cursor
@@ -534,8 +534,9 @@ CursorTemplates LearnCursorTemplates(const std::vector<CursorObservation>& obs,
   }
   // Calibration on the observations themselves, sprite by sprite: its threshold is the 99th
   // percentile of its best score within kReach px of the logged point on the screens without
-  // the cursor, as recorded and blurred + JPEG-compressed, plus 0.02, within [0.6, 0.95] (a
-  // sprite that looks like the screen's own furniture is held to a higher one).
+  // the cursor, as recorded and blurred + JPEG-compressed, plus 0.02, within [0.6, 1] (a
+  // sprite that looks like the screen's own furniture is held to a higher one; at 1 it is not
+  // searched).
   const cv::Point2d centre(kPatch / 2, kPatch / 2);
   std::vector<cv::Mat> patches, clean, screens;
   for (const auto& o : obs) {

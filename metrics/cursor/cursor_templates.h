@@ -34,7 +34,8 @@
 // Calibration, per sprite: its best score (cursor_detector.h) within 24 px of the logged
 // point on every observation's screen without the cursor, as recorded and blurred (sigma 1)
 // + JPEG-compressed (quality 35): the look-alikes around where the cursor goes; its threshold
-// is their 99th percentile + 0.02, within [0.6, 0.95]. The report gives the ceiling (within
+// is their 99th percentile + 0.02, within [0.6, 1] (1: its look-alikes there score as high as
+// it does, and the detector does not search it). The report gives the ceiling (within
 // R = 8 px) and the false-positive rate at those thresholds on the observations themselves.
 // Away from the logged point, CalibrateAnywhere below.
 #pragma once
@@ -99,7 +100,9 @@ void CalibrateAnywhere(CursorTemplates* templates, const std::vector<cv::Mat>& c
 // (`scale` < CursorDetector::kShrunk: the GUIWorld decode's 256 px wide), per sprite: the
 // calibration above on the observations' screens without the cursor shrunk to `scale`, as
 // recorded and degraded (degraded, then shrunk), is the sprite's min_confidence_shrunk (a
-// shrunk hand matches a highlighted button). Sets the ceiling and false-positive rate there
+// shrunk hand matches a highlighted button; the 4x6 px interior of an arrow matched
+// it as well as the pointer did and gets 1: not searched there, where a cap of 0.95 let it
+// report a cursor on 3-8 % of frames without one). Sets the ceiling and false-positive rate there
 // (each observation shrunk). Does nothing for `scale` >= kShrunk.
 void CalibrateShrunk(CursorTemplates* templates, const std::vector<CursorObservation>& obs,
                      double scale);

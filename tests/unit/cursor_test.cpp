@@ -173,6 +173,15 @@ TEST(CursorDetector, PerSpriteThresholdWhenShrunk) {
   ASSERT_TRUE(s);
   EXPECT_LT(s->scale, CursorDetector::kShrunk);
   EXPECT_NEAR(s->confidence, s->score - 0.05, 1e-9);
+  // A threshold of 1 (its look-alikes score as high as it does there): not searched at that
+  // size, unless the detector is given one threshold for all.
+  WriteLibrary(tmp / "never", R"({"screen": [640, 480], "min_confidence": 0.7, "sprites": [
+      {"file": "arrow.png", "hotspot": [1, 1], "min_confidence": 0.9,
+       "min_confidence_shrunk": 1}]})");
+  const auto never = CursorLibrary::Load(tmp / "never");
+  EXPECT_TRUE(CursorDetector(never, {640, 480}, {1.0}, std::nullopt).Near(f, {300, 200}, 8));
+  EXPECT_FALSE(CursorDetector(never, {256, 192}, {1.0}, std::nullopt).Near(small, {120, 80}, 4));
+  EXPECT_TRUE(CursorDetector(never, {256, 192}, {1.0}, 0.7).Near(small, {120, 80}, 4));
   WriteLibrary(tmp / "bad", R"({"screen": [640, 480], "sprites": [
       {"file": "arrow.png", "hotspot": [1, 1], "min_confidence_shrunk": 0}]})");
   try {
@@ -444,16 +453,24 @@ TEST(CursorTemplates, LeavesOutAHoveredButtonsOutlineAndKeepsAnIBeam) {
   EXPECT_GE(t.sprites.front().frames, 40) << "the arrow over the highlighted button";
 }
 
-// At the 256 px decode a sprite of a few pixels has look-alikes its full size has not: a
-// black arrow outlined in white, over busy screens that hold, near the pointer, a black
-// block outlined in white of the arrow's size. At full size the block is no arrow; shrunk to
-// 0.4 both are a dark blob of 3x4 px in a light rim, so the sprite's threshold there
-// (min_confidence_shrunk) is higher than at full size.
-TEST(CursorTemplates, CalibratesAThresholdForTheShrunkDecode) {
+// Observations of a black arrow outlined in white over busy screens that hold, near the
+// pointer (left of it), a look-alike: a black block outlined in white of the arrow's size, or
+// (`twin`) the same arrow.
+std::vector<CursorObservation> ArrowBesideALookAlike(bool twin) {
   constexpr int c = kPatch / 2;
-  const std::vector<cv::Point> arrow = {{c, c},          {c, c + 10},     {c + 3, c + 7},
-                                        {c + 5, c + 11}, {c + 6, c + 10}, {c + 4, c + 6},
-                                        {c + 7, c + 6}};
+  const auto arrow_at = [](cv::Point p) {
+    return std::vector<cv::Point>{p,
+                                  p + cv::Point(0, 10),
+                                  p + cv::Point(3, 7),
+                                  p + cv::Point(5, 11),
+                                  p + cv::Point(6, 10),
+                                  p + cv::Point(4, 6),
+                                  p + cv::Point(7, 6)};
+  };
+  const auto draw_arrow = [&](cv::Mat* m, cv::Point p) {
+    cv::fillPoly(*m, std::vector<std::vector<cv::Point>>{arrow_at(p)}, cv::Scalar::all(0));
+    cv::polylines(*m, arrow_at(p), true, cv::Scalar::all(255), 1);
+  };
   cv::RNG rng(11);
   std::vector<CursorObservation> obs;
   for (int k = 0; k < 60; ++k) {
@@ -462,15 +479,28 @@ TEST(CursorTemplates, CalibratesAThresholdForTheShrunkDecode) {
     rng.fill(o.background, cv::RNG::UNIFORM, 96, 255);
     cv::GaussianBlur(o.background, o.background, {0, 0}, rng.uniform(2.0, 4.0));
     const cv::Point block(c + rng.uniform(-20, -10), c + rng.uniform(-14, 6));  // left of it
-    cv::rectangle(o.background, cv::Rect(block, cv::Size(8, 12)), cv::Scalar::all(255), cv::FILLED);
-    cv::rectangle(o.background, cv::Rect(block + cv::Point(1, 1), cv::Size(6, 10)),
-                  cv::Scalar::all(0), cv::FILLED);
+    if (twin) {
+      draw_arrow(&o.background, block);
+    } else {
+      cv::rectangle(o.background, cv::Rect(block, cv::Size(8, 12)), cv::Scalar::all(255),
+                    cv::FILLED);
+      cv::rectangle(o.background, cv::Rect(block + cv::Point(1, 1), cv::Size(6, 10)),
+                    cv::Scalar::all(0), cv::FILLED);
+    }
     o.patch = o.background.clone();
-    cv::fillPoly(o.patch, std::vector<std::vector<cv::Point>>{arrow}, cv::Scalar::all(0));
-    cv::polylines(o.patch, arrow, true, cv::Scalar::all(255), 1);
+    draw_arrow(&o.patch, {c, c});
     o.where = "synthetic:" + std::to_string(k);
     obs.push_back(std::move(o));
   }
+  return obs;
+}
+
+// At the 256 px decode a sprite of a few pixels has look-alikes its full size has not: beside
+// the arrow, a black block outlined in white of the arrow's size. At full size the block is
+// no arrow; shrunk to 0.4 both are a dark blob of 3x4 px in a light rim, so the sprite's
+// threshold there (min_confidence_shrunk) is higher than at full size.
+TEST(CursorTemplates, CalibratesAThresholdForTheShrunkDecode) {
+  const auto obs = ArrowBesideALookAlike(false);
   CursorTemplates t = LearnCursorTemplates(obs, "synthetic");
   ASSERT_FALSE(t.sprites.empty());
   CalibrateShrunk(&t, obs, 0.6);
@@ -486,6 +516,24 @@ TEST(CursorTemplates, CalibratesAThresholdForTheShrunkDecode) {
       << "the block looks like the arrow only when shrunk";
   EXPECT_GE(t.ceiling_shrunk, 0);
   EXPECT_LE(t.false_positive_rate_shrunk, 0.05) << "at its own threshold";
+}
+
+// A sprite whose look-alikes near the pointer score as high as it does (here the screens hold
+// the same arrow beside the pointer) gets the threshold 1 there: the detector does not search
+// it at that size. Before, thresholds were capped at 0.95, and such a sprite (the 4x6 px
+// interior of a learned arrow at 256 px) reported a cursor at the logged point of 3-8 % of the
+// cursor-theme test's frames with the pointer hidden.
+TEST(CursorTemplates, ASpriteAsLikeItsScreenAsItselfIsNotSearched) {
+  const auto obs = ArrowBesideALookAlike(true);
+  CursorTemplates t = LearnCursorTemplates(obs, "synthetic");
+  ASSERT_FALSE(t.sprites.empty());
+  CalibrateShrunk(&t, obs, 0.4);
+  const auto& a = t.sprites.front();
+  std::printf("arrow beside its twin: threshold %.3f, at 0.4 %.3f; at 0.4 ceiling %.3f\n",
+              a.min_confidence, a.min_confidence_shrunk, t.ceiling_shrunk);
+  EXPECT_EQ(a.min_confidence, 1) << "its twin is an exact copy at full size";
+  EXPECT_EQ(a.min_confidence_shrunk, 1) << "and scores as high at 0.4";
+  EXPECT_EQ(t.false_positive_rate_shrunk, 0);
 }
 
 // The floor away from the log is calibrated at the frames' size and at 256 px wide; a sprite
