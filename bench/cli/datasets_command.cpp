@@ -365,7 +365,10 @@ void AddCursorTemplatesCommand(CLI::App* cmd, Runner* run) {
                   << "  threshold " << Threshold(s.min_confidence);
         if (s.min_confidence_shrunk > 0)
           std::cout << "  at " << kDecodeWidth << " px wide " << Threshold(s.min_confidence_shrunk);
-        if (s.min_score_anywhere > 0) std::cout << "  away from the log " << s.min_score_anywhere;
+        if (s.min_score_anywhere > 0) {
+          std::cout << "  away from the log " << s.min_score_anywhere
+                    << (s.min_score_anywhere > 1 ? " (never reported there)" : "");
+        }
         std::cout << (s.interior ? "  (the interior of the one above)" : "") << "\n";
       }
       std::cout << "thresholds: each sprite's 99th percentile on the cursor-less places + "
