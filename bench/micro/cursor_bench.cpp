@@ -16,7 +16,7 @@
 // observations of a white, black-outlined arrow (3 in 4) and a black I-beam over screens of
 // random texture, each with its cursor-less partner; learning, merging, calibration on the
 // blurred + JPEG copies. Target on 2 cores: >= 100 observations/s (a 250-frame dataset learned
-// in under 2.5 s besides decoding; measured: 149/s, 1.6 s for the 240).
+// in under 2.5 s besides decoding; measured: 123/s, 1.9 s for the 240).
 #include <benchmark/benchmark.h>
 
 #include <algorithm>

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstdlib>
 #include <fstream>
+#include <functional>
 #include <nlohmann/json.hpp>
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
@@ -229,35 +230,31 @@ struct Match {
   cv::Point shift;  // b's pixel (x, y) + shift is a's (x, y)
 };
 
-// How alike two observations' cursors are: the pixels of the box where both differ from
-// their screens and have the same colour (within kAgree per channel), over the pixels where
-// either differs; the best of b shifted by up to a pixel either way (a sprite drawn into a
-// resized video lands on the logged point's rounding). 1 for the same sprite over any two
-// screens; a button highlighted under one pointer, or text that changed, lowers it; two
-// shapes (or one shape at another hotspot) share little.
-Match Similarity(const cv::Mat& pa, const cv::Mat& fa, const cv::Mat& pb, const cv::Mat& fb,
-                 bool contained = false) {
+// How alike two observations' cursors are: of the pixels of the box where either differs
+// from its screen (`fa`, `fb`: Foreground less a hovered widget's edges), the share where
+// the two patches have the same colour (within kAgree per channel); the best of b shifted by
+// up to a pixel either way (a sprite drawn into a resized video lands on the logged point's
+// rounding). 1 for the same sprite over any two screens, also where only one of them differs
+// (a white pointer over a white button in one, over the button's label in the other); a
+// button highlighted under one pointer, or text that changed, lowers it; two shapes (or one
+// shape at another hotspot) share little.
+Match Similarity(const cv::Mat& pa, const cv::Mat& fa, const cv::Mat& pb, const cv::Mat& fb) {
   Match best;
   const cv::Rect box = Box();
   for (int dy = -1; dy <= 1; ++dy) {
     for (int dx = -1; dx <= 1; ++dx) {
-      int both = 0, either = 0, in_a = 0, in_b = 0;
+      int same = 0, either = 0;
       for (int y = box.y; y < box.y + box.height; ++y) {
         for (int x = box.x; x < box.x + box.width; ++x) {
-          const bool ia = fa.at<uchar>(y, x) != 0, ib = fb.at<uchar>(y + dy, x + dx) != 0;
-          if (!ia && !ib) continue;
+          if (!fa.at<uchar>(y, x) && !fb.at<uchar>(y + dy, x + dx)) continue;
           ++either;
-          in_a += ia;
-          in_b += ib;
-          if (!ia || !ib) continue;
           const auto ca = pa.at<cv::Vec3b>(y, x), cb = pb.at<cv::Vec3b>(y + dy, x + dx);
           int d = 0;
           for (int ch = 0; ch < 3; ++ch) d = std::max(d, std::abs(ca[ch] - cb[ch]));
-          both += d <= kAgree;
+          same += d <= kAgree;
         }
       }
-      const int of = contained ? std::min(in_a, in_b) : either;
-      const double sim = of ? static_cast<double>(both) / of : 0;
+      const double sim = either ? static_cast<double>(same) / either : 0;
       if (sim > best.similarity) best = {sim, {dx, dy}};
     }
   }
@@ -347,6 +344,34 @@ double Quantile(std::vector<double> v, double q) {
   return v[std::min(v.size() - 1, static_cast<size_t>(q * static_cast<double>(v.size())))];
 }
 
+// Where the learned sprites cover a patch when their hotspots lie on the logged point (its
+// centre), grown by 2 px (a sprite drawn into a resized video, the members' alignment).
+cv::Mat PointerMask(const std::vector<LearnedSprite>& sprites) {
+  cv::Mat m = cv::Mat::zeros(kPatch, kPatch, CV_8U);
+  for (const auto& sp : sprites) {
+    cv::Mat a;
+    cv::extractChannel(sp.bgra, a, 3);
+    const cv::Point tl(kPatch / 2 - static_cast<int>(std::lround(sp.hotspot.x)),
+                       kPatch / 2 - static_cast<int>(std::lround(sp.hotspot.y)));
+    const cv::Rect r = cv::Rect(tl, a.size()) & cv::Rect(0, 0, kPatch, kPatch);
+    m(r).setTo(255, a(r - tl) > 0);
+  }
+  cv::dilate(m, m, cv::getStructuringElement(cv::MORPH_RECT, {5, 5}));
+  return m;
+}
+
+// The screen at the observation's moment without the pointer: the patch, with the screen
+// without the cursor where the pointer lies (`pointer`: PointerMask). What the pointer's
+// presence changed around it stays: a button highlighted under it, a tooltip. That is what a
+// frame shows where the pointer is hidden or a model left it out. None where nothing else
+// changed (the screen without the cursor, already a look-alike screen of the calibration).
+std::optional<cv::Mat> WithoutPointer(const CursorObservation& o, const cv::Mat& pointer) {
+  CursorObservation without{o.patch.clone(), o.background, o.where};
+  o.background.copyTo(without.patch, pointer);
+  if (cv::countNonZero(Foreground(without)) == 0) return std::nullopt;
+  return without.patch;
+}
+
 // A learned sprite alone, for a library of the patches' size (kPatch square).
 CursorSprite AsSprite(const LearnedSprite& s, size_t i) {
   return {
@@ -369,18 +394,46 @@ std::optional<CursorDetector> AloneDetector(const CursorSprite& sprite, cv::Size
   }
 }
 
+// A screen without the cursor for the calibration, counted `weight` times (an observation's
+// screen without the pointer that equals its screen without the cursor is that screen again:
+// every observation weighs the same, and each screen is scored once).
+struct LookAlikeScreen {
+  cv::Mat bgr;
+  int weight = 1;
+};
+
+// Each observation's screens without the cursor, and its patch without the pointer
+// (WithoutPointer), as recorded and degraded, through `as` (the frames' size, or shrunk).
+std::vector<LookAlikeScreen> LookAlikeScreens(const std::vector<CursorObservation>& obs,
+                                              const cv::Mat& pointer,
+                                              const std::function<cv::Mat(const cv::Mat&)>& as) {
+  std::vector<LookAlikeScreen> out;
+  for (const auto& o : obs) {
+    const auto without = WithoutPointer(o, pointer);
+    const int weight = without ? 1 : 2;
+    out.push_back({as(o.background), weight});
+    out.push_back({as(Degraded(o.background)), weight});
+    if (without) {
+      out.push_back({as(*without), 1});
+      out.push_back({as(Degraded(*without)), 1});
+    }
+  }
+  return out;
+}
+
 // A sprite's threshold near the logged point: the 99th percentile of its best score within
-// `reach` px of `centre` on `screens` (without the cursor, `frame` px: the patches, or the
+// `reach` px of `centre` on `screens` (LookAlikeScreens, `frame` px: the patches, or the
 // patches shrunk), plus 0.02, within [0.6, 1] (1: the detector does not search it at that
 // size); none where the sprite cannot be searched at that size.
-std::optional<double> NearThreshold(const CursorSprite& sprite, const std::vector<cv::Mat>& screens,
-                                    cv::Size frame, cv::Point2d centre, double reach) {
+std::optional<double> NearThreshold(const CursorSprite& sprite,
+                                    const std::vector<LookAlikeScreen>& screens, cv::Size frame,
+                                    cv::Point2d centre, double reach) {
   const auto det = AloneDetector(sprite, {kPatch, kPatch}, frame);
   if (!det) return std::nullopt;
   std::vector<double> neg;
   for (const auto& b : screens) {
-    const auto n = det->Near(b, centre, reach);
-    neg.push_back(n ? n->confidence : 0);
+    const auto n = det->Near(b.bgr, centre, reach);
+    neg.insert(neg.end(), static_cast<size_t>(b.weight), n ? n->confidence : 0);
   }
   return std::clamp(Quantile(neg, 0.99) + 0.02, 0.6, 1.0);
 }
@@ -416,7 +469,7 @@ CursorTemplates LearnCursorTemplates(const std::vector<CursorObservation>& obs,
   // Shapes, commonest first: the observation alike (Similarity >= kAlike) to the most others
   // left, and those others (aligned on it), are one shape's members.
   std::vector<cv::Mat> fg;
-  for (const auto& o : obs) fg.push_back(Foreground(o));
+  for (const auto& o : obs) fg.push_back(WithoutWidgetEdges(Foreground(o)));
   const size_t n = obs.size();
   std::vector<std::vector<Match>> sim(n, std::vector<Match>(n));
   for (size_t i = 0; i < n; ++i) {
@@ -534,17 +587,18 @@ CursorTemplates LearnCursorTemplates(const std::vector<CursorObservation>& obs,
   }
   // Calibration on the observations themselves, sprite by sprite: its threshold is the 99th
   // percentile of its best score within kReach px of the logged point on the screens without
-  // the cursor, as recorded and blurred + JPEG-compressed, plus 0.02, within [0.6, 1] (a
+  // the cursor and on the patches without the pointer (a highlight it caused stays), as
+  // recorded and blurred + JPEG-compressed, plus 0.02, within [0.6, 1] (a
   // sprite that looks like the screen's own furniture is held to a higher one; at 1 it is not
   // searched).
   const cv::Point2d centre(kPatch / 2, kPatch / 2);
-  std::vector<cv::Mat> patches, clean, screens;
+  std::vector<cv::Mat> patches, clean;
   for (const auto& o : obs) {
     patches.push_back(o.patch);
     clean.push_back(o.background);
-    screens.push_back(o.background);
-    screens.push_back(Degraded(o.background));
   }
+  const auto screens =
+      LookAlikeScreens(obs, PointerMask(out.sprites), [](const cv::Mat& m) { return m; });
   CursorLibrary lib;
   lib.dir = what;
   lib.screen = {kPatch, kPatch};
@@ -575,14 +629,14 @@ void CalibrateShrunk(CursorTemplates* t, const std::vector<CursorObservation>& o
     cv::resize(m, out, small, 0, 0, cv::INTER_AREA);
     return out;
   };
-  // The patches and the screens without the cursor (as recorded, and degraded), shrunk.
-  std::vector<cv::Mat> patches, clean, screens;
+  // The patches, the screens without the cursor and the patches without the pointer (as
+  // recorded, and degraded), shrunk.
+  std::vector<cv::Mat> patches, clean;
   for (const auto& o : obs) {
     patches.push_back(shrink(o.patch));
     clean.push_back(shrink(o.background));
-    screens.push_back(clean.back());
-    screens.push_back(shrink(Degraded(o.background)));
   }
+  const auto screens = LookAlikeScreens(obs, PointerMask(t->sprites), shrink);
   CursorLibrary lib;
   lib.dir = "learned";
   lib.screen = {kPatch, kPatch};

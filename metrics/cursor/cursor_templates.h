@@ -11,10 +11,12 @@
 // left out. Within a box of [-16, +32) px around the logged point:
 //  1. an observation's foreground: where the patch differs from the screen without the cursor
 //     by more than kAgree grey levels in a channel; over a quarter of the box differing is the
-//     screen changing under the pointer (a menu it opened): left out;
+//     screen changing under the pointer (a menu it opened): left out; a hovered widget's
+//     outline (WithoutWidgetEdges) is not foreground;
 //  2. two observations are alike when, at the best shift of up to a pixel either way, the
-//     pixels in both foregrounds with the same colour (within kAgree) are at least half of
-//     those in either;
+//     two patches have the same colour (within kAgree) on at least half of the pixels in
+//     either foreground (a white hand over a white button in one and over its label in the
+//     other: only one foreground holds the hand's fill, and both patches show it);
 //  3. shapes, commonest first: the observation alike to the most others left, and those
 //     others (shifted onto it), are one group, while a group has at least max(4, 2 %) members;
 //  4. a group's shape: the per-pixel median of its patches; its pixels are those where the
@@ -32,7 +34,10 @@
 //     a translucent or resized sprite takes the colours of the screens it was learned over.
 //
 // Calibration, per sprite: its best score (cursor_detector.h) within 24 px of the logged
-// point on every observation's screen without the cursor, as recorded and blurred (sigma 1)
+// point on every observation's screen without the cursor, and on the observation's own patch
+// with the pointer's pixels (the sprites' at the logged point, grown by 2 px) taken from that
+// screen (what the pointer's presence changed around it stays: a button highlighted under it,
+// as a frame with the pointer hidden shows it), each as recorded and blurred (sigma 1)
 // + JPEG-compressed (quality 35): the look-alikes around where the cursor goes; its threshold
 // is their 99th percentile + 0.02, within [0.6, 1] (1: its look-alikes there score as high as
 // it does, and the detector does not search it). The report gives the ceiling (within
@@ -98,12 +103,12 @@ void CalibrateAnywhere(CursorTemplates* templates, const std::vector<cv::Mat>& c
 
 // Near the logged point at a size where the detector shrinks the sprites by more than 2
 // (`scale` < CursorDetector::kShrunk: the GUIWorld decode's 256 px wide), per sprite: the
-// calibration above on the observations' screens without the cursor shrunk to `scale`, as
-// recorded and degraded (degraded, then shrunk), is the sprite's min_confidence_shrunk (a
-// shrunk hand matches a highlighted button; the 4x6 px interior of an arrow matched
-// it as well as the pointer did and gets 1: not searched there, where a cap of 0.95 let it
-// report a cursor on 3-8 % of frames without one). Sets the ceiling and false-positive rate there
-// (each observation shrunk). Does nothing for `scale` >= kShrunk.
+// calibration above on the same screens (without the cursor, and the patches without the
+// pointer) shrunk to `scale`, as recorded and degraded (degraded, then shrunk), is the sprite's
+// min_confidence_shrunk (a shrunk hand matches a highlighted button; the 4x6 px interior of an
+// arrow matched it as well as the pointer did and gets 1: not searched there, where a cap of
+// 0.95 let it report a cursor on 3-8 % of frames without one). Sets the ceiling and
+// false-positive rate there (each observation shrunk). Does nothing for `scale` >= kShrunk.
 void CalibrateShrunk(CursorTemplates* templates, const std::vector<CursorObservation>& obs,
                      double scale);
 

@@ -453,6 +453,101 @@ TEST(CursorTemplates, LeavesOutAHoveredButtonsOutlineAndKeepsAnIBeam) {
   EXPECT_GE(t.sprites.front().frames, 40) << "the arrow over the highlighted button";
 }
 
+// xcalc's pointer is a white hand outlined in grey over white buttons: its fill differs from
+// the screen only where it covers a button's label. Here a white arrow outlined in black over
+// a white screen with a dark "0" (a label) at a random place under the pointer.
+// Before, two observations were alike on the pixels where both differed from their screens
+// (the outline, and a label covered in both), over those where either did (every covered
+// label): 4 of these 40 frames fell short of half with every other and joined no shape.
+TEST(CursorTemplates, GroupsAWhitePointerOverWhiteButtonsWhateverItCovers) {
+  constexpr int c = kPatch / 2;
+  const std::vector<cv::Point> arrow = {{c, c},          {c, c + 10},     {c + 3, c + 7},
+                                        {c + 5, c + 11}, {c + 6, c + 10}, {c + 4, c + 6},
+                                        {c + 7, c + 6}};
+  cv::RNG rng(9);
+  std::vector<CursorObservation> obs;
+  for (int k = 0; k < 40; ++k) {
+    CursorObservation o;
+    o.background = cv::Mat(kPatch, kPatch, CV_8UC3, cv::Scalar::all(235));
+    // A "0" of 2 px strokes, 8x12 px: a button's label.
+    const cv::Point label(c + rng.uniform(-3, 4), c + rng.uniform(-2, 5));
+    cv::rectangle(o.background, cv::Rect(label, cv::Size(8, 12)), cv::Scalar::all(20), 2);
+    o.patch = o.background.clone();
+    cv::fillPoly(o.patch, std::vector<std::vector<cv::Point>>{arrow}, cv::Scalar::all(255));
+    cv::polylines(o.patch, arrow, true, cv::Scalar::all(0), 1);
+    cv::line(o.patch, {c + 1, c + 3}, {c + 1, c + 7}, cv::Scalar::all(128));  // a grey stripe
+    o.where = "synthetic:" + std::to_string(k);
+    obs.push_back(std::move(o));
+  }
+  const CursorTemplates t = LearnCursorTemplates(obs, "synthetic");
+  ASSERT_FALSE(t.sprites.empty());
+  const auto& a = t.sprites.front();
+  std::printf("%d of 40 frames in the arrow's shape, %dx%d px, %d left in no shape\n", a.frames,
+              a.bgra.cols, a.bgra.rows, t.unassigned);
+  EXPECT_EQ(a.frames, 40);
+  EXPECT_EQ(t.unassigned, 0);
+  EXPECT_LE(a.bgra.cols, 10) << "the arrow and a pixel around it";
+  EXPECT_LE(a.bgra.rows, 14) << "the arrow and a pixel around it";
+}
+
+// A pointer that rests on a button comes with the button's highlight around it, and a frame
+// with the pointer hidden (or a model that left it out) still shows the highlight there. The
+// calibration takes, besides the screens without the cursor, each observation's own frame
+// with the pointer's pixels taken from that screen: the highlight alone is a look-alike.
+// Here a white block outlined in black (a hand's shape) rests in a button highlighted by a
+// black outline 4 px out from it in half the frames, over a busy screen in the others. At the
+// 256 px decode (0.4) the highlighted button looks like the shrunk pointer. Before, each of
+// the 20 highlighted frames with the pointer hidden reported a cursor; now none does, and the
+// pointer is found where no highlight surrounds it (over its highlight it is not told apart).
+TEST(CursorTemplates, AHighlightThePointerCausesIsALookAlike) {
+  constexpr int c = kPatch / 2;
+  const cv::Rect hand(c - 2, c, 8, 10);  // a white block outlined in black, a grey stripe
+  cv::RNG rng(3);
+  std::vector<CursorObservation> obs;
+  std::vector<cv::Mat> hidden;  // the frames with the pointer hidden
+  for (int k = 0; k < 40; ++k) {
+    CursorObservation o;
+    o.background = cv::Mat(kPatch, kPatch, CV_8UC3);
+    rng.fill(o.background, cv::RNG::UNIFORM, 0, 255);
+    cv::GaussianBlur(o.background, o.background, {0, 0}, rng.uniform(1.0, 4.0));
+    const cv::Rect button(c - 6, c - 4, 16, 18);
+    if (k % 2 == 0) cv::rectangle(o.background, button, cv::Scalar::all(235), cv::FILLED);
+    hidden.push_back(o.background.clone());
+    if (k % 2 == 0) cv::rectangle(hidden.back(), button, cv::Scalar::all(0), 1);  // highlighted
+    o.patch = hidden.back().clone();
+    cv::rectangle(o.patch, hand, cv::Scalar::all(255), cv::FILLED);
+    cv::rectangle(o.patch, hand, cv::Scalar::all(0), 1);
+    cv::line(o.patch, {c + 1, c + 3}, {c + 1, c + 7}, cv::Scalar::all(128));
+    o.where = "synthetic:" + std::to_string(k);
+    obs.push_back(std::move(o));
+  }
+  CursorTemplates t = LearnCursorTemplates(obs, "synthetic");
+  ASSERT_FALSE(t.sprites.empty());
+  CalibrateShrunk(&t, obs, 0.4);
+  test::TempDir tmp;
+  WriteCursorTemplates(t, {kPatch, kPatch}, tmp / "lib");
+  const auto lib = CursorLibrary::Load(tmp / "lib");
+  const cv::Size small(static_cast<int>(std::lround(kPatch * 0.4)),
+                       static_cast<int>(std::lround(kPatch * 0.4)));
+  const CursorDetector det(lib, small, {1.0}, std::nullopt);
+  int reported = 0, found = 0;
+  for (size_t k = 0; k < obs.size(); ++k) {
+    cv::Mat h, p;
+    cv::resize(hidden[k], h, small, 0, 0, cv::INTER_AREA);
+    cv::resize(obs[k].patch, p, small, 0, 0, cv::INTER_AREA);
+    const auto dh = det.Near(h, {c * 0.4, c * 0.4}, 8 * 0.4);
+    const auto dp = det.Near(p, {c * 0.4, c * 0.4}, 8 * 0.4);
+    reported += dh && dh->confidence >= det.min_confidence();
+    found += dp && dp->confidence >= det.min_confidence();
+  }
+  std::printf(
+      "at 0.4: the pointer found on %d of 40 frames, a cursor reported on %d of the 40 "
+      "with it hidden\n",
+      found, reported);
+  EXPECT_EQ(reported, 0);
+  EXPECT_GE(found, 20) << "the frames without a highlight";
+}
+
 // Observations of a black arrow outlined in white over busy screens that hold, near the
 // pointer (left of it), a look-alike: a black block outlined in white of the arrow's size, or
 // (`twin`) the same arrow.
