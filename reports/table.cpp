@@ -86,6 +86,60 @@ Cell Lookup(const json& r, const std::string& key) {
   return c;
 }
 
+// What a column's numbers depend on besides the model: for a probe variant, the probe's
+// version, problem set (pool hash, count, the drawn indices) and screen; for a metric's key,
+// the dataset (its manifest's sha256). Runs that differ there measured different things, and
+// one column of theirs would rank them as if they had not.
+json Measured(const json& r, const std::string& key) {
+  const auto dot = key.find('.');
+  if (dot != std::string::npos && r.contains("probes") &&
+      r["probes"].contains(key.substr(0, dot))) {
+    const json& p = r["probes"][key.substr(0, dot)];
+    const json& protocol = ObjectOr(p, "protocol");
+    return {{"probe version", p.value("version", json())},
+            {"pool", ObjectOr(p, "pool").value("name", json())},
+            {"pool sha256", ObjectOr(p, "pool").value("sha256", json())},
+            {"problems", p.value("problems", json())},
+            {"drawn", ObjectOr(p, "draw").value("indices", json())},
+            {"read_frames", protocol.value("read_frames", json())},
+            {"screen", protocol.value("screen", json())}};
+  }
+  const json& d = ObjectOr(r, "dataset");
+  return {{"dataset", d.value("manifest", json())}, {"dataset sha256", d.value("sha256", json())}};
+}
+
+// Throws Error when two runs with a value in column `key` measured different things
+// (Measured), naming the column, both runs and the fields that differ.
+void CheckComparable(const std::vector<json>& runs, const std::vector<std::string>& labels,
+                     const std::vector<std::vector<Cell>>& cells, size_t column,
+                     const std::string& key) {
+  std::optional<size_t> first;
+  for (size_t i = 0; i < runs.size(); ++i) {
+    if (!cells[i][column].value) continue;
+    if (!first) {
+      first = i;
+      continue;
+    }
+    const json a = Measured(runs[*first], key), b = Measured(runs[i], key);
+    if (a == b) continue;
+    std::string why;
+    for (const auto& [field, va] : a.items()) {
+      if (b[field] == va) continue;
+      const auto shown = [&](const json& v) -> std::string {
+        if (v.is_array()) return std::to_string(v.size()) + " values";  // the drawn indices
+        const std::string text = v.is_string() ? v.get<std::string>() : v.dump();
+        return field.find("sha256") != std::string::npos ? text.substr(0, 12) : text;
+      };
+      why += (why.empty() ? "" : "; ") + field + " " + shown(va) + " vs " + shown(b[field]);
+    }
+    const auto run = [&](size_t k) { return std::to_string(k + 1) + " ('" + labels[k] + "')"; };
+    throw Error("table: column '" + key + "': runs " + run(*first) + " and " + run(i) +
+                " measured different things (" + why +
+                "): one column would rank them as alike; table them separately, choose "
+                "--columns they share, or give --allow-mismatch");
+  }
+}
+
 std::string Direction(const std::vector<json>& runs, const std::string& key) {
   if (key.find('.') != std::string::npos) {
     const std::string head = key.substr(0, key.find('.'));
@@ -167,6 +221,7 @@ TableData Gather(const std::vector<json>& runs, const TableOptions& o) {
     if (!any)
       throw Error("table: no run has the key '" + c +
                   "' (aggregate key, metric.key or probe.variant)");
+    if (!o.allow_mismatch) CheckComparable(runs, t.labels, t.cells, t.dirs.size(), c);
     t.dirs.push_back(Direction(runs, c));
   }
   // The best value per column (ties: all bold), at the printed precision.

@@ -20,10 +20,15 @@ struct TableOptions {
   std::vector<std::string> labels;   // per run; empty: checkpoint names
   bool intervals = false;
   int digits = 3;
+  // Lay out a column over runs that measured different things (another dataset; for a probe
+  // variant, another problem set or probe screen), which is refused otherwise.
+  bool allow_mismatch = false;
 };
 
 // The table as text. Throws Error naming the run and the key when a column is missing
-// from a run and no run has it; a run that lacks a column others have shows "-".
+// from a run and no run has it; a run that lacks a column others have shows "-". Throws
+// Error naming the column, two runs and what differs when runs with a value in one column
+// measured different things (unless allow_mismatch).
 std::string MakeTable(const std::vector<nlohmann::json>& runs, const TableOptions& options);
 
 }  // namespace ncb

@@ -103,6 +103,9 @@ void AddTableCommand(CLI::App& app, Runner* run) {
       ->check(CLI::Range(0, 10))
       ->capture_default_str();
   cmd->add_option("--out", *out, "Write the table to this file as well");
+  cmd->add_flag("--allow-mismatch", o->allow_mismatch,
+                "Lay out a column over runs of different datasets (for a probe, problem sets "
+                "or screens), refused otherwise");
   cmd->callback([=] {
     *run = [=] {
       TableOptions opt = *o;

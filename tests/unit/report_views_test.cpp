@@ -224,6 +224,60 @@ TEST(Table, MarkdownMarksTheBestPerColumnWithDirections) {
   EXPECT_THROW(MakeTable({TableRun("a", 0.9, 0.8, 1, 0.3)}, o), Error);
 }
 
+// A run with the arithmetic probe's plain variant, on `pool` (its hash) and `problems`.
+json WithProbe(json run, const std::string& pool, int problems, double accuracy) {
+  run["probes"]["arithmetic"] = {
+      {"version", 2},
+      {"pool", {{"name", pool}, {"sha256", pool == "nc-release" ? "9f1c" : "07ab"}}},
+      {"problems", problems},
+      {"draw", {{"indices", {0, 1, 2}}}},
+      {"protocol", {{"read_frames", 3}, {"screen", {{"look", "release"}}}}},
+      {"variants", {{"plain", {{"accuracy", accuracy}, {"wilson95", {0.1, 0.3}}}}}}};
+  return run;
+}
+
+// A column over runs that measured different things (another dataset; for a probe, another
+// problem set) would bold one as the best of numbers that are not alike: refused, naming the
+// column, the runs and what differs. Before, the table printed them side by side.
+TEST(Table, RefusesAColumnOverRunsThatMeasuredDifferentThings) {
+  TableOptions o;
+  o.columns = {"ssim"};
+  json a = TableRun("a", 0.90, 0.88, 0.92, 0.3), b = TableRun("b", 0.95, 0.94, 0.96, 0.4);
+  a["dataset"] = {{"manifest", "cli/manifest.jsonl"}, {"sha256", "1111"}};
+  b["dataset"] = a["dataset"];
+  EXPECT_NO_THROW(MakeTable({a, b}, o));
+  b["dataset"] = {{"manifest", "gui/manifest.jsonl"}, {"sha256", "2222"}};
+  try {
+    MakeTable({a, b}, o);
+    FAIL() << "a column over two datasets";
+  } catch (const Error& e) {
+    const std::string m = e.what();
+    EXPECT_NE(m.find("column 'ssim'"), std::string::npos) << m;
+    EXPECT_NE(m.find("runs 1 ('a') and 2 ('b')"), std::string::npos) << m;
+    EXPECT_NE(m.find("dataset sha256 1111 vs 2222"), std::string::npos) << m;
+  }
+  o.allow_mismatch = true;  // asked for: laid out
+  EXPECT_NE(MakeTable({a, b}, o).find("| b | **0.950** |"), std::string::npos);
+  o.allow_mismatch = false;
+  // The probe's column compares problem sets, whatever the datasets.
+  o.columns = {"arithmetic.plain"};
+  const json pa = WithProbe(a, "nc-release", 1000, 0.2);
+  EXPECT_NO_THROW(MakeTable({pa, WithProbe(b, "nc-release", 1000, 0.3)}, o));
+  try {
+    MakeTable({pa, WithProbe(b, "ncbench", 1000, 0.3)}, o);
+    FAIL() << "a column over two problem pools";
+  } catch (const Error& e) {
+    const std::string m = e.what();
+    EXPECT_NE(m.find("column 'arithmetic.plain'"), std::string::npos) << m;
+    EXPECT_NE(m.find("pool nc-release vs ncbench"), std::string::npos) << m;
+  }
+  EXPECT_THROW(MakeTable({pa, WithProbe(b, "nc-release", 200, 0.3)}, o), Error);
+  // A run without the column's value is not compared.
+  o.columns = {"arithmetic.plain", "ssim"};
+  b["dataset"] = a["dataset"];
+  EXPECT_NO_THROW(MakeTable({WithProbe(a, "nc-release", 1000, 0.2), b}, o));
+}
+
 TEST(Table, LatexEscapesLabelsAndKeys) {
   TableOptions o;
   o.format = "latex";
