@@ -104,8 +104,8 @@ json Measured(const json& r, const std::string& key) {
             {"read_frames", protocol.value("read_frames", json())},
             {"screen", protocol.value("screen", json())}};
   }
-  const json& d = ObjectOr(r, "dataset");
-  return {{"dataset", d.value("manifest", json())}, {"dataset sha256", d.value("sha256", json())}};
+  // The manifest's hash, not its path: one dataset read from two folders is alike.
+  return {{"dataset sha256", ObjectOr(r, "dataset").value("sha256", json())}};
 }
 
 // Throws Error when two runs with a value in column `key` measured different things
@@ -130,7 +130,13 @@ void CheckComparable(const std::vector<json>& runs, const std::vector<std::strin
         const std::string text = v.is_string() ? v.get<std::string>() : v.dump();
         return field.find("sha256") != std::string::npos ? text.substr(0, 12) : text;
       };
-      why += (why.empty() ? "" : "; ") + field + " " + shown(va) + " vs " + shown(b[field]);
+      const auto manifest = [](const json& run) {  // where a dataset's hash came from
+        return " (" + ObjectOr(run, "dataset").value("manifest", std::string("?")) + ")";
+      };
+      const bool dataset = field == "dataset sha256";
+      why += (why.empty() ? "" : "; ") + field + " " + shown(va) +
+             (dataset ? manifest(runs[*first]) : "") + " vs " + shown(b[field]) +
+             (dataset ? manifest(runs[i]) : "");
     }
     const auto run = [&](size_t k) { return std::to_string(k + 1) + " ('" + labels[k] + "')"; };
     throw Error("table: column '" + key + "': runs " + run(*first) + " and " + run(i) +

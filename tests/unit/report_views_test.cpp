@@ -245,6 +245,7 @@ TEST(Table, RefusesAColumnOverRunsThatMeasuredDifferentThings) {
   json a = TableRun("a", 0.90, 0.88, 0.92, 0.3), b = TableRun("b", 0.95, 0.94, 0.96, 0.4);
   a["dataset"] = {{"manifest", "cli/manifest.jsonl"}, {"sha256", "1111"}};
   b["dataset"] = a["dataset"];
+  b["dataset"]["manifest"] = "/elsewhere/cli/manifest.jsonl";  // the same data, another folder
   EXPECT_NO_THROW(MakeTable({a, b}, o));
   b["dataset"] = {{"manifest", "gui/manifest.jsonl"}, {"sha256", "2222"}};
   try {
@@ -254,7 +255,9 @@ TEST(Table, RefusesAColumnOverRunsThatMeasuredDifferentThings) {
     const std::string m = e.what();
     EXPECT_NE(m.find("column 'ssim'"), std::string::npos) << m;
     EXPECT_NE(m.find("runs 1 ('a') and 2 ('b')"), std::string::npos) << m;
-    EXPECT_NE(m.find("dataset sha256 1111 vs 2222"), std::string::npos) << m;
+    EXPECT_NE(m.find("dataset sha256 1111 (cli/manifest.jsonl) vs 2222 (gui/manifest.jsonl)"),
+              std::string::npos)
+        << m;
   }
   o.allow_mismatch = true;  // asked for: laid out
   EXPECT_NE(MakeTable({a, b}, o).find("| b | **0.950** |"), std::string::npos);
