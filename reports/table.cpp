@@ -108,11 +108,12 @@ json Measured(const json& r, const std::string& key) {
   return {{"dataset sha256", ObjectOr(r, "dataset").value("sha256", json())}};
 }
 
-// Throws Error when two runs with a value in column `key` measured different things
-// (Measured), naming the column, both runs and the fields that differ.
-void CheckComparable(const std::vector<json>& runs, const std::vector<std::string>& labels,
-                     const std::vector<std::vector<Cell>>& cells, size_t column,
-                     const std::string& key) {
+// Why two runs with a value in column `key` measured different things (Measured): the
+// column, both runs and the fields that differ; none when they all measured the same.
+std::optional<std::string> Mismatch(const std::vector<json>& runs,
+                                    const std::vector<std::string>& labels,
+                                    const std::vector<std::vector<Cell>>& cells, size_t column,
+                                    const std::string& key) {
   std::optional<size_t> first;
   for (size_t i = 0; i < runs.size(); ++i) {
     if (!cells[i][column].value) continue;
@@ -139,22 +140,23 @@ void CheckComparable(const std::vector<json>& runs, const std::vector<std::strin
              (dataset ? manifest(runs[i]) : "");
     }
     const auto run = [&](size_t k) { return std::to_string(k + 1) + " ('" + labels[k] + "')"; };
-    throw Error("table: column '" + key + "': runs " + run(*first) + " and " + run(i) +
-                " measured different things (" + why +
-                "): one column would rank them as alike; table them separately, choose "
-                "--columns they share, or give --allow-mismatch");
+    return "table: column '" + key + "': runs " + run(*first) + " and " + run(i) +
+           " measured different things (" + why +
+           "): one column would rank them as alike; table them separately, choose --columns "
+           "that only one kind of run has, or give --allow-mismatch";
   }
+  return std::nullopt;
 }
 
-std::string Direction(const std::vector<json>& runs, const std::string& key) {
+// The direction of column `key`, from `r`: a run that has a value there (another run's
+// metrics may not describe the key, and a key no descriptor names reads as higher-better).
+std::string Direction(const json& r, const std::string& key) {
   if (key.find('.') != std::string::npos) {
     const std::string head = key.substr(0, key.find('.'));
-    for (const auto& r : runs) {
-      if (r.contains("probes") && r["probes"].contains(head)) return "higher_is_better";
-    }
-    return KeyDirection(runs[0], key.substr(key.rfind('.') + 1));
+    if (r.contains("probes") && r["probes"].contains(head)) return "higher_is_better";
+    return KeyDirection(r, key.substr(key.rfind('.') + 1));
   }
-  return KeyDirection(runs[0], key);
+  return KeyDirection(r, key);
 }
 
 std::string LatexEscape(const std::string& s) {
@@ -203,9 +205,13 @@ struct TableData {
   std::vector<std::string> labels, cols, dirs;
   std::vector<std::vector<Cell>> cells;     // [run][column]
   std::vector<std::optional<double>> best;  // per column, at the printed precision
+  std::vector<bool> mixed;  // per column: runs that measured different things (allow_mismatch)
+  // Bold where a column has two values or more of runs that measured the same thing.
   bool IsBest(size_t i, size_t j, int digits) const {
-    return cells.size() > 1 && cells[i][j].value &&
-           std::stod(Fixed(*cells[i][j].value, digits)) == *best[j];
+    if (mixed[j] || !cells[i][j].value) return false;
+    size_t values = 0;
+    for (const auto& row : cells) values += row[j].value.has_value();
+    return values > 1 && std::stod(Fixed(*cells[i][j].value, digits)) == *best[j];
   }
 };
 
@@ -227,8 +233,12 @@ TableData Gather(const std::vector<json>& runs, const TableOptions& o) {
     if (!any)
       throw Error("table: no run has the key '" + c +
                   "' (aggregate key, metric.key or probe.variant)");
-    if (!o.allow_mismatch) CheckComparable(runs, t.labels, t.cells, t.dirs.size(), c);
-    t.dirs.push_back(Direction(runs, c));
+    const auto mismatch = Mismatch(runs, t.labels, t.cells, t.dirs.size(), c);
+    if (mismatch && !o.allow_mismatch) throw Error(*mismatch);
+    t.mixed.push_back(mismatch.has_value());
+    size_t with = 0;  // the first run with a value there
+    while (!t.cells[with].back().value) ++with;
+    t.dirs.push_back(Direction(runs[with], c));
   }
   // The best value per column (ties: all bold), at the printed precision.
   t.best.resize(t.cols.size());

@@ -94,7 +94,8 @@ void AddTableCommand(CLI::App& app, Runner* run) {
   cmd->add_option(
       "--columns", *cols,
       "Comma-separated keys: aggregate keys (ssim, psnr_pooled, ocr_char_accuracy), "
-      "metric.nested.key, probe.variant (arithmetic.plain); default: each metric's main key");
+      "metric.nested.key, probe.variant (arithmetic.plain); default: each metric's main key and "
+      "each probe variant");
   cmd->add_option("--label", o->labels,
                   "Row label per run, in order (default: the checkpoint's name)");
   cmd->add_flag("--intervals", o->intervals,

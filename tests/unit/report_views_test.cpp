@@ -259,8 +259,10 @@ TEST(Table, RefusesAColumnOverRunsThatMeasuredDifferentThings) {
               std::string::npos)
         << m;
   }
-  o.allow_mismatch = true;  // asked for: laid out
-  EXPECT_NE(MakeTable({a, b}, o).find("| b | **0.950** |"), std::string::npos);
+  o.allow_mismatch = true;  // asked for: laid out, and no value marked the best
+  const auto mixed = MakeTable({a, b}, o);
+  EXPECT_NE(mixed.find("| b | 0.950 |"), std::string::npos) << mixed;
+  EXPECT_EQ(mixed.find("**"), std::string::npos) << mixed;
   o.allow_mismatch = false;
   // The probe's column compares problem sets, whatever the datasets.
   o.columns = {"arithmetic.plain"};
@@ -279,6 +281,25 @@ TEST(Table, RefusesAColumnOverRunsThatMeasuredDifferentThings) {
   o.columns = {"arithmetic.plain", "ssim"};
   b["dataset"] = a["dataset"];
   EXPECT_NO_THROW(MakeTable({WithProbe(a, "nc-release", 1000, 0.2), b}, o));
+}
+
+// A column's direction comes from a run that has the column: listed first, a run without
+// the ocr metric (nothing describes ocr_cer there) made the column higher-better, and the
+// worse CER was bold. A column with one value marks none.
+TEST(Table, DirectionFromARunWithTheColumnAndNoBestOfOne) {
+  json without_ocr = TableRun("no_ocr", 0.90, 0.88, 0.92, 0.3);
+  without_ocr["config"]["metrics"].erase(1);
+  without_ocr["aggregates"].erase("ocr");
+  TableOptions o;
+  o.columns = {"ssim", "ocr_cer"};
+  const auto t = MakeTable(
+      {without_ocr, TableRun("a", 0.95, 0.94, 0.96, 0.30), TableRun("b", 0.80, 0.78, 0.82, 0.40)},
+      o);
+  EXPECT_NE(t.find("| Run | ssim ↑ | ocr_cer ↓ |"), std::string::npos) << t;
+  EXPECT_NE(t.find("| a | **0.950** | **0.300** |"), std::string::npos) << t;
+  EXPECT_NE(t.find("| no_ocr | 0.900 | - |"), std::string::npos) << t;
+  const auto one = MakeTable({without_ocr, TableRun("a", 0.95, 0.94, 0.96, 0.30)}, o);
+  EXPECT_NE(one.find("| a | **0.950** | 0.300 |"), std::string::npos) << one;
 }
 
 TEST(Table, LatexEscapesLabelsAndKeys) {
