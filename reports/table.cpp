@@ -108,39 +108,35 @@ json Measured(const json& r, const std::string& key) {
   return {{"dataset sha256", ObjectOr(r, "dataset").value("sha256", json())}};
 }
 
-// Why two runs with a value in column `key` measured different things (Measured): the
-// column, both runs and the fields that differ; none when they all measured the same.
+// Why two of `with` (the runs with a value in column `key`) measured different things
+// (Measured): the column, both runs and the fields that differ; none when they all measured
+// the same.
 std::optional<std::string> Mismatch(const std::vector<json>& runs,
                                     const std::vector<std::string>& labels,
-                                    const std::vector<std::vector<Cell>>& cells, size_t column,
-                                    const std::string& key) {
-  std::optional<size_t> first;
-  for (size_t i = 0; i < runs.size(); ++i) {
-    if (!cells[i][column].value) continue;
-    if (!first) {
-      first = i;
-      continue;
-    }
-    const json a = Measured(runs[*first], key), b = Measured(runs[i], key);
+                                    const std::vector<size_t>& with, const std::string& key) {
+  const auto shown = [](const std::string& field, const json& v) -> std::string {
+    if (v.is_array()) return std::to_string(v.size()) + " values";  // the drawn indices
+    const std::string text = v.is_string() ? v.get<std::string>() : v.dump();
+    return field.find("sha256") != std::string::npos ? text.substr(0, 12) : text;
+  };
+  const auto manifest = [](const json& run) {  // where a dataset's hash came from
+    return " (" + ObjectOr(run, "dataset").value("manifest", std::string("?")) + ")";
+  };
+  const auto run = [&](size_t k) { return std::to_string(k + 1) + " ('" + labels[k] + "')"; };
+  const size_t first = with.front();
+  const json a = Measured(runs[first], key);
+  for (size_t i : with) {
+    const json b = Measured(runs[i], key);
     if (a == b) continue;
     std::string why;
     for (const auto& [field, va] : a.items()) {
       if (b[field] == va) continue;
-      const auto shown = [&](const json& v) -> std::string {
-        if (v.is_array()) return std::to_string(v.size()) + " values";  // the drawn indices
-        const std::string text = v.is_string() ? v.get<std::string>() : v.dump();
-        return field.find("sha256") != std::string::npos ? text.substr(0, 12) : text;
-      };
-      const auto manifest = [](const json& run) {  // where a dataset's hash came from
-        return " (" + ObjectOr(run, "dataset").value("manifest", std::string("?")) + ")";
-      };
       const bool dataset = field == "dataset sha256";
-      why += (why.empty() ? "" : "; ") + field + " " + shown(va) +
-             (dataset ? manifest(runs[*first]) : "") + " vs " + shown(b[field]) +
+      why += (why.empty() ? "" : "; ") + field + " " + shown(field, va) +
+             (dataset ? manifest(runs[first]) : "") + " vs " + shown(field, b[field]) +
              (dataset ? manifest(runs[i]) : "");
     }
-    const auto run = [&](size_t k) { return std::to_string(k + 1) + " ('" + labels[k] + "')"; };
-    return "table: column '" + key + "': runs " + run(*first) + " and " + run(i) +
+    return "table: column '" + key + "': runs " + run(first) + " and " + run(i) +
            " measured different things (" + why +
            "): one column would rank them as alike; table them separately, choose --columns "
            "that only one kind of run has, or give --allow-mismatch";
@@ -203,15 +199,12 @@ namespace {
 // The table's content before formatting: labels, columns, cells and each column's direction.
 struct TableData {
   std::vector<std::string> labels, cols, dirs;
-  std::vector<std::vector<Cell>> cells;     // [run][column]
-  std::vector<std::optional<double>> best;  // per column, at the printed precision
-  std::vector<bool> mixed;  // per column: runs that measured different things (allow_mismatch)
-  // Bold where a column has two values or more of runs that measured the same thing.
+  std::vector<std::vector<Cell>> cells;  // [run][column]
+  // Per column, at the printed precision; none where the column has one value, or runs that
+  // measured different things (allow_mismatch): nothing to rank.
+  std::vector<std::optional<double>> best;
   bool IsBest(size_t i, size_t j, int digits) const {
-    if (mixed[j] || !cells[i][j].value) return false;
-    size_t values = 0;
-    for (const auto& row : cells) values += row[j].value.has_value();
-    return values > 1 && std::stod(Fixed(*cells[i][j].value, digits)) == *best[j];
+    return best[j] && cells[i][j].value && std::stod(Fixed(*cells[i][j].value, digits)) == *best[j];
   }
 };
 
@@ -225,30 +218,24 @@ TableData Gather(const std::vector<json>& runs, const TableOptions& o) {
   }
   t.cells.resize(runs.size());
   for (const auto& c : t.cols) {
-    bool any = false;
+    std::vector<size_t> with;  // the runs with a value in this column
     for (size_t i = 0; i < runs.size(); ++i) {
       t.cells[i].push_back(Lookup(runs[i], c));
-      any = any || t.cells[i].back().value.has_value();
+      if (t.cells[i].back().value) with.push_back(i);
     }
-    if (!any)
+    if (with.empty())
       throw Error("table: no run has the key '" + c +
                   "' (aggregate key, metric.key or probe.variant)");
-    const auto mismatch = Mismatch(runs, t.labels, t.cells, t.dirs.size(), c);
+    const auto mismatch = Mismatch(runs, t.labels, with, c);
     if (mismatch && !o.allow_mismatch) throw Error(*mismatch);
-    t.mixed.push_back(mismatch.has_value());
-    size_t with = 0;  // the first run with a value there
-    while (!t.cells[with].back().value) ++with;
-    t.dirs.push_back(Direction(runs[with], c));
-  }
-  // The best value per column (ties: all bold), at the printed precision.
-  t.best.resize(t.cols.size());
-  for (size_t j = 0; j < t.cols.size(); ++j) {
-    for (size_t i = 0; i < runs.size(); ++i) {
-      if (!t.cells[i][j].value) continue;
-      const double v = std::stod(Fixed(*t.cells[i][j].value, o.digits));
-      if (!t.best[j] || (t.dirs[j] == "lower_is_better" ? v < *t.best[j] : v > *t.best[j]))
-        t.best[j] = v;
+    t.dirs.push_back(Direction(runs[with.front()], c));
+    // The best value (ties: all bold), at the printed precision.
+    std::optional<double> best;
+    for (size_t i : with) {
+      const double v = std::stod(Fixed(*t.cells[i].back().value, o.digits));
+      if (!best || (t.dirs.back() == "lower_is_better" ? v < *best : v > *best)) best = v;
     }
+    t.best.push_back(with.size() > 1 && !mismatch ? best : std::nullopt);
   }
   return t;
 }
