@@ -4,10 +4,12 @@
 #include <sanitizer/asan_interface.h>  // poisons cached blocks under AddressSanitizer; no-ops otherwise
 
 #include <cstdlib>
+#include <cstring>
 #include <map>
 #include <mutex>
 #include <new>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 namespace ncb {
@@ -20,7 +22,15 @@ class CachingCpuAllocator final : public c10::Allocator {
  public:
   explicit CachingCpuAllocator(size_t max_cached) : max_cached_(max_cached) {}
 
-  c10::DataPtr allocate(size_t n) const override {
+  // LibTorch 1.13 (Debian) declares allocate() const; LibTorch 2.3 and later declare it non-const
+  // and add copy_data(). Both forms are defined, without `override`, so either LibTorch finds
+  // the one it calls.
+  c10::DataPtr allocate(size_t n) { return std::as_const(*this).allocate(n); }
+  void copy_data(void* dest, const void* src, size_t count) const {
+    if (count > 0) std::memcpy(dest, src, count);
+  }
+
+  c10::DataPtr allocate(size_t n) const {
     const size_t size = ((n + 4095) / 4096) * 4096;
     void* p = nullptr;
     if (size >= kMinCached) {
