@@ -158,6 +158,9 @@ ScopedPhase::~ScopedPhase() {
 void ResetPeakDeviceMemory(const torch::Device& device) {
 #if NCB_TORCH_CUDA
   if (device.is_cuda()) {
+    // CUDA and its caching allocator start at the first allocation; LibTorch 2.x refuses to
+    // reset the statistics of an allocator that has not started ("Invalid device argument").
+    (void)torch::empty({1}, torch::TensorOptions().device(device));
     c10::cuda::CUDACachingAllocator::resetPeakStats(
         device.has_index() ? device.index() : at::cuda::current_device());
   }
@@ -171,9 +174,8 @@ std::optional<int64_t> PeakDeviceMemoryBytes(const torch::Device& device) {
   if (device.is_cuda()) {
     const auto stats = c10::cuda::CUDACachingAllocator::getDeviceStats(
         device.has_index() ? device.index() : at::cuda::current_device());
-    return stats
-        .allocated_bytes[static_cast<size_t>(c10::cuda::CUDACachingAllocator::StatType::AGGREGATE)]
-        .peak;
+    // Index 0 is StatType::AGGREGATE (all pools); the enum's namespace moved in LibTorch 2.x.
+    return stats.allocated_bytes[0].peak;
   }
 #else
   (void)device;

@@ -4,6 +4,8 @@
 #include <torch/cuda.h>
 #include <torch/types.h>
 
+#include "bench/run/eval_runner.h"
+#include "core/errors.h"
 #include "tests/test_util.h"
 
 namespace ncb {
@@ -50,7 +52,9 @@ TEST(ThroughputUnit, CpuDeviceAndTimer) {
   const auto d = DescribeDevice(torch::kCPU);
   EXPECT_EQ(d["type"], "cpu");
   EXPECT_FALSE(d["name"].get<std::string>().empty());
-  EXPECT_TRUE(d["cuda_runtime"].is_null());
+  // The CUDA runtime is the build's: named on a CUDA build of LibTorch even for a CPU run.
+  EXPECT_EQ(d["cuda_runtime"].is_null(), !NCB_TORCH_CUDA);
+  EXPECT_EQ(d["torch_cuda_build"], static_cast<bool>(NCB_TORCH_CUDA));
   EXPECT_FALSE(PeakDeviceMemoryBytes(torch::kCPU).has_value());
   EXPECT_GT(PeakRssMiB(), 0.0);
   DeviceTimer t(torch::kCPU);
@@ -81,6 +85,30 @@ TEST(ThroughputUnit, CudaTimerAndPeakMemory) {
   const auto d = DescribeDevice(cuda);
   EXPECT_EQ(d["type"], "cuda");
   EXPECT_FALSE(d["cuda_runtime"].is_null());
+}
+
+// A CUDA device that is not there is a clear error before anything runs: on a CPU build or a
+// machine without a GPU, and (on a CUDA machine) an index past the last device.
+TEST(ThroughputUnit, ADeviceTheMachineLacksIsAClearError) {
+  const auto what = [](const std::string& name) {
+    try {
+      ParseDevice(name);
+    } catch (const Error& e) {
+      return std::string(e.what());
+    }
+    return std::string("(no error)");
+  };
+  EXPECT_NE(what("gpu").find("expected cpu, cuda or cuda:N"), std::string::npos) << what("gpu");
+  EXPECT_EQ(ParseDevice("cpu"), torch::Device(torch::kCPU));
+  if (!torch::cuda::is_available()) {
+    EXPECT_NE(what("cuda:1").find("sees no CUDA device"), std::string::npos) << what("cuda:1");
+    return;
+  }
+  const auto n = torch::cuda::device_count();
+  const auto e = what("cuda:" + std::to_string(n));
+  EXPECT_NE(e.find("but this machine has " + std::to_string(n) + " CUDA device"), std::string::npos)
+      << e;
+  EXPECT_EQ(ParseDevice("cuda:0"), torch::Device(torch::kCUDA, 0));
 }
 
 }  // namespace
