@@ -7,13 +7,13 @@
 #include <algorithm>
 #include <cstdio>
 #include <filesystem>
-#include <future>
 #include <memory>
 
 #include "bench/run/intervals.h"
 #include "core/errors.h"
 #include "core/frame.h"
 #include "core/interrupt.h"
+#include "core/worker_thread.h"
 #include "reports/frame_strip.h"
 
 namespace ncb {
@@ -51,8 +51,9 @@ struct GroundTruth {
 // One batch: samples of equal T, their metric instances (the plan's slots), the rollout.
 class Batch {
  public:
-  Batch(const BatchLoopContext& c, DeviceTimer* timer)
-      : c_(c), timer_(timer), spec_(c.plan.checkpoint->spec()) {}
+  // `scorer`: the pipeline's thread (null with --no-pipeline).
+  Batch(const BatchLoopContext& c, DeviceTimer* timer, WorkerThread* scorer)
+      : c_(c), timer_(timer), scorer_(scorer), spec_(c.plan.checkpoint->spec()) {}
 
   // Takes up to batch_size samples of equal T from todo[*next...]; a sample whose ground truth
   // cannot be prepared is finished with its error. False when no sample could be taken.
@@ -96,6 +97,7 @@ class Batch {
 
   const BatchLoopContext& c_;
   DeviceTimer* timer_;
+  WorkerThread* scorer_;
   const NcSpec& spec_;
   std::vector<std::unique_ptr<Slot>> slots_;
   int64_t T_ = 0;
@@ -282,10 +284,9 @@ bool Batch::RollOut() {
   for (int64_t k = 1; k <= T_; ++k) {
     if ((res.interrupted = Interrupted())) return false;
     GroundTruth gt;
-    std::future<GroundTruth> worker;
-    if (c_.options.pipeline) {
-      worker = std::async(std::launch::async, [&, k] {
-        at::init_num_threads();  // the run's --threads, not OpenMP's default, on this thread too
+    TaskResult<GroundTruth> worker;  // waits for the scorer if the model throws
+    if (scorer_) {
+      worker = scorer_->Submit([&, k] {
         torch::NoGradGuard no_grad_here;  // grad mode is per thread
         if (prev_gen.defined()) Score(k - 1, prev_gen, prev_gt);
         return Decode();
@@ -297,7 +298,7 @@ bool Batch::RollOut() {
     timer_->Start();
     auto gen = stream->Next();
     const double dt = LessRestarts(timer_->StopSeconds());
-    if (c_.options.pipeline) {
+    if (scorer_) {
       const auto t_wait = Clock::now();
       gt = worker.get();
       res.scoring_wait_s += SecondsSince(t_wait);
@@ -310,7 +311,7 @@ bool Batch::RollOut() {
                                               " frames; expected " + std::to_string(T_)));
     }
     res.frames_generated += B;
-    if (c_.options.pipeline) {
+    if (scorer_) {
       prev_gen = *gen;
       prev_gt = std::move(gt);
     } else {
@@ -432,10 +433,17 @@ void RunBatches(const BatchLoopContext& c, const std::vector<const Sample*>& tod
   double rss_floor = 0;
   int64_t batches_done = 0;
   bool stop = false;
+  // The pipeline's scorer: one thread for the whole run, so that what LibTorch keeps per thread
+  // (its OpenMP team, cuDNN's plans) stays warm from frame to frame (core/worker_thread.h).
+  std::unique_ptr<WorkerThread> scorer;
+  if (c.options.pipeline) {
+    scorer = std::make_unique<WorkerThread>();
+    scorer->Submit([] { at::init_num_threads(); }).get();  // the run's --threads there too
+  }
   // Ctrl-C (core/interrupt.h): the batch in flight is dropped, what finished is reported,
   // and the report says the run was interrupted.
   while (next < todo.size() && !stop && !(c.results->interrupted = Interrupted())) {
-    auto batch = std::make_unique<Batch>(c, timer);
+    auto batch = std::make_unique<Batch>(c, timer, scorer.get());
     if (!batch->Prepare(todo, &next, &stop)) continue;
     if (!batch->Run(&stop)) break;
     batch.reset();

@@ -4,8 +4,15 @@
 #include <torch/cuda.h>
 #include <torch/types.h>
 
+#include <atomic>
+#include <chrono>
+#include <thread>
+#include <utility>
+#include <vector>
+
 #include "bench/run/eval_runner.h"
 #include "core/errors.h"
+#include "core/worker_thread.h"
 #include "tests/test_util.h"
 
 namespace ncb {
@@ -109,6 +116,40 @@ TEST(ThroughputUnit, ADeviceTheMachineLacksIsAClearError) {
   EXPECT_NE(e.find("but this machine has " + std::to_string(n) + " CUDA device"), std::string::npos)
       << e;
   EXPECT_EQ(ParseDevice("cuda:0"), torch::Device(torch::kCUDA, 0));
+}
+
+// The pipeline's scorer is one thread for the whole run: what LibTorch keeps per thread (cuDNN's
+// execution plans on CUDA, the OpenMP team) stays from one frame to the next. Tasks run in
+// order, a task's exception reaches get(), and a result left unread waits for its task.
+TEST(ThroughputUnit, OneWorkerThreadRunsEveryTaskInOrder) {
+  static thread_local int calls_here = 0;  // what a library would cache per thread
+  std::vector<int> order;
+  std::thread::id first;
+  {
+    WorkerThread worker;
+    for (int i = 0; i < 5; ++i) {
+      auto r = worker.Submit([&, i] {
+        order.push_back(i);
+        return std::make_pair(std::this_thread::get_id(), ++calls_here);
+      });
+      const auto [id, calls] = r.get();
+      if (i == 0) first = id;
+      EXPECT_EQ(id, first);
+      EXPECT_NE(id, std::this_thread::get_id());
+      EXPECT_EQ(calls, i + 1);  // the same thread's state, not a fresh thread's
+    }
+    auto failing = worker.Submit([]() -> int { throw Error("scoring failed"); });
+    EXPECT_THROW(failing.get(), Error);
+    std::atomic<bool> done{false};
+    {
+      auto unread = worker.Submit([&] {
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+        done = true;
+      });
+    }  // its destructor waited
+    EXPECT_TRUE(done);
+  }
+  EXPECT_EQ(order, (std::vector<int>{0, 1, 2, 3, 4}));
 }
 
 }  // namespace
