@@ -141,6 +141,10 @@ class Metric {
   virtual const MetricInfo& info() const = 0;
   // Every option with its value, defaults included, for the report.
   virtual nlohmann::json options() const = 0;
+  // The keys of options() that never change a number: where a file or folder lies when its
+  // content is named by a hash elsewhere in options(), how many threads. `compare` skips them,
+  // so two checkouts' reports of the same run compare (config.metrics[].incidental_options).
+  virtual std::vector<std::string> incidental_options() const { return {}; }
   // How frames are prepared before scoring, where a reader needs it to reproduce the number
   // (FVD: clip rule, input rounding, resize, crop, normalisation); null otherwise. The report
   // keeps it under config.metrics[].preprocessing.

@@ -44,6 +44,36 @@ std::vector<Gate> ParseGates(const std::string& spec) {
   return gates;
 }
 
+namespace {
+
+// A metric's options less where things lie: a `file` beside a `sha256`, and any KEY beside a
+// KEY_sha256 (the content is the hash), at every depth.
+json WithoutLocations(const json& o) {
+  if (!o.is_object()) return o;
+  json out = json::object();
+  for (const auto& [k, v] : o.items()) {
+    if ((k == "file" && o.contains("sha256")) || o.contains(k + "_sha256")) continue;
+    out[k] = WithoutLocations(v);
+  }
+  return out;
+}
+
+// What of a metric's options defines its numbers: options() less the keys either report's
+// metric declares incidental (config.metrics[].incidental_options: a folder whose content is
+// hashed elsewhere, a thread count) and less where hashed files lie. Two checkouts' reports of
+// the same run then compare; another weights file, traineddata or cursor library does not.
+json NumberDefiningOptions(const json& m, const json& other) {
+  json o = ObjectOr(m, "options");
+  for (const json* side : {&m, &other}) {
+    for (const auto& k : ArrayOr(*side, "incidental_options")) {
+      if (k.is_string()) o.erase(k.get<std::string>());
+    }
+  }
+  return WithoutLocations(o);
+}
+
+}  // namespace
+
 std::vector<std::string> Incompatibilities(const json& a, const json& b) {
   std::vector<std::string> why;
   if (a.value("schema", "") != b.value("schema", "")) {
@@ -66,10 +96,8 @@ std::vector<std::string> Incompatibilities(const json& a, const json& b) {
       why.push_back("metric " + name + ": version " + std::to_string(m.value("version", 0)) +
                     " vs " + std::to_string(it->second.value("version", 0)));
     }
-    if (ObjectOr(m, "options") != ObjectOr(it->second, "options")) {
-      why.push_back("metric " + name + ": options " + ObjectOr(m, "options").dump() + " vs " +
-                    ObjectOr(it->second, "options").dump());
-    }
+    const json oa = NumberDefiningOptions(m, it->second), ob = NumberDefiningOptions(it->second, m);
+    if (oa != ob) why.push_back("metric " + name + ": options " + oa.dump() + " vs " + ob.dump());
   }
   for (const char* k : {"alignment", "caption_style", "max_frames", "render"}) {
     const json& x = a["config"].value(k, json());

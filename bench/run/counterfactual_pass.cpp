@@ -29,6 +29,9 @@ class OnGivenLog : public Metric {
   }
   const MetricInfo& info() const override { return info_; }
   json options() const override { return inner_->options(); }
+  std::vector<std::string> incidental_options() const override {
+    return inner_->incidental_options();
+  }
   void BeginSample(const SampleInfo& s) override {
     SampleInfo given = s;
     given.cursor = s.given_cursor;

@@ -79,6 +79,7 @@ json MetricConfig(const RunPlan& plan) {
          {"options", m.options()},
          {"requested", {{"name", plan.metrics[i]}, {"options", plan.OptionsOf(plan.metrics[i])}}}});
     if (const auto p = m.preprocessing(); !p.is_null()) config.back()["preprocessing"] = p;
+    if (auto k = m.incidental_options(); !k.empty()) config.back()["incidental_options"] = k;
     config.back()["outputs"] = DescribeOutputs(m);
     config.back()["capabilities"] = {{"batchable", m.batchable()},
                                      {"device_kernels", m.device_kernels()}};

@@ -83,6 +83,9 @@ class StaticBaselined : public Metric {
 
   const MetricInfo& info() const override { return model_->info(); }
   json options() const override { return model_->options(); }
+  std::vector<std::string> incidental_options() const override {
+    return model_->incidental_options();
+  }
   json preprocessing() const override { return model_->preprocessing(); }
   std::vector<OutputView> views() const override { return model_->views(); }
   bool batchable() const override { return model_->batchable(); }

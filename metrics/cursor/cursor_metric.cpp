@@ -32,6 +32,7 @@
 
 #include "core/errors.h"
 #include "core/frame.h"
+#include "core/hashing.h"
 #include "core/recent_memo.h"
 #include "core/stats.h"
 #include "metrics/cursor/cursor_detector.h"
@@ -62,6 +63,7 @@ class CursorMetric : public Metric {
     templates_ = o.contains("templates") ? std::filesystem::path(o["templates"].get<std::string>())
                                          : env.dataset_dir / "cursors";
     library_ = CursorLibrary::Load(templates_);
+    templates_sha256_ = Sha256Tree(templates_);
     radius_ = o.value("radius", 8.0);
     // The library's own threshold (calibrated by `datasets cursor-templates`), else 0.8.
     const bool given = o.contains("min_confidence") && !o["min_confidence"].is_null();
@@ -123,6 +125,7 @@ class CursorMetric : public Metric {
   }
   nlohmann::json options() const override {
     return {{"templates", templates_.string()},
+            {"templates_sha256", templates_sha256_},  // the library's content, where it lies
             {"radius", radius_},
             {"radius_unit", "px of a " + std::to_string(library_.screen.width) + "x" +
                                 std::to_string(library_.screen.height) +
@@ -295,6 +298,7 @@ class CursorMetric : public Metric {
 
   MetricInfo info_;
   std::filesystem::path templates_;
+  std::string templates_sha256_;
   double radius_ = 8;
   std::optional<double> min_confidence_;  // given; else the detector's default
   double threshold_ = 0;                  // the detector's threshold in use

@@ -53,6 +53,8 @@ class LpipsMetric : public FrameMeanMetric {
   }
   const MetricInfo& info() const override { return info_; }
   nlohmann::json options() const override { return options_; }
+  // The weights' content is provenance.weights.sha256.
+  std::vector<std::string> incidental_options() const override { return {"weights_dir"}; }
 
  protected:
   std::string key() const override { return "lpips"; }

@@ -55,6 +55,9 @@ class SelectedFramesMetric : public Metric {
   std::vector<std::string> cursor_log_keys() const override { return base_->cursor_log_keys(); }
   std::vector<OutputView> views() const override { return base_->views(); }
   nlohmann::json preprocessing() const override { return base_->preprocessing(); }
+  std::vector<std::string> incidental_options() const override {
+    return base_->incidental_options();
+  }
   nlohmann::json options() const override {
     auto o = base_->options();
     o[option_key_] = option_value_;

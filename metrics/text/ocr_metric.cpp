@@ -104,6 +104,10 @@ class OcrMetric : public Metric {
   std::vector<OutputView> views() const override {
     return {{"frame_texts", "ocr_frames", "OCR", ""}};
   }
+  // The model's content is traineddata_sha256; the cache holds what the same settings read.
+  std::vector<std::string> incidental_options() const override {
+    return {"cache", "tessdata", "threads"};
+  }
   json options() const override {
     json j = pool_->provenance();
     j["k"] = o_.k;

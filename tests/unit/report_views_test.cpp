@@ -179,6 +179,44 @@ TEST(Compare, RefusesDifferentDatasetsAndMetricVersionsUnlessTold) {
   EXPECT_EQ(Compare(base, Report({0.9, 0.8}, 0, "def"), o)["mismatches"].size(), 1u);
 }
 
+// Two checkouts' reports of the same checkpoint, weights and data compare: where a hashed file
+// or folder lies, and what a metric declares incidental, are not part of what it measured.
+// Another weights file, cursor library or option value still is.
+TEST(Compare, WhereHashedFilesLieAndIncidentalOptionsAreNotCompared) {
+  const auto with = [](const json& lpips, const json& cursor) {
+    auto r = Report({0.9, 0.8});
+    r["config"]["metrics"].push_back({{"name", "lpips"},
+                                      {"version", 1},
+                                      {"direction", "lower_is_better"},
+                                      {"options", lpips},
+                                      {"incidental_options", {"weights_dir"}}});
+    r["config"]["metrics"].push_back(
+        {{"name", "cursor"}, {"version", 1}, {"direction", ""}, {"options", cursor}});
+    return r;
+  };
+  const auto lpips = [](const std::string& dir, const std::string& sha, int chunk) {
+    return json{{"net", "squeeze"},
+                {"chunk", chunk},
+                {"weights_dir", dir},
+                {"provenance", {{"weights", {{"file", dir + "/w.pt"}, {"sha256", sha}}}}}};
+  };
+  const auto cursor = [](const std::string& dir, const std::string& sha) {
+    return json{{"templates", dir}, {"templates_sha256", sha}, {"radius", 8.0}};
+  };
+  const auto base = with(lpips("/a/weights", "aa", 2), cursor("/a/cursors", "cc"));
+  EXPECT_TRUE(
+      Incompatibilities(base, with(lpips("/b/weights", "aa", 2), cursor("/b/x", "cc"))).empty());
+  const auto other =
+      Incompatibilities(base, with(lpips("/b/weights", "ab", 3), cursor("/a", "cd")));
+  ASSERT_EQ(other.size(), 2u);
+  EXPECT_NE(other[0].find("metric cursor: options"), std::string::npos) << other[0];
+  EXPECT_NE(other[0].find("\"templates_sha256\":\"cd\""), std::string::npos) << other[0];
+  EXPECT_EQ(other[0].find("/a"), std::string::npos) << other[0];  // locations left out
+  EXPECT_NE(other[1].find("\"sha256\":\"ab\""), std::string::npos) << other[1];
+  EXPECT_NE(other[1].find("\"chunk\":3"), std::string::npos) << other[1];
+  EXPECT_EQ(other[1].find("weights_dir"), std::string::npos) << other[1];
+}
+
 TEST(Compare, GateSyntaxErrorsNameTheClause) {
   EXPECT_THROW(ParseGates("ssim=-1"), Error);
   EXPECT_THROW(ParseGates("ssim<abc"), Error);
