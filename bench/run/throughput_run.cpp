@@ -134,7 +134,7 @@ json SweepRow(const ThroughputOptions& o, Checkpoint& ckpt, const Inputs& in, in
     row["peak_device_mib"] =
         peak ? json(static_cast<double>(*peak) / (1024.0 * 1024.0)) : json(nullptr);
     log(LogLevel::kInfo, "batch " + std::to_string(b) + ", " + mode_name + ": " +
-                             std::to_string(row["frames_per_s"].get<double>()) + " frames/s");
+                             Fixed(row["frames_per_s"].get<double>(), 1) + " frames/s");
   } catch (const std::exception& e) {  // c10::Error for out-of-memory, ContractError, ...
     row["error"] = e.what();
     log(LogLevel::kWarning, "batch " + std::to_string(b) + ", " + mode_name + ": " + e.what());

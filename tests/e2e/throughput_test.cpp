@@ -3,6 +3,7 @@
 #include <torch/version.h>
 
 #include <fstream>
+#include <regex>
 
 #include "bench/checkpoint/reference_checkpoints.h"
 #include "bench/run/eval_runner.h"
@@ -188,6 +189,9 @@ TEST(Throughput, OnlyModeSweepsBatchSizesWithoutGroundTruth) {
                              " --batch-sizes 1,2 --frames 3 --repeats 1");
   EXPECT_EQ(cli.status, 0) << cli.output;
   EXPECT_NE(cli.output.find("| 2 | rollout |"), std::string::npos) << cli.output;
+  // Each batch's line reads "batch 2, rollout: 1234.5 frames/s", not std::to_string's 6 places.
+  EXPECT_TRUE(std::regex_search(cli.output, std::regex(R"(batch 2, rollout: \d+\.\d frames/s)")))
+      << cli.output;
   const auto view =
       test::Run(test::NcbenchExe().string() + " report " + (tmp / "cli/report.json").string());
   EXPECT_EQ(view.status, 2) << view.output;
