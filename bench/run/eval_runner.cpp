@@ -35,11 +35,13 @@ torch::Device ParseDevice(const std::string& name) {
                 "' asked for, but this LibTorch sees no CUDA device "
                 "(a CPU build, or no GPU on this machine)");
   }
-  const auto n = static_cast<int64_t>(d.is_cuda() ? torch::cuda::device_count() : 0);
-  if (d.is_cuda() && d.has_index() && d.index() >= n) {
-    throw Error("device '" + name + "' asked for, but this machine has " + std::to_string(n) +
-                " CUDA device" +
-                (n == 1 ? " (cuda:0)" : "s (cuda:0 to cuda:" + std::to_string(n - 1) + ")"));
+  if (d.is_cuda() && d.has_index()) {  // CUDA is asked about on CUDA runs only
+    const auto n = static_cast<int64_t>(torch::cuda::device_count());
+    if (d.index() >= n) {
+      throw Error("device '" + name + "' asked for, but this machine has " + std::to_string(n) +
+                  " CUDA device" +
+                  (n == 1 ? " (cuda:0)" : "s (cuda:0 to cuda:" + std::to_string(n - 1) + ")"));
+    }
   }
   return d;
 }
