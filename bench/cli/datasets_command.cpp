@@ -269,16 +269,18 @@ std::vector<CursorObservation> ObserveCursor(const Sample& s, cv::Size* screen, 
     if (const auto k = static_cast<size_t>(f); k < at.size() && whole_at[k]) whole[k] = bgr.clone();
     for (size_t k = 0; k < at.size(); ++k) {
       if (before[k] < 0 && after[k] < 0) continue;
-      // Around the point, the frame's edge pixels repeated beyond it: centred on the logged
-      // point itself, between pixels where the log is (a video resized from the logged
-      // screen), so that every observation of a sprite has it at the same place; or on the
-      // pixel nearest to it (`whole`: the screen without the cursor pasted into a frame).
+      // Around the point, the frame's edge pixels repeated beyond it: the logged point itself
+      // at the patch's pixel (kPatch/2, kPatch/2), interpolated where it lies between pixels
+      // (a video resized from the logged screen), so that every observation of a sprite has
+      // it at the same place; or the pixel nearest to it (`whole`: the screen without the
+      // cursor pasted into a frame). getRectSubPix samples dst(i) at src(i + centre -
+      // (kPatch - 1) / 2): the centre is the point less half a pixel.
       const auto patch = [&](bool whole) {
         const double x = whole ? static_cast<double>(std::lround(at[k]->x)) : at[k]->x;
         const double y = whole ? static_cast<double>(std::lround(at[k]->y)) : at[k]->y;
         cv::Mat p;
         cv::getRectSubPix(bgr, {kPatch, kPatch},
-                          cv::Point2f(static_cast<float>(x + 0.5), static_cast<float>(y + 0.5)), p);
+                          cv::Point2f(static_cast<float>(x - 0.5), static_cast<float>(y - 0.5)), p);
         return p;
       };
       if (static_cast<int64_t>(k) == f) obs[k].patch = patch(false);

@@ -261,15 +261,20 @@ Match Similarity(const cv::Mat& pa, const cv::Mat& fa, const cv::Mat& pb, const 
   return best;
 }
 
-// The observation moved by `shift` (its pixel p + shift comes to p), edges repeated.
-CursorObservation Shifted(const CursorObservation& o, cv::Point shift) {
-  if (shift == cv::Point()) return o;
+// A patch moved by `shift` (its pixel p + shift comes to p), edges repeated. getRectSubPix
+// samples dst(i) at src(i + centre - (kPatch - 1) / 2).
+cv::Mat Moved(const cv::Mat& patch, cv::Point shift) {
   const cv::Point2f c(kPatch / 2.0f + static_cast<float>(shift.x) - 0.5f,
                       kPatch / 2.0f + static_cast<float>(shift.y) - 0.5f);
-  CursorObservation out{{}, {}, o.where};
-  cv::getRectSubPix(o.patch, o.patch.size(), c, out.patch);
-  cv::getRectSubPix(o.background, o.background.size(), c, out.background);
+  cv::Mat out;
+  cv::getRectSubPix(patch, patch.size(), c, out);
   return out;
+}
+
+// The observation moved by `shift`.
+CursorObservation Shifted(const CursorObservation& o, cv::Point shift) {
+  if (shift == cv::Point()) return o;
+  return {Moved(o.patch, shift), Moved(o.background, shift), o.where};
 }
 
 // Similarity of two shapes: the share of the smaller mask inside the other, grown by a
@@ -394,66 +399,80 @@ std::optional<CursorDetector> AloneDetector(const CursorSprite& sprite, cv::Size
   }
 }
 
+// How the calibration sees observation k's patches: at the frames' size (Identity), or moved
+// and shrunk (CalibrateShrunk); and where its logged point lies there.
+struct View {
+  std::function<cv::Mat(const cv::Mat&, size_t)> image;
+  std::function<cv::Point2d(size_t)> centre;
+  static View Identity() {
+    return {[](const cv::Mat& m, size_t) { return m; },
+            [](size_t) { return cv::Point2d(kPatch / 2, kPatch / 2); }};
+  }
+};
+
 // A screen without the cursor for the calibration, counted `weight` times (an observation's
 // screen without the pointer that equals its screen without the cursor is that screen again:
-// every observation weighs the same, and each screen is scored once).
+// every observation weighs the same, and each screen is scored once); `centre`: the logged
+// point there.
 struct LookAlikeScreen {
   cv::Mat bgr;
   int weight = 1;
+  cv::Point2d centre;
 };
 
 // Each observation's screens without the cursor, and its patch without the pointer
-// (WithoutPointer), as recorded and degraded, through `as` (the frames' size, or shrunk).
+// (WithoutPointer), as recorded and degraded, as `view` sees them.
 std::vector<LookAlikeScreen> LookAlikeScreens(const std::vector<CursorObservation>& obs,
-                                              const cv::Mat& pointer,
-                                              const std::function<cv::Mat(const cv::Mat&)>& as) {
+                                              const cv::Mat& pointer, const View& view) {
   std::vector<LookAlikeScreen> out;
-  for (const auto& o : obs) {
+  for (size_t k = 0; k < obs.size(); ++k) {
+    const auto& o = obs[k];
     const auto without = WithoutPointer(o, pointer);
     const int weight = without ? 1 : 2;
-    out.push_back({as(o.background), weight});
-    out.push_back({as(Degraded(o.background)), weight});
+    const cv::Point2d c = view.centre(k);
+    out.push_back({view.image(o.background, k), weight, c});
+    out.push_back({view.image(Degraded(o.background), k), weight, c});
     if (without) {
-      out.push_back({as(*without), 1});
-      out.push_back({as(Degraded(*without)), 1});
+      out.push_back({view.image(*without, k), 1, c});
+      out.push_back({view.image(Degraded(*without), k), 1, c});
     }
   }
   return out;
 }
 
 // A sprite's threshold near the logged point: the 99th percentile of its best score within
-// `reach` px of `centre` on `screens` (LookAlikeScreens, `frame` px: the patches, or the
-// patches shrunk), plus 0.02, within [0.6, 1] (1: the detector does not search it at that
-// size); none where the sprite cannot be searched at that size.
+// `reach` px of each screen's logged point on `screens` (LookAlikeScreens, `frame` px: the
+// patches, or the patches shrunk), plus 0.02, within [0.6, 1] (1: the detector does not
+// search it at that size); none where the sprite cannot be searched at that size.
 std::optional<double> NearThreshold(const CursorSprite& sprite,
                                     const std::vector<LookAlikeScreen>& screens, cv::Size frame,
-                                    cv::Point2d centre, double reach) {
+                                    double reach) {
   const auto det = AloneDetector(sprite, {kPatch, kPatch}, frame);
   if (!det) return std::nullopt;
   std::vector<double> neg;
   for (const auto& b : screens) {
-    const auto n = det->Near(b.bgr, centre, reach);
+    const auto n = det->Near(b.bgr, b.centre, reach);
     neg.insert(neg.end(), static_cast<size_t>(b.weight), n ? n->confidence : 0);
   }
   return std::clamp(Quantile(neg, 0.99) + 0.02, 0.6, 1.0);
 }
 
-// The shares of `patches` and of `screens` (without the cursor) where `lib` finds a cursor
-// within `radius` px of `centre`, each sprite at its own threshold.
+// The shares of the observations' patches and of their screens without the cursor, as
+// `view` sees them, where `lib` finds a cursor within `radius` px of the logged point, each
+// sprite at its own threshold.
 std::pair<double, double> FoundShares(const CursorLibrary& lib, cv::Size frame,
-                                      const std::vector<cv::Mat>& patches,
-                                      const std::vector<cv::Mat>& screens, cv::Point2d centre,
+                                      const std::vector<CursorObservation>& obs, const View& view,
                                       double radius) {
   const CursorDetector det(lib, frame, {1.0}, std::nullopt);
-  const auto share = [&](const std::vector<cv::Mat>& frames) {
+  const auto share = [&](cv::Mat CursorObservation::*which) {
     int found = 0;
-    for (const auto& f : frames) {
-      const auto d = det.Near(f, centre, radius);
+    for (size_t k = 0; k < obs.size(); ++k) {
+      const auto d = det.Near(view.image(obs[k].*which, k), view.centre(k), radius);
       found += d && d->confidence >= det.min_confidence();
     }
-    return frames.empty() ? 0.0 : static_cast<double>(found) / static_cast<double>(frames.size());
+    return obs.empty() ? 0.0 : static_cast<double>(found) / static_cast<double>(obs.size());
   };
-  return {share(patches), share(screens)};
+  return {share(&CursorObservation::patch), share(&CursorObservation::background)};
 }
 
 }  // namespace
@@ -591,21 +610,14 @@ CursorTemplates LearnCursorTemplates(const std::vector<CursorObservation>& obs,
   // recorded and blurred + JPEG-compressed, plus 0.02, within [0.6, 1] (a
   // sprite that looks like the screen's own furniture is held to a higher one; at 1 it is not
   // searched).
-  const cv::Point2d centre(kPatch / 2, kPatch / 2);
-  std::vector<cv::Mat> patches, clean;
-  for (const auto& o : obs) {
-    patches.push_back(o.patch);
-    clean.push_back(o.background);
-  }
-  const auto screens =
-      LookAlikeScreens(obs, PointerMask(out.sprites), [](const cv::Mat& m) { return m; });
+  const View view = View::Identity();
+  const auto screens = LookAlikeScreens(obs, PointerMask(out.sprites), view);
   CursorLibrary lib;
   lib.dir = what;
   lib.screen = {kPatch, kPatch};
   for (size_t i = 0; i < out.sprites.size(); ++i) {
     lib.sprites.push_back(AsSprite(out.sprites[i], i));
-    const auto threshold =
-        NearThreshold(lib.sprites.back(), screens, {kPatch, kPatch}, centre, kReach);
+    const auto threshold = NearThreshold(lib.sprites.back(), screens, {kPatch, kPatch}, kReach);
     NCB_CHECK(threshold);  // a shape that is not Flat() is searched at its own size
     out.sprites[i].min_confidence = *threshold;
     lib.sprites.back().min_confidence = out.sprites[i].min_confidence;
@@ -615,7 +627,7 @@ CursorTemplates LearnCursorTemplates(const std::vector<CursorObservation>& obs,
     out.min_confidence = std::min(out.min_confidence, sp.min_confidence);
   lib.min_confidence = out.min_confidence;
   std::tie(out.ceiling, out.false_positive_rate) =
-      FoundShares(lib, {kPatch, kPatch}, patches, clean, centre, kRadius);
+      FoundShares(lib, {kPatch, kPatch}, obs, view, kRadius);
   return out;
 }
 
@@ -623,26 +635,32 @@ void CalibrateShrunk(CursorTemplates* t, const std::vector<CursorObservation>& o
   if (!(scale < CursorDetector::kShrunk) || t->sprites.empty()) return;
   const cv::Size small(static_cast<int>(std::lround(kPatch * scale)),
                        static_cast<int>(std::lround(kPatch * scale)));
-  const cv::Point2d centre(kPatch / 2 * scale, kPatch / 2 * scale);
-  const auto shrink = [&](const cv::Mat& m) {
-    cv::Mat out;
-    cv::resize(m, out, small, 0, 0, cv::INTER_AREA);
-    return out;
-  };
   // The patches, the screens without the cursor and the patches without the pointer (as
-  // recorded, and degraded), shrunk.
-  std::vector<cv::Mat> patches, clean;
-  for (const auto& o : obs) {
-    patches.push_back(shrink(o.patch));
-    clean.push_back(shrink(o.background));
-  }
-  const auto screens = LookAlikeScreens(obs, PointerMask(t->sprites), shrink);
+  // recorded, and degraded), each moved by whole pixels before it is shrunk: observation k by
+  // (k mod n, k / n mod n) px, n = ceil(1 / scale). Every patch has its logged point at its
+  // centre, so shrunk alike they would all show the pointer at one sub-pixel phase of the
+  // shrunk grid, where the frames of a 256 px video show it at any (at 0.4, a pixel moves
+  // the grid by 0.4 of a shrunk pixel; the thresholds moved by up to 0.04 with the phase).
+  const int n = static_cast<int>(std::ceil(1 / scale));
+  const auto shift = [n](size_t k) {
+    return cv::Point(static_cast<int>(k) % n, static_cast<int>(k) / n % n);
+  };
+  const View view{[&](const cv::Mat& m, size_t k) {
+                    cv::Mat out;
+                    cv::resize(Moved(m, -shift(k)), out, small, 0, 0, cv::INTER_AREA);
+                    return out;
+                  },
+                  [&](size_t k) {
+                    const cv::Point d = shift(k);
+                    return cv::Point2d((kPatch / 2 + d.x) * scale, (kPatch / 2 + d.y) * scale);
+                  }};
+  const auto screens = LookAlikeScreens(obs, PointerMask(t->sprites), view);
   CursorLibrary lib;
   lib.dir = "learned";
   lib.screen = {kPatch, kPatch};
   for (size_t i = 0; i < t->sprites.size(); ++i) {
     auto& sp = t->sprites[i];
-    const auto threshold = NearThreshold(AsSprite(sp, i), screens, small, centre, kReach * scale);
+    const auto threshold = NearThreshold(AsSprite(sp, i), screens, small, kReach * scale);
     if (!threshold) continue;  // too small to survive the shrinking: the detector skips it there
     sp.min_confidence_shrunk = *threshold;
     lib.sprites.push_back(AsSprite(sp, i));
@@ -652,7 +670,7 @@ void CalibrateShrunk(CursorTemplates* t, const std::vector<CursorObservation>& o
   lib.min_confidence = t->min_confidence;
   t->shrunk_scale = scale;
   std::tie(t->ceiling_shrunk, t->false_positive_rate_shrunk) =
-      FoundShares(lib, small, patches, clean, centre, kRadius * scale);
+      FoundShares(lib, small, obs, view, kRadius * scale);
 }
 
 void CalibrateAnywhere(CursorTemplates* t, const std::vector<cv::Mat>& cursorless) {

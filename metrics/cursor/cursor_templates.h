@@ -3,12 +3,12 @@
 // under it changes.
 //
 // Input: one observation per ground-truth frame with a logged position, as two patches of
-// kPatch x kPatch pixels centred on the logged point (interpolated where it falls between
-// pixels, so that a resized video's sprite lands at the same place in every patch): the
-// frame there, and the same place in the nearest frame before or after (the one more like
-// it) whose logged point is at least kApart px away: the screen without the cursor. Frames whose
-// patch equals the clip's last kept one (a resting pointer over a still screen) add nothing and are
-// left out. Within a box of [-16, +32) px around the logged point:
+// kPatch x kPatch pixels with the logged point at pixel (kPatch/2, kPatch/2) (interpolated where it
+// falls between pixels, so that a resized video's sprite lands at the same place in every patch):
+// the frame there, and the same place in the nearest frame before or after (the one more like it)
+// whose logged point is at least kApart px away: the screen without the cursor. Frames whose patch
+// equals the clip's last kept one (a resting pointer over a still screen) add nothing and are left
+// out. Within a box of [-16, +32) px around the logged point:
 //  1. an observation's foreground: where the patch differs from the screen without the cursor
 //     by more than kAgree grey levels in a channel; over a quarter of the box differing is the
 //     screen changing under the pointer (a menu it opened): left out; a hovered widget's
@@ -105,7 +105,9 @@ void CalibrateAnywhere(CursorTemplates* templates, const std::vector<cv::Mat>& c
 // (`scale` < CursorDetector::kShrunk: the GUIWorld decode's 256 px wide), per sprite: the
 // calibration above on the same screens (without the cursor, and the patches without the
 // pointer) shrunk to `scale`, as recorded and degraded (degraded, then shrunk), is the sprite's
-// min_confidence_shrunk (a shrunk hand matches a highlighted button; the 4x6 px interior of an
+// min_confidence_shrunk, each observation moved by 0 to ceil(1 / scale) - 1 whole pixels each
+// way before it is shrunk, so that the pointer is seen at the sub-pixel phases of the shrunk
+// grid a video shows it at (a shrunk hand matches a highlighted button; the 4x6 px interior of an
 // arrow matched it as well as the pointer did and gets 1: not searched there, where a cap of
 // 0.95 let it report a cursor on 3-8 % of frames without one). Sets the ceiling and
 // false-positive rate there (each observation shrunk). Does nothing for `scale` >= kShrunk.

@@ -393,10 +393,10 @@ struct ThemeBounds {
   double hidden_degraded, hidden_256;  // cursor-less frames with a hit at the log, at most
 };
 const std::map<std::string, ThemeBounds> kThemeBounds = {
-    {"DMZ-White", {0.93, 0.91, 0.85, 0.025, 0.02}},
+    {"DMZ-White", {0.93, 0.91, 0.80, 0.025, 0.02}},
     {"DMZ-Black", {0.91, 0.95, 0.78, 0.02, 0.02}},
     {"whiteglass", {0.94, 0.92, 0.79, 0.02, 0.02}},
-    {"redglass", {0.85, 0.85, 0.75, 0.02, 0.02}},
+    {"redglass", {0.85, 0.85, 0.76, 0.02, 0.02}},
 };
 
 class CursorTheme : public GuiTrack, public ::testing::WithParamInterface<const char*> {};
@@ -489,6 +489,9 @@ TEST_P(CursorTheme, LearnedTemplatesOnCleanDegradedSmallAndCursorlessFrames) {
   const json clean = cursor(data / "manifest.jsonl", data / "frames", "clean");
   EXPECT_GE(clean["cursor_hit_rate"].get<double>(), bound.clean)
       << "the learned templates' ceiling";
+  // The learned hotspots lie on the logged point: the ground truth's hits are 0.4-0.5 px
+  // from the log on average (1.5-1.7 px when the learner cut its patches a pixel off).
+  EXPECT_LE(clean["cursor_error_mean"].get<double>(), 0.8) << "the learned hotspots";
   EXPECT_GT(clean["cursor_frames"].get<double>(), 150);
   EXPECT_GT(clean["cursor_frames_outside"].get<double>(), 0) << "the crop hides some positions";
   EXPECT_GE(cursor(data / "manifest.jsonl", WriteVideos(data, work / "v_degraded", blurred, 35),
