@@ -23,6 +23,10 @@ std::shared_ptr<Lpips> SharedLpips(const LpipsFiles& f) {
   return p;
 }
 
+// The options that never change a number (Metric::incidental_options): the weights' content
+// is provenance.weights.sha256.
+std::vector<std::string> LpipsIncidentalOptions() { return {"weights_dir"}; }
+
 }  // namespace
 
 const std::vector<MetricOption>& LpipsOptions() {
@@ -53,8 +57,7 @@ class LpipsMetric : public FrameMeanMetric {
   }
   const MetricInfo& info() const override { return info_; }
   nlohmann::json options() const override { return options_; }
-  // The weights' content is provenance.weights.sha256.
-  std::vector<std::string> incidental_options() const override { return {"weights_dir"}; }
+  std::vector<std::string> incidental_options() const override { return LpipsIncidentalOptions(); }
 
  protected:
   std::string key() const override { return "lpips"; }
@@ -124,7 +127,7 @@ std::unique_ptr<Metric> MakeLpipsChangedMetric(const nlohmann::json& j, const Me
                                   "lpips 0.1.4 (LPIPS(net='" + net +
                                       "', version='0.1', spatial=True), inputs scaled to "
                                       "[-1, 1]) averaged over the changed region",
-                                  options, map, LpipsChangedOptions},
+                                  options, map, LpipsChangedOptions, LpipsIncidentalOptions()},
                                  j);
 }
 

@@ -49,10 +49,7 @@ class ChangedRegionMetric : public Metric {
     o["radius"] = o_.radius;
     return o;
   }
-  std::vector<std::string> incidental_options() const override {
-    if (options().contains("weights_dir")) return {"weights_dir"};  // lpips_changed, as lpips
-    return {};
-  }
+  std::vector<std::string> incidental_options() const override { return score_.incidental; }
   std::vector<OutputKey> outputs() const override {
     return {{"*_share", "data", "", false},
             {"*_frames_unchanged", "count", "", false},

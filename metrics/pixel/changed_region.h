@@ -54,6 +54,8 @@ struct ChangedRegionMap {
   std::function<torch::Tensor(const torch::Tensor&, const torch::Tensor&)> map;
   // The options that name the metric: ChangedRegionOptionTable() when null.
   const std::vector<MetricOption>& (*table)() = nullptr;
+  // The base metric's Metric::incidental_options(), of `options`.
+  std::vector<std::string> incidental = {};
 };
 // `options`: threshold and radius (and the base metric's, which the caller has read).
 std::unique_ptr<Metric> MakeChangedRegionMetric(ChangedRegionMap score,
