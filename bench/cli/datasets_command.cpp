@@ -341,6 +341,16 @@ void AddCursorTemplatesCommand(CLI::App* cmd, Runner* run) {
       ->required()
       ->check(CLI::ExistingFile);
   ct->add_option("--out", *out, "Folder to write cursors.json and the sprites into")->required();
+  auto net = std::make_shared<CursorNetOptions>();
+  ct->add_option("--net-steps", net->steps,
+                 "Training steps of the learned detector beside the templates (0: templates only)")
+      ->capture_default_str()
+      ->check(CLI::NonNegativeNumber);
+  ct->add_option("--seed", net->seed, "The learned detector's random seed")->capture_default_str();
+  ct->add_option("--threads", net->threads,
+                 "LibTorch threads for the training (0: LibTorch's default, the physical cores)")
+      ->check(CLI::Range(0, 1024))
+      ->capture_default_str();
   ct->callback([=] {
     *run = [=] {
       const Manifest m = ReadManifest(*manifest);
@@ -354,7 +364,9 @@ void AddCursorTemplatesCommand(CLI::App* cmd, Runner* run) {
       }
       auto t = LearnCursorTemplates(obs, *manifest);
       CalibrateAnywhere(&t, cursorless);
-      CalibrateShrunk(&t, obs, static_cast<double>(kDecodeWidth) / screen.width);
+      const double decode = static_cast<double>(kDecodeWidth) / screen.width;
+      CalibrateShrunk(&t, obs, decode);
+      if (net->steps > 0) LearnCursorNet(&t, obs, decode, *net);
       WriteCursorTemplates(t, screen, *out);
       std::cout << "learned " << t.sprites.size() << " cursor shape(s) from " << obs.size()
                 << " frames of " << clips << " clips (" << t.unassigned << " frames in no shape, "
@@ -379,6 +391,22 @@ void AddCursorTemplatesCommand(CLI::App* cmd, Runner* run) {
       if (t.shrunk_scale > 0) {
         std::cout << "; at " << kDecodeWidth << " px wide, ceiling " << t.ceiling_shrunk
                   << ", false positives " << t.false_positive_rate_shrunk;
+      }
+      if (t.net) {
+        std::cout << "\nlearned detector (cursor-net.pt, " << net->steps << " steps): threshold "
+                  << t.net_min_confidence << ", ceiling " << t.net_ceiling << ", false positives "
+                  << t.net_false_positive_rate;
+        if (t.shrunk_scale > 0) {
+          std::cout << "; at " << kDecodeWidth << " px wide threshold "
+                    << t.net_min_confidence_shrunk << ", ceiling " << t.net_ceiling_shrunk
+                    << ", false positives " << t.net_false_positive_rate_shrunk;
+        }
+        std::cout << "\ntemplates and net together (the metric): ceiling " << t.both_ceiling
+                  << ", false positives " << t.both_false_positive_rate;
+        if (t.shrunk_scale > 0) {
+          std::cout << "; at " << kDecodeWidth << " px wide, ceiling " << t.both_ceiling_shrunk
+                    << ", false positives " << t.both_false_positive_rate_shrunk;
+        }
       }
       std::cout << "\nwrote " << *out << "/cursors.json\n";
       return 0;

@@ -17,6 +17,15 @@
 // random texture, each with its cursor-less partner; learning, merging, calibration on the
 // blurred + JPEG copies. Target on 2 cores: >= 100 observations/s (a 250-frame dataset learned
 // in under 2.5 s besides decoding; measured: 123/s, 1.9 s for the 240).
+// BM_CursorNet_Near: the learned detector (cursor_net.h) asked "is the cursor there?" within
+// R = 8 px of a 1024 px screen, on a frame at that size and at 256x192 (the window expanded 4x
+// to the library's scale first); the detector asks it only where the templates find nothing.
+// Target on 2 cores: <= 5 ms a frame at each size, like BM_Cursor_Near (measured: 0.48 ms at
+// 1024x768, 0.55 ms at 256x192).
+// BM_TrainCursorNet: training steps of 32 crops of 48x48 (`datasets cursor-templates` runs
+// 1500 by default). Target on 2 cores: >= 15 steps/s (the default training in <= 100 s;
+// measured: 17.6 steps/s on LibTorch's default threads, one here; `--threads 2` made the
+// command 1.6x faster).
 #include <benchmark/benchmark.h>
 
 #include <algorithm>
@@ -208,6 +217,49 @@ void BM_LearnCursorTemplates(benchmark::State& state) {
       static_cast<double>(state.iterations() * obs.size()), benchmark::Counter::kIsRate);
 }
 
+// Observations of the arrow over random screens, for the net's benchmarks.
+std::vector<ncb::CursorObservation> ArrowObservations(int n) {
+  constexpr int c = ncb::kPatch / 2;
+  std::vector<ncb::CursorObservation> obs;
+  cv::RNG rng(3);
+  for (int k = 0; k < n; ++k) {
+    ncb::CursorObservation o;
+    o.background = cv::Mat(ncb::kPatch, ncb::kPatch, CV_8UC3);
+    rng.fill(o.background, cv::RNG::UNIFORM, 0, 255);
+    cv::GaussianBlur(o.background, o.background, {0, 0}, 2);
+    o.patch = o.background.clone();
+    const std::vector<cv::Point> arrow = {{c, c}, {c, c + 17}, {c + 4, c + 13}, {c + 11, c + 12}};
+    cv::fillPoly(o.patch, std::vector<std::vector<cv::Point>>{arrow}, cv::Scalar::all(255));
+    cv::polylines(o.patch, arrow, true, cv::Scalar::all(0), 1);
+    obs.push_back(std::move(o));
+  }
+  return obs;
+}
+
+void BM_CursorNet_Near(benchmark::State& state) {
+  const auto& f = F(state);
+  ncb::CursorNetOptions untrained;  // the cost does not depend on the weights
+  untrained.steps = 0;
+  const cv::Mat pointer = cv::Mat::zeros(ncb::kPatch, ncb::kPatch, CV_8U);
+  const auto net = ncb::CursorNet::Train(ArrowObservations(1), {true}, pointer, untrained);
+  const double scale = f.frame.cols / 1024.0;
+  const cv::Point2d at(f.frame.cols * 0.4, f.frame.rows * 0.6);
+  const auto t0 = Clock::now();
+  for (auto _ : state) benchmark::DoNotOptimize(net.Near(f.frame, at, 8 * scale, scale));
+  Report(state, t0);
+}
+
+void BM_TrainCursorNet(benchmark::State& state) {
+  const auto obs = ArrowObservations(64);
+  const cv::Mat pointer = cv::Mat::zeros(ncb::kPatch, ncb::kPatch, CV_8U);
+  ncb::CursorNetOptions o;
+  o.steps = 100;
+  const std::vector<bool> negatives(obs.size(), true);
+  for (auto _ : state) benchmark::DoNotOptimize(ncb::CursorNet::Train(obs, negatives, pointer, o));
+  state.counters["steps_per_s"] = benchmark::Counter(
+      static_cast<double>(state.iterations() * o.steps), benchmark::Counter::kIsRate);
+}
+
 BENCHMARK(BM_LearnCursorTemplates)->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK(BM_CursorGeometry)
     ->Args({1024, 768})
@@ -231,5 +283,11 @@ BENCHMARK(BM_Cursor_Near)
     ->Args({256, 192})
     ->Unit(benchmark::kMillisecond)
     ->UseRealTime();
+BENCHMARK(BM_CursorNet_Near)
+    ->Args({1024, 768})
+    ->Args({256, 192})
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
+BENCHMARK(BM_TrainCursorNet)->Unit(benchmark::kMillisecond)->UseRealTime();
 
 }  // namespace

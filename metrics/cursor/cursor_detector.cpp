@@ -10,6 +10,7 @@
 #include <sstream>
 
 #include "core/errors.h"
+#include "metrics/cursor/cursor_net.h"
 
 namespace ncb {
 namespace fs = std::filesystem;
@@ -81,6 +82,19 @@ CursorLibrary CursorLibrary::Load(const fs::path& dir) {
         optional_in(s, "min_confidence_shrunk", 1, at + ".min_confidence_shrunk");
     sp.min_score_anywhere = optional_in(s, "min_score_anywhere", 2, at + ".min_score_anywhere");
     lib.sprites.push_back(std::move(sp));
+  }
+  if (j.contains("net")) {
+    const auto& n = j["net"];
+    if (!n.is_object() || !n.contains("file") || !n["file"].is_string())
+      bad("net.file", "the learned detector's file name (cursor-net.pt)");
+    const auto threshold = optional_in(n, "min_confidence", 1, "net.min_confidence");
+    if (!threshold) bad("net.min_confidence", "a number in (0, 1]");
+    lib.net_min_confidence = *threshold;
+    lib.net_min_confidence_shrunk =
+        optional_in(n, "min_confidence_shrunk", 1, "net.min_confidence_shrunk")
+            .value_or(*threshold);
+    lib.net =
+        std::make_shared<const CursorNet>(CursorNet::Load(dir / n["file"].get<std::string>()));
   }
   return lib;
 }
@@ -206,6 +220,12 @@ CursorDetector::CursorDetector(const CursorLibrary& library, cv::Size frame,
       std::any_of(scales.begin(), scales.end(), [&](double m) { return base * m < kShrunk; });
   min_confidence_ = min_confidence.value_or(
       library.min_confidence.value_or(shrunk ? kMinConfidenceSmall : kMinConfidence));
+  if (library.net) {
+    net_ = library.net;
+    net_scale_ = base;
+    net_threshold_ =
+        base < kShrunk ? library.net_min_confidence_shrunk : library.net_min_confidence;
+  }
   std::vector<bool> unused(templates_.size(), false);
   for (size_t i = 0; i < templates_.size(); ++i) {
     auto& t = templates_[i];
@@ -341,7 +361,12 @@ std::optional<CursorDetection> CursorDetector::Best(const cv::Mat& bgr) const {
 std::optional<CursorDetection> CursorDetector::Near(const cv::Mat& bgr, cv::Point2d point,
                                                     double radius) const {
   const Region r{point, radius};
-  return Search(bgr, &r);
+  auto best = Search(bgr, &r);
+  if (!net_ || (best && best->confidence >= min_confidence_)) return best;
+  const auto m = net_->Near(bgr, point, radius, net_scale_);
+  const double confidence = m.score - (net_threshold_ - min_confidence_);
+  if (best && best->confidence >= confidence) return best;
+  return CursorDetection{m.hotspot, confidence, m.score, "cursor-net", net_scale_, 0};
 }
 
 std::optional<CursorDetection> CursorDetector::Search(const cv::Mat& bgr,

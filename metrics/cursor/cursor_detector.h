@@ -31,6 +31,7 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <memory>
 #include <opencv2/core.hpp>
 #include <optional>
 #include <string>
@@ -59,6 +60,8 @@ struct CursorSprite {
   std::optional<double> min_score_anywhere;
 };
 
+class CursorNet;
+
 struct CursorLibrary {
   std::filesystem::path dir;
   cv::Size screen;  // the recordings' screen size (the frames' size at scale 1)
@@ -67,6 +70,11 @@ struct CursorLibrary {
   // The detector's threshold calibrated on the dataset's ground truth, when the library was
   // learned (cursors.json "min_confidence"); nullopt otherwise.
   std::optional<double> min_confidence;
+  // The dataset's learned detector (cursor_net.h; cursors.json "net"), asked where the
+  // templates find no cursor near a point, with its own calibrated thresholds (at the frames'
+  // size, and shrunk by more than 2); null when the library has none.
+  std::shared_ptr<const CursorNet> net;
+  double net_min_confidence = 0, net_min_confidence_shrunk = 0;
   // Reads DIR/cursors.json and its PNGs; MissingError when absent, FormatError naming the
   // file and field when malformed.
   static CursorLibrary Load(const std::filesystem::path& dir);
@@ -124,7 +132,11 @@ class CursorDetector {
   // own min_score_anywhere.
   std::optional<CursorDetection> Best(const cv::Mat& bgr) const;
   // The best match whose hotspot lies within `radius` px of `point`, whatever its
-  // confidence (a small search: the question "is the cursor there?").
+  // confidence (a small search: the question "is the cursor there?"). Where no template
+  // reaches min_confidence() there and the library has a net, the net's best place instead
+  // when its confidence is the higher: its score less (its threshold - min_confidence()), so
+  // that, compared with min_confidence(), the net is held to its own threshold (sprite
+  // "cursor-net").
   std::optional<CursorDetection> Near(const cv::Mat& bgr, cv::Point2d point, double radius) const;
 
  private:
@@ -160,6 +172,8 @@ class CursorDetector {
   int max_extent_ = 0;  // the largest template side, px
   double min_confidence_;
   int candidates_ = 8;
+  std::shared_ptr<const CursorNet> net_;
+  double net_threshold_ = 0, net_scale_ = 1;
 };
 
 }  // namespace ncb

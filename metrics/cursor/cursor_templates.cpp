@@ -225,6 +225,13 @@ cv::Mat Foreground(const CursorObservation& o) {
   return m > kAgree;
 }
 
+// Whether an observation whose foreground (Foreground less WithoutWidgetEdges) is `fg` shows
+// the screen changing under the pointer (a menu it opened, a window it raised): more than a
+// quarter of the box differs from the screen without the cursor.
+bool ScreenChanged(const cv::Mat& fg) {
+  return cv::countNonZero(fg(Box())) > kBox * kBox / kChanged;
+}
+
 struct Match {
   double similarity = 0;
   cv::Point shift;  // b's pixel (x, y) + shift is a's (x, y)
@@ -323,16 +330,6 @@ Match ShapeSimilarity(const Shape& a, const Shape& b) {
   return best;
 }
 
-// A patch as a generated video shows it: blurred (Gaussian sigma 1) and JPEG-compressed at
-// quality 35.
-cv::Mat Degraded(const cv::Mat& bgr) {
-  cv::Mat blurred;
-  cv::GaussianBlur(bgr, blurred, {0, 0}, 1.0);
-  std::vector<uchar> jpeg;
-  cv::imencode(".jpg", blurred, jpeg, {cv::IMWRITE_JPEG_QUALITY, 35});
-  return cv::imdecode(jpeg, cv::IMREAD_COLOR);
-}
-
 // Whether the pixels of `mask` have one grey level (a spread of at most
 // CursorDetector::kMinSpriteSpread): the detector skips such a sprite.
 bool Flat(const cv::Mat& bgr, const cv::Mat& mask) {
@@ -409,6 +406,54 @@ struct View {
             [](size_t) { return cv::Point2d(kPatch / 2, kPatch / 2); }};
   }
 };
+
+// The patches' size shrunk to `scale`.
+cv::Size ShrunkSize(double scale) {
+  const int side = static_cast<int>(std::lround(kPatch * scale));
+  return {side, side};
+}
+
+// The library of the learned sprites (a patch's size) with their thresholds at the patches'
+// size, or shrunk (those that have one there).
+CursorLibrary LearnedLibrary(const CursorTemplates& t, bool shrunk) {
+  CursorLibrary lib;
+  lib.dir = "learned";
+  lib.screen = {kPatch, kPatch};
+  lib.min_confidence = t.min_confidence;
+  for (size_t i = 0; i < t.sprites.size(); ++i) {
+    const auto& sp = t.sprites[i];
+    if (shrunk && !(sp.min_confidence_shrunk > 0)) continue;
+    lib.sprites.push_back(AsSprite(sp, i));
+    if (shrunk) {
+      lib.sprites.back().min_confidence_shrunk = sp.min_confidence_shrunk;
+    } else {
+      lib.sprites.back().min_confidence = sp.min_confidence;
+    }
+  }
+  return lib;
+}
+
+// The patches (kPatch square) moved by whole pixels and shrunk to `scale`: observation k by
+// (k mod n, k / n mod n) px, n = ceil(1 / scale). Every patch has its logged point at its
+// centre, so shrunk alike they would all show the pointer at one sub-pixel phase of the
+// shrunk grid, where the frames of a 256 px video show it at any (at 0.4, a pixel moves the
+// grid by 0.4 of a shrunk pixel; the thresholds moved by up to 0.04 with the phase).
+View ShrunkView(double scale) {
+  const cv::Size small = ShrunkSize(scale);
+  const int n = static_cast<int>(std::ceil(1 / scale));
+  const auto shift = [n](size_t k) {
+    return cv::Point(static_cast<int>(k) % n, static_cast<int>(k) / n % n);
+  };
+  return {[=](const cv::Mat& m, size_t k) {
+            cv::Mat out;
+            cv::resize(Moved(m, -shift(k)), out, small, 0, 0, cv::INTER_AREA);
+            return out;
+          },
+          [=](size_t k) {
+            const cv::Point d = shift(k);
+            return cv::Point2d((kPatch / 2 + d.x) * scale, (kPatch / 2 + d.y) * scale);
+          }};
+}
 
 // A screen without the cursor for the calibration, counted `weight` times (an observation's
 // screen without the pointer that equals its screen without the cursor is that screen again:
@@ -503,7 +548,7 @@ CursorTemplates LearnCursorTemplates(const std::vector<CursorObservation>& obs,
   // raised): no shape is learned from it.
   std::vector<size_t> pool;
   for (size_t i = 0; i < n; ++i) {
-    if (cv::countNonZero(fg[i](Box())) > kBox * kBox / kChanged)
+    if (ScreenChanged(fg[i]))
       ++out.changed;
     else
       pool.push_back(i);
@@ -612,65 +657,114 @@ CursorTemplates LearnCursorTemplates(const std::vector<CursorObservation>& obs,
   // searched).
   const View view = View::Identity();
   const auto screens = LookAlikeScreens(obs, PointerMask(out.sprites), view);
-  CursorLibrary lib;
-  lib.dir = what;
-  lib.screen = {kPatch, kPatch};
+  out.min_confidence = 1;
   for (size_t i = 0; i < out.sprites.size(); ++i) {
-    lib.sprites.push_back(AsSprite(out.sprites[i], i));
-    const auto threshold = NearThreshold(lib.sprites.back(), screens, {kPatch, kPatch}, kReach);
+    const auto threshold =
+        NearThreshold(AsSprite(out.sprites[i], i), screens, {kPatch, kPatch}, kReach);
     NCB_CHECK(threshold);  // a shape that is not Flat() is searched at its own size
     out.sprites[i].min_confidence = *threshold;
-    lib.sprites.back().min_confidence = out.sprites[i].min_confidence;
+    out.min_confidence = std::min(out.min_confidence, *threshold);
   }
-  out.min_confidence = 1;
-  for (const auto& sp : out.sprites)
-    out.min_confidence = std::min(out.min_confidence, sp.min_confidence);
-  lib.min_confidence = out.min_confidence;
   std::tie(out.ceiling, out.false_positive_rate) =
-      FoundShares(lib, {kPatch, kPatch}, obs, view, kRadius);
+      FoundShares(LearnedLibrary(out, false), {kPatch, kPatch}, obs, view, kRadius);
   return out;
 }
 
 void CalibrateShrunk(CursorTemplates* t, const std::vector<CursorObservation>& obs, double scale) {
   if (!(scale < CursorDetector::kShrunk) || t->sprites.empty()) return;
-  const cv::Size small(static_cast<int>(std::lround(kPatch * scale)),
-                       static_cast<int>(std::lround(kPatch * scale)));
   // The patches, the screens without the cursor and the patches without the pointer (as
-  // recorded, and degraded), each moved by whole pixels before it is shrunk: observation k by
-  // (k mod n, k / n mod n) px, n = ceil(1 / scale). Every patch has its logged point at its
-  // centre, so shrunk alike they would all show the pointer at one sub-pixel phase of the
-  // shrunk grid, where the frames of a 256 px video show it at any (at 0.4, a pixel moves
-  // the grid by 0.4 of a shrunk pixel; the thresholds moved by up to 0.04 with the phase).
-  const int n = static_cast<int>(std::ceil(1 / scale));
-  const auto shift = [n](size_t k) {
-    return cv::Point(static_cast<int>(k) % n, static_cast<int>(k) / n % n);
-  };
-  const View view{[&](const cv::Mat& m, size_t k) {
-                    cv::Mat out;
-                    cv::resize(Moved(m, -shift(k)), out, small, 0, 0, cv::INTER_AREA);
-                    return out;
-                  },
-                  [&](size_t k) {
-                    const cv::Point d = shift(k);
-                    return cv::Point2d((kPatch / 2 + d.x) * scale, (kPatch / 2 + d.y) * scale);
-                  }};
+  // recorded, and degraded), each moved by whole pixels before it is shrunk (ShrunkView).
+  const View view = ShrunkView(scale);
   const auto screens = LookAlikeScreens(obs, PointerMask(t->sprites), view);
-  CursorLibrary lib;
-  lib.dir = "learned";
-  lib.screen = {kPatch, kPatch};
   for (size_t i = 0; i < t->sprites.size(); ++i) {
     auto& sp = t->sprites[i];
-    const auto threshold = NearThreshold(AsSprite(sp, i), screens, small, kReach * scale);
-    if (!threshold) continue;  // too small to survive the shrinking: the detector skips it there
-    sp.min_confidence_shrunk = *threshold;
-    lib.sprites.push_back(AsSprite(sp, i));
-    lib.sprites.back().min_confidence_shrunk = sp.min_confidence_shrunk;
+    // None: too small to survive the shrinking; the detector skips it there.
+    sp.min_confidence_shrunk =
+        NearThreshold(AsSprite(sp, i), screens, ShrunkSize(scale), kReach * scale).value_or(0);
   }
+  const CursorLibrary lib = LearnedLibrary(*t, true);
   if (lib.sprites.empty()) return;
-  lib.min_confidence = t->min_confidence;
   t->shrunk_scale = scale;
   std::tie(t->ceiling_shrunk, t->false_positive_rate_shrunk) =
-      FoundShares(lib, small, obs, view, kRadius * scale);
+      FoundShares(lib, ShrunkSize(scale), obs, view, kRadius * scale);
+}
+
+void LearnCursorNet(CursorTemplates* t, const std::vector<CursorObservation>& obs, double scale,
+                    const CursorNetOptions& options) {
+  if (t->sprites.empty() || obs.empty()) return;
+  // The pointer for the training's negatives grown by 4 px, not 2: with 2, remnants of the
+  // pointer's edge became negatives and the positives scored about 0.5.
+  const cv::Mat pointer = PointerMask(t->sprites);
+  cv::Mat grown;
+  cv::dilate(pointer, grown, cv::getStructuringElement(cv::MORPH_RECT, {5, 5}));
+  // Observations in blocks of 4, every other block kept out of the training's negatives for
+  // the calibration: scored on the screens it was trained on, the net gave its threshold from
+  // look-alikes it had learned by heart (0.35 for whiteglass), and the calculator's buttons
+  // highlighted under the hidden pointer reported a cursor at 256 px. It learns no pointer
+  // where the screen changed under it (a menu it opened, as the templates): the open menu's
+  // corner with the pointer on it, blurred, was learned as the pointer and reported on the
+  // same corner with the pointer hidden.
+  const auto calibration = [](size_t k) { return k / 4 % 2 == 1; };
+  std::vector<CursorObservation> learn;
+  std::vector<bool> negatives;
+  for (size_t k = 0; k < obs.size(); ++k) {
+    if (ScreenChanged(WithoutWidgetEdges(Foreground(obs[k])))) continue;
+    learn.push_back(obs[k]);
+    negatives.push_back(!calibration(k));
+  }
+  if (learn.empty()) return;
+  t->net = std::make_shared<CursorNet>(CursorNet::Train(learn, negatives, grown, options));
+  std::vector<CursorObservation> held;
+  std::vector<size_t> held_k;  // its observations' places in obs (the views move by them)
+  for (size_t k = 0; k < obs.size(); ++k) {
+    if (!calibration(k)) continue;
+    held.push_back(obs[k]);
+    held_k.push_back(k);
+  }
+  const bool shrunk = scale < CursorDetector::kShrunk;
+  // At the patches' size (factor 1), then shrunk: the threshold, then the net's figures alone
+  // and with the templates (the detector asks the net where the templates find nothing).
+  for (const bool small : {false, true}) {
+    if (small && !shrunk) break;
+    const double factor = small ? scale : 1.0;
+    const View view = small ? ShrunkView(scale) : View::Identity();
+    const View held_view{[&](const cv::Mat& m, size_t i) { return view.image(m, held_k[i]); },
+                         [&](size_t i) { return view.centre(held_k[i]); }};
+    std::vector<double> neg;
+    for (const auto& b : LookAlikeScreens(held, pointer, held_view)) {
+      const double score = t->net->Near(b.bgr, b.centre, kReach * factor, factor).score;
+      neg.insert(neg.end(), static_cast<size_t>(b.weight), score);
+    }
+    double threshold = std::clamp(Quantile(neg, 0.99) + 0.02, 0.05, 1.0);
+    if (small) threshold = std::max(threshold, t->net_min_confidence);
+    (small ? t->net_min_confidence_shrunk : t->net_min_confidence) = threshold;
+    const auto share = [&](cv::Mat CursorObservation::*which) {
+      int found = 0;
+      for (size_t k = 0; k < obs.size(); ++k) {
+        const auto m =
+            t->net->Near(view.image(obs[k].*which, k), view.centre(k), kRadius * factor, factor);
+        found += m.score >= threshold;
+      }
+      return static_cast<double>(found) / static_cast<double>(obs.size());
+    };
+    (small ? t->net_ceiling_shrunk : t->net_ceiling) = share(&CursorObservation::patch);
+    (small ? t->net_false_positive_rate_shrunk : t->net_false_positive_rate) =
+        share(&CursorObservation::background);
+    CursorLibrary lib = LearnedLibrary(*t, small);
+    auto [ceiling, false_positives] =
+        small ? std::tie(t->both_ceiling_shrunk, t->both_false_positive_rate_shrunk)
+              : std::tie(t->both_ceiling, t->both_false_positive_rate);
+    if (lib.sprites.empty()) {  // the templates do not search at this size
+      ceiling = small ? t->net_ceiling_shrunk : t->net_ceiling;
+      false_positives = small ? t->net_false_positive_rate_shrunk : t->net_false_positive_rate;
+      continue;
+    }
+    lib.net = t->net;
+    lib.net_min_confidence = t->net_min_confidence;
+    lib.net_min_confidence_shrunk = t->net_min_confidence_shrunk;
+    std::tie(ceiling, false_positives) = FoundShares(
+        lib, small ? ShrunkSize(scale) : cv::Size(kPatch, kPatch), obs, view, kRadius * factor);
+  }
 }
 
 void CalibrateAnywhere(CursorTemplates* t, const std::vector<cv::Mat>& cursorless) {
@@ -743,6 +837,26 @@ void WriteCursorTemplates(const CursorTemplates& t, cv::Size screen,
     if (s.min_score_anywhere > 0) j["sprites"].back()["min_score_anywhere"] = s.min_score_anywhere;
   }
   if (!t.sprites.empty()) j["default"] = j["sprites"][0]["file"];
+  if (t.net) {
+    const std::string file = "cursor-net.pt";
+    t.net->Save(dir / file);
+    auto& n = j["net"];
+    n = {{"file", file},
+         {"min_confidence", t.net_min_confidence},
+         {"architecture", CursorNet::Architecture()},
+         {"ceiling", t.net_ceiling},
+         {"false_positive_rate", t.net_false_positive_rate},
+         {"with_templates",
+          {{"ceiling", t.both_ceiling}, {"false_positive_rate", t.both_false_positive_rate}}}};
+    if (t.shrunk_scale > 0) {
+      n["min_confidence_shrunk"] = t.net_min_confidence_shrunk;
+      n["shrunk"] = {{"scale", t.shrunk_scale},
+                     {"ceiling", t.net_ceiling_shrunk},
+                     {"false_positive_rate", t.net_false_positive_rate_shrunk}};
+      n["with_templates"]["shrunk"] = {{"ceiling", t.both_ceiling_shrunk},
+                                       {"false_positive_rate", t.both_false_positive_rate_shrunk}};
+    }
+  }
   std::ofstream(dir / "cursors.json") << j.dump(1) << "\n";
 }
 

@@ -46,9 +46,12 @@
 #pragma once
 
 #include <filesystem>
+#include <memory>
 #include <opencv2/core.hpp>
 #include <string>
 #include <vector>
+
+#include "metrics/cursor/cursor_net.h"
 
 namespace ncb {
 
@@ -81,6 +84,15 @@ struct CursorTemplates {
   double false_positive_rate = 0;
   // CalibrateShrunk's scale (0: not run), and the ceiling and false-positive rate there.
   double shrunk_scale = 0, ceiling_shrunk = 0, false_positive_rate_shrunk = 0;
+  // The learned detector (LearnCursorNet; null: none), its thresholds, and the figures of the
+  // net alone and of the templates and the net together (what the metric does: the net where
+  // the templates find nothing), at the frames' size and at shrunk_scale.
+  std::shared_ptr<CursorNet> net;
+  double net_min_confidence = 0, net_min_confidence_shrunk = 0;
+  double net_ceiling = 0, net_false_positive_rate = 0;
+  double net_ceiling_shrunk = 0, net_false_positive_rate_shrunk = 0;
+  double both_ceiling = 0, both_false_positive_rate = 0;
+  double both_ceiling_shrunk = 0, both_false_positive_rate_shrunk = 0;
 };
 
 constexpr int kPatch = 96, kApart = 64;
@@ -114,8 +126,22 @@ void CalibrateAnywhere(CursorTemplates* templates, const std::vector<cv::Mat>& c
 void CalibrateShrunk(CursorTemplates* templates, const std::vector<CursorObservation>& obs,
                      double scale);
 
+// Trains the dataset's net (cursor_net.h) and calibrates it like a sprite. It learns from the
+// observations whose screen did not change under the pointer (as the shapes), with the learned
+// sprites' pixels grown by 4 px as the pointer; every other block of 4 observations is kept
+// out of its negatives, and its threshold is the 99th percentile of its best score within
+// 24 px of the logged point on those observations' look-alike screens (the screens without the
+// cursor and the patches without the pointer, as recorded and degraded), plus 0.02: scored on
+// screens it was trained on, a net's look-alikes score low by heart. At `scale` <
+// CursorDetector::kShrunk the same screens shrunk as CalibrateShrunk shrinks them set its
+// threshold there (at least the first). Sets the figures of the net alone and of the
+// templates and the net together, on every observation; call after CalibrateShrunk.
+void LearnCursorNet(CursorTemplates* templates, const std::vector<CursorObservation>& obs,
+                    double scale, const CursorNetOptions& options);
+
 // Writes DIR/cursor-N.png and DIR/cursors.json (screen, sprites with hotspots and member
-// counts, the calibrated min_confidence and the learning's figures).
+// counts, the calibrated min_confidence and the learning's figures), and the net as
+// DIR/cursor-net.pt with its thresholds in cursors.json "net".
 void WriteCursorTemplates(const CursorTemplates& t, cv::Size screen,
                           const std::filesystem::path& dir);
 

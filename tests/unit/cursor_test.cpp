@@ -631,6 +631,84 @@ TEST(CursorTemplates, ASpriteAsLikeItsScreenAsItselfIsNotSearched) {
   EXPECT_EQ(t.false_positive_rate_shrunk, 0);
 }
 
+// The learned detector (cursor_net.h) on the arrow beside its look-alike block: trained on the
+// observations, it finds the arrow near the logged point as recorded and at 0.4, and the
+// block beside it (the screens without the cursor) stays under its calibrated threshold; with
+// the templates it finds at least what they find alone. Saved and loaded, it scores the same,
+// and a library names a net file that is not one.
+TEST(CursorNet, LearnsTheArrowNotItsLookAlikeAndRoundTrips) {
+  const auto obs = ArrowBesideALookAlike(false);
+  CursorTemplates t = LearnCursorTemplates(obs, "synthetic");
+  ASSERT_FALSE(t.sprites.empty());
+  CalibrateShrunk(&t, obs, 0.4);
+  CursorNetOptions options;
+  options.steps = 200;  // enough for one synthetic arrow; the command's default is 1500
+  LearnCursorNet(&t, obs, 0.4, options);
+  ASSERT_TRUE(t.net);
+  std::printf(
+      "net: threshold %.3f, ceiling %.3f, false positives %.3f; at 0.4 %.3f, %.3f, %.3f; "
+      "with the templates %.3f (templates alone %.3f), at 0.4 %.3f (%.3f)\n",
+      t.net_min_confidence, t.net_ceiling, t.net_false_positive_rate, t.net_min_confidence_shrunk,
+      t.net_ceiling_shrunk, t.net_false_positive_rate_shrunk, t.both_ceiling, t.ceiling,
+      t.both_ceiling_shrunk, t.ceiling_shrunk);
+  EXPECT_GE(t.net_ceiling, 0.95);
+  EXPECT_GE(t.net_ceiling_shrunk, 0.9);
+  EXPECT_LE(t.net_false_positive_rate, 0.02) << "the block beside the pointer";
+  EXPECT_LE(t.net_false_positive_rate_shrunk, 0.02);
+  EXPECT_GE(t.net_min_confidence_shrunk, t.net_min_confidence);
+  EXPECT_GE(t.both_ceiling, std::max(t.ceiling, t.net_ceiling) - 1e-9);
+  EXPECT_GE(t.both_ceiling_shrunk, std::max(t.ceiling_shrunk, t.net_ceiling_shrunk) - 1e-9);
+
+  const test::TempDir tmp;
+  WriteCursorTemplates(t, {kPatch, kPatch}, tmp.path() / "lib");
+  const CursorLibrary lib = CursorLibrary::Load(tmp.path() / "lib");
+  ASSERT_TRUE(lib.net);
+  EXPECT_EQ(lib.net_min_confidence, t.net_min_confidence);
+  EXPECT_EQ(lib.net_min_confidence_shrunk, t.net_min_confidence_shrunk);
+  for (size_t k = 0; k < obs.size(); k += 7) {
+    const cv::Point2d c(kPatch / 2, kPatch / 2);
+    const auto a = t.net->Near(obs[k].patch, c, 8, 1), b = lib.net->Near(obs[k].patch, c, 8, 1);
+    EXPECT_FLOAT_EQ(a.score, b.score);
+    EXPECT_EQ(a.hotspot, b.hotspot);
+    EXPECT_LE(cv::norm(a.hotspot - c), 1.5) << obs[k].where;
+  }
+  // The detector asks the net where no template reaches its threshold: here none is searched
+  // (each sprite's threshold set to 1), so what it finds is the net's, at the net's own
+  // threshold: the arrow blurred and JPEG-compressed, and not the block on the screens
+  // without it.
+  CursorLibrary net_only = lib;
+  for (auto& sp : net_only.sprites) sp.min_confidence = 1.0;
+  CursorLibrary neither = net_only;
+  neither.net.reset();
+  const CursorDetector with(net_only, {kPatch, kPatch}, {1.0}, std::nullopt),
+      without(neither, {kPatch, kPatch}, {1.0}, std::nullopt);
+  int hits = 0, hits_without = 0, reported = 0;
+  const auto found = [](const CursorDetector& d, const cv::Mat& m, const char* sprite) {
+    const auto x = d.Near(m, {kPatch / 2, kPatch / 2}, 8);
+    return x && x->confidence >= d.min_confidence() && (!sprite || x->sprite == sprite);
+  };
+  for (const auto& o : obs) {
+    hits += found(with, Degraded(o.patch), "cursor-net");
+    hits_without += found(without, Degraded(o.patch), nullptr);
+    reported += found(with, o.background, nullptr);
+  }
+  std::printf(
+      "degraded: the net found the arrow on %d of %zu frames (none without it: %d); "
+      "a cursor on %d of the screens without it\n",
+      hits, obs.size(), hits_without, reported);
+  EXPECT_GE(hits, static_cast<int>(obs.size()) * 9 / 10);
+  EXPECT_EQ(hits_without, 0);
+  EXPECT_LE(reported, 1);
+
+  std::ofstream(tmp.path() / "lib" / "cursor-net.pt") << "not a net";
+  try {
+    (void)CursorLibrary::Load(tmp.path() / "lib");
+    ADD_FAILURE() << "expected a FormatError";
+  } catch (const FormatError& e) {
+    EXPECT_NE(std::string(e.what()).find("cursor-net.pt"), std::string::npos) << e.what();
+  }
+}
+
 // The floor away from the log is calibrated at the frames' size and at 256 px wide; a sprite
 // too small to survive the shrinking (a 3x3 checker on 1600 px wide frames) is calibrated at
 // the frames' size alone. Before, the detector built for that one sprite at 256 px threw "no

@@ -1,0 +1,97 @@
+// A small learned cursor detector per dataset, beside its templates: `datasets
+// cursor-templates` trains it on the same observations (cursor_templates.h) and writes it as
+// DIR/cursor-net.pt; the detector (cursor_detector.h) asks it "is the cursor there?" where
+// the templates do not find it.
+//
+// Why: a template needs the whole sprite. Blurred, JPEG-compressed or shrunk to the 256 px
+// GUIWorld decode (a 24 px arrow becomes 7 px), a white arrow over a white window is a few
+// grey pixels whose correlation with any template is low, while the look-alikes around it
+// (a highlighted button, a menu's corner) correlate as well. A net trained on the dataset's
+// own pointer, degraded the same ways, and on the same screens without it tells them apart
+// (docs/gui.md has the figures).
+//
+// What it is: a fully convolutional net on BGR at the library's scale, three 5x5 convolutions
+// (kChannels each; the last two dilated by 2; batch-normalised, leaky ReLU), then a 1x1 to one
+// logit per pixel: the heat that the pixel is the hotspot. Its receptive field is 21 px;
+// 14,000 multiply-adds per pixel.
+//
+// Training (Train): crops of 48x48 px around the logged point, moved by up to 6 px either way.
+// Positives: the observations' patches, the target 1 on the 3x3 pixels around the hotspot.
+// Negatives (target 0 everywhere): the screens without the cursor at the same place, and the
+// patches without the pointer (the learned sprites' pixels, grown by 4 px, taken from that
+// screen: what the pointer's presence changed around it stays, as a frame with the pointer
+// hidden shows it), of the observations the learner gives for it (it keeps every other block
+// of 4 for the calibration); without these a menu's corner where the pointer rested is
+// learned as the pointer. Augmented as generated frames are seen: 30 % as is, 30 % blurred
+// (sigma 1) and JPEG-compressed at quality 35, 40 % shrunk to 0.35-0.5 and expanded back
+// (half of those degraded first). Adam, 1500 steps of 32 crops by default, binary
+// cross-entropy with positives weighted 20. Batch normalisation made it hold across seeds:
+// without it one seed in two found half of DMZ-White's degraded pointers (measured with a
+// prototype of this net).
+// Inference (Near): the window around the point, resized to the library's scale where the
+// frame is not at it (expanded from a 256 px decode), the best heat within the radius: the
+// score (a probability) and where. The threshold that makes a score a hit is calibrated by
+// the learner on the dataset's cursor-less places (cursor_templates.h), like the templates'.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <opencv2/core.hpp>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace ncb {
+
+struct CursorObservation;
+
+struct CursorNetOptions {
+  int steps = 1500;
+  int batch = 32;
+  double learning_rate = 2e-3;
+  uint64_t seed = 0;
+  int threads = 0;  // LibTorch's intra-op threads for the training (0: its default)
+};
+
+struct CursorNetMatch {
+  cv::Point2d hotspot;  // frame px (pixel index, as logged)
+  double score = 0;     // the heat's best there, in [0, 1]
+};
+
+class CursorNet {
+ public:
+  static constexpr int kChannels = 16;
+  static constexpr int kHalf = 24;  // a training crop is 2 kHalf square
+  static constexpr int kJitter = 6;
+  static constexpr int kReceptive = 21;  // px
+
+  // Trains on `obs` (kPatch square, the logged point at the centre): every patch as a
+  // positive, and the screens without the cursor and the patches without the pointer of those
+  // `negatives` marks as negatives; `pointer`: the pointer's pixels in a patch (where the
+  // learned sprites lie at the logged point, grown).
+  static CursorNet Train(const std::vector<CursorObservation>& obs,
+                         const std::vector<bool>& negatives, const cv::Mat& pointer,
+                         const CursorNetOptions& options);
+  // FormatError naming the file when it is not a net of this shape.
+  static CursorNet Load(const std::filesystem::path& file);
+  void Save(const std::filesystem::path& file) const;
+  // The layers in words, for cursors.json.
+  static std::string Architecture();
+
+  // The best heat whose pixel lies within `radius` px of `point` (both in frame px) in `bgr`
+  // (8-bit, a frame at `scale` frame px per library px).
+  CursorNetMatch Near(const cv::Mat& bgr, cv::Point2d point, double radius, double scale) const;
+
+ private:
+  struct Impl;  // the libtorch module (cursor_net.cpp: no torch header here)
+  explicit CursorNet(std::shared_ptr<Impl> impl) : impl_(std::move(impl)) {}
+  std::shared_ptr<Impl> impl_;
+};
+
+// A patch as a generated video shows it: blurred (Gaussian sigma 1) and JPEG-compressed at
+// quality 35 (the learner's calibration and the net's augmentation).
+cv::Mat Degraded(const cv::Mat& bgr);
+
+}  // namespace ncb
