@@ -340,7 +340,10 @@ void AddCursorTemplatesCommand(CLI::App* cmd, Runner* run) {
   ct->add_option("MANIFEST", *manifest, "GUI manifest (frames and logs)")
       ->required()
       ->check(CLI::ExistingFile);
-  ct->add_option("--out", *out, "Folder to write cursors.json and the sprites into")->required();
+  ct->add_option("--out", *out,
+                 "Folder to write cursors.json, the sprites and the learned detector "
+                 "(cursor-net.pt) into")
+      ->required();
   auto net = std::make_shared<CursorNetOptions>();
   ct->add_option("--net-steps", net->steps,
                  "Training steps of the learned detector beside the templates (0: templates only)")
