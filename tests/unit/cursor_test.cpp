@@ -113,6 +113,21 @@ TEST(CursorDetector, BrokenLibrariesNameFileAndField) {
         std::string::npos)
         << e.what();
   }
+  // A learned detector's block: its file and its threshold named; a file that is not there
+  // is missing, named.
+  const std::string sprites = R"("sprites": [{"file": "arrow.png", "hotspot": [1, 1]}])";
+  for (const auto& [net, expected] :
+       {std::pair{R"({"file": 3})", "field \"net.file\""},
+        std::pair{R"({"file": "cursor-net.pt"})", "field \"net.min_confidence\""},
+        std::pair{R"({"file": "cursor-net.pt", "min_confidence": 0.5})", "cursor-net.pt"}}) {
+    WriteLibrary(tmp / "n", R"({"screen": [640, 480], )" + sprites + R"(, "net": )" + net + "}");
+    try {
+      CursorLibrary::Load(tmp / "n");
+      ADD_FAILURE() << "no error for " << net;
+    } catch (const Error& e) {
+      EXPECT_NE(std::string(e.what()).find(expected), std::string::npos) << e.what();
+    }
+  }
 }
 
 // A learned library's per-sprite thresholds (cursors.json sprites[i].min_confidence): a
