@@ -36,6 +36,7 @@
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 #include <optional>
+#include <utility>
 
 #include "metrics/cursor/cursor_detector.h"
 #include "metrics/cursor/cursor_geometry.h"
@@ -217,31 +218,32 @@ void BM_LearnCursorTemplates(benchmark::State& state) {
       static_cast<double>(state.iterations() * obs.size()), benchmark::Counter::kIsRate);
 }
 
-// Observations of the arrow over random screens, for the net's benchmarks.
-std::vector<ncb::CursorObservation> ArrowObservations(int n) {
+// Patches of the arrow over random screens (positives) and those screens (negatives), for
+// the net's benchmarks.
+std::pair<std::vector<cv::Mat>, std::vector<cv::Mat>> ArrowPatches(int n) {
   constexpr int c = ncb::kPatch / 2;
-  std::vector<ncb::CursorObservation> obs;
+  std::vector<cv::Mat> patches, screens;
   cv::RNG rng(3);
   for (int k = 0; k < n; ++k) {
-    ncb::CursorObservation o;
-    o.background = cv::Mat(ncb::kPatch, ncb::kPatch, CV_8UC3);
-    rng.fill(o.background, cv::RNG::UNIFORM, 0, 255);
-    cv::GaussianBlur(o.background, o.background, {0, 0}, 2);
-    o.patch = o.background.clone();
+    cv::Mat screen(ncb::kPatch, ncb::kPatch, CV_8UC3);
+    rng.fill(screen, cv::RNG::UNIFORM, 0, 255);
+    cv::GaussianBlur(screen, screen, {0, 0}, 2);
+    cv::Mat patch = screen.clone();
     const std::vector<cv::Point> arrow = {{c, c}, {c, c + 17}, {c + 4, c + 13}, {c + 11, c + 12}};
-    cv::fillPoly(o.patch, std::vector<std::vector<cv::Point>>{arrow}, cv::Scalar::all(255));
-    cv::polylines(o.patch, arrow, true, cv::Scalar::all(0), 1);
-    obs.push_back(std::move(o));
+    cv::fillPoly(patch, std::vector<std::vector<cv::Point>>{arrow}, cv::Scalar::all(255));
+    cv::polylines(patch, arrow, true, cv::Scalar::all(0), 1);
+    patches.push_back(patch);
+    screens.push_back(screen);
   }
-  return obs;
+  return {patches, screens};
 }
 
 void BM_CursorNet_Near(benchmark::State& state) {
   const auto& f = F(state);
   ncb::CursorNetOptions untrained;  // the cost does not depend on the weights
   untrained.steps = 0;
-  const cv::Mat pointer = cv::Mat::zeros(ncb::kPatch, ncb::kPatch, CV_8U);
-  const auto net = ncb::CursorNet::Train(ArrowObservations(1), {true}, pointer, untrained);
+  const auto [patches, screens] = ArrowPatches(1);
+  const auto net = ncb::CursorNet::Train(patches, screens, untrained);
   const double scale = f.frame.cols / 1024.0;
   const cv::Point2d at(f.frame.cols * 0.4, f.frame.rows * 0.6);
   const auto t0 = Clock::now();
@@ -250,12 +252,10 @@ void BM_CursorNet_Near(benchmark::State& state) {
 }
 
 void BM_TrainCursorNet(benchmark::State& state) {
-  const auto obs = ArrowObservations(64);
-  const cv::Mat pointer = cv::Mat::zeros(ncb::kPatch, ncb::kPatch, CV_8U);
+  const auto [patches, screens] = ArrowPatches(64);
   ncb::CursorNetOptions o;
   o.steps = 100;
-  const std::vector<bool> negatives(obs.size(), true);
-  for (auto _ : state) benchmark::DoNotOptimize(ncb::CursorNet::Train(obs, negatives, pointer, o));
+  for (auto _ : state) benchmark::DoNotOptimize(ncb::CursorNet::Train(patches, screens, o));
   state.counters["steps_per_s"] = benchmark::Counter(
       static_cast<double>(state.iterations() * o.steps), benchmark::Counter::kIsRate);
 }

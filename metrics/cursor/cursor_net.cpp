@@ -10,7 +10,7 @@
 #include <random>
 
 #include "core/errors.h"
-#include "metrics/cursor/cursor_templates.h"
+#include "metrics/cursor/cursor_templates.h"  // kPatch
 
 namespace ncb {
 namespace {
@@ -71,31 +71,15 @@ struct CursorNet::Impl {
   torch::nn::Sequential net = Build();
 };
 
-CursorNet CursorNet::Train(const std::vector<CursorObservation>& obs,
-                           const std::vector<bool>& negatives, const cv::Mat& pointer,
-                           const CursorNetOptions& o) {
-  NCB_CHECK(!obs.empty() && negatives.size() == obs.size() && o.steps >= 0 && o.batch > 0);
+CursorNet CursorNet::Train(const std::vector<cv::Mat>& positives,
+                           const std::vector<cv::Mat>& negatives, const CursorNetOptions& o) {
+  NCB_CHECK(!positives.empty() && !negatives.empty() && o.steps >= 0 && o.batch > 0);
   if (o.threads > 0) torch::set_num_threads(o.threads);
   torch::manual_seed(o.seed);
   std::mt19937_64 rng(o.seed);
   const auto uniform = [&](double a, double b) {
     return std::uniform_real_distribution<double>(a, b)(rng);
   };
-  // Positives: every patch. Negatives: the screens without the cursor and the patches without
-  // the pointer of the observations `negatives` marks.
-  std::vector<const cv::Mat*> pos, neg;
-  std::vector<cv::Mat> without;
-  without.reserve(obs.size());
-  for (size_t k = 0; k < obs.size(); ++k) {
-    pos.push_back(&obs[k].patch);
-    if (!negatives[k]) continue;
-    neg.push_back(&obs[k].background);
-    cv::Mat w = obs[k].patch.clone();
-    obs[k].background.copyTo(w, pointer);
-    without.push_back(std::move(w));
-  }
-  for (const auto& w : without) neg.push_back(&w);
-  if (neg.empty()) neg.push_back(&obs.front().background);
 
   CursorNet net(std::make_shared<Impl>());
   auto& module = net.impl_->net;
@@ -108,8 +92,8 @@ CursorNet CursorNet::Train(const std::vector<CursorObservation>& obs,
     auto ta = target.accessor<float, 3>();
     for (int b = 0; b < o.batch; ++b) {
       const bool positive = uniform(0, 1) < 0.5;
-      const auto& from = positive ? pos : neg;
-      const cv::Mat& img = *from[std::uniform_int_distribution<size_t>(0, from.size() - 1)(rng)];
+      const auto& from = positive ? positives : negatives;
+      const cv::Mat& img = from[std::uniform_int_distribution<size_t>(0, from.size() - 1)(rng)];
       const int jx = std::uniform_int_distribution<int>(-kJitter, kJitter)(rng),
                 jy = std::uniform_int_distribution<int>(-kJitter, kJitter)(rng);
       // The outer crop, so that blur and shrinking see past the edges of what is learned.

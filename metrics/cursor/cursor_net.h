@@ -20,8 +20,8 @@
 // Negatives (target 0 everywhere): the screens without the cursor at the same place, and the
 // patches without the pointer (the learned sprites' pixels, grown by 4 px, taken from that
 // screen: what the pointer's presence changed around it stays, as a frame with the pointer
-// hidden shows it), of the observations the learner gives for it (it keeps every other block
-// of 4 for the calibration); without these a menu's corner where the pointer rested is
+// hidden shows it), of the observations the learner gives it (LearnCursorNet keeps every
+// other block of 4 for the calibration); without these a menu's corner where the pointer rested is
 // learned as the pointer. Augmented as generated frames are seen: 30 % as is, 30 % blurred
 // (sigma 1) and JPEG-compressed at quality 35, 40 % shrunk to 0.35-0.5 and expanded back
 // (half of those degraded first). Adam, 1500 steps of 32 crops by default, binary
@@ -45,8 +45,6 @@
 
 namespace ncb {
 
-struct CursorObservation;
-
 struct CursorNetOptions {
   int steps = 1500;
   int batch = 32;
@@ -67,13 +65,11 @@ class CursorNet {
   static constexpr int kJitter = 6;
   static constexpr int kReceptive = 21;  // px
 
-  // Trains on `obs` (kPatch square, the logged point at the centre): every patch as a
-  // positive, and the screens without the cursor and the patches without the pointer of those
-  // `negatives` marks as negatives; `pointer`: the pointer's pixels in a patch (where the
-  // learned sprites lie at the logged point, grown).
-  static CursorNet Train(const std::vector<CursorObservation>& obs,
-                         const std::vector<bool>& negatives, const cv::Mat& pointer,
-                         const CursorNetOptions& options);
+  // Trains on patches of kPatch square with the logged point at the centre: `positives` show
+  // the pointer there, `negatives` no pointer (the screens without the cursor, the patches
+  // without the pointer); neither empty.
+  static CursorNet Train(const std::vector<cv::Mat>& positives,
+                         const std::vector<cv::Mat>& negatives, const CursorNetOptions& options);
   // FormatError naming the file when it is not a net of this shape.
   static CursorNet Load(const std::filesystem::path& file);
   void Save(const std::filesystem::path& file) const;

@@ -362,14 +362,20 @@ cv::Mat PointerMask(const std::vector<LearnedSprite>& sprites) {
   return m;
 }
 
+// The patch with the screen without the cursor where `pointer` lies.
+cv::Mat PointerTakenOut(const CursorObservation& o, const cv::Mat& pointer) {
+  cv::Mat out = o.patch.clone();
+  o.background.copyTo(out, pointer);
+  return out;
+}
+
 // The screen at the observation's moment without the pointer: the patch, with the screen
 // without the cursor where the pointer lies (`pointer`: PointerMask). What the pointer's
 // presence changed around it stays: a button highlighted under it, a tooltip. That is what a
 // frame shows where the pointer is hidden or a model left it out. None where nothing else
 // changed (the screen without the cursor, already a look-alike screen of the calibration).
 std::optional<cv::Mat> WithoutPointer(const CursorObservation& o, const cv::Mat& pointer) {
-  CursorObservation without{o.patch.clone(), o.background, o.where};
-  o.background.copyTo(without.patch, pointer);
+  const CursorObservation without{PointerTakenOut(o, pointer), o.background, o.where};
   if (cv::countNonZero(Foreground(without)) == 0) return std::nullopt;
   return without.patch;
 }
@@ -705,15 +711,22 @@ void LearnCursorNet(CursorTemplates* t, const std::vector<CursorObservation>& ob
   // corner with the pointer on it, blurred, was learned as the pointer and reported on the
   // same corner with the pointer hidden.
   const auto calibration = [](size_t k) { return k / 4 % 2 == 1; };
-  std::vector<CursorObservation> learn;
-  std::vector<bool> negatives;
+  // Positives: the patches. Negatives: the screens without the cursor, then the patches with
+  // the pointer taken out (every one, even where nothing else changed).
+  std::vector<cv::Mat> positives, negatives, without;
+  const CursorObservation* first = nullptr;  // of those it learns from
   for (size_t k = 0; k < obs.size(); ++k) {
     if (ScreenChanged(WithoutWidgetEdges(Foreground(obs[k])))) continue;
-    learn.push_back(obs[k]);
-    negatives.push_back(!calibration(k));
+    if (!first) first = &obs[k];
+    positives.push_back(obs[k].patch);
+    if (calibration(k)) continue;
+    negatives.push_back(obs[k].background);
+    without.push_back(PointerTakenOut(obs[k], grown));
   }
-  if (learn.empty()) return;
-  t->net = std::make_shared<CursorNet>(CursorNet::Train(learn, negatives, grown, options));
+  if (positives.empty()) return;
+  negatives.insert(negatives.end(), without.begin(), without.end());
+  if (negatives.empty()) negatives.push_back(first->background);  // all kept for calibration
+  t->net = std::make_shared<CursorNet>(CursorNet::Train(positives, negatives, options));
   std::vector<CursorObservation> held;
   std::vector<size_t> held_k;  // its observations' places in obs (the views move by them)
   for (size_t k = 0; k < obs.size(); ++k) {
