@@ -349,6 +349,11 @@ void AddCursorTemplatesCommand(CLI::App* cmd, Runner* run) {
                  "Training steps of the learned detector beside the templates (0: templates only)")
       ->capture_default_str()
       ->check(CLI::NonNegativeNumber);
+  ct->add_option("--net-members", net->members,
+                 "Nets trained from consecutive seeds, their probabilities averaged (the training "
+                 "takes this many times as long)")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 16));
   ct->add_option("--seed", net->seed, "The learned detector's random seed")->capture_default_str();
   ct->add_option("--threads", net->threads,
                  "LibTorch threads for the training (0: LibTorch's default, the physical cores)")
@@ -369,7 +374,7 @@ void AddCursorTemplatesCommand(CLI::App* cmd, Runner* run) {
       CalibrateAnywhere(&t, cursorless);
       const double decode = static_cast<double>(kDecodeWidth) / screen.width;
       CalibrateShrunk(&t, obs, decode);
-      if (net->steps > 0) LearnCursorNet(&t, obs, decode, *net);
+      if (net->steps > 0) LearnCursorNet(&t, obs, decode, *net, cursorless);
       WriteCursorTemplates(t, screen, *out);
       std::cout << "learned " << t.sprites.size() << " cursor shape(s) from " << obs.size()
                 << " frames of " << clips << " clips (" << t.unassigned << " frames in no shape, "

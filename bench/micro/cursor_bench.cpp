@@ -19,13 +19,13 @@
 // in under 2.5 s besides decoding; measured: 123/s, 1.9 s for the 240).
 // BM_CursorNet_Near: the learned detector (cursor_net.h) asked "is the cursor there?" within
 // R = 8 px of a 1024 px screen, on a frame at that size and at 256x192 (the window expanded 4x
-// to the library's scale first); the detector asks it only where the templates find nothing.
-// Target on 2 cores: <= 5 ms a frame at each size, like BM_Cursor_Near (measured: 0.48 ms at
-// 1024x768, 0.55 ms at 256x192).
-// BM_TrainCursorNet: training steps of 32 crops of 48x48 (`datasets cursor-templates` runs
-// 1500 by default). Target on 2 cores: >= 15 steps/s (the default training in <= 100 s;
-// measured: 17.6 steps/s on LibTorch's default threads, one here; `--threads 2` made the
-// command 1.6x faster).
+// to the library's scale first), its two nets (CursorNetOptions::members); the detector asks it
+// only where the templates find nothing. Target on 2 cores: <= 5 ms a frame at each size, like
+// BM_Cursor_Near (measured: 0.89 ms at 1024x768, 1.0 ms at 256x192; one net: 0.48, 0.55 ms).
+// BM_TrainCursorNet: training steps of one net, 32 crops of 48x48 (`datasets cursor-templates`
+// runs 1500 by default, for each of two nets). Target on 2 cores: >= 15 steps/s (a net in
+// <= 100 s; measured: 16.6 steps/s on LibTorch's default threads, one here; `--threads 2` made
+// the command 1.5x faster).
 #include <benchmark/benchmark.h>
 
 #include <algorithm>
@@ -255,6 +255,7 @@ void BM_TrainCursorNet(benchmark::State& state) {
   const auto [patches, screens] = ArrowPatches(64);
   ncb::CursorNetOptions o;
   o.steps = 100;
+  o.members = 1;  // a steps/s of one net; the command trains CursorNetOptions::members of them
   for (auto _ : state) benchmark::DoNotOptimize(ncb::CursorNet::Train(patches, screens, o));
   state.counters["steps_per_s"] = benchmark::Counter(
       static_cast<double>(state.iterations() * o.steps), benchmark::Counter::kIsRate);

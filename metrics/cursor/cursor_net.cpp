@@ -47,6 +47,9 @@ torch::Tensor Batch(const std::vector<cv::Mat>& images) {
   return t.permute({0, 3, 1, 2}).to(torch::kFloat32).div(255.0).sub(0.5).contiguous();
 }
 
+// A member's key in cursor-net.pt.
+std::string Member(int m) { return "member" + std::to_string(m); }
+
 cv::Mat ShrunkAndBack(const cv::Mat& bgr, double s) {
   cv::Mat small, back;
   cv::resize(bgr, small,
@@ -68,21 +71,22 @@ cv::Mat Degraded(const cv::Mat& bgr) {
 }
 
 struct CursorNet::Impl {
-  torch::nn::Sequential net = Build();
+  std::vector<torch::nn::Sequential> members;  // their probabilities averaged
 };
 
-CursorNet CursorNet::Train(const std::vector<cv::Mat>& positives,
-                           const std::vector<cv::Mat>& negatives, const CursorNetOptions& o) {
-  NCB_CHECK(!positives.empty() && !negatives.empty() && o.steps >= 0 && o.batch > 0);
-  if (o.threads > 0) torch::set_num_threads(o.threads);
-  torch::manual_seed(o.seed);
-  std::mt19937_64 rng(o.seed);
+namespace {
+
+torch::nn::Sequential TrainOne(const std::vector<cv::Mat>& positives,
+                               const std::vector<cv::Mat>& negatives, const CursorNetOptions& o,
+                               uint64_t seed) {
+  torch::manual_seed(seed);
+  std::mt19937_64 rng(seed);
   const auto uniform = [&](double a, double b) {
     return std::uniform_real_distribution<double>(a, b)(rng);
   };
+  constexpr int kHalf = CursorNet::kHalf, kJitter = CursorNet::kJitter;
 
-  CursorNet net(std::make_shared<Impl>());
-  auto& module = net.impl_->net;
+  torch::nn::Sequential module = Build();
   module->train();
   torch::optim::Adam adam(module->parameters(), torch::optim::AdamOptions(o.learning_rate));
   const int side = 2 * kHalf, margin = 8, outer = side + 2 * margin;
@@ -126,32 +130,71 @@ CursorNet CursorNet::Train(const std::vector<cv::Mat>& positives,
     adam.step();
   }
   module->eval();
-  return net;
+  return module;
+}
+
+}  // namespace
+
+CursorNet CursorNet::Train(const std::vector<cv::Mat>& positives,
+                           const std::vector<cv::Mat>& negatives, const CursorNetOptions& o) {
+  NCB_CHECK(!positives.empty() && !negatives.empty() && o.steps >= 0 && o.batch > 0 &&
+            o.members >= 1);
+  if (o.threads > 0) torch::set_num_threads(o.threads);
+  auto impl = std::make_shared<Impl>();
+  for (int m = 0; m < o.members; ++m)
+    impl->members.push_back(TrainOne(positives, negatives, o, o.seed + static_cast<uint64_t>(m)));
+  return CursorNet(impl);
 }
 
 CursorNet CursorNet::Load(const std::filesystem::path& file) {
   if (!std::filesystem::exists(file)) throw MissingError(file.string() + ": no such file");
-  CursorNet net(std::make_shared<Impl>());
+  auto impl = std::make_shared<Impl>();
   try {
-    torch::load(net.impl_->net, file.string());
+    torch::serialize::InputArchive archive;
+    archive.load_from(file.string());
+    torch::serialize::InputArchive one;
+    for (int m = 0; archive.try_read(Member(m), one); ++m) {
+      impl->members.push_back(Build());
+      impl->members.back()->load(one);
+    }
+    // One net without members, as the learner wrote it before the ensembles.
+    if (impl->members.empty() && archive.try_read("0", one)) {
+      impl->members.push_back(Build());
+      impl->members.back()->load(archive);
+    }
+    for (auto& m : impl->members) m->eval();
   } catch (const c10::Error& e) {
     throw FormatError(file.string() + ": not a cursor net of ncbench's shape (" +
                       std::to_string(kChannels) +
                       " channels; metrics/cursor/cursor_net.h): " + e.what_without_backtrace());
   }
-  net.impl_->net->eval();
-  return net;
+  if (impl->members.empty()) {
+    throw FormatError(file.string() + ": no member0: not a cursor net of ncbench's shape (" +
+                      Architecture(1) + ")");
+  }
+  return CursorNet(impl);
 }
 
-std::string CursorNet::Architecture() {
+std::string CursorNet::Architecture(int members) {
   const std::string c = std::to_string(kChannels);
-  return "BGR/255-0.5; conv5x5 3->" + c + ", conv5x5 dilation 2 " + c + "->" + c +
+  return (members > 1 ? "the mean probability of " + std::to_string(members) +
+                            " nets trained alike from consecutive seeds, each: "
+                      : std::string()) +
+         "BGR/255-0.5; conv5x5 3->" + c + ", conv5x5 dilation 2 " + c + "->" + c +
          " (twice), each batch-normalised with leaky ReLU 0.1; conv1x1 " + c +
          "->1: the logit that a pixel is the hotspot (libtorch nn::Sequential)";
 }
 
+int CursorNet::members() const { return static_cast<int>(impl_->members.size()); }
+
 void CursorNet::Save(const std::filesystem::path& file) const {
-  torch::save(impl_->net, file.string());
+  torch::serialize::OutputArchive archive;
+  for (size_t m = 0; m < impl_->members.size(); ++m) {
+    torch::serialize::OutputArchive one;
+    impl_->members[m]->save(one);
+    archive.write(Member(static_cast<int>(m)), one);
+  }
+  archive.save_to(file.string());
 }
 
 CursorNetMatch CursorNet::Near(const cv::Mat& bgr, cv::Point2d point, double radius,
@@ -174,7 +217,10 @@ CursorNetMatch CursorNet::Near(const cv::Mat& bgr, cv::Point2d point, double rad
     f = static_cast<double>(want.width) / n;
   }
   torch::NoGradGuard no_grad;
-  const auto heat = torch::sigmoid(impl_->net->forward(Batch({window}))).squeeze().contiguous();
+  const auto input = Batch({window});
+  auto sum = torch::zeros({window.rows, window.cols});
+  for (auto& m : impl_->members) sum += torch::sigmoid(m->forward(input)).squeeze();
+  const auto heat = (sum / static_cast<double>(impl_->members.size())).contiguous();
   const auto h = heat.accessor<float, 2>();
   const double px = (point.x - want.x + 0.5) / f - 0.5, py = (point.y - want.y + 0.5) / f - 0.5;
   const double reach = radius / f;

@@ -10,28 +10,31 @@
 // own pointer, degraded the same ways, and on the same screens without it tells them apart
 // (docs/gui.md has the figures).
 //
-// What it is: a fully convolutional net on BGR at the library's scale, three 5x5 convolutions
+// What a member is: a fully convolutional net on BGR at the library's scale, three 5x5 convolutions
 // (kChannels each; the last two dilated by 2; batch-normalised, leaky ReLU), then a 1x1 to one
 // logit per pixel: the heat that the pixel is the hotspot. Its receptive field is 21 px;
 // 14,000 multiply-adds per pixel.
 //
-// Training (Train): crops of 48x48 px around the logged point, moved by up to 6 px either way.
-// Positives: the observations' patches, the target 1 on the 3x3 pixels around the hotspot.
-// Negatives (target 0 everywhere): the screens without the cursor at the same place, and the
-// patches without the pointer (the learned sprites' pixels, grown by 4 px, taken from that
-// screen: what the pointer's presence changed around it stays, as a frame with the pointer
-// hidden shows it), of the observations the learner gives it (LearnCursorNet keeps every
-// other block of 4 for the calibration); without these a menu's corner where the pointer rested is
-// learned as the pointer. Augmented as generated frames are seen: 30 % as is, 30 % blurred
-// (sigma 1) and JPEG-compressed at quality 35, 40 % shrunk to 0.35-0.5 and expanded back
-// (half of those degraded first). Adam, 1500 steps of 32 crops by default, binary
-// cross-entropy with positives weighted 20. Batch normalisation made it hold across seeds:
-// without it one seed in two found half of DMZ-White's degraded pointers (measured with a
-// prototype of this net).
+// Training (Train): crops of 48x48 px around the centre of the patches the learner gives it
+// (LearnCursorNet, cursor_templates.h), moved by up to 6 px either way. Positives: the
+// observations' patches, the target 1 on the 3x3 pixels around the hotspot. Negatives (target
+// 0 everywhere): the screens without the cursor, the patches without the pointer, and places
+// anywhere on whole frames without the cursor. Augmented as generated frames are seen: 30 % as
+// is, 30 % blurred (sigma 1) and JPEG-compressed at quality 35, 40 % shrunk to 0.35-0.5 and
+// expanded back (half of those degraded first). Adam, 1500 steps of 32 crops by default,
+// binary cross-entropy with positives weighted 20. Batch normalisation made it hold across
+// seeds: without it one seed in two found half of DMZ-White's degraded pointers (measured with
+// a prototype of this net).
+// An ensemble: `members` nets (2 by default) trained alike from consecutive seeds, their
+// probabilities averaged. One net's verdict on a look-alike it never saw is a coin toss: of
+// four single nets, whiteglass's open menu corner at 256 px scored 0.001, 0.004, 0.98 and
+// 0.99; a net's scores saturate, and its calibrated threshold with them (0.99 or 1 for some
+// seeds, which then lose the shrunk pointer).
 // Inference (Near): the window around the point, resized to the library's scale where the
-// frame is not at it (expanded from a 256 px decode), the best heat within the radius: the
-// score (a probability) and where. The threshold that makes a score a hit is calibrated by
-// the learner on the dataset's cursor-less places (cursor_templates.h), like the templates'.
+// frame is not at it (expanded from a 256 px decode), the members' mean heat, its best within
+// the radius: the score (a probability) and where. The threshold that makes a score a hit is
+// calibrated by the learner on the dataset's cursor-less places (cursor_templates.h), like the
+// templates'.
 #pragma once
 
 #include <cstdint>
@@ -51,6 +54,8 @@ struct CursorNetOptions {
   double learning_rate = 2e-3;
   uint64_t seed = 0;
   int threads = 0;  // LibTorch's intra-op threads for the training (0: its default)
+  // Nets trained alike from seeds seed, seed + 1, ..., their probabilities averaged.
+  int members = 2;
 };
 
 struct CursorNetMatch {
@@ -65,16 +70,17 @@ class CursorNet {
   static constexpr int kJitter = 6;
   static constexpr int kReceptive = 21;  // px
 
-  // Trains on patches of kPatch square with the logged point at the centre: `positives` show
-  // the pointer there, `negatives` no pointer (the screens without the cursor, the patches
-  // without the pointer); neither empty.
+  // Trains options.members nets on patches of kPatch square with the logged point at the
+  // centre: `positives` show the pointer there, `negatives` no pointer; neither empty.
+  // cursor-net.pt holds each member as "member<i>"; Load also reads a single net.
   static CursorNet Train(const std::vector<cv::Mat>& positives,
                          const std::vector<cv::Mat>& negatives, const CursorNetOptions& options);
   // FormatError naming the file when it is not a net of this shape.
   static CursorNet Load(const std::filesystem::path& file);
   void Save(const std::filesystem::path& file) const;
   // The layers in words, for cursors.json.
-  static std::string Architecture();
+  static std::string Architecture(int members);
+  int members() const;
 
   // The best heat whose pixel lies within `radius` px of `point` (both in frame px) in `bgr`
   // (8-bit, a frame at `scale` frame px per library px).

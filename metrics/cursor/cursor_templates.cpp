@@ -8,7 +8,9 @@
 #include <nlohmann/json.hpp>
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
+#include <opencv2/photo.hpp>
 #include <optional>
+#include <random>
 #include <tuple>
 #include <utility>
 
@@ -380,6 +382,16 @@ std::optional<cv::Mat> WithoutPointer(const CursorObservation& o, const cv::Mat&
   return without.patch;
 }
 
+// The patch with the pixels of `pointer` filled in from around them (OpenCV's Telea
+// inpainting): the screen at that moment without the pointer where the screen changed under
+// it (a button it highlights, a menu it opened), which the screen without the cursor, another
+// moment's, does not show; PointerTakenOut there leaves a hole of the pointer's shape.
+cv::Mat PointerInpainted(const CursorObservation& o, const cv::Mat& pointer) {
+  cv::Mat out;
+  cv::inpaint(o.patch, pointer, out, 3, cv::INPAINT_TELEA);
+  return out;
+}
+
 // A learned sprite alone, for a library of the patches' size (kPatch square).
 CursorSprite AsSprite(const LearnedSprite& s, size_t i) {
   return {
@@ -472,13 +484,16 @@ struct LookAlikeScreen {
 };
 
 // Each observation's screens without the cursor, and its patch without the pointer
-// (WithoutPointer), as recorded and degraded, as `view` sees them.
+// (WithoutPointer; where `inpainted` is given, PointerInpainted with that mask instead), as
+// recorded and degraded, as `view` sees them.
 std::vector<LookAlikeScreen> LookAlikeScreens(const std::vector<CursorObservation>& obs,
-                                              const cv::Mat& pointer, const View& view) {
+                                              const cv::Mat& pointer, const View& view,
+                                              const cv::Mat& inpainted = cv::Mat()) {
   std::vector<LookAlikeScreen> out;
   for (size_t k = 0; k < obs.size(); ++k) {
     const auto& o = obs[k];
-    const auto without = WithoutPointer(o, pointer);
+    auto without = WithoutPointer(o, pointer);
+    if (without && !inpainted.empty()) without = PointerInpainted(o, inpainted);
     const int weight = without ? 1 : 2;
     const cv::Point2d c = view.centre(k);
     out.push_back({view.image(o.background, k), weight, c});
@@ -696,7 +711,7 @@ void CalibrateShrunk(CursorTemplates* t, const std::vector<CursorObservation>& o
 }
 
 void LearnCursorNet(CursorTemplates* t, const std::vector<CursorObservation>& obs, double scale,
-                    const CursorNetOptions& options) {
+                    const CursorNetOptions& options, const std::vector<cv::Mat>& cursorless) {
   if (t->sprites.empty() || obs.empty()) return;
   // The pointer for the training's negatives grown by 4 px, not 2: with 2, remnants of the
   // pointer's edge became negatives and the positives scored about 0.5.
@@ -711,21 +726,44 @@ void LearnCursorNet(CursorTemplates* t, const std::vector<CursorObservation>& ob
   // corner with the pointer on it, blurred, was learned as the pointer and reported on the
   // same corner with the pointer hidden.
   const auto calibration = [](size_t k) { return k / 4 % 2 == 1; };
-  // Positives: the patches. Negatives: the screens without the cursor, then the patches with
-  // the pointer taken out (every one, even where nothing else changed).
+  // Positives: the patches. Negatives: the screens without the cursor, then the patches
+  // without the pointer (every one, even where nothing else changed): inpainted where the
+  // screen changed around the pointer (a button it highlights: with the other moment's screen
+  // pasted in, a hole of the pointer's shape; the two nets of seed 0 with the hole reported
+  // the calculator's highlighted buttons on 1.5 % of whiteglass's hidden-pointer frames at
+  // 256 px, inpainted 0 %), and, from every block, where the screen changed under it (what the
+  // pointer covered on an opened menu; no positive there).
   std::vector<cv::Mat> positives, negatives, without;
   const CursorObservation* first = nullptr;  // of those it learns from
   for (size_t k = 0; k < obs.size(); ++k) {
-    if (ScreenChanged(WithoutWidgetEdges(Foreground(obs[k])))) continue;
+    if (ScreenChanged(WithoutWidgetEdges(Foreground(obs[k])))) {
+      without.push_back(PointerInpainted(obs[k], grown));
+      continue;
+    }
     if (!first) first = &obs[k];
     positives.push_back(obs[k].patch);
     if (calibration(k)) continue;
     negatives.push_back(obs[k].background);
-    without.push_back(PointerTakenOut(obs[k], grown));
+    without.push_back(WithoutPointer(obs[k], pointer) ? PointerInpainted(obs[k], grown)
+                                                      : PointerTakenOut(obs[k], grown));
   }
   if (positives.empty()) return;
   negatives.insert(negatives.end(), without.begin(), without.end());
   if (negatives.empty()) negatives.push_back(first->background);  // all kept for calibration
+  // As many again from anywhere on the whole frames without the cursor: the screens'
+  // furniture where the pointer never went (the pointer never left whiteglass's open menu, and
+  // two single nets of four took its top-left corner for the arrow at 256 px).
+  if (!cursorless.empty()) {
+    std::mt19937_64 rng(options.seed);
+    const auto pick = [&](int n) { return std::uniform_int_distribution<int>(0, n - 1)(rng); };
+    for (size_t i = 0, n = negatives.size(); i < n; ++i) {
+      const cv::Mat& f = cursorless[static_cast<size_t>(pick(static_cast<int>(cursorless.size())))];
+      cv::Mat p;
+      cv::getRectSubPix(f, {kPatch, kPatch},
+                        {static_cast<float>(pick(f.cols)), static_cast<float>(pick(f.rows))}, p);
+      negatives.push_back(p);
+    }
+  }
   t->net = std::make_shared<CursorNet>(CursorNet::Train(positives, negatives, options));
   std::vector<CursorObservation> held;
   std::vector<size_t> held_k;  // its observations' places in obs (the views move by them)
@@ -744,7 +782,7 @@ void LearnCursorNet(CursorTemplates* t, const std::vector<CursorObservation>& ob
     const View held_view{[&](const cv::Mat& m, size_t i) { return view.image(m, held_k[i]); },
                          [&](size_t i) { return view.centre(held_k[i]); }};
     std::vector<double> neg;
-    for (const auto& b : LookAlikeScreens(held, pointer, held_view)) {
+    for (const auto& b : LookAlikeScreens(held, pointer, held_view, grown)) {
       const double score = t->net->Near(b.bgr, b.centre, kReach * factor, factor).score;
       neg.insert(neg.end(), static_cast<size_t>(b.weight), score);
     }
@@ -856,7 +894,8 @@ void WriteCursorTemplates(const CursorTemplates& t, cv::Size screen,
     auto& n = j["net"];
     n = {{"file", file},
          {"min_confidence", t.net_min_confidence},
-         {"architecture", CursorNet::Architecture()},
+         {"architecture", CursorNet::Architecture(t.net->members())},
+         {"members", t.net->members()},
          {"ceiling", t.net_ceiling},
          {"false_positive_rate", t.net_false_positive_rate},
          {"with_templates",

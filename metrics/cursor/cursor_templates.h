@@ -128,16 +128,21 @@ void CalibrateShrunk(CursorTemplates* templates, const std::vector<CursorObserva
 
 // Trains the dataset's net (cursor_net.h) and calibrates it like a sprite. It learns from the
 // observations whose screen did not change under the pointer (as the shapes), with the learned
-// sprites' pixels grown by 4 px as the pointer; every other block of 4 observations is kept
-// out of its negatives, and its threshold is the 99th percentile of its best score within
-// 24 px of the logged point on those observations' look-alike screens (the screens without the
-// cursor and the patches without the pointer, as recorded and degraded), plus 0.02: scored on
-// screens it was trained on, a net's look-alikes score low by heart. At `scale` <
-// CursorDetector::kShrunk the same screens shrunk as CalibrateShrunk shrinks them set its
-// threshold there (at least the first). Sets the figures of the net alone and of the
-// templates and the net together, on every observation; call after CalibrateShrunk.
+// sprites' pixels grown by 4 px as the pointer. Its negatives: the screens without the cursor,
+// the patches without the pointer (PointerTakenOut; inpainted where the screen changed around
+// the pointer, and for the observations whose screen changed under it), and as many again at
+// random places of `cursorless` (CalibrateAnywhere's whole frames; none if empty). Every other
+// block of 4 observations is kept out of its negatives, and its threshold is the 99th
+// percentile of its best score within 24 px of the logged point on those observations'
+// look-alike screens (the screens without the cursor and the patches without the pointer,
+// inpainted as in training, as recorded and degraded), plus 0.02: scored on screens it was
+// trained on, a net's look-alikes score low by heart. At `scale` < CursorDetector::kShrunk the
+// same screens shrunk as CalibrateShrunk shrinks them set its threshold there (at least the
+// first). Sets the figures of the net alone and of the templates and the net together, on
+// every observation; call after CalibrateShrunk.
 void LearnCursorNet(CursorTemplates* templates, const std::vector<CursorObservation>& obs,
-                    double scale, const CursorNetOptions& options);
+                    double scale, const CursorNetOptions& options,
+                    const std::vector<cv::Mat>& cursorless = {});
 
 // Writes DIR/cursor-N.png and DIR/cursors.json (screen, sprites with hotspots and member
 // counts, the calibrated min_confidence and the learning's figures), and the net as

@@ -384,11 +384,12 @@ TEST_F(GuiTrack, CursorFoundOnDegradedFramesAndOnAModelsOwnArrow) {
 // hidden (GuiTrack::Hidden(), of the whole screen), cropped and resized the recorder's way.
 // The bounds are issue 21's: a ceiling of 97 %, 90 % once degraded and at 256 px, and at most
 // 2 % of cursor-less frames reporting one. docs/gui.md has the figures per theme: 95.6-100 %
-// found, and the cursor-less frames report one at the logged point on at most 1 %. With the
-// templates alone the ceilings were 88-98 % and 80-89 % at 256 px. The net's training changes
-// with LibTorch's threads (whiteglass there 1.0 % on 1, 1.5 % on 2): with another seed whiteglass's
-// cursor-less frames at 256 px reported one on 4.4 % (an open menu's corner); a failure there first
-// suspects that.
+// found, and the cursor-less frames report one at the logged point on at most 0.5 %, at seeds
+// 0-3. With the templates alone the ceilings were 88-98 % and 80-89 % at 256 px. The net's
+// training changes with LibTorch's threads and rounding; with one net instead of two,
+// whiteglass's cursor-less frames at 256 px reported one on up to 4.4 % at some seeds (an open
+// menu's corner, or the calculator's highlighted buttons): a failure there first suspects the
+// training.
 struct ThemeBounds {
   double clean, degraded, small;       // hit rate at least
   double hidden_degraded, hidden_256;  // cursor-less frames with a hit at the log, at most

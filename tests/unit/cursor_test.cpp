@@ -5,6 +5,7 @@
 #include <cmath>
 #include <cstdio>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 #include <random>
@@ -563,10 +564,19 @@ TEST(CursorTemplates, AHighlightThePointerCausesIsALookAlike) {
   EXPECT_GE(found, 20) << "the frames without a highlight";
 }
 
+// A black block outlined in white of the arrow's size (below) with its top-left corner at `at`:
+// at full size no arrow, shrunk to 0.4 a dark blob in a light rim like it.
+void DrawBlock(cv::Mat* m, cv::Point at) {
+  cv::rectangle(*m, cv::Rect(at, cv::Size(8, 12)), cv::Scalar::all(255), cv::FILLED);
+  cv::rectangle(*m, cv::Rect(at + cv::Point(1, 1), cv::Size(6, 10)), cv::Scalar::all(0),
+                cv::FILLED);
+}
+
+enum class Beside { kBlock, kTwin, kNothing };
+
 // Observations of a black arrow outlined in white over busy screens that hold, near the
-// pointer (left of it), a look-alike: a black block outlined in white of the arrow's size, or
-// (`twin`) the same arrow.
-std::vector<CursorObservation> ArrowBesideALookAlike(bool twin) {
+// pointer (left of it), a look-alike: the block, or the same arrow (kTwin), or nothing.
+std::vector<CursorObservation> ArrowBesideALookAlike(Beside beside) {
   constexpr int c = kPatch / 2;
   const auto arrow_at = [](cv::Point p) {
     return std::vector<cv::Point>{p,
@@ -589,14 +599,8 @@ std::vector<CursorObservation> ArrowBesideALookAlike(bool twin) {
     rng.fill(o.background, cv::RNG::UNIFORM, 96, 255);
     cv::GaussianBlur(o.background, o.background, {0, 0}, rng.uniform(2.0, 4.0));
     const cv::Point block(c + rng.uniform(-20, -10), c + rng.uniform(-14, 6));  // left of it
-    if (twin) {
-      draw_arrow(&o.background, block);
-    } else {
-      cv::rectangle(o.background, cv::Rect(block, cv::Size(8, 12)), cv::Scalar::all(255),
-                    cv::FILLED);
-      cv::rectangle(o.background, cv::Rect(block + cv::Point(1, 1), cv::Size(6, 10)),
-                    cv::Scalar::all(0), cv::FILLED);
-    }
+    if (beside == Beside::kTwin) draw_arrow(&o.background, block);
+    if (beside == Beside::kBlock) DrawBlock(&o.background, block);
     o.patch = o.background.clone();
     draw_arrow(&o.patch, {c, c});
     o.where = "synthetic:" + std::to_string(k);
@@ -610,7 +614,7 @@ std::vector<CursorObservation> ArrowBesideALookAlike(bool twin) {
 // no arrow; shrunk to 0.4 both are a dark blob of 3x4 px in a light rim, so the sprite's
 // threshold there (min_confidence_shrunk) is higher than at full size.
 TEST(CursorTemplates, CalibratesAThresholdForTheShrunkDecode) {
-  const auto obs = ArrowBesideALookAlike(false);
+  const auto obs = ArrowBesideALookAlike(Beside::kBlock);
   CursorTemplates t = LearnCursorTemplates(obs, "synthetic");
   ASSERT_FALSE(t.sprites.empty());
   CalibrateShrunk(&t, obs, 0.6);
@@ -634,7 +638,7 @@ TEST(CursorTemplates, CalibratesAThresholdForTheShrunkDecode) {
 // interior of a learned arrow at 256 px) reported a cursor at the logged point of 3-8 % of the
 // cursor-theme test's frames with the pointer hidden.
 TEST(CursorTemplates, ASpriteAsLikeItsScreenAsItselfIsNotSearched) {
-  const auto obs = ArrowBesideALookAlike(true);
+  const auto obs = ArrowBesideALookAlike(Beside::kTwin);
   CursorTemplates t = LearnCursorTemplates(obs, "synthetic");
   ASSERT_FALSE(t.sprites.empty());
   CalibrateShrunk(&t, obs, 0.4);
@@ -652,7 +656,7 @@ TEST(CursorTemplates, ASpriteAsLikeItsScreenAsItselfIsNotSearched) {
 // the templates it finds at least what they find alone. Saved and loaded, it scores the same,
 // and a library names a net file that is not one.
 TEST(CursorNet, LearnsTheArrowNotItsLookAlikeAndRoundTrips) {
-  const auto obs = ArrowBesideALookAlike(false);
+  const auto obs = ArrowBesideALookAlike(Beside::kBlock);
   CursorTemplates t = LearnCursorTemplates(obs, "synthetic");
   ASSERT_FALSE(t.sprites.empty());
   CalibrateShrunk(&t, obs, 0.4);
@@ -678,6 +682,11 @@ TEST(CursorNet, LearnsTheArrowNotItsLookAlikeAndRoundTrips) {
   WriteCursorTemplates(t, {kPatch, kPatch}, tmp.path() / "lib");
   const CursorLibrary lib = CursorLibrary::Load(tmp.path() / "lib");
   ASSERT_TRUE(lib.net);
+  EXPECT_EQ(t.net->members(), options.members);
+  EXPECT_EQ(lib.net->members(), options.members) << "every member saved and loaded";
+  EXPECT_EQ(
+      nlohmann::json::parse(std::ifstream(tmp.path() / "lib" / "cursors.json"))["net"]["members"],
+      options.members);
   EXPECT_EQ(lib.net_min_confidence, t.net_min_confidence);
   EXPECT_EQ(lib.net_min_confidence_shrunk, t.net_min_confidence_shrunk);
   for (size_t k = 0; k < obs.size(); k += 7) {
@@ -722,6 +731,60 @@ TEST(CursorNet, LearnsTheArrowNotItsLookAlikeAndRoundTrips) {
   } catch (const FormatError& e) {
     EXPECT_NE(std::string(e.what()).find("cursor-net.pt"), std::string::npos) << e.what();
   }
+}
+
+// The net also learns from anywhere on whole frames without the cursor (LearnCursorNet's
+// `cursorless`): a look-alike the pointer never went near is learned as no cursor. Here the
+// block is on those frames only, never beside a logged point; then drawn with its corner at the
+// logged point of busy screens and shrunk to 0.4, a net trained without the frames takes it
+// for the pointer, and one trained with them does not (whiteglass's open menu, whose top-left
+// corner the pointer never left, was such a look-alike at 256 px).
+TEST(CursorNet, LearnsLookAlikesAwayFromThePointerFromWholeFrames) {
+  const auto obs = ArrowBesideALookAlike(Beside::kNothing);
+  CursorTemplates t = LearnCursorTemplates(obs, "synthetic");
+  ASSERT_FALSE(t.sprites.empty());
+  CalibrateShrunk(&t, obs, 0.4);
+  constexpr int c = kPatch / 2;
+  cv::RNG rng(5);
+  const auto busy = [&](cv::Size size) {
+    cv::Mat m(size, CV_8UC3);
+    rng.fill(m, cv::RNG::UNIFORM, 96, 255);
+    cv::GaussianBlur(m, m, {0, 0}, rng.uniform(2.0, 4.0));
+    return m;
+  };
+  std::vector<cv::Mat> cursorless;
+  for (int k = 0; k < 10; ++k) {
+    cv::Mat f = busy({320, 240});
+    for (int b = 0; b < 8; ++b) DrawBlock(&f, {rng.uniform(10, 300), rng.uniform(10, 220)});
+    cursorless.push_back(f);
+  }
+  std::vector<cv::Mat> probes;  // shrunk to 0.4
+  for (int k = 0; k < 20; ++k) {
+    cv::Mat m = busy({kPatch, kPatch}), small;
+    DrawBlock(&m, {c, c});
+    cv::resize(m, small, {}, 0.4, 0.4, cv::INTER_AREA);
+    probes.push_back(small);
+  }
+  const auto reported = [&](const std::vector<cv::Mat>& frames) {
+    CursorTemplates with = t;
+    CursorNetOptions options;
+    options.steps = 300;
+    options.members = 1;
+    LearnCursorNet(&with, obs, 0.4, options, frames);
+    int n = 0;
+    for (const auto& p : probes) {
+      const double at = (c + 0.5) * 0.4 - 0.5;
+      n += with.net->Near(p, {at, at}, 8 * 0.4, 0.4).score >= with.net_min_confidence_shrunk;
+    }
+    std::printf(
+        "the block at the log, shrunk: taken for the pointer on %d of %zu (net ceiling "
+        "there %.3f)\n",
+        n, probes.size(), with.net_ceiling_shrunk);
+    EXPECT_GE(with.net_ceiling_shrunk, 0.9);
+    return n;
+  };
+  EXPECT_GE(reported({}), 10) << "without the whole frames, a look-alike it never saw";
+  EXPECT_LE(reported(cursorless), 1);
 }
 
 // The floor away from the log is calibrated at the frames' size and at 256 px wide; a sprite
